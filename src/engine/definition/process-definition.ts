@@ -1,0 +1,197 @@
+/**
+ * The engine's own model of a process definition. XPDL (and anything else) is translated into
+ * this; the engine never reads XPDL. A definition is immutable once deployed: instances pin the
+ * exact (processId, version) they started with.
+ */
+
+export type DataType = 'STRING' | 'INTEGER' | 'FLOAT' | 'BOOLEAN' | 'DATETIME' | 'REFERENCE' | 'PERFORMER' | 'ANY';
+
+export interface DataField {
+  id: string;
+  name?: string;
+  type: DataType;
+  isArray?: boolean;
+  /** An expression in the engine's expression language, evaluated when an instance starts. */
+  initialValue?: string;
+  /** Formal parameters of the process: IN values come from the starter, OUT values go back to a caller. */
+  mode?: 'IN' | 'OUT' | 'INOUT';
+  description?: string;
+}
+
+/**
+ * Participant types follow XPDL. ORGANIZATIONAL_UNIT participants name departments: an activity
+ * performed by one is executed by that department's engine (cross-department routing).
+ */
+export type ParticipantType = 'ROLE' | 'HUMAN' | 'ORGANIZATIONAL_UNIT' | 'SYSTEM' | 'RESOURCE' | 'RESOURCE_SET';
+
+export interface Participant {
+  id: string;
+  name?: string;
+  type: ParticipantType;
+  /** Department code, for ORGANIZATIONAL_UNIT participants (defaults to the participant id). */
+  department?: string;
+  description?: string;
+}
+
+/** A formal parameter of an application (XPDL Application). */
+export interface FormalParameter {
+  id: string;
+  mode: 'IN' | 'OUT' | 'INOUT';
+  type: DataType;
+}
+
+export interface ApplicationDef {
+  id: string;
+  name?: string;
+  description?: string;
+  formalParameters: FormalParameter[];
+  /**
+   * A script in the engine's statement language (`x = expr; y = expr;`), when the source
+   * carried one the engine can run safely. Otherwise the application needs a handler
+   * registered under `handler` (defaults to the application id).
+   */
+  script?: string;
+  handler?: string;
+  /** A web service endpoint or WSDL address for applications that are web services. */
+  endpoint?: string;
+  /** Vendor attributes kept for round-tripping (e.g. ToolAgentClass). */
+  extendedAttributes?: Record<string, string>;
+}
+
+export type JoinType = 'none' | 'and' | 'xor' | 'or';
+/** `deferred` is the deferred choice (event-based exclusive gateway): the first branch to fire wins. */
+export type SplitType = 'none' | 'and' | 'xor' | 'or' | 'deferred';
+
+export type ActivityKind =
+  | 'start'
+  | 'end'
+  /** Work items for participants (roles or users). */
+  | 'manual'
+  /** Calls an application: a registered handler, a safe script, or a web service. */
+  | 'automatic'
+  /** A gateway: does nothing but route. */
+  | 'route'
+  /** Waits until a time (duration or date expression). */
+  | 'timer'
+  /** Starts a process of this engine and waits for it. */
+  | 'subprocess'
+  /** Starts a process on another engine (Wf-XML factory) and waits for its Completed. */
+  | 'remote-subprocess'
+  /** Waits for a message (a correlated external event). */
+  | 'receive';
+
+export interface ParameterMapping {
+  /** For subprocess/app parameters: the formal parameter in the callee. */
+  formal: string;
+  /** An expression in the caller's data (IN) or the caller's field to write (OUT). */
+  actual: string;
+  direction: 'IN' | 'OUT' | 'INOUT';
+}
+
+export interface MultiInstanceDef {
+  /** Expression giving the number of instances, evaluated when the activity is enabled. */
+  count: string;
+  ordering: 'parallel' | 'sequential';
+  /**
+   * Expression evaluated after each completion; when true the remaining instances are
+   * withdrawn and the activity completes. Variables: nrOfInstances, nrOfCompletedInstances,
+   * nrOfActiveInstances, loopCounter.
+   */
+  completionCondition?: string;
+}
+
+export interface LoopDef {
+  /** Expression; the activity repeats while it holds (tested after each iteration unless testBefore). */
+  condition: string;
+  testBefore: boolean;
+  maximum?: number;
+}
+
+export interface DeadlineDef {
+  /** Duration expression: number of milliseconds, or ISO-8601 duration string such as PT60S. */
+  duration: string;
+  /** The exception raised when the deadline passes; an `exception` transition with this name is taken. */
+  exceptionName: string;
+  /** ASYNCHR deadlines raise the exception without cancelling the activity. */
+  synchronous: boolean;
+}
+
+export interface ActivityDef {
+  id: string;
+  name?: string;
+  kind: ActivityKind;
+  join: JoinType;
+  split: SplitType;
+  /** Participant ids. Several performers on a manual activity make it multi-assignee. */
+  performers: string[];
+  /**
+   * The department that performs this activity, when it is not the local one. Derived from an
+   * ORGANIZATIONAL_UNIT performer or a `Department` extended attribute.
+   */
+  department?: string;
+  /** For multi-assignee activities: fire when the first performer completes, or the last. */
+  fireRule: 'first' | 'last';
+  /** automatic: the application to call. */
+  application?: { id: string; parameters: ParameterMapping[] };
+  /** subprocess / remote-subprocess: which process, with which data mapping. */
+  subprocess?: {
+    processId: string;
+    /** For remote subprocesses: the factory address or registry key as given in the definition. */
+    remoteRef?: string;
+    execution: 'sync' | 'async';
+    parameters: ParameterMapping[];
+  };
+  /** timer: the duration expression (ms or ISO-8601) or date expression. */
+  timer?: { duration?: string; date?: string };
+  /** receive: the message name this activity waits for. */
+  message?: string;
+  multiInstance?: MultiInstanceDef;
+  loop?: LoopDef;
+  deadlines?: DeadlineDef[];
+  /** Data fields a performer may update (for the generated forms and for validation). */
+  updates?: string[];
+  /** Data fields a performer is shown. */
+  views?: string[];
+  /** end: a terminate end withdraws every other token and work item and completes the instance. */
+  terminate?: boolean;
+  description?: string;
+  extendedAttributes?: Record<string, string>;
+}
+
+export type TransitionKind = 'normal' | 'condition' | 'otherwise' | 'exception';
+
+export interface TransitionDef {
+  id: string;
+  from: string;
+  to: string;
+  name?: string;
+  kind: TransitionKind;
+  /** For `condition`: the expression; for `exception`: the exception name. */
+  condition?: string;
+}
+
+export interface ProcessDefinition {
+  /** The process id, stable across versions (the XPDL WorkflowProcess Id). */
+  id: string;
+  name?: string;
+  description?: string;
+  /** The package this process came from (XPDL Package Id), if any. */
+  packageId?: string;
+  /** Assigned by the repository at deploy time: 1, 2, 3 … per process id. */
+  version?: number;
+  dataFields: DataField[];
+  participants: Participant[];
+  applications: ApplicationDef[];
+  activities: ActivityDef[];
+  transitions: TransitionDef[];
+  extendedAttributes?: Record<string, string>;
+}
+
+/** A package groups the processes deployed together (an XPDL Package). */
+export interface DefinitionPackage {
+  id: string;
+  name?: string;
+  processes: ProcessDefinition[];
+  /** Non-fatal notes from import, e.g. an application whose script needs a registered handler. */
+  warnings: string[];
+}
