@@ -1,0 +1,147 @@
+import type { ProcessDefinition } from '../definition/process-definition';
+import type { InstanceState } from '../runtime/instance-state';
+
+/**
+ * Plain records the engine hands to its store. The store owns how they are laid out in tables;
+ * the engine owns what they mean. JSON-typed fields are serialised by the store.
+ */
+
+export interface DefinitionRecord {
+  processId: string;
+  version: number;
+  packageId?: string;
+  name?: string;
+  definition: ProcessDefinition;
+  /** The source document (XPDL) as deployed, kept for download and audit. */
+  source?: string;
+  /** sha256 of the canonical definition JSON: deploying identical content again is a no-op. */
+  contentHash: string;
+  deployedAt: Date;
+  deployedBy?: string;
+}
+
+export interface TokenState {
+  id: string;
+  /** Transition id the token sits on, or `start:<activityId>` for the virtual start arcs. */
+  arc: string;
+  /** Set when a deferred choice made several branches race: the first to fire withdraws the rest. */
+  choiceGroup?: string;
+}
+
+export type ActivityInstanceStatus =
+  | 'active' // performing: waiting for work items, a handler, a child, a timer, a message
+  | 'transferred' // handed to another department or engine; waiting for its completion
+  | 'failed'; // an incident: the application failed; retry resumes it
+
+export interface ActivityInstance {
+  id: string;
+  activityId: string;
+  state: ActivityInstanceStatus;
+  /** Loop iteration (1-based). */
+  iteration: number;
+  startedAt: string;
+  choiceGroup?: string;
+  /** Multi-instance / multi-assignee bookkeeping. */
+  total?: number;
+  completed?: number;
+  nextIndex?: number;
+  childInstanceId?: string;
+  outboxId?: string;
+  error?: string;
+}
+
+/** The dynamic part of an instance (seed 002's "instance dynamic data"), stored as one JSON document. */
+export interface InstanceRuntime {
+  tokens: TokenState[];
+  activities: ActivityInstance[];
+  /** Monotonic counter for ids local to the instance (tokens, activity instances). */
+  seq: number;
+}
+
+export interface InstanceRecord {
+  id: string;
+  processId: string;
+  version: number;
+  state: InstanceState;
+  subject?: string;
+  /** Local subprocesses: the parent instance and the activity instance that waits for this one. */
+  parentInstanceId?: string;
+  parentActivityInstanceId?: string;
+  /** Who asked to be told about this instance (a Wf-XML observer key, a remote department). */
+  observer?: string;
+  data: Record<string, unknown>;
+  runtime: InstanceRuntime;
+  createdAt: Date;
+  updatedAt: Date;
+  completedAt?: Date;
+  startedBy?: string;
+  /** Optimistic-concurrency guard: every save increments it. */
+  revision: number;
+}
+
+export type WorkItemKind = 'normal' | 'assist' | 'notify';
+export type WorkItemState = 'open' | 'suspended' | 'completed' | 'withdrawn';
+
+export interface WorkItemRecord {
+  id: string;
+  instanceId: string;
+  activityInstanceId: string;
+  activityId: string;
+  activityName?: string;
+  /** A participant id (role, user or department) the item is offered to. */
+  participant: string;
+  department?: string;
+  kind: WorkItemKind;
+  state: WorkItemState;
+  /** Free-flow extension: who delegated it here, which item an assist helps. */
+  delegatedFrom?: string;
+  parentWorkItemId?: string;
+  /** Multi-instance index, 0-based. */
+  loopCounter?: number;
+  /** Data submitted on completion, or the message of a notify item. */
+  data?: Record<string, unknown>;
+  createdAt: Date;
+  completedAt?: Date;
+  completedBy?: string;
+}
+
+export interface HistoryRecord {
+  /** Assigned by the store (auto-increment) when read back. */
+  id?: number;
+  instanceId: string;
+  at: Date;
+  type: string;
+  activityId?: string;
+  workItemId?: string;
+  actor?: string;
+  detail?: Record<string, unknown>;
+}
+
+export type OutboxState = 'pending' | 'sent' | 'dead';
+
+/** A message that must leave this engine exactly once (a transfer, a remote call, a callback). */
+export interface OutboxRecord {
+  id: string;
+  instanceId: string;
+  kind: string;
+  /** Department code, engine key or URL the message is for. */
+  destination: string;
+  payload: Record<string, unknown>;
+  state: OutboxState;
+  attempts: number;
+  nextAttemptAt: Date;
+  createdAt: Date;
+  sentAt?: Date;
+  lastError?: string;
+}
+
+export interface TimerRecord {
+  id: string;
+  instanceId: string;
+  activityInstanceId: string;
+  dueAt: Date;
+  kind: 'timer' | 'deadline';
+  exceptionName?: string;
+  /** ASYNCHR deadlines raise without cancelling the activity. */
+  cancelsActivity?: boolean;
+}

@@ -1,0 +1,98 @@
+import type {
+  DefinitionRecord,
+  HistoryRecord,
+  InstanceRecord,
+  OutboxRecord,
+  TimerRecord,
+  WorkItemRecord,
+} from './records';
+import type { InstanceState } from '../runtime/instance-state';
+
+export interface InstanceFilter {
+  processId?: string;
+  state?: InstanceState | string;
+  /** Matches states by prefix, e.g. `open.` or `closed.`. */
+  statePrefix?: string;
+  parentInstanceId?: string;
+  offset?: number;
+  limit?: number;
+}
+
+export interface WorkItemFilter {
+  /** Items offered to any of these participants. */
+  participants?: string[];
+  instanceId?: string;
+  states?: WorkItemRecord['state'][];
+  offset?: number;
+  limit?: number;
+}
+
+/**
+ * Everything the engine reads or writes inside one transaction. A store guarantees that the work
+ * done through one StoreTx commits or rolls back as a whole, and that `lockInstance` serialises
+ * writers of the same instance (row lock on MySQL/MariaDB, the single writer on SQLite).
+ */
+export interface StoreTx {
+  insertDefinition(record: DefinitionRecord): Promise<void>;
+  /** The given version, or the latest one when version is omitted. */
+  findDefinition(processId: string, version?: number): Promise<DefinitionRecord | undefined>;
+  findDefinitionByHash(processId: string, contentHash: string): Promise<DefinitionRecord | undefined>;
+  /** Every version of every process, newest version first within a process. */
+  listDefinitions(): Promise<DefinitionRecord[]>;
+
+  insertInstance(record: InstanceRecord): Promise<void>;
+  /** Reads the instance and holds its lock until the transaction ends. */
+  lockInstance(id: string): Promise<InstanceRecord | undefined>;
+  findInstance(id: string): Promise<InstanceRecord | undefined>;
+  /**
+   * Writes the instance if its stored revision is still `record.revision - 1`; otherwise throws
+   * ConcurrencyError (someone else changed it in between).
+   */
+  updateInstance(record: InstanceRecord): Promise<void>;
+  listInstances(filter: InstanceFilter): Promise<{ items: InstanceRecord[]; total: number }>;
+  countInstancesByState(): Promise<Record<string, number>>;
+
+  /** Inserts new work items and updates existing ones (by id). */
+  saveWorkItems(items: WorkItemRecord[]): Promise<void>;
+  findWorkItem(id: string): Promise<WorkItemRecord | undefined>;
+  listWorkItems(filter: WorkItemFilter): Promise<WorkItemRecord[]>;
+
+  appendHistory(events: HistoryRecord[]): Promise<void>;
+  listHistory(instanceId: string): Promise<HistoryRecord[]>;
+
+  enqueueOutbox(messages: OutboxRecord[]): Promise<void>;
+  /**
+   * Claims up to `limit` pending messages due at `now` for `leaseMs`, so that several replicas can
+   * share the work without sending one message twice (FOR UPDATE SKIP LOCKED on MySQL/MariaDB).
+   */
+  claimOutbox(limit: number, now: Date, leaseMs: number): Promise<OutboxRecord[]>;
+  markOutboxSent(id: string, at: Date): Promise<void>;
+  markOutboxRetry(id: string, error: string, nextAttemptAt: Date, dead: boolean): Promise<void>;
+  listOutbox(filter: { instanceId?: string; state?: OutboxRecord['state'] }): Promise<OutboxRecord[]>;
+
+  /** Records an incoming message id; false when it was seen before (idempotent intake). */
+  recordInbox(messageId: string, source: string, at: Date): Promise<boolean>;
+
+  saveTimers(timers: TimerRecord[]): Promise<void>;
+  deleteTimers(ids: string[]): Promise<void>;
+  deleteTimersOfActivity(activityInstanceId: string): Promise<void>;
+  dueTimers(now: Date, limit: number): Promise<TimerRecord[]>;
+  listTimers(instanceId: string): Promise<TimerRecord[]>;
+}
+
+export interface Store {
+  /** Runs `fn` in one transaction; retries are the caller's business. */
+  transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
+  /** A read-only view outside any explicit transaction (reads may see committed data only). */
+  read<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+  /** 'sqlite' or 'mysql' — for diagnostics only; the engine must not branch on it. */
+  readonly kind: string;
+}
+
+export class ConcurrencyError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConcurrencyError';
+  }
+}
