@@ -48,6 +48,10 @@ export interface ActivityInstance {
   childInstanceId?: string;
   outboxId?: string;
   error?: string;
+  /** Where a failed activity stopped: performing it, or choosing its outgoing transitions. */
+  failedAt?: 'perform' | 'route';
+  /** A subprocess result arrived while the instance was suspended; it moves on when resumed. */
+  resultReady?: boolean;
 }
 
 /** The dynamic part of an instance (seed 002's "instance dynamic data"), stored as one JSON document. */

@@ -1,0 +1,26 @@
+import { parseDatabaseUrl } from '../persistence';
+
+/**
+ * Configuration comes from environment variables, overridable by CLI flags. Defaults are chosen so
+ * that a fresh checkout works with nothing set: an embedded SQLite file under ./data.
+ */
+export interface InterflowConfig {
+  /** INTERFLOW_DB: sqlite:PATH (default sqlite:./data/interflow.sqlite) or mysql://user:pass@host:port/db */
+  databaseUrl: string;
+  /** INTERFLOW_DEPARTMENT: this engine's department code; unset = perform every department's work locally. */
+  department?: string;
+  /** INTERFLOW_LOG_LEVEL: fatal, error, warn, info (default), debug, trace, silent. */
+  logLevel: string;
+}
+
+export const DEFAULT_DATABASE_URL = 'sqlite:./data/interflow.sqlite';
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<InterflowConfig> = {}): InterflowConfig {
+  const config: InterflowConfig = {
+    databaseUrl: overrides.databaseUrl ?? env.INTERFLOW_DB ?? DEFAULT_DATABASE_URL,
+    department: overrides.department ?? (env.INTERFLOW_DEPARTMENT || undefined),
+    logLevel: overrides.logLevel ?? env.INTERFLOW_LOG_LEVEL ?? 'info',
+  };
+  parseDatabaseUrl(config.databaseUrl); // fail early, with the accepted forms, on a bad setting
+  return config;
+}

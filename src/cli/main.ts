@@ -1,0 +1,250 @@
+import 'reflect-metadata';
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { loadConfig, type InterflowConfig } from '../app/config';
+import { createLogger } from '../app/logger';
+import { openEngine } from '../app/open-engine';
+import { EngineError, type WorkflowEngine } from '../engine';
+import { importXpdl, exportXpdl, XpdlImportError } from '../xpdl';
+import { parseAssignments } from './assignments';
+import { printInstance, printInstances, printWorklist, printDefinitions, type Output } from './format';
+import { runDemo } from './demo';
+
+interface GlobalOptions {
+  db?: string;
+  department?: string;
+  json?: boolean;
+  logLevel?: string;
+}
+
+/** Runs the CLI; resolves to the process exit code (0 ok, 1 failed, 2 usage). */
+export async function main(argv: string[], out: Output = defaultOutput): Promise<number> {
+  let engine: WorkflowEngine | undefined;
+  const program = new Command();
+  const configOf = (cmd: Command): InterflowConfig => {
+    const g = cmd.optsWithGlobals() as GlobalOptions;
+    return loadConfig(process.env, { databaseUrl: g.db, department: g.department, logLevel: g.logLevel });
+  };
+  const withEngine = (fn: (engine: WorkflowEngine, opts: Record<string, unknown>, cmd: Command, ...args: string[]) => Promise<void>) =>
+    async (...args: unknown[]) => {
+      const cmd = args[args.length - 1] as Command;
+      const opts = args[args.length - 2] as Record<string, unknown>;
+      const positional = args.slice(0, -2) as string[];
+      const config = configOf(cmd);
+      engine = await openEngine(config, createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel));
+      await fn(engine, opts, cmd, ...positional);
+    };
+  const json = (cmd: Command) => Boolean((cmd.optsWithGlobals() as GlobalOptions).json);
+
+  program
+    .name('interflow')
+    .description('Interflow departmental workflow engine (WfMC) — deploy XPDL, start cases, work the worklist')
+    .option('--db <url>', 'database: sqlite:PATH or mysql://user:pass@host:port/db (env INTERFLOW_DB; default sqlite:./data/interflow.sqlite)')
+    .option('--department <code>', "this engine's department code (env INTERFLOW_DEPARTMENT)")
+    .option('--log-level <level>', 'log level for stderr JSON logs (env INTERFLOW_LOG_LEVEL)')
+    .option('--json', 'print machine-readable JSON instead of text')
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({ writeOut: (s) => out.stdout(s), writeErr: (s) => out.stderr(s) })
+    .exitOverride();
+
+  program
+    .command('deploy')
+    .description('deploy every process of an XPDL 1.0/2.x package (idempotent: identical content keeps its version)')
+    .argument('<file>', 'the XPDL file')
+    .option('--actor <name>', 'who deploys (recorded)')
+    .action(withEngine(async (engine, opts, cmd, file) => {
+      const xml = readFileSync(file, 'utf8');
+      const pkg = importXpdl(xml);
+      const results = await engine.deploy(pkg, { source: xml, actor: opts.actor as string | undefined });
+      if (json(cmd)) return out.stdout(JSON.stringify({ results, warnings: pkg.warnings }, null, 2) + '\n');
+      for (const r of results) out.stdout(`${r.created ? 'deployed' : 'unchanged'}  ${r.processId}  version ${r.version}\n`);
+      for (const w of pkg.warnings) out.stderr(`warning: ${w}\n`);
+    }));
+
+  program
+    .command('definitions')
+    .description('list deployed process definitions and their versions')
+    .action(withEngine(async (engine, _opts, cmd) => {
+      const defs = await engine.listDefinitions();
+      if (json(cmd)) return out.stdout(JSON.stringify(defs.map(({ definition: _d, source: _s, ...rest }) => rest), null, 2) + '\n');
+      printDefinitions(out, defs);
+    }));
+
+  program
+    .command('export')
+    .description('print a deployed process definition as XPDL 2.1')
+    .argument('<process>', 'process id')
+    .option('--version <n>', 'definition version (default: latest)', (v) => parsePositiveInt(v, '--version'))
+    .action(withEngine(async (engine, opts, _cmd, processId) => {
+      const rec = await engine.getDefinition(processId, opts.version as number | undefined);
+      out.stdout(exportXpdl({ id: rec.packageId ?? rec.processId, name: rec.name, processes: [rec.definition], warnings: [] }));
+    }));
+
+  program
+    .command('start')
+    .description('start a case of a process')
+    .argument('<process>', 'process id')
+    .option('--data <name=value...>', 'initial data (repeatable)')
+    .option('--subject <text>', 'a subject line for the case')
+    .option('--actor <name>', 'who starts it (recorded)')
+    .option('--version <n>', 'definition version (default: latest)', (v) => parsePositiveInt(v, '--version'))
+    .option('--no-start', 'create the case without starting it (open.notrunning)')
+    .action(withEngine(async (engine, opts, cmd, processId) => {
+      const inst = await engine.startProcess(processId, {
+        data: parseAssignments(opts.data as string[] | undefined),
+        subject: opts.subject as string | undefined,
+        actor: opts.actor as string | undefined,
+        version: opts.version as number | undefined,
+        startImmediately: opts.start !== false,
+      });
+      if (json(cmd)) return out.stdout(JSON.stringify(inst, null, 2) + '\n');
+      out.stdout(`started ${inst.id}  ${inst.processId} v${inst.version}  ${inst.state}\n`);
+      for (const w of inst.workItems) out.stdout(`  work item ${w.id}  ${w.activityName ?? w.activityId}  for ${w.participant || '(anyone)'}\n`);
+    }));
+
+  program
+    .command('worklist')
+    .description('list open work items')
+    .option('--participant <id...>', 'only items offered to these participants (roles, users, departments)')
+    .option('--instance <id>', 'only items of this case')
+    .action(withEngine(async (engine, opts, cmd) => {
+      const items = await engine.worklist({ participants: opts.participant as string[] | undefined, instanceId: opts.instance as string | undefined });
+      if (json(cmd)) return out.stdout(JSON.stringify(items, null, 2) + '\n');
+      printWorklist(out, items);
+    }));
+
+  program
+    .command('complete')
+    .description('complete a work item, optionally setting data')
+    .argument('<workitem>', 'work item id')
+    .option('--data <name=value...>', 'data to set (repeatable)')
+    .option('--actor <name>', 'who completes it (recorded)')
+    .action(withEngine(async (engine, opts, cmd, id) => {
+      const inst = await engine.completeWorkItem(id, { data: parseAssignments(opts.data as string[] | undefined), actor: opts.actor as string | undefined });
+      if (json(cmd)) return out.stdout(JSON.stringify(inst, null, 2) + '\n');
+      out.stdout(`completed ${id}; case ${inst.id} is ${inst.state}\n`);
+      for (const w of inst.workItems) out.stdout(`  next: ${w.id}  ${w.activityName ?? w.activityId}  for ${w.participant || '(anyone)'}\n`);
+    }));
+
+  for (const [name, description, target] of [
+    ['delegate', 'hand a work item to another participant (their completion counts)', '<to>'],
+    ['assist', 'ask a helper; the item waits until the helper completes', '<helper>'],
+    ['notify', 'notify a participant without waiting for them', '<participant>'],
+  ] as const) {
+    program
+      .command(name)
+      .description(description)
+      .argument('<workitem>', 'work item id')
+      .argument(target, 'participant id')
+      .option('--actor <name>', 'who does it (recorded)')
+      .option('--message <text>', 'a note for the helper or the notified participant')
+      .action(withEngine(async (engine, opts, _cmd, id, who) => {
+        const actor = opts.actor as string | undefined;
+        const message = opts.message as string | undefined;
+        const item = name === 'delegate' ? await engine.delegateWorkItem(id, who, actor)
+          : name === 'assist' ? await engine.assistWorkItem(id, who, actor, message)
+          : await engine.notifyFromWorkItem(id, who, actor, message);
+        out.stdout(`${name}: work item ${item.id} now offered to ${item.participant}\n`);
+      }));
+  }
+
+  program
+    .command('instances')
+    .description('list cases, newest first')
+    .option('--process <id>', 'only this process')
+    .option('--state <state>', 'only this Wf-XML state, e.g. open.running or closed.completed')
+    .option('--limit <n>', 'page size', (v) => parsePositiveInt(v, '--limit'), 50)
+    .option('--offset <n>', 'skip this many', (v) => parsePositiveInt(v, '--offset', true), 0)
+    .action(withEngine(async (engine, opts, cmd) => {
+      const page = await engine.listInstances({
+        processId: opts.process as string | undefined,
+        state: opts.state as string | undefined,
+        limit: opts.limit as number,
+        offset: opts.offset as number,
+      });
+      if (json(cmd)) return out.stdout(JSON.stringify(page, null, 2) + '\n');
+      printInstances(out, page.items, page.total);
+    }));
+
+  program
+    .command('show')
+    .description('show a case: its state, data, where its tokens are, open work, and its history')
+    .argument('<instance>', 'case id')
+    .action(withEngine(async (engine, _opts, cmd, id) => {
+      const inst = await engine.getInstance(id);
+      const history = await engine.history(id);
+      if (json(cmd)) return out.stdout(JSON.stringify({ ...inst, history }, null, 2) + '\n');
+      printInstance(out, inst, history);
+    }));
+
+  program
+    .command('state')
+    .description('change a case state: suspend, resume, terminate (or a Wf-XML state name)')
+    .argument('<instance>', 'case id')
+    .argument('<action>', 'suspend | resume | terminate | start | open.running | open.notrunning.suspended | closed.abnormalCompleted.terminated')
+    .option('--actor <name>', 'who does it (recorded)')
+    .action(withEngine(async (engine, opts, _cmd, id, action) => {
+      const inst = await engine.changeState(id, action, opts.actor as string | undefined);
+      out.stdout(`case ${id} is ${inst.state}\n`);
+    }));
+
+  program
+    .command('timers')
+    .description('fire timers and deadlines that are due (run it from cron, or use --watch)')
+    .option('--watch <seconds>', 'keep running, checking every N seconds', (v) => parsePositiveInt(v, '--watch'))
+    .action(withEngine(async (engine, opts) => {
+      const once = async () => {
+        const n = await engine.fireDueTimers();
+        out.stdout(`${new Date().toISOString()} fired ${n} timer(s)\n`);
+      };
+      await once();
+      if (opts.watch) {
+        await new Promise<void>((resolve) => {
+          const t = setInterval(() => void once().catch((e) => out.stderr(`error: ${(e as Error).message}\n`)), (opts.watch as number) * 1000);
+          process.once('SIGINT', () => { clearInterval(t); resolve(); });
+          process.once('SIGTERM', () => { clearInterval(t); resolve(); });
+        });
+      }
+    }));
+
+  program
+    .command('demo')
+    .description('deploy the sample definitions into a fresh demo database and walk cases through them')
+    .option('--db <url>', 'demo database (default sqlite:./data/demo.sqlite, recreated each run)')
+    .action(async (opts: { db?: string }, cmd: Command) => {
+      const g = cmd.optsWithGlobals() as GlobalOptions;
+      await runDemo(out, { databaseUrl: opts.db ?? g.db, logLevel: g.logLevel ?? 'warn' });
+    });
+
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      return e.exitCode === 0 ? 0 : 2;
+    }
+    out.stderr(`error: ${describeError(e)}\n`);
+    if (process.env.INTERFLOW_DEBUG) out.stderr(`${(e as Error).stack}\n`);
+    return 1;
+  } finally {
+    await engine?.store.close();
+  }
+}
+
+function describeError(e: unknown): string {
+  if (e instanceof EngineError || e instanceof XpdlImportError) return e.message;
+  const err = e as NodeJS.ErrnoException;
+  if (err?.code === 'ENOENT') return `file not found: ${err.path}`;
+  return err?.message ?? String(e);
+}
+
+function parsePositiveInt(v: string, flag: string, allowZero = false): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < (allowZero ? 0 : 1)) throw new InvalidArgumentError(`${flag} needs a whole number${allowZero ? '' : ' above 0'}, got "${v}"`);
+  return n;
+}
+
+const defaultOutput: Output = {
+  stdout: (s) => void process.stdout.write(s),
+  stderr: (s) => void process.stderr.write(s),
+};

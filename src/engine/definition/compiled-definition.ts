@@ -1,0 +1,218 @@
+import { compileExpression, compileScript, type CompiledExpression, type CompiledScript } from '../expression';
+import { DefinitionError } from '../errors';
+import { isDuration } from './duration';
+import type { ActivityDef, ApplicationDef, ProcessDefinition, TransitionDef } from './process-definition';
+
+/**
+ * A definition prepared for execution: indexes, compiled expressions, and the reachability the
+ * synchronising OR-join needs. Built once per (process, version) and cached, since definitions are
+ * immutable after deployment.
+ */
+export class CompiledDefinition {
+  readonly activities = new Map<string, ActivityDef>();
+  readonly transitions = new Map<string, TransitionDef>();
+  readonly applications = new Map<string, ApplicationDef>();
+  readonly incoming = new Map<string, TransitionDef[]>();
+  /** Outgoing non-exception transitions, in definition order (XOR picks the first that holds). */
+  readonly outgoing = new Map<string, TransitionDef[]>();
+  readonly exceptionTransitions = new Map<string, TransitionDef[]>();
+  readonly startActivities: ActivityDef[];
+  private readonly expressions = new Map<string, CompiledExpression>();
+  private readonly scripts = new Map<string, CompiledScript>();
+  private readonly reachCache = new Map<string, Set<string>>();
+
+  private constructor(readonly def: ProcessDefinition) {
+    for (const a of def.activities) {
+      this.activities.set(a.id, a);
+      this.incoming.set(a.id, []);
+      this.outgoing.set(a.id, []);
+      this.exceptionTransitions.set(a.id, []);
+    }
+    for (const app of def.applications) this.applications.set(app.id, app);
+    for (const t of def.transitions) {
+      this.transitions.set(t.id, t);
+      this.incoming.get(t.to)?.push(t);
+      (t.kind === 'exception' ? this.exceptionTransitions : this.outgoing).get(t.from)?.push(t);
+    }
+    const explicit = def.activities.filter((a) => a.kind === 'start');
+    this.startActivities = explicit.length
+      ? explicit
+      : def.activities.filter((a) => (this.incoming.get(a.id) ?? []).length === 0);
+  }
+
+  static compile(def: ProcessDefinition, knownProcessIds: ReadonlySet<string> = new Set()): CompiledDefinition {
+    const problems: string[] = [];
+    const ids = new Set<string>();
+    for (const a of def.activities) {
+      if (ids.has(a.id)) problems.push(`Activity "${a.id}" is defined twice`);
+      ids.add(a.id);
+    }
+    const tids = new Set<string>();
+    for (const t of def.transitions) {
+      if (tids.has(t.id)) problems.push(`Transition "${t.id}" is defined twice`);
+      tids.add(t.id);
+      if (!ids.has(t.from)) problems.push(`Transition "${t.id}" comes from unknown activity "${t.from}"`);
+      if (!ids.has(t.to)) problems.push(`Transition "${t.id}" goes to unknown activity "${t.to}"`);
+    }
+    if (problems.length) throw new DefinitionError(def.id, problems);
+
+    const c = new CompiledDefinition(def);
+    if (c.startActivities.length === 0) {
+      problems.push('no start: add a start event, or an activity without incoming transitions');
+    }
+    const fieldIds = new Set(def.dataFields.map((f) => f.id));
+    for (const f of def.dataFields) {
+      if (f.initialValue !== undefined) c.tryCompile(`Data field "${f.id}" initial value`, f.initialValue, problems);
+    }
+    for (const app of def.applications) {
+      if (app.script !== undefined) c.tryCompileScript(`Application "${app.id}" script`, app.script, problems);
+    }
+    for (const a of def.activities) c.checkActivity(a, problems, knownProcessIds);
+    for (const t of def.transitions) {
+      if (t.kind === 'condition') {
+        if (!t.condition?.trim()) problems.push(`Transition "${t.id}" is a condition transition without a condition`);
+        else c.tryCompile(`Transition "${t.id}" condition`, t.condition, problems);
+      }
+    }
+    void fieldIds;
+    if (problems.length) throw new DefinitionError(def.id, problems);
+    return c;
+  }
+
+  private checkActivity(a: ActivityDef, problems: string[], knownProcessIds: ReadonlySet<string>): void {
+    const where = `Activity "${a.id}"`;
+    const out = this.outgoing.get(a.id) ?? [];
+    if ((a.split === 'xor' || a.split === 'or') && out.length > 0) {
+      const otherwise = out.filter((t) => t.kind === 'otherwise');
+      if (otherwise.length > 1) problems.push(`${where} has ${otherwise.length} otherwise transitions; at most one is allowed`);
+    }
+    if (a.split === 'and' || a.split === 'none' || a.split === 'deferred') {
+      for (const t of out) {
+        if (t.kind === 'condition' || t.kind === 'otherwise') {
+          if (a.split !== 'none' || out.length > 1) {
+            problems.push(`${where} is a ${a.split === 'none' ? 'non-' : a.split.toUpperCase() + '-'}split but transition "${t.id}" has a condition; make the split XOR or OR`);
+          }
+        }
+      }
+    }
+    if (a.kind === 'automatic') {
+      if (!a.application) problems.push(`${where} is automatic but names no application`);
+      else if (!this.applications.has(a.application.id)) {
+        problems.push(`${where} calls application "${a.application.id}", which the package does not declare`);
+      } else {
+        for (const p of a.application.parameters) {
+          if (p.direction !== 'OUT') this.tryCompile(`${where} parameter "${p.formal}"`, p.actual, problems);
+        }
+      }
+    }
+    if (a.kind === 'subprocess') {
+      if (!a.subprocess) problems.push(`${where} is a subprocess but names no process`);
+      else {
+        if (!knownProcessIds.has(a.subprocess.processId)) {
+          problems.push(`${where} calls process "${a.subprocess.processId}", which is neither in this package nor deployed`);
+        }
+        for (const p of a.subprocess.parameters) {
+          if (p.direction !== 'OUT') this.tryCompile(`${where} parameter "${p.formal}"`, p.actual, problems);
+        }
+      }
+    }
+    if (a.kind === 'remote-subprocess' && !a.subprocess?.remoteRef) {
+      problems.push(`${where} is a remote subprocess but names no remote factory`);
+    }
+    if (a.kind === 'timer') {
+      const spec = a.timer?.duration ?? a.timer?.date;
+      if (!spec) problems.push(`${where} is a timer without a duration or date`);
+      else if (!isDuration(spec)) this.tryCompile(`${where} timer`, spec, problems);
+    }
+    if (a.multiInstance) {
+      this.tryCompile(`${where} multi-instance count`, a.multiInstance.count, problems);
+      if (a.multiInstance.completionCondition) {
+        this.tryCompile(`${where} completion condition`, a.multiInstance.completionCondition, problems);
+      }
+      if (a.kind !== 'manual' && a.kind !== 'automatic') {
+        problems.push(`${where}: multi-instance is supported on manual and automatic activities, not on ${a.kind}`);
+      }
+    }
+    if (a.loop) this.tryCompile(`${where} loop condition`, a.loop.condition, problems);
+    for (const d of a.deadlines ?? []) {
+      if (!isDuration(d.duration)) this.tryCompile(`${where} deadline`, d.duration, problems);
+    }
+  }
+
+  private tryCompile(where: string, source: string, problems: string[]): void {
+    try {
+      this.expression(source);
+    } catch (e) {
+      problems.push(`${where} "${source}": ${(e as Error).message}`);
+    }
+  }
+
+  private tryCompileScript(where: string, source: string, problems: string[]): void {
+    try {
+      this.script(source);
+    } catch (e) {
+      problems.push(`${where}: ${(e as Error).message}`);
+    }
+  }
+
+  get id(): string {
+    return this.def.id;
+  }
+
+  get version(): number {
+    return this.def.version ?? 0;
+  }
+
+  activity(id: string): ActivityDef {
+    const a = this.activities.get(id);
+    if (!a) throw new Error(`activity "${id}" is not in process "${this.def.id}"`);
+    return a;
+  }
+
+  expression(source: string): CompiledExpression {
+    let e = this.expressions.get(source);
+    if (!e) {
+      e = compileExpression(source);
+      this.expressions.set(source, e);
+    }
+    return e;
+  }
+
+  script(source: string): CompiledScript {
+    let s = this.scripts.get(source);
+    if (!s) {
+      s = compileScript(source);
+      this.scripts.set(source, s);
+    }
+    return s;
+  }
+
+  /** The activity a token on `arc` is waiting in front of. */
+  targetOfArc(arc: string): string {
+    if (arc.startsWith('start:')) return arc.slice('start:'.length);
+    const t = this.transitions.get(arc);
+    if (!t) throw new Error(`arc "${arc}" is not in process "${this.def.id}"`);
+    return t.to;
+  }
+
+  /**
+   * Activities reachable from `from` (inclusive) without passing through `barrier`. The OR-join at
+   * `barrier` may fire only when no live work can still reach one of its empty inputs.
+   */
+  reachableWithout(from: string, barrier: string): Set<string> {
+    const key = `${from}\u0000${barrier}`;
+    let seen = this.reachCache.get(key);
+    if (seen) return seen;
+    seen = new Set<string>();
+    const stack = [from];
+    while (stack.length) {
+      const n = stack.pop()!;
+      if (seen.has(n) || n === barrier) continue;
+      seen.add(n);
+      for (const t of this.outgoing.get(n) ?? []) stack.push(t.to);
+      for (const t of this.exceptionTransitions.get(n) ?? []) stack.push(t.to);
+    }
+    this.reachCache.set(key, seen);
+    return seen;
+  }
+}

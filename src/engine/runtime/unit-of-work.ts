@@ -1,0 +1,116 @@
+import type { Clock } from '../clock';
+import type { IdGenerator } from '../ids';
+import type { HandlerRegistry } from '../handlers/application-handler';
+import type { CompiledDefinition } from '../definition/compiled-definition';
+import type { StoreTx } from '../ports/store';
+import type { InstanceRecord, WorkItemRecord } from '../ports/records';
+import { NotFoundError } from '../errors';
+import { InstanceStates } from './instance-state';
+import { coerceData, coerceValue } from './data-coercion';
+import { InstanceSession } from './instance-session';
+
+export interface EngineEnv {
+  clock: Clock;
+  ids: IdGenerator;
+  handlers: HandlerRegistry;
+  /** This engine's department code; activities of other departments are transferred, not run. */
+  department?: string;
+  /** Resolves a deployed definition (latest version when version is omitted). */
+  definition(tx: StoreTx, processId: string, version?: number): Promise<CompiledDefinition>;
+}
+
+export interface CreateOptions {
+  data?: Record<string, unknown>;
+  subject?: string;
+  parent?: { instanceId: string; activityInstanceId: string };
+  observer?: string;
+  actor?: string;
+  /** Lets a caller choose the id (idempotent intake of a transferred case keeps the global case id). */
+  instanceId?: string;
+}
+
+/**
+ * All instances touched by one command, saved together at the end of the transaction. A command
+ * may touch several: completing a subprocess moves its parent on in the same transaction.
+ */
+export class UnitOfWork {
+  private readonly sessions = new Map<string, InstanceSession>();
+  readonly now: Date;
+
+  constructor(
+    readonly tx: StoreTx,
+    readonly env: EngineEnv,
+  ) {
+    this.now = env.clock.now();
+  }
+
+  /** Locks and loads an instance (once per unit of work). */
+  async open(instanceId: string): Promise<InstanceSession> {
+    const existing = this.sessions.get(instanceId);
+    if (existing) return existing;
+    const record = await this.tx.lockInstance(instanceId);
+    if (!record) throw new NotFoundError('Process instance', instanceId);
+    const def = await this.env.definition(this.tx, record.processId, record.version);
+    const items = await this.tx.listWorkItems({ instanceId, states: ['open', 'suspended'] });
+    const session = new InstanceSession(this, record, def, new Map(items.map((i) => [i.id, i])), false);
+    this.sessions.set(instanceId, session);
+    return session;
+  }
+
+  async create(processId: string, options: CreateOptions, version?: number): Promise<InstanceSession> {
+    const def = await this.env.definition(this.tx, processId, version);
+    const data: Record<string, unknown> = {};
+    for (const f of def.def.dataFields) {
+      data[f.id] = f.initialValue !== undefined ? coerceValue(f, def.expression(f.initialValue).evaluate({})) : null;
+    }
+    Object.assign(data, coerceData(def.def, options.data));
+    const record: InstanceRecord = {
+      id: options.instanceId ?? this.env.ids.instanceId(),
+      processId: def.id,
+      version: def.version,
+      state: InstanceStates.notRunning,
+      subject: options.subject,
+      parentInstanceId: options.parent?.instanceId,
+      parentActivityInstanceId: options.parent?.activityInstanceId,
+      observer: options.observer,
+      data,
+      runtime: { tokens: [], activities: [], seq: 0 },
+      createdAt: this.now,
+      updatedAt: this.now,
+      startedBy: options.actor,
+      revision: 1,
+    };
+    const session = new InstanceSession(this, record, def, new Map(), true);
+    session.event('instance.created', {
+      actor: options.actor,
+      detail: { processId: def.id, version: def.version, ...(options.parent ? { parent: options.parent.instanceId } : {}) },
+    });
+    this.sessions.set(record.id, session);
+    return session;
+  }
+
+  async flush(): Promise<void> {
+    const history = [];
+    const outbox = [];
+    const items: WorkItemRecord[] = [];
+    for (const s of this.sessions.values()) {
+      s.record.updatedAt = this.now;
+      if (s.isNew) {
+        await this.tx.insertInstance(s.record);
+      } else {
+        s.record.revision += 1;
+        await this.tx.updateInstance(s.record);
+      }
+      history.push(...s.history);
+      outbox.push(...s.outbox);
+      items.push(...s.dirtyItems.values());
+      if (s.timersToDelete.length) await this.tx.deleteTimers(s.timersToDelete);
+      for (const ai of s.timerActivitiesToClear) await this.tx.deleteTimersOfActivity(ai);
+      const timers = s.timersToSave.filter((t) => !s.timerActivitiesToClear.has(t.activityInstanceId));
+      if (timers.length) await this.tx.saveTimers(timers);
+    }
+    if (items.length) await this.tx.saveWorkItems(items);
+    if (history.length) await this.tx.appendHistory(history);
+    if (outbox.length) await this.tx.enqueueOutbox(outbox);
+  }
+}

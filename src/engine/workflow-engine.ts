@@ -1,0 +1,404 @@
+import { createHash } from 'node:crypto';
+import { systemClock, type Clock } from './clock';
+import { uuidIds, type IdGenerator } from './ids';
+import { HandlerRegistry } from './handlers/application-handler';
+import { CompiledDefinition } from './definition/compiled-definition';
+import type { DefinitionPackage, ProcessDefinition } from './definition/process-definition';
+import { ConcurrencyError, type InstanceFilter, type Store, type StoreTx, type WorkItemFilter } from './ports/store';
+import type { DefinitionRecord, HistoryRecord, InstanceRecord, OutboxRecord, TimerRecord, WorkItemRecord } from './ports/records';
+import { IllegalStateError, NotFoundError } from './errors';
+import { InstanceStates, actionForTargetState, isInstanceState, type InstanceState, type StateAction } from './runtime/instance-state';
+import { UnitOfWork, type CreateOptions, type EngineEnv } from './runtime/unit-of-work';
+import type { InstanceSession } from './runtime/instance-session';
+import { coerceData } from './runtime/data-coercion';
+
+export interface EngineOptions {
+  store: Store;
+  clock?: Clock;
+  ids?: IdGenerator;
+  handlers?: HandlerRegistry;
+  /** This engine's department code. Without one, the engine performs every department's activities itself. */
+  department?: string;
+}
+
+export interface StartOptions {
+  data?: Record<string, unknown>;
+  subject?: string;
+  actor?: string;
+  /** Wf-XML CreateInstance StartImmediately=false leaves the instance open.notrunning. */
+  startImmediately?: boolean;
+  observer?: string;
+  version?: number;
+  instanceId?: string;
+}
+
+export interface DeployResult {
+  processId: string;
+  version: number;
+  /** False when identical content was already deployed (deploying is idempotent). */
+  created: boolean;
+}
+
+/** Where a case stands, as `interflow show` and the services present it. */
+export interface InstanceView extends InstanceRecord {
+  /** Activities in progress with where they wait. */
+  openActivities: Array<{
+    activityInstanceId: string;
+    activityId: string;
+    name?: string;
+    department?: string;
+    state: string;
+    error?: string;
+  }>;
+  /** Activities tokens wait in front of (an AND-join waiting for its other branches, say). */
+  waitingAt: string[];
+  workItems: WorkItemRecord[];
+}
+
+const MAX_CONFLICT_RETRIES = 5;
+
+/**
+ * The departmental workflow engine's public API. It speaks in definitions, instances and work
+ * items; it knows nothing of HTTP or SOAP. Every command is one transaction.
+ */
+export class WorkflowEngine {
+  readonly store: Store;
+  readonly handlers: HandlerRegistry;
+  readonly clock: Clock;
+  readonly department?: string;
+  private readonly env: EngineEnv;
+  private readonly cache = new Map<string, CompiledDefinition>();
+
+  constructor(options: EngineOptions) {
+    this.store = options.store;
+    this.clock = options.clock ?? systemClock;
+    this.handlers = options.handlers ?? new HandlerRegistry();
+    this.department = options.department;
+    this.env = {
+      clock: this.clock,
+      ids: options.ids ?? uuidIds,
+      handlers: this.handlers,
+      department: options.department,
+      definition: (tx, processId, version) => this.compiled(tx, processId, version),
+    };
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Definitions
+
+  /**
+   * Deploys every process of a package. All of them are validated before any is stored, so a
+   * package is deployed whole or not at all. Identical content is not deployed twice.
+   */
+  async deploy(pkg: DefinitionPackage, options: { source?: string; actor?: string } = {}): Promise<DeployResult[]> {
+    return this.store.transaction(async (tx) => {
+      const known = new Set<string>(pkg.processes.map((p) => p.id));
+      for (const d of await tx.listDefinitions()) known.add(d.processId);
+      for (const p of pkg.processes) CompiledDefinition.compile({ ...p, version: 0 }, known);
+      const results: DeployResult[] = [];
+      for (const p of pkg.processes) {
+        const { version: _ignored, ...content } = p;
+        const hash = createHash('sha256').update(canonicalJson(content)).digest('hex');
+        const same = await tx.findDefinitionByHash(p.id, hash);
+        if (same) {
+          results.push({ processId: p.id, version: same.version, created: false });
+          continue;
+        }
+        const latest = await tx.findDefinition(p.id);
+        const version = (latest?.version ?? 0) + 1;
+        const record: DefinitionRecord = {
+          processId: p.id,
+          version,
+          packageId: pkg.id,
+          name: p.name,
+          definition: { ...content, version },
+          source: options.source,
+          contentHash: hash,
+          deployedAt: this.clock.now(),
+          deployedBy: options.actor,
+        };
+        await tx.insertDefinition(record);
+        results.push({ processId: p.id, version, created: true });
+      }
+      return results;
+    });
+  }
+
+  async listDefinitions(): Promise<DefinitionRecord[]> {
+    return this.store.read((tx) => tx.listDefinitions());
+  }
+
+  async getDefinition(processId: string, version?: number): Promise<DefinitionRecord> {
+    const rec = await this.store.read((tx) => tx.findDefinition(processId, version));
+    if (!rec) throw this.unknownProcess(processId, version);
+    return rec;
+  }
+
+  private unknownProcess(processId: string, version?: number): NotFoundError {
+    return new NotFoundError(
+      'Process definition',
+      version ? `${processId} version ${version}` : processId,
+      'deploy it first (interflow deploy FILE.xpdl) or list the deployed ones (interflow definitions)',
+    );
+  }
+
+  private async compiled(tx: StoreTx, processId: string, version?: number): Promise<CompiledDefinition> {
+    if (version !== undefined) {
+      const hit = this.cache.get(`${processId}@${version}`);
+      if (hit) return hit;
+    }
+    const rec = await tx.findDefinition(processId, version);
+    if (!rec) throw this.unknownProcess(processId, version);
+    const key = `${rec.processId}@${rec.version}`;
+    let c = this.cache.get(key);
+    if (!c) {
+      c = CompiledDefinition.compile(rec.definition, new Set([rec.definition.id, ...this.subprocessIds(rec.definition)]));
+      this.cache.set(key, c);
+    }
+    return c;
+  }
+
+  private subprocessIds(def: ProcessDefinition): string[] {
+    return def.activities.flatMap((a) => (a.kind === 'subprocess' && a.subprocess ? [a.subprocess.processId] : []));
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Instances
+
+  async startProcess(processId: string, options: StartOptions = {}): Promise<InstanceView> {
+    const id = await this.command(async (uow) => {
+      const created: CreateOptions = {
+        data: options.data,
+        subject: options.subject,
+        actor: options.actor,
+        observer: options.observer,
+        instanceId: options.instanceId,
+      };
+      const session = await uow.create(processId, created, options.version);
+      if (options.startImmediately !== false) await session.start(options.actor);
+      return session.id;
+    });
+    return this.getInstance(id);
+  }
+
+  async getInstance(id: string): Promise<InstanceView> {
+    return this.store.read(async (tx) => {
+      const rec = await tx.findInstance(id);
+      if (!rec) throw new NotFoundError('Process instance', id);
+      const def = await this.compiled(tx, rec.processId, rec.version);
+      const workItems = await tx.listWorkItems({ instanceId: id, states: ['open', 'suspended'] });
+      return {
+        ...rec,
+        openActivities: rec.runtime.activities.map((ai) => {
+          const a = def.activities.get(ai.activityId);
+          return {
+            activityInstanceId: ai.id,
+            activityId: ai.activityId,
+            name: a?.name,
+            department: a?.department,
+            state: ai.state,
+            ...(ai.error ? { error: ai.error } : {}),
+          };
+        }),
+        waitingAt: [...new Set(rec.runtime.tokens.map((t) => def.targetOfArc(t.arc)))],
+        workItems,
+      };
+    });
+  }
+
+  async listInstances(filter: InstanceFilter = {}): Promise<{ items: InstanceRecord[]; total: number }> {
+    return this.store.read((tx) => tx.listInstances(filter));
+  }
+
+  async history(instanceId: string): Promise<HistoryRecord[]> {
+    return this.store.read(async (tx) => {
+      if (!(await tx.findInstance(instanceId))) throw new NotFoundError('Process instance', instanceId);
+      return tx.listHistory(instanceId);
+    });
+  }
+
+  /**
+   * Suspend, resume, terminate (seed 002's monitoring functions). Accepts an action or a Wf-XML
+   * target state, as ChangeState sends.
+   */
+  async changeState(instanceId: string, actionOrState: StateAction | InstanceState | string, actor?: string): Promise<InstanceView> {
+    await this.command(async (uow) => {
+      const session = await uow.open(instanceId);
+      await session.changeState(this.resolveAction(session.state, actionOrState), actor);
+    });
+    return this.getInstance(instanceId);
+  }
+
+  private resolveAction(current: InstanceState, requested: string): StateAction {
+    const actions: StateAction[] = ['start', 'suspend', 'resume', 'terminate', 'abort'];
+    if ((actions as string[]).includes(requested)) return requested as StateAction;
+    if (!isInstanceState(requested)) {
+      throw new IllegalStateError(
+        `"${requested}" is neither an action (${actions.join(', ')}) nor a Wf-XML state (${Object.values(InstanceStates).join(', ')})`,
+      );
+    }
+    if (requested === InstanceStates.running) return current === InstanceStates.suspended ? 'resume' : 'start';
+    const action = actionForTargetState(requested);
+    if (!action) throw new IllegalStateError(`An instance cannot be put into state ${requested} from outside; it reaches it by itself`);
+    return action;
+  }
+
+  async retryActivity(instanceId: string, activityInstanceId: string, actor?: string): Promise<InstanceView> {
+    await this.command(async (uow) => (await uow.open(instanceId)).retry(activityInstanceId, actor));
+    return this.getInstance(instanceId);
+  }
+
+  async updateData(instanceId: string, data: Record<string, unknown>, actor?: string): Promise<InstanceView> {
+    await this.command(async (uow) => {
+      const session = await uow.open(instanceId);
+      if (session.state.startsWith('closed.')) throw new IllegalStateError(`Instance ${instanceId} is ${session.state}; its data can no longer change`);
+      session.applyData(coerceData(session.def.def, data), actor);
+    });
+    return this.getInstance(instanceId);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Work items
+
+  async worklist(filter: WorkItemFilter = {}): Promise<WorkItemRecord[]> {
+    return this.store.read((tx) => tx.listWorkItems({ states: ['open'], ...filter }));
+  }
+
+  async getWorkItem(id: string): Promise<WorkItemRecord> {
+    const item = await this.store.read((tx) => tx.findWorkItem(id));
+    if (!item) throw new NotFoundError('Work item', id);
+    return item;
+  }
+
+  async completeWorkItem(workItemId: string, options: { data?: Record<string, unknown>; actor?: string } = {}): Promise<InstanceView> {
+    const instanceId = await this.onWorkItem(workItemId, (session, item) => session.completeWorkItem(item, options.data, options.actor));
+    return this.getInstance(instanceId);
+  }
+
+  /** Free-flow: hand the work item to someone else; their completion counts as the original performer's. */
+  async delegateWorkItem(workItemId: string, to: string, actor?: string): Promise<WorkItemRecord> {
+    await this.onWorkItem(workItemId, (session, item) => session.delegate(item, to, actor));
+    return this.getWorkItem(workItemId);
+  }
+
+  /** Free-flow: ask a helper; the item waits until the helper completes, then returns to its performer. */
+  async assistWorkItem(workItemId: string, helper: string, actor?: string, note?: string): Promise<WorkItemRecord> {
+    let helpId = '';
+    await this.onWorkItem(workItemId, (session, item) => {
+      helpId = session.assist(item, helper, actor, note).id;
+    });
+    return this.getWorkItem(helpId);
+  }
+
+  /** Free-flow: tell someone, without waiting for them. */
+  async notifyFromWorkItem(workItemId: string, participant: string, actor?: string, message?: string): Promise<WorkItemRecord> {
+    let noteId = '';
+    await this.onWorkItem(workItemId, (session, item) => {
+      noteId = session.notify(item, participant, actor, message).id;
+    });
+    return this.getWorkItem(noteId);
+  }
+
+  private async onWorkItem(
+    workItemId: string,
+    fn: (session: InstanceSession, item: WorkItemRecord) => unknown,
+  ): Promise<string> {
+    return this.command(async (uow) => {
+      const found = await uow.tx.findWorkItem(workItemId);
+      if (!found) throw new NotFoundError('Work item', workItemId, 'list open ones with interflow worklist');
+      const session = await uow.open(found.instanceId);
+      // Re-read after taking the instance lock: another writer may have closed the item meanwhile.
+      const item = session.items.get(workItemId) ?? (await uow.tx.findWorkItem(workItemId)) ?? found;
+      await fn(session, item);
+      return found.instanceId;
+    });
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Events from outside: timers, messages, results of transferred or remote activities
+
+  /** Fires timers and deadlines due by now; returns how many fired. Call it periodically. */
+  async fireDueTimers(limit = 100): Promise<number> {
+    const due = await this.store.read((tx) => tx.dueTimers(this.clock.now(), limit));
+    let fired = 0;
+    for (const timer of due) {
+      const done = await this.command(async (uow) => {
+        const session = await uow.open(timer.instanceId);
+        if (session.state !== InstanceStates.running) return false;
+        await session.fireTimer(timer);
+        return true;
+      }).catch((e) => {
+        if (e instanceof NotFoundError) return false;
+        throw e;
+      });
+      if (done) fired++;
+    }
+    return fired;
+  }
+
+  async deliverMessage(instanceId: string, message: string, data: Record<string, unknown> = {}, actor?: string): Promise<InstanceView> {
+    await this.command(async (uow) => {
+      const delivered = await (await uow.open(instanceId)).deliverMessage(message, data, actor);
+      if (!delivered) throw new IllegalStateError(`Instance ${instanceId} is not waiting for message "${message}"`);
+    });
+    return this.getInstance(instanceId);
+  }
+
+  /**
+   * Accepts the result of an activity that was transferred or called remotely. `messageId` makes
+   * it idempotent: a duplicate delivery is acknowledged and changes nothing (returns false).
+   */
+  async completeTransferredActivity(
+    instanceId: string,
+    activityInstanceId: string,
+    data: Record<string, unknown>,
+    options: { messageId: string; source: string; actor?: string },
+  ): Promise<boolean> {
+    return this.command(async (uow) => {
+      if (!(await uow.tx.recordInbox(options.messageId, options.source, uow.now))) return false;
+      const session = await uow.open(instanceId);
+      await session.completeExternally(activityInstanceId, data, options.actor ?? options.source);
+      return true;
+    });
+  }
+
+  async timers(instanceId: string): Promise<TimerRecord[]> {
+    return this.store.read((tx) => tx.listTimers(instanceId));
+  }
+
+  async outbox(filter: { instanceId?: string; state?: OutboxRecord['state'] } = {}): Promise<OutboxRecord[]> {
+    return this.store.read((tx) => tx.listOutbox(filter));
+  }
+
+  async countByState(): Promise<Record<string, number>> {
+    return this.store.read((tx) => tx.countInstancesByState());
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  /** One command = one transaction; optimistic conflicts (two writers on MySQL without a lock) are retried. */
+  private async command<T>(fn: (uow: UnitOfWork) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.store.transaction(async (tx) => {
+          const uow = new UnitOfWork(tx, this.env);
+          const result = await fn(uow);
+          await uow.flush();
+          return result;
+        });
+      } catch (e) {
+        if (e instanceof ConcurrencyError && attempt < MAX_CONFLICT_RETRIES) continue;
+        throw e;
+      }
+    }
+  }
+}
+
+/** Key-sorted JSON, so the content hash does not depend on property order. */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_k, v) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, (v as Record<string, unknown>)[k]]))
+      : v,
+  );
+}
