@@ -13,7 +13,7 @@ const BINARY_LEVELS: readonly (readonly string[])[] = [
   ['*', '/', '%'],
 ];
 
-/** JavaScript's strict operators behave like ours already, so they are plain synonyms. */
+/** JavaScript sources write `===` / `!==`; our `==` is already strict, so they are synonyms. */
 const STRICT_SYNONYMS: ReadonlyMap<string, BinaryOperator> = new Map([
   ['===', '=='],
   ['!==', '!='],
@@ -24,6 +24,8 @@ const LITERAL_KEYWORDS: ReadonlyMap<string, null | boolean> = new Map([
   ['false', false],
   ['null', null],
 ]);
+
+const METHOD_CALL_HINT = `only built-in functions can be called, by name (${BUILTIN_NAMES.join(', ')}); there are no methods`;
 
 function describeToken(token: Token): string {
   const text = token.text.length > 40 ? `${token.text.slice(0, 40)}…` : token.text;
@@ -111,7 +113,7 @@ export class ExpressionParser {
     for (let token = this.peek(); ; token = this.peek()) {
       if (this.isOperator(token, '.')) steps.push(this.parsePropertyStep());
       else if (this.isOperator(token, '[')) steps.push(this.parseIndexStep());
-      else if (this.isOperator(token, '(')) throw this.unexpected(token, `only built-in functions can be called, by name (${BUILTIN_NAMES.join(', ')}); there are no methods`);
+      else if (this.isOperator(token, '(')) throw this.unexpected(token, METHOD_CALL_HINT);
       else break;
     }
     return steps.length === 0 ? object : { type: 'access', object, steps, position: object.position };

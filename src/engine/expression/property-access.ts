@@ -47,7 +47,7 @@ function describeKey(key: unknown): string {
 function readIndexed(target: string | readonly unknown[], key: unknown, what: string, fail: Fail): unknown {
   if (key === 'length') return target.length;
   if (typeof key !== 'number') {
-    return fail(`${what} have no property ${describeKey(key)}`, 'use a whole-number index or .length');
+    return fail(`${what} have no ${describeKey(key)}`, 'use a whole-number index or .length');
   }
   if (!Number.isInteger(key) || key < 0 || key >= target.length) return null;
   if (typeof target === 'string') return target.charAt(key);
