@@ -1,0 +1,57 @@
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { Len } from '../schema-types';
+
+@Entity({ name: 'if_instance' })
+@Index('IDX_if_instance_process', ['processId'])
+@Index('IDX_if_instance_state', ['state'])
+@Index('IDX_if_instance_parent', ['parentInstanceId'])
+// listInstances pages newest-first; without this every page sorts the whole table.
+@Index('IDX_if_instance_created', ['createdAt'])
+export class InstanceEntity {
+  @PrimaryColumn({ name: 'id', type: 'varchar', length: Len.instanceId })
+  id!: string;
+
+  @Column({ name: 'process_id', type: 'varchar', length: Len.name })
+  processId!: string;
+
+  @Column({ name: 'version', type: 'int' })
+  version!: number;
+
+  @Column({ name: 'state', type: 'varchar', length: Len.code })
+  state!: string;
+
+  @Column({ name: 'subject', type: 'text', nullable: true })
+  subject!: string | null;
+
+  @Column({ name: 'parent_instance_id', type: 'varchar', length: Len.instanceId, nullable: true })
+  parentInstanceId!: string | null;
+
+  @Column({ name: 'parent_activity_instance_id', type: 'varchar', length: Len.id, nullable: true })
+  parentActivityInstanceId!: string | null;
+
+  @Column({ name: 'observer', type: 'text', nullable: true })
+  observer!: string | null;
+
+  /** JSON: the instance's relevant data. */
+  @Column({ name: 'data', type: 'text' })
+  data!: string;
+
+  /** JSON: InstanceRuntime (tokens, activity instances, seq). */
+  @Column({ name: 'runtime', type: 'text' })
+  runtime!: string;
+
+  @Column({ name: 'created_at', type: 'datetime', precision: 3 })
+  createdAt!: Date;
+
+  @Column({ name: 'updated_at', type: 'datetime', precision: 3 })
+  updatedAt!: Date;
+
+  @Column({ name: 'completed_at', type: 'datetime', precision: 3, nullable: true })
+  completedAt!: Date | null;
+
+  @Column({ name: 'started_by', type: 'varchar', length: Len.actor, nullable: true })
+  startedBy!: string | null;
+
+  @Column({ name: 'revision', type: 'int' })
+  revision!: number;
+}

@@ -1,0 +1,412 @@
+import type { EntityManager, EntityTarget, ObjectLiteral, SelectQueryBuilder } from 'typeorm';
+import type {
+  DefinitionRecord,
+  HistoryRecord,
+  InstanceRecord,
+  OutboxRecord,
+  TimerRecord,
+  WorkItemRecord,
+} from '../engine/ports/records';
+import { ConcurrencyError, type InstanceFilter, type StoreTx, type WorkItemFilter } from '../engine/ports/store';
+import {
+  DefinitionEntity,
+  HistoryEntity,
+  InboxEntity,
+  InstanceEntity,
+  OutboxEntity,
+  TimerEntity,
+  WorkItemEntity,
+} from './entities';
+import * as map from './mappers';
+
+export type Dialect = 'sqlite' | 'mysql';
+
+/**
+ * Rows per multi-row statement. SQLite binds at most 32,766 parameters per statement and our
+ * widest table has 16 columns; MySQL's limit (65,535 placeholders) is looser.
+ */
+const ROWS_PER_STATEMENT = 500;
+
+/** Columns an upsert overwrites, per entity class (the same for every data source). */
+const overwriteColumns = new Map<EntityTarget<ObjectLiteral>, string[]>();
+
+/**
+ * One StoreTx per transaction (or per read). All statements go through the EntityManager of the
+ * transaction's query runner. Queries use the query builder throughout, never raw SQL with
+ * parameters: on SQLite it converts Date parameters to the stored text form, so date comparisons
+ * are written once for both databases.
+ */
+export class TypeormStoreTx implements StoreTx {
+  private open = true;
+
+  constructor(
+    private readonly manager: EntityManager,
+    private readonly dialect: Dialect,
+    /** 'read' transactions reject writes: they run outside any transaction. */
+    private readonly mode: 'write' | 'read',
+  ) {}
+
+  /** Called when the transaction or read ends; a StoreTx kept beyond that must not keep working. */
+  close(): void {
+    this.open = false;
+  }
+
+  // ------------------------------------------------------------------ definitions
+
+  async insertDefinition(record: DefinitionRecord): Promise<void> {
+    await this.insert(DefinitionEntity, [map.definitionToRow(record)]);
+  }
+
+  async findDefinition(processId: string, version?: number): Promise<DefinitionRecord | undefined> {
+    const qb = this.select(DefinitionEntity, 'd').where('d.processId = :processId', { processId });
+    if (version !== undefined) qb.andWhere('d.version = :version', { version });
+    const row = await qb.orderBy('d.version', 'DESC').limit(1).getOne();
+    return row ? map.definitionFromRow(row) : undefined;
+  }
+
+  async findDefinitionByHash(processId: string, contentHash: string): Promise<DefinitionRecord | undefined> {
+    const row = await this.select(DefinitionEntity, 'd')
+      .where('d.processId = :processId AND d.contentHash = :contentHash', { processId, contentHash })
+      .orderBy('d.version', 'DESC')
+      .limit(1)
+      .getOne();
+    return row ? map.definitionFromRow(row) : undefined;
+  }
+
+  async listDefinitions(): Promise<DefinitionRecord[]> {
+    const rows = await this.select(DefinitionEntity, 'd')
+      .orderBy('d.processId', 'ASC')
+      .addOrderBy('d.version', 'DESC')
+      .getMany();
+    return rows.map(map.definitionFromRow);
+  }
+
+  // ------------------------------------------------------------------ instances
+
+  async insertInstance(record: InstanceRecord): Promise<void> {
+    await this.insert(InstanceEntity, [map.instanceToRow(record)]);
+  }
+
+  async lockInstance(id: string): Promise<InstanceRecord | undefined> {
+    const qb = this.select(InstanceEntity, 'i').where('i.id = :id', { id });
+    // SQLite has no row locks and needs none: the write transaction holds the only write lock on
+    // the file. Outside a transaction (read()) there is nothing to hold a lock for.
+    if (this.dialect === 'mysql' && this.mode === 'write') qb.setLock('pessimistic_write');
+    const row = await qb.getOne();
+    return row ? map.instanceFromRow(row) : undefined;
+  }
+
+  async findInstance(id: string): Promise<InstanceRecord | undefined> {
+    const row = await this.select(InstanceEntity, 'i').where('i.id = :id', { id }).getOne();
+    return row ? map.instanceFromRow(row) : undefined;
+  }
+
+  async updateInstance(record: InstanceRecord): Promise<void> {
+    this.writable('updateInstance');
+    // createdAt never changes; everything else is written as given.
+    const { id, createdAt: _createdAt, ...changes } = map.instanceToRow(record);
+    const result = await this.manager
+      .createQueryBuilder()
+      .update(InstanceEntity)
+      .set(changes)
+      .where({ id, revision: record.revision - 1 })
+      .updateEntity(false)
+      .callListeners(false)
+      .execute();
+    if (result.affected === 1) return;
+    const current = await this.select(InstanceEntity, 'i')
+      .select(['i.id', 'i.revision'])
+      .where('i.id = :id', { id })
+      .getOne();
+    throw new ConcurrencyError(
+      current
+        ? `Instance ${id} was changed concurrently: expected stored revision ${record.revision - 1}, found ${current.revision}`
+        : `Instance ${id} cannot be updated: it does not exist`,
+    );
+  }
+
+  async listInstances(filter: InstanceFilter): Promise<{ items: InstanceRecord[]; total: number }> {
+    const qb = this.select(InstanceEntity, 'i');
+    if (filter.processId !== undefined) qb.andWhere('i.processId = :processId', { processId: filter.processId });
+    if (filter.state !== undefined) qb.andWhere('i.state = :state', { state: filter.state });
+    if (filter.statePrefix !== undefined) {
+      if (this.dialect === 'mysql') {
+        // Index-friendly; the column's binary collation keeps it case-sensitive as on SQLite.
+        qb.andWhere(`i.state LIKE :statePattern ESCAPE '!'`, {
+          statePattern: `${filter.statePrefix.replace(/[!%_]/g, '!$&')}%`,
+        });
+      } else {
+        // SQLite's LIKE ignores ASCII case; a prefix comparison does not.
+        qb.andWhere('substr(i.state, 1, :statePrefixLength) = :statePrefix', {
+          statePrefix: filter.statePrefix,
+          statePrefixLength: filter.statePrefix.length,
+        });
+      }
+    }
+    if (filter.parentInstanceId !== undefined) {
+      qb.andWhere('i.parentInstanceId = :parentInstanceId', { parentInstanceId: filter.parentInstanceId });
+    }
+    const total = await qb.clone().getCount();
+    qb.orderBy('i.createdAt', 'DESC').addOrderBy('i.id', 'DESC');
+    page(qb, filter);
+    const rows = filter.limit === 0 ? [] : await qb.getMany();
+    return { items: rows.map(map.instanceFromRow), total };
+  }
+
+  async countInstancesByState(): Promise<Record<string, number>> {
+    const rows = await this.select(InstanceEntity, 'i')
+      .select('i.state', 'state')
+      .addSelect('COUNT(*)', 'n')
+      .groupBy('i.state')
+      .getRawMany<{ state: string; n: number | string }>();
+    const counts: Record<string, number> = {};
+    for (const row of rows) counts[row.state] = Number(row.n);
+    return counts;
+  }
+
+  // ------------------------------------------------------------------ work items
+
+  async saveWorkItems(items: WorkItemRecord[]): Promise<void> {
+    // One multi-row upsert: inserts the new items and overwrites the existing ones by id, without
+    // first asking which is which.
+    await this.insert(WorkItemEntity, items.map(map.workItemToRow), { upsert: true });
+  }
+
+  async findWorkItem(id: string): Promise<WorkItemRecord | undefined> {
+    const row = await this.select(WorkItemEntity, 'w').where('w.id = :id', { id }).getOne();
+    return row ? map.workItemFromRow(row) : undefined;
+  }
+
+  async listWorkItems(filter: WorkItemFilter): Promise<WorkItemRecord[]> {
+    // An empty list means "none of these", not "no restriction".
+    if (filter.participants?.length === 0 || filter.states?.length === 0 || filter.limit === 0) return [];
+    const qb = this.select(WorkItemEntity, 'w');
+    if (filter.participants) qb.andWhere('w.participant IN (:...participants)', { participants: filter.participants });
+    if (filter.instanceId !== undefined) qb.andWhere('w.instanceId = :instanceId', { instanceId: filter.instanceId });
+    if (filter.states) qb.andWhere('w.state IN (:...states)', { states: filter.states });
+    qb.orderBy('w.createdAt', 'ASC').addOrderBy('w.id', 'ASC');
+    page(qb, filter);
+    return (await qb.getMany()).map(map.workItemFromRow);
+  }
+
+  // ------------------------------------------------------------------ history
+
+  async appendHistory(events: HistoryRecord[]): Promise<void> {
+    await this.insert(HistoryEntity, events.map(map.historyToRow));
+  }
+
+  async listHistory(instanceId: string): Promise<HistoryRecord[]> {
+    const rows = await this.select(HistoryEntity, 'h')
+      .where('h.instanceId = :instanceId', { instanceId })
+      .orderBy('h.id', 'ASC')
+      .getMany();
+    return rows.map(map.historyFromRow);
+  }
+
+  // ------------------------------------------------------------------ outbox
+
+  async enqueueOutbox(messages: OutboxRecord[]): Promise<void> {
+    await this.insert(OutboxEntity, messages.map(map.outboxToRow));
+  }
+
+  async claimOutbox(limit: number, now: Date, leaseMs: number): Promise<OutboxRecord[]> {
+    this.writable('claimOutbox');
+    if (limit <= 0) return [];
+    const qb = this.select(OutboxEntity, 'o')
+      .where('o.state = :pending', { pending: 'pending' })
+      .andWhere('o.nextAttemptAt <= :now', { now })
+      .andWhere('(o.claimedUntil IS NULL OR o.claimedUntil < :now)')
+      .orderBy('o.createdAt', 'ASC')
+      .addOrderBy('o.id', 'ASC')
+      .limit(limit);
+    // Another replica's claim in flight holds row locks: skip those rows rather than wait for them
+    // and then find them claimed. SQLite needs no lock clause, the write transaction is exclusive.
+    if (this.dialect === 'mysql') qb.setLock('pessimistic_write').setOnLocked('skip_locked');
+    const rows = await qb.getMany();
+    if (rows.length === 0) return [];
+    await this.manager
+      .createQueryBuilder()
+      .update(OutboxEntity)
+      .set({ claimedUntil: new Date(now.getTime() + leaseMs), attempts: () => 'attempts + 1' })
+      .where('id IN (:...ids)', { ids: rows.map((r) => r.id) })
+      .updateEntity(false)
+      .callListeners(false)
+      .execute();
+    return rows.map((row) => ({ ...map.outboxFromRow(row), attempts: row.attempts + 1 }));
+  }
+
+  async markOutboxSent(id: string, at: Date): Promise<void> {
+    await this.update(OutboxEntity, id, { state: 'sent', sentAt: at, claimedUntil: null });
+  }
+
+  async markOutboxRetry(id: string, error: string, nextAttemptAt: Date, dead: boolean): Promise<void> {
+    const lastError = map.truncateError(error);
+    await this.update(
+      OutboxEntity,
+      id,
+      dead
+        ? { state: 'dead', lastError, claimedUntil: null }
+        : { state: 'pending', lastError, nextAttemptAt, claimedUntil: null },
+    );
+  }
+
+  async listOutbox(filter: { instanceId?: string; state?: OutboxRecord['state'] }): Promise<OutboxRecord[]> {
+    const qb = this.select(OutboxEntity, 'o');
+    if (filter.instanceId !== undefined) qb.andWhere('o.instanceId = :instanceId', { instanceId: filter.instanceId });
+    if (filter.state !== undefined) qb.andWhere('o.state = :state', { state: filter.state });
+    const rows = await qb.orderBy('o.createdAt', 'ASC').addOrderBy('o.id', 'ASC').getMany();
+    return rows.map(map.outboxFromRow);
+  }
+
+  // ------------------------------------------------------------------ inbox
+
+  async recordInbox(messageId: string, source: string, at: Date): Promise<boolean> {
+    try {
+      await this.insert(InboxEntity, [map.inboxRow(messageId, source, at)]);
+      return true;
+    } catch (error) {
+      // The primary key decides, so two transactions racing with one id cannot both win: on MySQL
+      // the second INSERT waits for the first to commit and then fails with a duplicate key. A
+      // failed statement does not abort the surrounding transaction on either database.
+      if (isDuplicateKeyError(error)) return false;
+      throw error;
+    }
+  }
+
+  // ------------------------------------------------------------------ timers
+
+  async saveTimers(timers: TimerRecord[]): Promise<void> {
+    await this.insert(TimerEntity, timers.map(map.timerToRow), { upsert: true });
+  }
+
+  async deleteTimers(ids: string[]): Promise<void> {
+    this.writable('deleteTimers');
+    for (let i = 0; i < ids.length; i += ROWS_PER_STATEMENT) {
+      await this.manager
+        .createQueryBuilder()
+        .delete()
+        .from(TimerEntity)
+        .where('id IN (:...ids)', { ids: ids.slice(i, i + ROWS_PER_STATEMENT) })
+        .callListeners(false)
+        .execute();
+    }
+  }
+
+  async deleteTimersOfActivity(activityInstanceId: string): Promise<void> {
+    this.writable('deleteTimersOfActivity');
+    await this.manager
+      .createQueryBuilder()
+      .delete()
+      .from(TimerEntity)
+      .where({ activityInstanceId })
+      .callListeners(false)
+      .execute();
+  }
+
+  async dueTimers(now: Date, limit: number): Promise<TimerRecord[]> {
+    if (limit <= 0) return [];
+    const rows = await this.select(TimerEntity, 't')
+      .where('t.dueAt <= :now', { now })
+      .orderBy('t.dueAt', 'ASC')
+      .addOrderBy('t.id', 'ASC')
+      .limit(limit)
+      .getMany();
+    return rows.map(map.timerFromRow);
+  }
+
+  async listTimers(instanceId: string): Promise<TimerRecord[]> {
+    const rows = await this.select(TimerEntity, 't')
+      .where('t.instanceId = :instanceId', { instanceId })
+      .orderBy('t.dueAt', 'ASC')
+      .addOrderBy('t.id', 'ASC')
+      .getMany();
+    return rows.map(map.timerFromRow);
+  }
+
+  // ------------------------------------------------------------------ helpers
+
+  private assertOpen(): void {
+    if (!this.open) throw new Error('This StoreTx belongs to a transaction that has already ended');
+  }
+
+  private writable(operation: string): void {
+    this.assertOpen();
+    if (this.mode === 'read') {
+      throw new Error(`${operation} writes, but this StoreTx comes from Store.read(); use Store.transaction()`);
+    }
+  }
+
+  private select<E extends ObjectLiteral>(entity: EntityTarget<E>, alias: string) {
+    this.assertOpen();
+    return this.manager.createQueryBuilder(entity, alias);
+  }
+
+  /**
+   * Multi-row INSERT (or upsert) without reading anything back: no RETURNING, no reload of
+   * generated ids, no subscribers. This is the hot path.
+   */
+  private async insert<E extends ObjectLiteral>(
+    entity: EntityTarget<E>,
+    rows: ObjectLiteral[],
+    options: { upsert?: boolean } = {},
+  ): Promise<void> {
+    this.writable('insert');
+    for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
+      const qb = this.manager
+        .createQueryBuilder()
+        .insert()
+        .into(entity)
+        .values(rows.slice(i, i + ROWS_PER_STATEMENT) as E[])
+        .updateEntity(false)
+        .callListeners(false);
+      if (options.upsert) qb.orUpdate(this.nonKeyColumns(entity), ['id']);
+      await qb.execute();
+    }
+  }
+
+  private async update<E extends ObjectLiteral>(entity: EntityTarget<E>, id: string, changes: ObjectLiteral): Promise<void> {
+    this.writable('update');
+    await this.manager
+      .createQueryBuilder()
+      .update(entity)
+      .set(changes as E)
+      .where({ id })
+      .updateEntity(false)
+      .callListeners(false)
+      .execute();
+  }
+
+  private nonKeyColumns(entity: EntityTarget<ObjectLiteral>): string[] {
+    let columns = overwriteColumns.get(entity);
+    if (!columns) {
+      columns = this.manager.connection
+        .getMetadata(entity)
+        .columns.filter((c) => !c.isPrimary)
+        .map((c) => c.databaseName);
+      overwriteColumns.set(entity, columns);
+    }
+    return columns;
+  }
+}
+
+function page(qb: SelectQueryBuilder<ObjectLiteral>, filter: { offset?: number; limit?: number }): void {
+  if (filter.limit !== undefined) qb.limit(filter.limit);
+  if (filter.offset) {
+    qb.offset(filter.offset);
+    // MySQL has no OFFSET without LIMIT (TypeORM refuses to build it); "no limit" is a huge one.
+    if (filter.limit === undefined) qb.limit(Number.MAX_SAFE_INTEGER);
+  }
+}
+
+/** Duplicate primary/unique key, from better-sqlite3 or mysql2 (wrapped in QueryFailedError or not). */
+export function isDuplicateKeyError(error: unknown): boolean {
+  const e = error as { code?: unknown; errno?: unknown; driverError?: { code?: unknown; errno?: unknown } };
+  const code = e?.driverError?.code ?? e?.code;
+  const errno = e?.driverError?.errno ?? e?.errno;
+  return (
+    code === 'SQLITE_CONSTRAINT_PRIMARYKEY' ||
+    code === 'SQLITE_CONSTRAINT_UNIQUE' ||
+    code === 'ER_DUP_ENTRY' ||
+    errno === 1062
+  );
+}

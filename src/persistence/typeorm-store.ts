@@ -1,0 +1,200 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { DataSource, QueryRunner } from 'typeorm';
+import { ConcurrencyError, type Store, type StoreTx } from '../engine/ports/store';
+import { AsyncMutex } from './async-mutex';
+import type { DatabaseConfig } from './database-url';
+import { TypeormStoreTx, type Dialect } from './typeorm-store-tx';
+
+export interface TypeormStoreOptions {
+  /**
+   * SQLite: a second connection to the same file for `read()`. Without it (`:memory:`), reads go
+   * through the writer connection and wait for the running transaction, so they still never see
+   * uncommitted work.
+   */
+  reader?: DataSource;
+  config?: DatabaseConfig;
+}
+
+/**
+ * One mutex per SQLite file for the whole process, shared by every store opened on that file:
+ * two stores in one process would otherwise meet in SQLite's busy handler, which better-sqlite3
+ * runs synchronously, stalling the event loop, and with it the transaction that holds the lock,
+ * for the full busy_timeout.
+ */
+const fileMutexes = new Map<string, AsyncMutex>();
+
+function mutexFor(config: DatabaseConfig | undefined, dataSource: DataSource): AsyncMutex {
+  const file = config?.kind === 'sqlite' ? config.path : String(dataSource.options.database);
+  if (file === ':memory:') return new AsyncMutex();
+  let mutex = fileMutexes.get(file);
+  if (!mutex) {
+    mutex = new AsyncMutex();
+    fileMutexes.set(file, mutex);
+  }
+  return mutex;
+}
+
+export class TypeormStore implements Store {
+  readonly kind: Dialect;
+  private readonly reader?: DataSource;
+  private readonly writeMutex?: AsyncMutex;
+  /**
+   * Marks async work started inside one of this store's transactions, to catch nesting. The flag
+   * is switched off when the transaction ends, because callbacks scheduled from inside it (timers,
+   * fire-and-forget promises) inherit the context and may legitimately open a transaction later.
+   */
+  private readonly transactionContext = new AsyncLocalStorage<{ active: boolean }>();
+  private closed = false;
+
+  constructor(
+    readonly dataSource: DataSource,
+    options: TypeormStoreOptions = {},
+  ) {
+    const type = dataSource.options.type;
+    if (type === 'better-sqlite3') this.kind = 'sqlite';
+    else if (type === 'mysql' || type === 'mariadb') this.kind = 'mysql';
+    else throw new Error(`TypeormStore supports better-sqlite3, mysql and mariadb data sources, not ${type}`);
+    this.reader = options.reader;
+    if (this.kind === 'sqlite') this.writeMutex = mutexFor(options.config, dataSource);
+  }
+
+  async transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
+    this.assertOpen();
+    if (this.insideTransaction()) {
+      // On SQLite this would wait forever for our own mutex; on MySQL it would silently commit
+      // separately from the outer transaction. Either way the caller meant to pass its tx down.
+      throw new Error('Store.transaction() called inside a transaction of the same store; use the outer StoreTx');
+    }
+    const context = { active: true };
+    try {
+      return await this.transactionContext.run(context, () =>
+        this.kind === 'sqlite' ? this.sqliteTransaction(fn) : this.mysqlTransaction(fn),
+      );
+    } catch (error) {
+      throw asConcurrencyError(error) ?? error;
+    } finally {
+      context.active = false;
+    }
+  }
+
+  async read<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
+    this.assertOpen();
+    if (this.kind === 'mysql') {
+      // One pooled connection for the whole read instead of one per statement; autocommit, so
+      // every statement sees what was committed when it ran.
+      const queryRunner = this.dataSource.createQueryRunner('slave');
+      try {
+        return await this.withTx(queryRunner, 'read', fn);
+      } finally {
+        await queryRunner.release();
+      }
+    }
+    if (this.reader) return this.withTx(this.reader.createQueryRunner(), 'read', fn);
+    // :memory: has a single connection. From inside one of our transactions, waiting for the
+    // mutex would deadlock, so the read shares the connection and sees the transaction's own work
+    // (unlike file databases and MySQL); anywhere else it waits, so as not to see half-done work.
+    if (this.insideTransaction()) return this.withTx(this.dataSource.createQueryRunner(), 'read', fn);
+    return this.writeMutex!.runExclusive(() => this.withTx(this.dataSource.createQueryRunner(), 'read', fn));
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    // Let a running SQLite transaction finish rather than pull the connection from under it.
+    const release = this.writeMutex ? await this.writeMutex.acquire() : undefined;
+    try {
+      if (this.reader?.isInitialized) await this.reader.destroy();
+      if (this.dataSource.isInitialized) await this.dataSource.destroy();
+    } finally {
+      release?.();
+    }
+  }
+
+  private async sqliteTransaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
+    const release = await this.writeMutex!.acquire();
+    try {
+      // better-sqlite3 has one connection and TypeORM one query runner for it. TypeORM's own
+      // startTransaction() issues a deferred BEGIN, which takes the write lock only at the first
+      // write; two processes that both read first would then deadlock on the upgrade and one gets
+      // SQLITE_BUSY at once, without the busy handler. BEGIN IMMEDIATE takes the write lock up
+      // front (waiting up to busy_timeout). The query runner does not track a transaction we
+      // started by hand, which is fine: nothing on our path asks TypeORM to open one.
+      const queryRunner = this.dataSource.createQueryRunner();
+      await queryRunner.query('BEGIN IMMEDIATE');
+      let result: T;
+      try {
+        result = await this.withTx(queryRunner, 'write', fn);
+        await queryRunner.query('COMMIT');
+      } catch (error) {
+        await rollbackSqlite(queryRunner);
+        throw error;
+      }
+      return result;
+    } finally {
+      release();
+    }
+  }
+
+  private async mysqlTransaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
+    const queryRunner = this.dataSource.createQueryRunner('master');
+    try {
+      // READ COMMITTED: instance rows are locked explicitly (lockInstance), so the stronger
+      // default buys nothing and would add gap locks that make concurrent inserts wait.
+      await queryRunner.startTransaction('READ COMMITTED');
+      try {
+        const result = await this.withTx(queryRunner, 'write', fn);
+        await queryRunner.commitTransaction();
+        return result;
+      } catch (error) {
+        if (queryRunner.isTransactionActive) await queryRunner.rollbackTransaction().catch(() => undefined);
+        throw error;
+      }
+    } finally {
+      await queryRunner.release();
+    }
+  }
+
+  private async withTx<T>(queryRunner: QueryRunner, mode: 'write' | 'read', fn: (tx: StoreTx) => Promise<T>): Promise<T> {
+    const tx = new TypeormStoreTx(queryRunner.manager, this.kind, mode);
+    try {
+      return await fn(tx);
+    } finally {
+      tx.close();
+    }
+  }
+
+  private insideTransaction(): boolean {
+    return this.transactionContext.getStore()?.active === true;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new Error('The store has been closed');
+  }
+}
+
+async function rollbackSqlite(queryRunner: QueryRunner): Promise<void> {
+  // SQLite rolls back by itself on some errors (SQLITE_FULL, SQLITE_IOERR...); a second ROLLBACK
+  // would then fail and hide the original error.
+  const connection = (await queryRunner.connect()) as { inTransaction?: boolean };
+  if (connection.inTransaction === false) return;
+  await queryRunner.query('ROLLBACK').catch(() => undefined);
+}
+
+/**
+ * Lock conflicts the database resolved by aborting our statement or transaction: retrying the
+ * whole transaction is the remedy, exactly as for a stale revision, so callers get one error type.
+ */
+function asConcurrencyError(error: unknown): ConcurrencyError | undefined {
+  if (error instanceof ConcurrencyError) return undefined;
+  const e = error as { code?: unknown; errno?: unknown; driverError?: { code?: unknown; errno?: unknown } };
+  const code = e?.driverError?.code ?? e?.code;
+  const errno = e?.driverError?.errno ?? e?.errno;
+  let reason: string | undefined;
+  if (code === 'ER_LOCK_DEADLOCK' || errno === 1213) reason = 'deadlock detected; the transaction was rolled back';
+  else if (code === 'ER_LOCK_WAIT_TIMEOUT' || errno === 1205) reason = 'lock wait timeout';
+  else if (code === 'SQLITE_BUSY' || code === 'SQLITE_BUSY_SNAPSHOT') reason = 'database file is locked by another process';
+  if (!reason) return undefined;
+  const converted = new ConcurrencyError(`Transaction aborted by a concurrent writer: ${reason}`);
+  Object.defineProperty(converted, 'cause', { value: error, enumerable: false, configurable: true, writable: true });
+  return converted;
+}
