@@ -5,7 +5,7 @@ import { createLogger } from '../app/logger';
 import { openEngine } from '../app/open-engine';
 import { parseDatabaseUrl } from '../persistence';
 import { importXpdl } from '../xpdl';
-import type { InstanceView, WorkflowEngine } from '../engine';
+import type { InstanceView, WorkflowEngine, WorkItemRecord } from '../engine';
 import type { Output } from './format';
 
 export const DEMO_DATABASE_URL = 'sqlite:./data/demo.sqlite';
@@ -81,10 +81,10 @@ async function walk(engine: WorkflowEngine, out: Output, processId: string, data
 }
 
 /** Work items of a case and of the subprocesses it waits for. */
-async function openItemsOfCaseTree(engine: WorkflowEngine, instanceId: string) {
+async function openItemsOfCaseTree(engine: WorkflowEngine, instanceId: string): Promise<WorkItemRecord[]> {
   const own = await engine.worklist({ instanceId });
   const children = await engine.listInstances({ parentInstanceId: instanceId, statePrefix: 'open.' });
-  const nested = [];
+  const nested: WorkItemRecord[] = [];
   for (const c of children.items) nested.push(...(await openItemsOfCaseTree(engine, c.id)));
   return [...own, ...nested];
 }

@@ -166,7 +166,7 @@ export class WorkflowEngine {
   // Instances
 
   async startProcess(processId: string, options: StartOptions = {}): Promise<InstanceView> {
-    const id = await this.command(async (uow) => {
+    return this.command(async (uow) => {
       const created: CreateOptions = {
         data: options.data,
         subject: options.subject,
@@ -176,9 +176,8 @@ export class WorkflowEngine {
       };
       const session = await uow.create(processId, created, options.version);
       if (options.startImmediately !== false) await session.start(options.actor);
-      return session.id;
+      return () => viewOf(session);
     });
-    return this.getInstance(id);
   }
 
   async getInstance(id: string): Promise<InstanceView> {
@@ -187,22 +186,7 @@ export class WorkflowEngine {
       if (!rec) throw new NotFoundError('Process instance', id);
       const def = await this.compiled(tx, rec.processId, rec.version);
       const workItems = await tx.listWorkItems({ instanceId: id, states: ['open', 'suspended'] });
-      return {
-        ...rec,
-        openActivities: rec.runtime.activities.map((ai) => {
-          const a = def.activities.get(ai.activityId);
-          return {
-            activityInstanceId: ai.id,
-            activityId: ai.activityId,
-            name: a?.name,
-            department: a?.department,
-            state: ai.state,
-            ...(ai.error ? { error: ai.error } : {}),
-          };
-        }),
-        waitingAt: [...new Set(rec.runtime.tokens.map((t) => def.targetOfArc(t.arc)))],
-        workItems,
-      };
+      return buildView(rec, def, workItems);
     });
   }
 
@@ -271,8 +255,12 @@ export class WorkflowEngine {
   }
 
   async completeWorkItem(workItemId: string, options: { data?: Record<string, unknown>; actor?: string } = {}): Promise<InstanceView> {
-    const instanceId = await this.onWorkItem(workItemId, (session, item) => session.completeWorkItem(item, options.data, options.actor));
-    return this.getInstance(instanceId);
+    let view: (() => InstanceView) | undefined;
+    await this.onWorkItem(workItemId, async (session, item) => {
+      await session.completeWorkItem(item, options.data, options.actor);
+      view = () => viewOf(session);
+    });
+    return view!();
   }
 
   /** Free-flow: hand the work item to someone else; their completion counts as the original performer's. */
@@ -377,14 +365,15 @@ export class WorkflowEngine {
   // ---------------------------------------------------------------------------------------------
 
   /** One command = one transaction; optimistic conflicts (two writers on MySQL without a lock) are retried. */
-  private async command<T>(fn: (uow: UnitOfWork) => Promise<T>): Promise<T> {
+  private async command<T>(fn: (uow: UnitOfWork) => Promise<T>): Promise<T extends () => infer R ? R : T> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.store.transaction(async (tx) => {
           const uow = new UnitOfWork(tx, this.env);
           const result = await fn(uow);
           await uow.flush();
-          return result;
+          // A view built after flush reflects the saved state without reading it back.
+          return (typeof result === 'function' ? (result as () => unknown)() : result) as T extends () => infer R ? R : T;
         });
       } catch (e) {
         if (e instanceof ConcurrencyError && attempt < MAX_CONFLICT_RETRIES) continue;
@@ -392,6 +381,31 @@ export class WorkflowEngine {
       }
     }
   }
+}
+
+function viewOf(session: InstanceSession): InstanceView {
+  const items = [...session.items.values()].filter((i) => i.state === 'open' || i.state === 'suspended');
+  items.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
+  return buildView(structuredClone(session.record), session.def, structuredClone(items));
+}
+
+function buildView(rec: InstanceRecord, def: CompiledDefinition, workItems: WorkItemRecord[]): InstanceView {
+  return {
+    ...rec,
+    openActivities: rec.runtime.activities.map((ai) => {
+      const a = def.activities.get(ai.activityId);
+      return {
+        activityInstanceId: ai.id,
+        activityId: ai.activityId,
+        name: a?.name,
+        department: a?.department,
+        state: ai.state,
+        ...(ai.error ? { error: ai.error } : {}),
+      };
+    }),
+    waitingAt: [...new Set(rec.runtime.tokens.map((t) => def.targetOfArc(t.arc)))],
+    workItems,
+  };
 }
 
 /** Key-sorted JSON, so the content hash does not depend on property order. */

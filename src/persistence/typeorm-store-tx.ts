@@ -351,6 +351,7 @@ export class TypeormStoreTx implements StoreTx {
     options: { upsert?: boolean } = {},
   ): Promise<void> {
     this.writable('insert');
+    if (!options.upsert) return this.insertPlain(entity, rows);
     for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
       const qb = this.manager
         .createQueryBuilder()
@@ -361,6 +362,29 @@ export class TypeormStoreTx implements StoreTx {
         .callListeners(false);
       if (options.upsert) qb.orUpdate(this.nonKeyColumns(entity), ['id']);
       await qb.execute();
+    }
+  }
+
+  /**
+   * Plain multi-row INSERT built once from the entity metadata. This is the engine's hot path (an
+   * instance row and a batch of history rows per command); the query builder's per-parameter
+   * bookkeeping cost more than SQLite itself did. Values still go through the driver's own
+   * conversion, so dates and nulls are stored exactly as the query builder would store them.
+   */
+  private async insertPlain<E extends ObjectLiteral>(entity: EntityTarget<E>, rows: ObjectLiteral[]): Promise<void> {
+    const meta = this.manager.connection.getMetadata(entity);
+    const driver = this.manager.connection.driver;
+    const columns = meta.columns.filter((c) => !c.isGenerated);
+    const table = driver.escape(meta.tableName);
+    const names = columns.map((c) => driver.escape(c.databaseName)).join(', ');
+    const tuple = `(${columns.map(() => '?').join(', ')})`;
+    for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
+      const chunk = rows.slice(i, i + ROWS_PER_STATEMENT);
+      const params: unknown[] = [];
+      for (const row of chunk) {
+        for (const c of columns) params.push(driver.preparePersistentValue(row[c.propertyName] ?? null, c));
+      }
+      await this.manager.query(`INSERT INTO ${table} (${names}) VALUES ${chunk.map(() => tuple).join(', ')}`, params);
     }
   }
 
