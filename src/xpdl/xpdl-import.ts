@@ -1,0 +1,382 @@
+/**
+ * XPDL (WfMC Interface 1) → the engine's DefinitionPackage. The engine never reads XPDL; this is
+ * the only place that knows it. Mapping rules are tabulated in docs/xpdl-mapping.md.
+ */
+import { isSafeScript } from '../engine/expression';
+import type {
+  ApplicationDef,
+  DataField,
+  DefinitionPackage,
+  FormalParameter,
+  Participant,
+  ProcessDefinition,
+  TransitionDef,
+} from '../engine/definition/process-definition';
+import {
+  activityLocation,
+  mapActivity,
+  splitTransitionOrder,
+  type ActivityScope,
+  type ProcessProxy,
+} from './xpdl-activity-mapper';
+import { attr, child, children, extendedAttributeList, parseXpdlDocument, text, type XNode } from './xpdl-document';
+import {
+  ENDPOINT_ATTRIBUTES,
+  HANDLER_ATTRIBUTE,
+  looksLikeAddress,
+  PROXY_PROCESS_REF,
+  PROXY_REMOTE_REF,
+} from './xpdl-conventions';
+import { XpdlImportError } from './xpdl-import-error';
+import { mapTransition } from './xpdl-transition-mapper';
+import { dataTypeFromBasicType, isParticipantType, isXpdlTrue, stringInitialValue } from './xpdl-values';
+
+export function importXpdl(xml: string): DefinitionPackage {
+  const { root } = parseXpdlDocument(xml);
+  const packageId = attr(root, 'Id');
+  if (!packageId) {
+    throw new XpdlImportError({ element: 'Package', problem: 'invalid', reason: 'the Package has no Id' });
+  }
+  const warnings: string[] = [];
+  const packageLabel = `package "${packageId}"`;
+
+  const packageParticipants = readParticipants(root, packageLabel);
+  const packageApplications = readApplications(root, packageLabel, warnings);
+  const packageFields = readDataFields(root, packageLabel);
+
+  const processNodes = children(child(root, 'WorkflowProcesses'), 'WorkflowProcess');
+  const seen = new Set<string>();
+  for (const node of processNodes) {
+    const id = attr(node, 'Id');
+    if (!id) throw new XpdlImportError({ element: 'WorkflowProcess', location: packageLabel, problem: 'invalid', reason: 'a WorkflowProcess has no Id' });
+    if (seen.has(id)) throw new XpdlImportError({ element: 'WorkflowProcess', elementId: id, location: packageLabel, problem: 'invalid', reason: 'the process Id is used twice' });
+    seen.add(id);
+  }
+
+  // Proxies stand for processes that run elsewhere; they are call targets, not definitions.
+  const proxies = new Map<string, ProcessProxy>();
+  const localProcesses = new Map<string, DataField[]>();
+  const realProcesses: XNode[] = [];
+  for (const node of processNodes) {
+    const id = attr(node, 'Id') as string;
+    const formals = readFormalParameters(node, `process "${id}"`);
+    const proxy = proxyOf(node, formals);
+    if (proxy) proxies.set(id, proxy);
+    else {
+      localProcesses.set(id, formals);
+      realProcesses.push(node);
+    }
+  }
+
+  const processes = realProcesses.map((node) =>
+    mapProcess(node, {
+      packageId,
+      participants: packageParticipants,
+      applications: packageApplications,
+      dataFields: packageFields,
+      localProcesses,
+      proxies,
+      warnings,
+    }),
+  );
+
+  const result: DefinitionPackage = { id: packageId, processes, warnings };
+  const name = attr(root, 'Name');
+  if (name) result.name = name;
+  return result;
+}
+
+interface PackageScope {
+  packageId: string;
+  participants: Participant[];
+  applications: ApplicationDef[];
+  dataFields: DataField[];
+  localProcesses: ReadonlyMap<string, DataField[]>;
+  proxies: ReadonlyMap<string, ProcessProxy>;
+  warnings: string[];
+}
+
+function proxyOf(node: XNode, formals: DataField[]): ProcessProxy | undefined {
+  if (attr(node, 'ProcessType') !== 'Abstract') return undefined;
+  if (children(child(node, 'Activities'), 'Activity').length > 0) return undefined;
+  const attributes = extendedAttributeList(node);
+  const processRef = attributes.find((a) => a.name === PROXY_PROCESS_REF)?.value;
+  if (!processRef) return undefined;
+  const proxy: ProcessProxy = { processId: processRef, formalParameters: formals };
+  const remoteRef = attributes.find((a) => a.name === PROXY_REMOTE_REF)?.value;
+  if (remoteRef) proxy.remoteRef = remoteRef;
+  return proxy;
+}
+
+function mapProcess(node: XNode, pkg: PackageScope): ProcessDefinition {
+  const id = attr(node, 'Id') as string;
+  const label = `process "${id}"`;
+
+  if (children(child(node, 'Assignments'), 'Assignment').length > 0) {
+    throw new XpdlImportError({
+      element: 'Assignments',
+      elementId: id,
+      location: label,
+      reason: 'process assignments are not supported; compute the values in a TaskScript activity after the start instead',
+    });
+  }
+
+  const participants = mergeById(pkg.participants, readParticipants(node, label));
+  const applications = mergeById(pkg.applications, readApplications(node, label, pkg.warnings));
+  const formals = pkg.localProcesses.get(id) ?? [];
+  const fields = mergeById(pkg.dataFields, readDataFields(node, label));
+  // A formal parameter is the field (with its direction); a data field of the same Id would be a
+  // second declaration of the same variable.
+  const formalIds = new Set(formals.map((f) => f.id));
+  const dataFields = [...formals, ...fields.filter((f) => !formalIds.has(f.id))];
+
+  const activityNodes = children(child(node, 'Activities'), 'Activity');
+  const activityIds = new Set<string>();
+  for (const activity of activityNodes) {
+    const activityId = attr(activity, 'Id');
+    if (!activityId) {
+      throw new XpdlImportError({ element: 'Activity', location: label, problem: 'invalid', reason: 'an Activity has no Id' });
+    }
+    if (activityIds.has(activityId)) {
+      throw new XpdlImportError({ element: 'Activity', elementId: activityId, location: label, problem: 'invalid', reason: 'the activity Id is used twice' });
+    }
+    activityIds.add(activityId);
+  }
+
+  const transitions: TransitionDef[] = [];
+  const transitionIds = new Set<string>();
+  for (const transitionNode of children(child(node, 'Transitions'), 'Transition')) {
+    const transition = mapTransition(transitionNode, id, activityIds);
+    if (transitionIds.has(transition.id)) {
+      throw new XpdlImportError({ element: 'Transition', elementId: transition.id, location: label, problem: 'invalid', reason: 'the transition Id is used twice' });
+    }
+    transitionIds.add(transition.id);
+    transitions.push(transition);
+  }
+
+  const incoming = new Map<string, TransitionDef[]>();
+  const outgoing = new Map<string, TransitionDef[]>();
+  for (const t of transitions) {
+    incoming.set(t.to, [...(incoming.get(t.to) ?? []), t]);
+    outgoing.set(t.from, [...(outgoing.get(t.from) ?? []), t]);
+  }
+
+  const scope: ActivityScope = {
+    processId: id,
+    participants: new Map(participants.map((p) => [p.id, p])),
+    applications: new Map(applications.map((a) => [a.id, a])),
+    localProcesses: pkg.localProcesses,
+    proxies: pkg.proxies,
+    incoming,
+    outgoing,
+    synthesised: [],
+    warnings: pkg.warnings,
+  };
+  const activities = activityNodes.map((activity) => mapActivity(activity, scope));
+  // After the activities, so that a BlockActivity is reported with the activity that uses it.
+  if (children(child(node, 'ActivitySets'), 'ActivitySet').length > 0) {
+    throw new XpdlImportError({
+      element: 'ActivitySets',
+      elementId: id,
+      location: label,
+      reason: 'embedded activity sets are not supported yet; model each block as a separate WorkflowProcess and call it with SubFlow',
+    });
+  }
+
+  const process: ProcessDefinition = {
+    id,
+    packageId: pkg.packageId,
+    dataFields,
+    participants,
+    applications: [...applications, ...scope.synthesised],
+    activities,
+    transitions: orderSplits(activityNodes, transitions, id),
+  };
+  const name = attr(node, 'Name');
+  if (name) process.name = name;
+  const description = text(child(child(node, 'ProcessHeader'), 'Description'));
+  if (description) process.description = description;
+  const extended = attributeRecord(extendedAttributeList(node));
+  const defaultStart = attr(node, 'DefaultStartActivityId');
+  if (defaultStart !== undefined && extended.DefaultStartActivityId === undefined) extended.DefaultStartActivityId = defaultStart;
+  if (Object.keys(extended).length) process.extendedAttributes = extended;
+  return process;
+}
+
+/**
+ * XPDL evaluates an XOR split's conditions in TransitionRefs order, the engine in array order:
+ * each split's outgoing transitions are rearranged, within the slots they already occupy, into
+ * TransitionRefs order.
+ */
+function orderSplits(activityNodes: XNode[], transitions: TransitionDef[], processId: string): TransitionDef[] {
+  const result = [...transitions];
+  for (const activity of activityNodes) {
+    const refs = splitTransitionOrder(activity);
+    if (refs.length === 0) continue;
+    const activityId = attr(activity, 'Id') as string;
+    const slots: number[] = [];
+    result.forEach((t, i) => {
+      if (t.from === activityId) slots.push(i);
+    });
+    const own = slots.map((i) => result[i]);
+    for (const ref of refs) {
+      if (!own.some((t) => t.id === ref)) {
+        throw new XpdlImportError({
+          element: 'TransitionRef',
+          elementId: ref,
+          location: activityLocation(processId, activityId),
+          problem: 'invalid',
+          reason: `the split refers to transition "${ref}", which does not leave this activity`,
+        });
+      }
+    }
+    const rank = (t: TransitionDef): number => {
+      const r = refs.indexOf(t.id);
+      return r === -1 ? refs.length : r;
+    };
+    const ordered = own.map((t, i) => ({ t, i })).sort((a, b) => rank(a.t) - rank(b.t) || a.i - b.i).map((x) => x.t);
+    slots.forEach((slot, i) => {
+      result[slot] = ordered[i];
+    });
+  }
+  return result;
+}
+
+/** Package entries first, in order; a process entry with the same Id replaces it in place. */
+function mergeById<T extends { id: string }>(outer: T[], inner: T[]): T[] {
+  const merged = [...outer];
+  for (const item of inner) {
+    const at = merged.findIndex((m) => m.id === item.id);
+    if (at >= 0) merged[at] = item;
+    else merged.push(item);
+  }
+  return merged;
+}
+
+function attributeRecord(list: Array<{ name: string; value: string }>, skip: ReadonlySet<string> = new Set()): Record<string, string> {
+  const record: Record<string, string> = {};
+  for (const { name, value } of list) if (name !== '' && !skip.has(name)) record[name] = value;
+  return record;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Declarations
+
+function readParticipants(scopeNode: XNode, label: string): Participant[] {
+  return children(child(scopeNode, 'Participants'), 'Participant').map((node) => {
+    const id = attr(node, 'Id');
+    if (!id) throw new XpdlImportError({ element: 'Participant', location: label, problem: 'invalid', reason: 'a Participant has no Id' });
+    const type = attr(child(node, 'ParticipantType'), 'Type');
+    if (!isParticipantType(type)) {
+      throw new XpdlImportError({
+        element: 'Participant',
+        elementId: id,
+        location: label,
+        problem: 'invalid',
+        reason: `ParticipantType "${type ?? '(missing)'}" is not one of ROLE, HUMAN, ORGANIZATIONAL_UNIT, SYSTEM, RESOURCE, RESOURCE_SET`,
+      });
+    }
+    const participant: Participant = { id, type };
+    const name = attr(node, 'Name');
+    if (name) participant.name = name;
+    const department = extendedAttributeList(node).find((a) => a.name === 'Department')?.value;
+    if (department) participant.department = department;
+    else if (type === 'ORGANIZATIONAL_UNIT') participant.department = id;
+    const description = text(child(node, 'Description'));
+    if (description) participant.description = description;
+    return participant;
+  });
+}
+
+function readMode(node: XNode, element: string, id: string, label: string): 'IN' | 'OUT' | 'INOUT' {
+  const mode = attr(node, 'Mode') ?? 'IN';
+  if (mode !== 'IN' && mode !== 'OUT' && mode !== 'INOUT') {
+    throw new XpdlImportError({ element, elementId: id, location: label, problem: 'invalid', reason: `Mode "${mode}" is not IN, OUT or INOUT` });
+  }
+  return mode;
+}
+
+function readField(node: XNode, element: string, label: string): DataField {
+  const id = attr(node, 'Id');
+  if (!id) throw new XpdlImportError({ element, location: label, problem: 'invalid', reason: `a ${element} has no Id` });
+  const type = dataTypeFromBasicType(attr(child(child(node, 'DataType'), 'BasicType'), 'Type'));
+  const field: DataField = { id, type };
+  const name = attr(node, 'Name');
+  if (name) field.name = name;
+  if (isXpdlTrue(attr(node, 'IsArray'))) field.isArray = true;
+  const initial = text(child(node, 'InitialValue'));
+  if (initial !== '') field.initialValue = type === 'STRING' ? stringInitialValue(initial) : initial;
+  const description = text(child(node, 'Description'));
+  if (description) field.description = description;
+  return field;
+}
+
+function readDataFields(scopeNode: XNode, label: string): DataField[] {
+  return children(child(scopeNode, 'DataFields'), 'DataField').map((node) => readField(node, 'DataField', label));
+}
+
+function readFormalParameters(processNode: XNode, label: string): DataField[] {
+  return children(child(processNode, 'FormalParameters'), 'FormalParameter').map((node) => {
+    const field = readField(node, 'FormalParameter', label);
+    return { ...field, mode: readMode(node, 'FormalParameter', field.id, label) };
+  });
+}
+
+function readApplications(scopeNode: XNode, label: string, warnings: string[]): ApplicationDef[] {
+  return children(child(scopeNode, 'Applications'), 'Application').map((node) => readApplication(node, label, warnings));
+}
+
+function readApplication(node: XNode, label: string, warnings: string[]): ApplicationDef {
+  const id = attr(node, 'Id');
+  if (!id) throw new XpdlImportError({ element: 'Application', location: label, problem: 'invalid', reason: 'an Application has no Id' });
+  const formalParameters: FormalParameter[] = children(child(node, 'FormalParameters'), 'FormalParameter').map((p) => {
+    const formalId = attr(p, 'Id');
+    if (!formalId) {
+      throw new XpdlImportError({ element: 'FormalParameter', location: `Application "${id}" (${label})`, problem: 'invalid', reason: 'a FormalParameter has no Id' });
+    }
+    return {
+      id: formalId,
+      mode: readMode(p, 'FormalParameter', formalId, `Application "${id}" (${label})`),
+      type: dataTypeFromBasicType(attr(child(child(p, 'DataType'), 'BasicType'), 'Type')),
+    };
+  });
+
+  const list = extendedAttributeList(node);
+  const extended = attributeRecord(list, new Set([HANDLER_ATTRIBUTE]));
+  const app: ApplicationDef = { id, formalParameters };
+  const name = attr(node, 'Name');
+  if (name) app.name = name;
+  const description = text(child(node, 'Description'));
+  if (description) app.description = description;
+
+  // What the application runs: a script from the vendor's tool agent (Shark/JaWE) or XPDL 2.1
+  // Type/Script, a web service, or otherwise code the deployment registers.
+  const type = child(node, 'Type');
+  const script = extended.Script ?? (type ? text(child(child(type, 'Script'), 'Expression')) || undefined : undefined);
+  const webService = child(child(type, 'WebService'), 'WebServiceOperation');
+  let endpoint = attr(child(child(child(webService, 'Service'), 'EndPoint'), 'ExternalReference'), 'location');
+  if (webService) {
+    const operation = attr(webService, 'OperationName');
+    if (operation && extended.OperationName === undefined) extended.OperationName = operation;
+  }
+  endpoint ??= list.find((a) => ENDPOINT_ATTRIBUTES.has(a.name.toLowerCase()) && looksLikeAddress(a.value))?.value;
+  if (Object.keys(extended).length) app.extendedAttributes = extended;
+
+  if (script !== undefined && script.trim() !== '' && isSafeScript(script)) app.script = script;
+  if (endpoint) app.endpoint = endpoint;
+  if (app.script === undefined && app.endpoint === undefined) {
+    const handler = list.find((a) => a.name === HANDLER_ATTRIBUTE)?.value || id;
+    app.handler = handler;
+    if (script !== undefined && script.trim() !== '') {
+      const agent = extended.ToolAgentClassProxy ?? extended.ToolAgentClass;
+      warnings.push(
+        `Application "${id}" (${label}) carries a script Interflow does not run${agent ? ` (${agent})` : ''}; register a handler named "${handler}" to implement it`,
+      );
+    } else {
+      const kind = type ? ['Ejb', 'Pojo', 'Xslt', 'BusinessRule', 'Form'].find((k) => child(type, k) !== undefined) : undefined;
+      const what = kind ? `is an ${kind} application, which Interflow does not run itself` : 'has no script or web service Interflow can run';
+      warnings.push(`Application "${id}" (${label}) ${what}; register a handler named "${handler}" to implement it`);
+    }
+  }
+  return app;
+}
