@@ -16,7 +16,11 @@ export function readSample(name: string): string {
   return readFileSync(path.join(SAMPLES_DIR, name), 'utf8');
 }
 
+/** The building-permit example ships in examples/ (the demo deploys it); the other fixtures live here. */
+export const PERMIT_EXAMPLE = path.resolve(__dirname, '../../examples/building-permit.xpdl');
+
 export function readFixture(name: string): string {
+  if (name === 'permit-application.xpdl') return readFileSync(PERMIT_EXAMPLE, 'utf8');
   return readFileSync(path.join(FIXTURES_DIR, name), 'utf8');
 }
 
