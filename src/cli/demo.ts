@@ -7,6 +7,7 @@ import { parseDatabaseUrl } from '../persistence';
 import { importXpdl } from '../xpdl';
 import type { InstanceView, WorkflowEngine, WorkItemRecord } from '../engine';
 import type { Output } from './format';
+import { outstandingWarnings } from './import-warnings';
 
 export const DEMO_DATABASE_URL = 'sqlite:./data/demo.sqlite';
 
@@ -37,7 +38,7 @@ export async function runDemo(out: Output, options: { databaseUrl?: string; logL
       const pkg = importXpdl(xml);
       const results = await engine.deploy(pkg, { source: xml, actor: 'demo' });
       out.stdout(`   ${basename(file)}: ${results.map((r) => `${r.processId} v${r.version}`).join(', ')}\n`);
-      for (const w of pkg.warnings) out.stdout(`     note: ${w}\n`);
+      for (const w of outstandingWarnings(pkg.warnings, engine.handlers)) out.stdout(`     note: ${w}\n`);
     }
     const deployed = new Set((await engine.listDefinitions()).map((d) => d.processId));
     let step = 2;

@@ -9,6 +9,7 @@ import { importXpdl, exportXpdl, XpdlImportError } from '../xpdl';
 import { parseAssignments } from './assignments';
 import { printInstance, printInstances, printWorklist, printDefinitions, type Output } from './format';
 import { runDemo } from './demo';
+import { outstandingWarnings } from './import-warnings';
 
 interface GlobalOptions {
   db?: string;
@@ -56,9 +57,10 @@ export async function main(argv: string[], out: Output = defaultOutput): Promise
       const xml = readFileSync(file, 'utf8');
       const pkg = importXpdl(xml);
       const results = await engine.deploy(pkg, { source: xml, actor: opts.actor as string | undefined });
-      if (json(cmd)) return out.stdout(JSON.stringify({ results, warnings: pkg.warnings }, null, 2) + '\n');
+      const warnings = outstandingWarnings(pkg.warnings, engine.handlers);
+      if (json(cmd)) return out.stdout(JSON.stringify({ results, warnings }, null, 2) + '\n');
       for (const r of results) out.stdout(`${r.created ? 'deployed' : 'unchanged'}  ${r.processId}  version ${r.version}\n`);
-      for (const w of pkg.warnings) out.stderr(`warning: ${w}\n`);
+      for (const w of warnings) out.stderr(`warning: ${w}\n`);
     }));
 
   program
