@@ -1,0 +1,74 @@
+import express, { type Express } from 'express';
+import type { Logger } from 'pino';
+import type { WorkflowEngine } from '../../engine';
+import { processService } from '../process';
+import { mountSoapService, type SoapAuthenticator, type SoapOptions, type SoapServiceDefinition } from '../soap';
+import { errorHandler, notFound } from './fallback-routes';
+import { listen, type ListenOptions, type RunningServer } from './listen';
+import { requestLog } from './request-log';
+
+export interface ServerOptions {
+  log: Logger;
+  /** Request body limit in bytes; default INTERFLOW_MAX_BODY or 1 MiB. */
+  maxBodyBytes?: number;
+  /** Believe X-Forwarded-Proto/Host; default INTERFLOW_TRUST_PROXY=1. */
+  trustProxy?: boolean;
+  /** Establishes the caller of every SOAP request (the security layer plugs in here). */
+  authenticate?: SoapAuthenticator;
+  /** More services to mount beside the ProcessService (the Wf-XML ones). */
+  services?: SoapServiceDefinition[];
+}
+
+export interface InterflowServer {
+  readonly app: Express;
+  /** Mounts one more SOAP service; works before and after listen(). */
+  mount(def: SoapServiceDefinition): void;
+  /** Paths of the mounted services. */
+  endpoints(): string[];
+  listen(options: ListenOptions): Promise<RunningServer>;
+}
+
+/**
+ * One department engine's HTTP face: /health, the ProcessService, and whatever services are
+ * mounted later. Services live on a router placed before the 404 and error handlers, so mounting
+ * after creation still takes effect.
+ */
+export function createServer(engine: WorkflowEngine, options: ServerOptions): InterflowServer {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  const services = express.Router();
+  const mounted: string[] = [];
+  const soapOptions: SoapOptions = {
+    log: options.log,
+    maxBodyBytes: options.maxBodyBytes,
+    trustProxy: options.trustProxy,
+    authenticate: options.authenticate,
+  };
+
+  app.use(requestLog(options.log));
+  app.use((_req, res, next) => {
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    next();
+  });
+  app.get('/health', (_req, res) => {
+    res.json({ status: 'ok', department: engine.department ?? null });
+  });
+  app.use(services);
+  app.use(notFound(() => [...mounted]));
+  app.use(errorHandler(options.log));
+
+  const mount = (def: SoapServiceDefinition): void => {
+    mountSoapService(services, def, soapOptions);
+    mounted.push(def.path);
+  };
+  mount(processService(engine));
+  for (const def of options.services ?? []) mount(def);
+
+  return {
+    app,
+    mount,
+    endpoints: () => [...mounted],
+    listen: (listenOptions) => listen(app, listenOptions),
+  };
+}

@@ -1,0 +1,6 @@
+export { createServer } from './create-server';
+export type { ServerOptions, InterflowServer } from './create-server';
+export { listen } from './listen';
+export type { ListenOptions, RunningServer } from './listen';
+export { tlsFromEnv } from './tls-options';
+export type { TlsFiles } from './tls-options';

@@ -1,0 +1,1 @@
+export { processService, PROCESS_SERVICE_NS, PROCESS_SERVICE_PATH } from './process-service';

@@ -1,0 +1,183 @@
+import { XMLParser } from 'fast-xml-parser';
+import { SoapFault } from './soap-fault';
+import { versionOfNamespace, type SoapVersion } from './soap-version';
+
+/**
+ * A parsed element with namespace prefixes removed: child elements by local name (an array when
+ * an element repeats), text-only elements as strings, attributes under `@`, text beside
+ * attributes or child elements under `#text`.
+ */
+export type SoapNode = Record<string, unknown>;
+
+export const ATTRIBUTES_KEY = '@';
+export const TEXT_KEY = '#text';
+const CDATA_KEY = '#cdata';
+
+export interface QName {
+  namespace: string;
+  localName: string;
+}
+
+export interface ParsedEnvelope {
+  version: SoapVersion;
+  /** Header blocks by local name (empty when there is no Header). */
+  header: SoapNode;
+  /** The first Body child: the request element, which names the operation. */
+  operation: QName;
+  body: SoapNode;
+}
+
+// Entities are never processed by the parser (so a document can never make it expand anything);
+// the predefined ones and character references are decoded below, where text is normalised.
+const parser = new XMLParser({
+  ignoreAttributes: false,
+  attributeNamePrefix: '',
+  attributesGroupName: ATTRIBUTES_KEY,
+  processEntities: false,
+  parseTagValue: false,
+  parseAttributeValue: false,
+  trimValues: false,
+  cdataPropName: CDATA_KEY,
+});
+
+const PREDEFINED: Readonly<Record<string, string>> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
+
+export function decodeEntities(raw: string): string {
+  if (!raw.includes('&')) return raw;
+  return raw.replace(/&(?:#(\d+)|#x([0-9a-fA-F]+)|(lt|gt|amp|quot|apos));/g, (whole, dec?: string, hex?: string, named?: string) => {
+    if (named) return PREDEFINED[named];
+    const code = dec !== undefined ? Number.parseInt(dec, 10) : Number.parseInt(hex!, 16);
+    return code <= 0x10ffff ? String.fromCodePoint(code) : whole;
+  });
+}
+
+type Scope = ReadonlyMap<string, string>;
+
+function notSoap(reason: string): SoapFault {
+  return new SoapFault('Client', `not a SOAP envelope: ${reason}. POST a SOAP 1.1 (text/xml) or SOAP 1.2 (application/soap+xml) envelope`, 'NOT_SOAP');
+}
+
+/** Parses a document that passed the request guards (no DTD, well-formed). */
+export function parseEnvelope(text: string): ParsedEnvelope {
+  let doc: Record<string, unknown>;
+  try {
+    doc = parser.parse(text) as Record<string, unknown>;
+  } catch (e) {
+    throw new SoapFault('Client', `malformed XML: ${(e as Error).message}`, 'MALFORMED_XML');
+  }
+  const roots = elementKeys(doc);
+  if (roots.length !== 1 || Array.isArray(doc[roots[0]])) throw notSoap('the document must have exactly one root element, soap:Envelope');
+  const rootName = roots[0];
+  const envelope = asObject(doc[rootName]);
+  const envScope = declare(new Map(), envelope);
+  const root = resolve(rootName, envScope);
+  if (root.localName !== 'Envelope') throw notSoap(`the root element is ${rootName}`);
+  const version = versionOfNamespace(root.namespace);
+  if (!version) {
+    throw new SoapFault(
+      'Client',
+      `the Envelope namespace "${root.namespace}" is neither SOAP 1.1 (http://schemas.xmlsoap.org/soap/envelope/) nor SOAP 1.2 (http://www.w3.org/2003/05/soap-envelope)`,
+      'VERSION_MISMATCH',
+    );
+  }
+
+  let header: SoapNode = Object.create(null) as SoapNode;
+  let bodyEntry: { key: string; value: unknown } | undefined;
+  for (const key of elementKeys(envelope)) {
+    const q = resolve(key, envScope);
+    if (q.namespace !== root.namespace) continue;
+    if (q.localName === 'Header') header = asNode(normalise(first(envelope[key])));
+    else if (q.localName === 'Body') bodyEntry = { key, value: first(envelope[key]) };
+  }
+  if (!bodyEntry) throw notSoap('the Envelope has no Body');
+  const body = asObject(bodyEntry.value);
+  const bodyScope = declare(envScope, body);
+  const children = elementKeys(body);
+  if (children.length === 0) throw new SoapFault('Client', 'the SOAP Body is empty; it must hold the request element of an operation', 'NOT_SOAP');
+  const requestValue = first(body[children[0]]);
+  const operation = resolve(children[0], declare(bodyScope, asObject(requestValue)));
+  return { version, header, operation, body: asNode(normalise(requestValue)) };
+}
+
+function elementKeys(node: Record<string, unknown>): string[] {
+  return Object.keys(node).filter((k) => k !== ATTRIBUTES_KEY && k !== TEXT_KEY && k !== CDATA_KEY && !k.startsWith('?'));
+}
+
+function first(value: unknown): unknown {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function asObject(value: unknown): Record<string, unknown> {
+  return value !== null && typeof value === 'object' ? (value as Record<string, unknown>) : {};
+}
+
+function asNode(value: unknown): SoapNode {
+  if (value !== null && typeof value === 'object') return value as SoapNode;
+  const node = Object.create(null) as SoapNode;
+  if (typeof value === 'string' && value.trim() !== '') node[TEXT_KEY] = value;
+  return node;
+}
+
+function declare(parent: Scope, element: Record<string, unknown>): Scope {
+  const attrs = element[ATTRIBUTES_KEY] as Record<string, string> | undefined;
+  if (!attrs) return parent;
+  let scope: Map<string, string> | undefined;
+  for (const [name, value] of Object.entries(attrs)) {
+    if (name !== 'xmlns' && !name.startsWith('xmlns:')) continue;
+    scope ??= new Map(parent);
+    scope.set(name === 'xmlns' ? '' : name.slice(6), decodeEntities(value));
+  }
+  return scope ?? parent;
+}
+
+function resolve(qname: string, scope: Scope): QName {
+  const colon = qname.indexOf(':');
+  const prefix = colon === -1 ? '' : qname.slice(0, colon);
+  const localName = colon === -1 ? qname : qname.slice(colon + 1);
+  const namespace = scope.get(prefix);
+  if (namespace === undefined && prefix !== '') throw new SoapFault('Client', `malformed XML: the namespace prefix "${prefix}" of <${qname}> is not declared`, 'MALFORMED_XML');
+  return { namespace: namespace ?? '', localName };
+}
+
+function localPart(name: string): string {
+  const colon = name.indexOf(':');
+  return colon === -1 ? name : name.slice(colon + 1);
+}
+
+/** Strips prefixes, decodes text, drops namespace declarations and layout whitespace. */
+function normalise(value: unknown): unknown {
+  if (typeof value === 'string') return decodeEntities(value);
+  if (Array.isArray(value)) return value.map(normalise);
+  if (value === null || typeof value !== 'object') return value;
+  const source = value as Record<string, unknown>;
+  const out = Object.create(null) as SoapNode;
+  let hasChildren = false;
+  for (const key of elementKeys(source)) {
+    hasChildren = true;
+    const name = localPart(key);
+    const v = normalise(source[key]);
+    if (name in out) out[name] = ([] as unknown[]).concat(out[name], v); // same local name under two prefixes
+    else out[name] = v;
+  }
+  const attrs = source[ATTRIBUTES_KEY] as Record<string, string> | undefined;
+  if (attrs) {
+    const kept = Object.create(null) as Record<string, string>;
+    let any = false;
+    for (const [name, v] of Object.entries(attrs)) {
+      if (name === 'xmlns' || name.startsWith('xmlns:')) continue;
+      kept[localPart(name)] = decodeEntities(v);
+      any = true;
+    }
+    if (any) out[ATTRIBUTES_KEY] = kept;
+  }
+  const text = decodeEntities(typeof source[TEXT_KEY] === 'string' ? (source[TEXT_KEY] as string) : '') + (typeof source[CDATA_KEY] === 'string' ? (source[CDATA_KEY] as string) : '');
+  if (hasChildren) {
+    if (text.trim() !== '') out[TEXT_KEY] = text;
+    return out;
+  }
+  if (ATTRIBUTES_KEY in out) {
+    if (text !== '') out[TEXT_KEY] = text;
+    return out;
+  }
+  return text;
+}

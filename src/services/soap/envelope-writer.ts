@@ -1,0 +1,32 @@
+import { FAULT_DETAIL_NS, type SoapFault } from './soap-fault';
+import { ENVELOPE_NAMESPACES, type SoapVersion } from './soap-version';
+import { escapeXml } from './xml-text';
+
+const DECLARATION = '<?xml version="1.0" encoding="utf-8"?>';
+
+export function responseEnvelope(version: SoapVersion, body: string, headers: readonly string[] = []): string {
+  const header = headers.length ? `<soap:Header>${headers.join('')}</soap:Header>` : '';
+  return `${DECLARATION}<soap:Envelope xmlns:soap="${ENVELOPE_NAMESPACES[version]}">${header}<soap:Body>${body}</soap:Body></soap:Envelope>`;
+}
+
+export function faultDetail(fault: SoapFault): string {
+  return fault.detail ?? `<iff:FaultDetail xmlns:iff="${FAULT_DETAIL_NS}"><iff:Code>${escapeXml(fault.code)}</iff:Code><iff:Message>${escapeXml(fault.message)}</iff:Message></iff:FaultDetail>`;
+}
+
+/** SOAP 1.1 §4.4 faultcode/faultstring/detail, or SOAP 1.2 Code/Reason/Detail with Sender/Receiver. */
+export function faultEnvelope(version: SoapVersion, fault: SoapFault, headers: readonly string[] = []): string {
+  const message = escapeXml(fault.message);
+  const body = version === '1.1'
+    ? `<soap:Fault><faultcode>soap:${fault.kind}</faultcode><faultstring xml:lang="en">${message}</faultstring><detail>${faultDetail(fault)}</detail></soap:Fault>`
+    : `<soap:Fault><soap:Code><soap:Value>soap:${fault.kind === 'Client' ? 'Sender' : 'Receiver'}</soap:Value></soap:Code><soap:Reason><soap:Text xml:lang="en">${message}</soap:Text></soap:Reason><soap:Detail>${faultDetail(fault)}</soap:Detail></soap:Fault>`;
+  return responseEnvelope(version, body, headers);
+}
+
+/**
+ * SOAP 1.1 over HTTP answers every fault with 500 (WS-I BP R1126); the SOAP 1.2 HTTP binding
+ * answers Sender faults with 400. A fault that carries its own status (413, 404…) keeps it.
+ */
+export function faultStatus(version: SoapVersion, fault: SoapFault): number {
+  if (fault.httpStatus !== undefined) return fault.httpStatus;
+  return version === '1.2' && fault.kind === 'Client' ? 400 : 500;
+}

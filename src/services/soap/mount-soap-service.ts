@@ -1,0 +1,154 @@
+import { randomUUID } from 'node:crypto';
+import type { IRouter, Request, Response } from 'express';
+import type { Logger } from 'pino';
+import { baseUrlOf, trustProxyFromEnv } from './base-url';
+import { parseEnvelope } from './envelope-parser';
+import { faultEnvelope, faultStatus, responseEnvelope } from './envelope-writer';
+import { maxBodyFromEnv, readBody } from './request-body';
+import { refuseDtd, requireWellFormed } from './request-guards';
+import { SoapFault, faultFromError } from './soap-fault';
+import { clark, type SoapContext, type SoapHandler, type SoapOptions, type SoapServiceDefinition } from './soap-service';
+import { CONTENT_TYPES, versionOfContentType, type SoapVersion } from './soap-version';
+import { WsdlPublisher } from './wsdl-publisher';
+
+/** res.locals keys shared with the HTTP layer's request log. */
+export const LOCALS_REQUEST_ID = 'requestId';
+export const LOCALS_LOGGED = 'requestLogged';
+
+const XML_CONTENT_TYPE = /^\s*(?:text\/xml|application\/soap\+xml|application\/xml)\b/i;
+
+/**
+ * Mounts one SOAP service at `def.path`: POST dispatches on the QName of the Body's first child
+ * (SOAPAction is not consulted: known senders disagree on it), GET serves `?wsdl` and `?xsd=NAME`.
+ * Every failure, ours or the caller's, is answered with a fault in the caller's SOAP version, and
+ * the endpoint keeps serving.
+ */
+export function mountSoapService(app: IRouter, def: SoapServiceDefinition, options: SoapOptions): void {
+  const publisher = new WsdlPublisher(def.wsdl);
+  const operations = new Map<string, SoapHandler>(Object.entries(def.operations));
+  const limit = options.maxBodyBytes ?? maxBodyFromEnv();
+  const trustProxy = options.trustProxy ?? trustProxyFromEnv();
+  const log = options.log.child({ soapService: def.name });
+  const known = describeOperations(Object.keys(def.operations));
+
+  app.post(def.path, (req, res) => {
+    void dispatch(req, res);
+  });
+  app.get(def.path, (req, res) => describe(req, res));
+  app.all(def.path, (req, res) => {
+    res.setHeader('Allow', 'GET, POST');
+    const version = versionOfContentType(req.headers['content-type']);
+    const fault = new SoapFault('Client', `${req.method} is not supported here; POST a SOAP request, or GET ${def.path}?wsdl`, 'METHOD_NOT_ALLOWED', { httpStatus: 405 });
+    send(res, faultStatus(version, fault), version, faultEnvelope(version, fault));
+  });
+
+  async function dispatch(req: Request, res: Response): Promise<void> {
+    const started = process.hrtime.bigint();
+    const requestId = (res.locals[LOCALS_REQUEST_ID] as string | undefined) ?? randomUUID();
+    let version: SoapVersion = versionOfContentType(req.headers['content-type']);
+    let operation: string | undefined;
+    const requestLog = log.child({ requestId });
+    try {
+      const contentType = req.headers['content-type'];
+      if (contentType !== undefined && !XML_CONTENT_TYPE.test(contentType)) {
+        req.resume();
+        throw new SoapFault('Client', `Content-Type "${contentType}" is not SOAP; send text/xml (SOAP 1.1) or application/soap+xml (SOAP 1.2)`, 'NOT_SOAP', { httpStatus: 415 });
+      }
+      const text = await readBody(req, limit);
+      refuseDtd(text);
+      requireWellFormed(text);
+      const envelope = parseEnvelope(text);
+      version = envelope.version;
+      operation = envelope.operation.localName;
+      const handler = operations.get(clark(envelope.operation.namespace, envelope.operation.localName));
+      if (!handler) {
+        const ns = envelope.operation.namespace ? `{${envelope.operation.namespace}}` : '(no namespace) ';
+        throw new SoapFault('Client', `unknown operation ${ns}${envelope.operation.localName} at ${def.path}; this endpoint has ${known}`, 'UNKNOWN_OPERATION');
+      }
+      const baseUrl = baseUrlOf(req, trustProxy);
+      const ctx: SoapContext = {
+        version,
+        baseUrl,
+        endpoint: baseUrl + req.originalUrl.split('?')[0],
+        pathParams: { ...(req.params as Record<string, string>) },
+        operation: envelope.operation,
+        header: envelope.header,
+        requestId,
+        log: requestLog,
+        envelope: text,
+        httpHeaders: req.headers,
+      };
+      if (options.authenticate) {
+        const caller = await options.authenticate(ctx);
+        if (caller) ctx.caller = caller;
+      }
+      const reply = await handler(envelope.body, ctx);
+      send(res, 200, version, responseEnvelope(version, String(reply.body), (reply.headers ?? []).map(String)));
+      logRequest(requestLog, res, { operation, version, status: 200, started });
+    } catch (error) {
+      const { fault, expected } = faultFromError(error, requestId);
+      if (!expected) requestLog.error({ err: error, operation }, 'request failed with an unexpected error');
+      const status = faultStatus(version, fault);
+      if (!res.headersSent) send(res, status, version, faultEnvelope(version, fault));
+      logRequest(requestLog, res, { operation, version, status, started, fault });
+    }
+  }
+
+  function describe(req: Request, res: Response): void {
+    const params = new URL(req.originalUrl, 'http://localhost').searchParams;
+    const keys = [...params.keys()].map((k) => k.toLowerCase());
+    const endpoint = baseUrlOf(req, trustProxy) + req.originalUrl.split('?')[0];
+    if (keys.includes('wsdl')) {
+      res.status(200).type('text/xml; charset=utf-8').send(publisher.wsdlFor(endpoint));
+      return;
+    }
+    const xsdKey = [...params.keys()].find((k) => k.toLowerCase() === 'xsd');
+    if (xsdKey !== undefined) {
+      const name = params.get(xsdKey) ?? '';
+      const schema = publisher.schemaFor(name, endpoint);
+      if (schema === undefined) {
+        res.status(404).type('text/plain; charset=utf-8').send(`No schema "${name}" here; this endpoint publishes ${publisher.schemaNames.map((n) => `?xsd=${n}`).join(', ') || 'none'}\n`);
+        return;
+      }
+      res.status(200).type('text/xml; charset=utf-8').send(schema);
+      return;
+    }
+    res.status(200).type('text/plain; charset=utf-8').send(`${def.name}: a SOAP 1.1 and SOAP 1.2 endpoint. POST SOAP requests here; the contract is at ${endpoint}?wsdl\n`);
+  }
+}
+
+function send(res: Response, status: number, version: SoapVersion, body: string): void {
+  res.status(status);
+  res.setHeader('Content-Type', CONTENT_TYPES[version]);
+  res.end(body);
+}
+
+/** One line per SOAP request; a fault's line carries its kind and code. */
+function logRequest(
+  log: Logger,
+  res: Response,
+  entry: { operation?: string; version: SoapVersion; status: number; started: bigint; fault?: SoapFault },
+): void {
+  res.locals[LOCALS_LOGGED] = true;
+  const ms = Math.round(Number(process.hrtime.bigint() - entry.started) / 1e4) / 100;
+  const line = { operation: entry.operation, soap: entry.version, status: entry.status, ms };
+  if (!entry.fault) {
+    log.info(line, 'soap request');
+    return;
+  }
+  const faultLine = { ...line, fault: entry.fault.kind, faultCode: entry.fault.code, faultMessage: entry.fault.message };
+  if (entry.fault.kind === 'Client') log.warn(faultLine, 'soap fault');
+  else log.error(faultLine, 'soap fault');
+}
+
+/** "StartProcess, GetProcessInstance … (namespace urn:…)", grouped by namespace. */
+function describeOperations(keys: string[]): string {
+  const byNs = new Map<string, string[]>();
+  for (const key of keys) {
+    const m = /^\{([^}]*)\}(.+)$/.exec(key);
+    const [ns, local] = m ? [m[1], m[2]] : ['', key];
+    byNs.set(ns, [...(byNs.get(ns) ?? []), local]);
+  }
+  if (byNs.size === 0) return 'no operations';
+  return [...byNs].map(([ns, locals]) => `${locals.join(', ')} (namespace ${ns || 'none'})`).join('; ');
+}

@@ -1,0 +1,93 @@
+import type { IncomingMessage } from 'node:http';
+import { TextDecoder } from 'node:util';
+import { SoapFault } from './soap-fault';
+
+export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+
+/** INTERFLOW_MAX_BODY: bytes, or with a k/m suffix (KiB/MiB), e.g. `2m`. */
+export function maxBodyFromEnv(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.INTERFLOW_MAX_BODY?.trim();
+  if (!raw) return DEFAULT_MAX_BODY_BYTES;
+  const m = /^(\d+)\s*([kKmM]i?[bB]?)?$/.exec(raw);
+  if (!m || Number(m[1]) <= 0) throw new Error(`INTERFLOW_MAX_BODY must be a size in bytes such as 1048576, 512k or 2m; got "${raw}"`);
+  const unit = m[2]?.[0]?.toLowerCase();
+  return Number(m[1]) * (unit === 'm' ? 1024 * 1024 : unit === 'k' ? 1024 : 1);
+}
+
+export function describeSize(bytes: number): string {
+  if (bytes % (1024 * 1024) === 0) return `${bytes / (1024 * 1024)} MiB`;
+  if (bytes % 1024 === 0) return `${bytes / 1024} KiB`;
+  return `${bytes} bytes`;
+}
+
+// Past this much the rest of an oversized body is no longer drained but the connection is cut:
+// draining lets the caller read the fault, but must not become a way to make us read forever.
+const DRAIN_FACTOR = 16;
+
+function tooLarge(limit: number): SoapFault {
+  return new SoapFault('Client', `request body is over the ${describeSize(limit)} limit`, 'BODY_TOO_LARGE', { httpStatus: 413 });
+}
+
+/**
+ * Reads the request body up to `limit` bytes and decodes it by its declared charset. The limit
+ * is enforced on the declared Content-Length before reading and on the bytes as they arrive, so
+ * an oversized body is never held in memory.
+ */
+export async function readBody(req: IncomingMessage, limit: number): Promise<string> {
+  const encoding = req.headers['content-encoding'];
+  if (encoding && encoding.toLowerCase() !== 'identity') {
+    req.resume();
+    throw new SoapFault('Client', `Content-Encoding "${encoding}" is not accepted; send the envelope uncompressed`, 'UNSUPPORTED_ENCODING', { httpStatus: 415 });
+  }
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limit) {
+    drain(req, limit);
+    throw tooLarge(limit);
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  await new Promise<void>((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        req.off('data', onData);
+        drain(req, limit);
+        reject(tooLarge(limit));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    req.on('data', onData);
+    req.once('end', resolve);
+    req.once('error', reject);
+  });
+  return decode(Buffer.concat(chunks, size), charsetOf(req.headers['content-type']));
+}
+
+function drain(req: IncomingMessage, limit: number): void {
+  let drained = 0;
+  req.on('data', (chunk: Buffer) => {
+    drained += chunk.length;
+    if (drained > limit * DRAIN_FACTOR) req.socket.destroy();
+  });
+  req.resume();
+}
+
+function charsetOf(contentType: string | undefined): string {
+  const m = contentType ? /;\s*charset\s*=\s*"?([^";\s]+)"?/i.exec(contentType) : null;
+  return m ? m[1].toLowerCase() : 'utf-8';
+}
+
+function decode(bytes: Buffer, charset: string): string {
+  let decoder: TextDecoder;
+  try {
+    decoder = new TextDecoder(charset, { fatal: true });
+  } catch {
+    throw new SoapFault('Client', `charset "${charset}" is not supported; send UTF-8`, 'UNSUPPORTED_CHARSET', { httpStatus: 415 });
+  }
+  try {
+    return decoder.decode(bytes);
+  } catch {
+    throw new SoapFault('Client', `the request body is not valid ${charset}`, 'MALFORMED_XML');
+  }
+}

@@ -1,0 +1,55 @@
+import { EngineError } from '../../engine';
+
+/** Namespace of the detail element every Interflow fault carries (docs/services-design.md). */
+export const FAULT_DETAIL_NS = 'urn:interflow:fault:1';
+
+export type FaultKind = 'Client' | 'Server';
+
+/**
+ * A fault meant for the caller. `Client` means the caller can fix it (SOAP 1.2: env:Sender);
+ * `Server` means we failed (env:Receiver). The message is sent as is, so it must say what to do
+ * and never carry internals.
+ */
+export class SoapFault extends Error {
+  /** HTTP status to answer with instead of the SOAP binding's default (413, 404, 405, 415). */
+  readonly httpStatus?: number;
+  /** Replaces the default `iff:FaultDetail` (a UDDI dispositionReport, say); trusted XML. */
+  readonly detail?: string;
+
+  constructor(
+    readonly kind: FaultKind,
+    message: string,
+    readonly code: string = kind === 'Client' ? 'INVALID_REQUEST' : 'INTERNAL',
+    options: { httpStatus?: number; detail?: string } = {},
+  ) {
+    super(message);
+    this.name = 'SoapFault';
+    if (options.httpStatus !== undefined) this.httpStatus = options.httpStatus;
+    if (options.detail !== undefined) this.detail = options.detail;
+  }
+}
+
+/** What the caller may see of a failure we did not foresee: where to look, not what broke. */
+export function internalFault(requestId: string): SoapFault {
+  return new SoapFault(
+    'Server',
+    `The service could not process the request because of an internal error. It has been logged under correlation id ${requestId}; quote it when you report the problem.`,
+    'INTERNAL',
+  );
+}
+
+/**
+ * Turns anything a handler throws into the fault the caller gets. Engine errors the caller can fix
+ * keep their message and code; everything else becomes a generic Server fault, and `expected` is
+ * false so the caller of this function logs the real error.
+ */
+export function faultFromError(error: unknown, requestId: string): { fault: SoapFault; expected: boolean } {
+  if (error instanceof SoapFault) return { fault: error, expected: error.kind === 'Client' || error.code !== 'INTERNAL' };
+  if (error instanceof EngineError && error.isClientError) return { fault: new SoapFault('Client', error.message, error.code), expected: true };
+  return { fault: internalFault(requestId), expected: false };
+}
+
+/** A Client fault for a field that is missing or not of its declared type. */
+export function fieldFault(path: string, problem: string): SoapFault {
+  return new SoapFault('Client', `${path}: ${problem}`, 'INVALID_FIELD');
+}

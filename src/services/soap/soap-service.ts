@@ -1,0 +1,73 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Logger } from 'pino';
+import type { QName, SoapNode } from './envelope-parser';
+import type { SoapVersion } from './soap-version';
+import type { WsdlFiles } from './wsdl-publisher';
+import type { XmlFragment } from './xml-text';
+
+/** Who called, as the security layer established it. */
+export interface SoapCaller {
+  username: string;
+  permissions: readonly string[];
+}
+
+export interface SoapContext {
+  version: SoapVersion;
+  /** scheme://host:port as the request came in (X-Forwarded-* only with INTERFLOW_TRUST_PROXY=1). */
+  baseUrl: string;
+  /** baseUrl + the path the request was posted to: this resource's own address (a Wf-XML key). */
+  endpoint: string;
+  /** The express path parameters of the service path, decoded. */
+  pathParams: Record<string, string>;
+  /** The operation: the QName of the Body's first child. */
+  operation: QName;
+  /** Header blocks, parsed like the body (prefixes removed). */
+  header: SoapNode;
+  /** Set by SoapOptions.authenticate when it recognised the caller. */
+  caller?: SoapCaller;
+  requestId: string;
+  log: Logger;
+  /** The request document as received: signature checks need the exact bytes, not a parse. */
+  envelope: string;
+  httpHeaders: IncomingHttpHeaders;
+}
+
+export interface SoapReply {
+  /** The response element, with its own xmlns declarations. */
+  body: string | XmlFragment;
+  /** Header blocks, each a complete element with its own xmlns declarations. */
+  headers?: Array<string | XmlFragment>;
+}
+
+/** `body` is the request element, parsed (see SoapNode); read it with FieldReader. */
+export type SoapHandler = (body: SoapNode, ctx: SoapContext) => Promise<SoapReply>;
+
+export interface SoapServiceDefinition {
+  /** For logs and listings, e.g. "ProcessService". */
+  name: string;
+  /** Express path; may hold :params (/wfxml/instance/:instanceId). */
+  path: string;
+  wsdl: WsdlFiles;
+  /** Keyed by the request element's QName in Clark notation: `{namespace}LocalName`. */
+  operations: Record<string, SoapHandler>;
+}
+
+/**
+ * Establishes the caller before the handler runs. Return undefined for an anonymous caller; throw
+ * a SoapFault to refuse the request.
+ */
+export type SoapAuthenticator = (ctx: SoapContext) => Promise<SoapCaller | undefined>;
+
+export interface SoapOptions {
+  log: Logger;
+  /** Request body limit in bytes; default INTERFLOW_MAX_BODY or 1 MiB. */
+  maxBodyBytes?: number;
+  /** Believe X-Forwarded-Proto/Host; default INTERFLOW_TRUST_PROXY=1. */
+  trustProxy?: boolean;
+  authenticate?: SoapAuthenticator;
+}
+
+/** `{namespace}LocalName`, the key of SoapServiceDefinition.operations. */
+export function clark(namespace: string, localName: string): string {
+  return `{${namespace}}${localName}`;
+}

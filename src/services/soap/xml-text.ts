@@ -1,0 +1,49 @@
+/**
+ * Building reply XML by string concatenation is fast, and safe only if every value is escaped.
+ * The `xml` tag escapes every interpolated value unless it is itself a fragment built with `xml`,
+ * so a handler cannot forget.
+ */
+
+export class XmlFragment {
+  constructor(readonly xml: string) {}
+  toString(): string {
+    return this.xml;
+  }
+}
+
+// XML 1.0 cannot carry these characters at all, not even as character references; a value holding
+// one would make the whole reply unreadable to the caller's parser.
+const ILLEGAL_XML_CHARS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+const SPECIAL = /[&<>"'\r]/g;
+const REPLACEMENT: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;', '\r': '&#13;' };
+
+/** Escapes text for element content and attribute values alike. */
+export function escapeXml(value: string): string {
+  return value.replace(ILLEGAL_XML_CHARS, '\uFFFD').replace(SPECIAL, (c) => REPLACEMENT[c]);
+}
+
+/** Trusted XML (a file, another fragment) inserted as is. */
+export function rawXml(value: string): XmlFragment {
+  return new XmlFragment(value);
+}
+
+function render(value: unknown): string {
+  if (value === undefined || value === null || value === false) return '';
+  if (value instanceof XmlFragment) return value.xml;
+  if (Array.isArray(value)) return value.map(render).join('');
+  if (value instanceof Date) return value.toISOString();
+  return escapeXml(String(value));
+}
+
+/** Tagged template: xml`<a>${text}</a>`; `undefined`, `null` and `false` render as nothing. */
+export function xml(strings: TemplateStringsArray, ...values: unknown[]): XmlFragment {
+  let out = strings[0];
+  for (let i = 0; i < values.length; i++) out += render(values[i]) + strings[i + 1];
+  return new XmlFragment(out);
+}
+
+/** `<name>value</name>`, or nothing when the value is absent: optional elements in one call. */
+export function optionalElement(name: string, value: unknown): XmlFragment {
+  if (value === undefined || value === null) return new XmlFragment('');
+  return new XmlFragment(`<${name}>${render(value)}</${name}>`);
+}
