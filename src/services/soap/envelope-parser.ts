@@ -11,6 +11,7 @@ export type SoapNode = Record<string, unknown>;
 
 export const ATTRIBUTES_KEY = '@';
 export const TEXT_KEY = '#text';
+// Not expected after cdataAsText, but a parser change must not silently drop content.
 const CDATA_KEY = '#cdata';
 
 export interface QName {
@@ -61,7 +62,7 @@ function notSoap(reason: string): SoapFault {
 export function parseEnvelope(text: string): ParsedEnvelope {
   let doc: Record<string, unknown>;
   try {
-    doc = parser.parse(text) as Record<string, unknown>;
+    doc = parser.parse(text.includes('<![CDATA[') ? cdataAsText(text) : text) as Record<string, unknown>;
   } catch (e) {
     throw new SoapFault('Client', `malformed XML: ${(e as Error).message}`, 'MALFORMED_XML');
   }
@@ -97,6 +98,14 @@ export function parseEnvelope(text: string): ParsedEnvelope {
   const requestValue = first(body[children[0]]);
   const operation = resolve(children[0], declare(bodyScope, asObject(requestValue)));
   return { version, header, operation, body: asNode(normalise(requestValue)) };
+}
+
+/**
+ * CDATA sections become escaped text before parsing: the parser would otherwise keep them apart
+ * from the text around them, and the order of `a <![CDATA[b]]> c` would be lost.
+ */
+function cdataAsText(text: string): string {
+  return text.replace(/<!\[CDATA\[([\s\S]*?)\]\]>/g, (_m, content: string) => content.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;'));
 }
 
 function elementKeys(node: Record<string, unknown>): string[] {

@@ -1,0 +1,55 @@
+import type { Logger } from 'pino';
+import type { WorkflowEngine } from '../../engine';
+import { createServer, type ServerOptions } from './create-server';
+import type { TlsFiles } from './tls-options';
+
+export interface ServeOptions extends Omit<ServerOptions, 'log'> {
+  log: Logger;
+  host: string;
+  port: number;
+  tls?: TlsFiles;
+  /** How often due timers and deadlines are fired; default 1 s. */
+  timerIntervalMs?: number;
+  /** Aborting stops the server gracefully (the CLI aborts on SIGINT/SIGTERM). */
+  signal: AbortSignal;
+  onListening?: (url: string) => void;
+}
+
+/**
+ * `interflow serve`: the HTTP(S) server and the timer loop of one department engine, until the
+ * signal aborts. Stopping lets requests in flight finish and waits for a running timer pass, so the
+ * store can be closed safely afterwards.
+ */
+export async function serve(engine: WorkflowEngine, options: ServeOptions): Promise<void> {
+  const { log } = options;
+  const server = createServer(engine, options);
+  const running = await server.listen({ host: options.host, port: options.port, tls: options.tls });
+  log.info({ url: running.url, endpoints: server.endpoints(), tls: Boolean(options.tls) }, 'listening');
+  options.onListening?.(running.url);
+
+  let pass: Promise<void> = Promise.resolve();
+  let busy = false;
+  const timers = setInterval(() => {
+    if (busy) return; // a slow pass is not stacked on by the next tick
+    busy = true;
+    pass = engine
+      .fireDueTimers()
+      .then((fired) => {
+        if (fired) log.info({ fired }, 'timers fired');
+      })
+      .catch((err: unknown) => log.error({ err }, 'timer pass failed'))
+      .finally(() => {
+        busy = false;
+      });
+  }, options.timerIntervalMs ?? 1000);
+
+  await new Promise<void>((resolve) => {
+    if (options.signal.aborted) resolve();
+    else options.signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+  log.info('stopping: finishing requests in flight');
+  clearInterval(timers);
+  await running.close();
+  await pass;
+  log.info('stopped');
+}
