@@ -10,6 +10,7 @@ import { parseAssignments } from './assignments';
 import { printInstance, printInstances, printWorklist, printDefinitions, type Output } from './format';
 import { runDemo } from './demo';
 import { outstandingWarnings } from './import-warnings';
+import { serve, tlsFromEnv } from '../services/http';
 
 interface GlobalOptions {
   db?: string;
@@ -208,6 +209,33 @@ export async function main(argv: string[], out: Output = defaultOutput): Promise
         });
       }
     }));
+
+  program
+    .command('serve')
+    .description('serve the SOAP services (ProcessService, /health) over HTTP or HTTPS and fire due timers every second, until SIGINT/SIGTERM')
+    .option('--port <n>', 'TCP port (env INTERFLOW_PORT; default 8080; 0 picks a free one)', (v) => parsePositiveInt(v, '--port', true))
+    .option('--host <address>', 'address to listen on (env INTERFLOW_HOST; default 127.0.0.1)')
+    .action(async (opts: { port?: number; host?: string }, cmd: Command) => {
+      const config = configOf(cmd);
+      const port = opts.port ?? (process.env.INTERFLOW_PORT ? parsePositiveInt(process.env.INTERFLOW_PORT, 'INTERFLOW_PORT', true) : 8080);
+      const host = opts.host ?? (process.env.INTERFLOW_HOST || '127.0.0.1');
+      const tls = tlsFromEnv(); // before opening anything: a bad certificate path fails fast
+      const log = createLogger(config.logLevel);
+      engine = await openEngine(config, log);
+      const stop = new AbortController();
+      const onSignal = (signal: string) => {
+        log.info({ signal }, 'signal received');
+        stop.abort();
+      };
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+      try {
+        await serve(engine, { log, host, port, tls, signal: stop.signal, onListening: (url) => out.stdout(`listening on ${url}\n`) });
+      } finally {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+      }
+    });
 
   program
     .command('demo')

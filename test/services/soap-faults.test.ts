@@ -135,7 +135,7 @@ describe('ProcessService faults for bad input', () => {
 
   it('dispatches on the Body element whatever SOAPAction says, or without one', async () => {
     const body = `<ListProcessDefinitions xmlns="${PS_NS}"/>`;
-    for (const headers of [{}, { SOAPAction: '"urn:interflow:process-service:1:StartProcess"' }, { SOAPAction: '""' }]) {
+    for (const headers of [{} as Record<string, string>, { SOAPAction: '"urn:interflow:process-service:1:StartProcess"' }, { SOAPAction: '""' }]) {
       const res = await call(srv.endpoint, '1.1', body, headers);
       expect(res.status).to.equal(200);
       expect(res.body).to.contain('<ListProcessDefinitionsResponse');
