@@ -1,0 +1,149 @@
+import { ALL_INSTANCE_STATES, type DefinitionPackage, type DefinitionRecord, type ProcessDefinition, type WorkflowEngine } from '../../engine';
+import { exportXpdl, importXpdl } from '../../xpdl';
+import type { SoapContext } from '../soap';
+import { escapeXml } from '../soap/xml-text';
+import { asapFault, AsapErrorCodes } from './asap-fault';
+import { contextFields, dataSchema, readDataElement, resultFields } from './context-data';
+import { inlineDefinition, requireXpdl, withoutDeclaration } from './definition-xml';
+import { factoryKey, instanceKey, parseUrl } from './keys';
+import { ASAP_NS, WFXML_NS, asap, wfxml } from './namespaces';
+import { wfxmlOperation, type ResourceBinding, type WfxmlCall } from './wfxml-operation';
+
+/** ASAP has no paging; a factory lists at most this many instances, newest first per the store. */
+export const LIST_INSTANCES_LIMIT = 1000;
+
+function processIdOf(ctx: SoapContext): string {
+  return ctx.pathParams.processId;
+}
+
+const factory: ResourceBinding = {
+  keyOf: (ctx) => factoryKey(ctx.baseUrl, processIdOf(ctx)),
+};
+
+/** The Wf-XML Factory of each deployed process, at /wfxml/factory/{processId}. */
+export function factoryOperations(engine: WorkflowEngine) {
+  return {
+    [asap('GetPropertiesRq')]: wfxmlOperation('GetPropertiesRq', factory, async ({ ctx, key }) => {
+      const rec = await engine.getDefinition(processIdOf(ctx));
+      return factoryProperties(key, rec.definition);
+    }),
+
+    [asap('CreateInstanceRq')]: wfxmlOperation('CreateInstanceRq', factory, async (call) => createInstance(engine, call)),
+
+    [asap('ListInstancesRq')]: wfxmlOperation('ListInstancesRq', factory, async ({ ctx, body }) => {
+      const processId = processIdOf(ctx);
+      await engine.getDefinition(processId); // an unknown factory is a fault, not an empty list
+      const filter = body.optionalString('Filter')?.trim();
+      const { items } = await engine.listInstances({
+        processId,
+        // A full state name matches that state only; anything else (open., closed.abnormal…) is a prefix.
+        ...(filter ? ((ALL_INSTANCE_STATES as readonly string[]).includes(filter) ? { state: filter } : { statePrefix: filter }) : {}),
+        limit: LIST_INSTANCES_LIMIT,
+      });
+      const defs = new Map<number, string | undefined>();
+      const nameOf = async (version: number) => {
+        if (!defs.has(version)) defs.set(version, (await engine.getDefinition(processId, version)).name);
+        return defs.get(version);
+      };
+      const rows: string[] = [];
+      for (const i of items) {
+        const name = (await nameOf(i.version)) ?? processId;
+        rows.push(
+          `<as:Instance><as:InstanceKey>${escapeXml(instanceKey(ctx.baseUrl, i.id))}</as:InstanceKey><as:Name>${escapeXml(name)}</as:Name>` +
+            (i.subject ? `<as:Subject>${escapeXml(i.subject)}</as:Subject>` : '') +
+            `</as:Instance>`,
+        );
+      }
+      return `<as:ListInstancesRs xmlns:as="${ASAP_NS}">${rows.join('')}</as:ListInstancesRs>`;
+    }),
+
+    [wfxml('GetDefinitionRq')]: wfxmlOperation('GetDefinitionRq', factory, async ({ ctx, body }) => {
+      requireXpdl(body.optionalString('ProcessLanguage'));
+      const rec = await engine.getDefinition(processIdOf(ctx));
+      const pkg = await packageOf(engine, rec);
+      const xpdl = withoutDeclaration(exportXpdl(pkg));
+      return `<wfxml:GetDefinitionRs xmlns:wfxml="${WFXML_NS}"><wfxml:ProcessLanguage>XPDL</wfxml:ProcessLanguage><wfxml:Definition>${xpdl}</wfxml:Definition></wfxml:GetDefinitionRs>`;
+    }),
+
+    [wfxml('SetDefinitionRq')]: wfxmlOperation('SetDefinitionRq', factory, async ({ ctx, body, actor }) => {
+      requireXpdl(body.optionalString('ProcessLanguage'));
+      if (!body.has('Definition')) {
+        throw asapFault('Client', AsapErrorCodes.invalidDefinition, 'SetDefinitionRq/Definition is missing; send the XPDL Package inside it', 'INVALID_FIELD');
+      }
+      const raw = body.raw.Definition;
+      const xml = typeof raw === 'string' ? raw.trim() : inlineDefinition(ctx.envelope);
+      if (!xml) {
+        throw asapFault('Client', AsapErrorCodes.invalidDefinition, 'SetDefinitionRq/Definition is empty; send the XPDL Package inside it', 'INVALID_FIELD');
+      }
+      const processId = processIdOf(ctx);
+      const pkg = importXpdl(xml);
+      if (!pkg.processes.some((p) => p.id === processId)) {
+        throw asapFault(
+          'Client',
+          AsapErrorCodes.invalidDefinition,
+          `This is the factory of process "${processId}", but the package "${pkg.id}" defines ${pkg.processes.map((p) => `"${p.id}"`).join(', ') || 'no process'}; post it to the factory of one of those (…/wfxml/factory/{processId})`,
+          'INVALID_DEFINITION',
+        );
+      }
+      const results = await engine.deploy(pkg, { source: xml, ...(actor ? { actor } : {}) });
+      const mine = results.find((r) => r.processId === processId)!;
+      ctx.log.info({ processId, results }, 'definition deployed through Wf-XML SetDefinition');
+      return `<wfxml:SetDefinitionRs xmlns:wfxml="${WFXML_NS}"><wfxml:Version>${mine.version}</wfxml:Version><wfxml:Created>${mine.created}</wfxml:Created></wfxml:SetDefinitionRs>`;
+    }),
+  };
+}
+
+export function factoryProperties(key: string, def: ProcessDefinition): string {
+  const name = def.name ?? def.id;
+  const description = def.description ? `<as:Description>${escapeXml(def.description)}</as:Description>` : '';
+  return (
+    `<as:GetPropertiesRs xmlns:as="${ASAP_NS}"><as:Key>${escapeXml(key)}</as:Key><as:Name>${escapeXml(name)}</as:Name>${description}` +
+    `<as:ContextDataSchema>${dataSchema(contextFields(def))}</as:ContextDataSchema>` +
+    `<as:ResultDataSchema>${dataSchema(resultFields(def))}</as:ResultDataSchema>` +
+    `</as:GetPropertiesRs>`
+  );
+}
+
+async function createInstance(engine: WorkflowEngine, { ctx, body, actor }: WfxmlCall): Promise<string> {
+  const startImmediately = body.optionalBoolean('StartImmediately') ?? true;
+  const observer = body.optionalString('ObserverKey')?.trim() || undefined;
+  if (observer !== undefined && !parseUrl(observer)) {
+    throw asapFault('Client', AsapErrorCodes.invalidData, `CreateInstanceRq/ObserverKey "${observer}" is not an absolute http(s) URL; Interflow posts the observer's notifications to it`, 'INVALID_FIELD');
+  }
+  // The engine keeps one subject per instance; ASAP's Name is the closest thing when there is no Subject.
+  const subject = body.optionalString('Subject')?.trim() || body.optionalString('Name')?.trim() || undefined;
+  const data = readDataElement(body.optionalChild('ContextData')?.raw, 'CreateInstanceRq/ContextData');
+  const view = await engine.startProcess(processIdOf(ctx), {
+    data,
+    startImmediately,
+    ...(subject ? { subject } : {}),
+    ...(observer ? { observer } : {}),
+    ...(actor ? { actor } : {}),
+  });
+  const key = instanceKey(ctx.baseUrl, view.id);
+  ctx.log.info({ instanceId: view.id, processId: view.processId, state: view.state, observer }, 'instance created through Wf-XML CreateInstance');
+  return `<as:CreateInstanceRs xmlns:as="${ASAP_NS}"><as:InstanceKey>${escapeXml(key)}</as:InstanceKey></as:CreateInstanceRs>`;
+}
+
+/**
+ * The package GetDefinition returns: the process and, transitively, the local processes it calls
+ * as subprocesses (latest versions), so the document can be deployed elsewhere as it is. Remote
+ * subprocesses stay references to their factories.
+ */
+async function packageOf(engine: WorkflowEngine, rec: DefinitionRecord): Promise<DefinitionPackage> {
+  const processes: ProcessDefinition[] = [];
+  const seen = new Set<string>();
+  const visit = async (def: ProcessDefinition) => {
+    if (seen.has(def.id)) return;
+    seen.add(def.id);
+    processes.push(def);
+    for (const a of def.activities) {
+      if (a.kind === 'subprocess' && a.subprocess && !seen.has(a.subprocess.processId)) {
+        const sub = await engine.getDefinition(a.subprocess.processId).catch(() => undefined);
+        if (sub) await visit(sub.definition);
+      }
+    }
+  };
+  await visit(rec.definition);
+  return { id: rec.packageId ?? rec.processId, ...(rec.name ? { name: rec.name } : {}), processes, warnings: [] };
+}

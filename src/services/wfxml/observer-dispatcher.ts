@@ -1,0 +1,193 @@
+import type { Logger } from 'pino';
+import type { InstanceState, OutboxRecord, ProcessDefinition, WorkflowEngine } from '../../engine';
+import { escapeXml } from '../soap/xml-text';
+import { postAsap, requestIdFor, type AsapRequest } from './asap-client';
+import { dataChildren, resultFields } from './context-data';
+import { previousState } from './instance-service';
+import { instanceKey } from './keys';
+import { ASAP_NS } from './namespaces';
+
+export const OBSERVER_NOTIFY_KIND = 'observer-notify';
+
+export interface ObserverDispatcherOptions {
+  engine: WorkflowEngine;
+  /** This engine's public address (scheme://host:port): the instance keys sent are built on it. */
+  baseUrl: string;
+  log: Logger;
+  /** Messages claimed per round (default 20). */
+  batchSize?: number;
+  /** How long a claim holds a message against other replicas; longer than a send can take (default 60 s). */
+  leaseMs?: number;
+  /** Pause between runs while started (default 1 s). */
+  intervalMs?: number;
+  /** The attempt that fails at this count marks the message dead (default 10). */
+  maxAttempts?: number;
+  /** Retry delay after the first failure, doubled after each further one (default 1 s) … */
+  retryBaseMs?: number;
+  /** … up to this (default 1 h). */
+  retryMaxMs?: number;
+  /** Per request (default 10 s). */
+  timeoutMs?: number;
+  fetch?: typeof fetch;
+}
+
+export interface DispatchReport {
+  sent: number;
+  retried: number;
+  dead: number;
+  /** Messages of other kinds claimed on the way and handed back untouched (see runOnce). */
+  released: number;
+}
+
+// Claim rounds per run: bounds how far past other kinds' due messages one run looks.
+const MAX_CLAIM_ROUNDS = 10;
+
+/**
+ * Tells Wf-XML observers that their instance closed: CompletedRq with the result for
+ * closed.completed, StateChangedRq for the abnormal ends. The engine writes an 'observer-notify'
+ * outbox message in the same transaction that closes an instance with an observer; this loop
+ * delivers it at least once, with exponential backoff, and dead-letters it after maxAttempts.
+ * Receivers see the same RequestID on every attempt, so they can drop repeats (Interflow's own
+ * observer drops them by correlation anyway).
+ */
+export class ObserverDispatcher {
+  private readonly o: Required<Omit<ObserverDispatcherOptions, 'fetch'>> & Pick<ObserverDispatcherOptions, 'fetch'>;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<unknown> | undefined;
+  private stopped = true;
+
+  constructor(options: ObserverDispatcherOptions) {
+    this.o = {
+      batchSize: 20,
+      leaseMs: 60_000,
+      intervalMs: 1_000,
+      maxAttempts: 10,
+      retryBaseMs: 1_000,
+      retryMaxMs: 3_600_000,
+      timeoutMs: 10_000,
+      ...options,
+      log: options.log.child({ component: 'wfxml-observer-dispatcher' }),
+    };
+    if (this.o.leaseMs <= this.o.timeoutMs) throw new Error('ObserverDispatcher: leaseMs must be longer than timeoutMs, or a slow send could be claimed and sent twice');
+  }
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.schedule(0);
+  }
+
+  /** Stops the loop and waits for a run in progress to finish. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.running;
+  }
+
+  private schedule(delay: number): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.running = this.runOnce()
+        .catch((err) => this.o.log.error({ err }, 'observer notification run failed; retrying next round'))
+        .finally(() => {
+          this.running = undefined;
+          this.schedule(this.o.intervalMs);
+        });
+    }, delay);
+    this.timer.unref();
+  }
+
+  /**
+   * One pass: claim the due notifications, send them, record the outcome.
+   *
+   * The store claims messages of every kind and cannot filter by kind, while transfers and remote
+   * subprocess calls belong to another dispatcher. So a run first looks (read-only) whether any
+   * notification is due and claims nothing otherwise; when one is, it claims round after round in
+   * one transaction until it has its batch, and hands the other kinds' messages back before that
+   * transaction commits, with their own next-attempt time and last error. No other dispatcher ever
+   * sees them claimed; the one trace left is the `attempts` counter the claim increments, which
+   * the store's port offers no way to undo (docs/wfxml.md, "Outbox").
+   */
+  async runOnce(): Promise<DispatchReport> {
+    const { engine } = this.o;
+    const report: DispatchReport = { sent: 0, retried: 0, dead: 0, released: 0 };
+    const now = engine.clock.now();
+    const pending = await engine.store.read((tx) => tx.listOutbox({ state: 'pending' }));
+    if (!pending.some((m) => m.kind === OBSERVER_NOTIFY_KIND && m.nextAttemptAt.getTime() <= now.getTime())) return report;
+
+    const claimed = await engine.store.transaction(async (tx) => {
+      const mine: OutboxRecord[] = [];
+      const others: OutboxRecord[] = [];
+      for (let round = 0; round < MAX_CLAIM_ROUNDS && mine.length < this.o.batchSize; round++) {
+        const batch = await tx.claimOutbox(this.o.batchSize, now, this.o.leaseMs);
+        for (const m of batch) (m.kind === OBSERVER_NOTIFY_KIND ? mine : others).push(m);
+        if (batch.length < this.o.batchSize) break;
+      }
+      for (const m of others) await tx.markOutboxRetry(m.id, m.lastError ?? '', m.nextAttemptAt, false);
+      return { mine, released: others.length };
+    });
+    report.released = claimed.released;
+
+    for (const message of claimed.mine) {
+      const outcome = await this.deliver(message);
+      report[outcome]++;
+    }
+    return report;
+  }
+
+  private async deliver(message: OutboxRecord): Promise<'sent' | 'retried' | 'dead'> {
+    const { engine, log } = this.o;
+    const entry = { messageId: message.id, instanceId: message.instanceId, observer: message.destination, attempt: message.attempts };
+    try {
+      const request = await this.notification(message);
+      const reply = await postAsap(request, { timeoutMs: this.o.timeoutMs, ...(this.o.fetch ? { fetch: this.o.fetch } : {}) });
+      await engine.store.transaction((tx) => tx.markOutboxSent(message.id, engine.clock.now()));
+      log.info({ ...entry, operation: request.operation, status: reply.status }, 'observer notified');
+      return 'sent';
+    } catch (err) {
+      const error = err instanceof Error ? err.message : String(err);
+      const dead = message.attempts >= this.o.maxAttempts;
+      const delay = Math.min(this.o.retryMaxMs, this.o.retryBaseMs * 2 ** Math.max(0, message.attempts - 1));
+      const next = new Date(engine.clock.now().getTime() + delay);
+      await engine.store.transaction((tx) => tx.markOutboxRetry(message.id, error, next, dead));
+      if (dead) log.error({ ...entry, error }, `observer notification failed ${message.attempts} times; given up (dead letter)`);
+      else log.warn({ ...entry, error, retryAt: next.toISOString() }, 'observer notification failed; will retry');
+      return dead ? 'dead' : 'retried';
+    }
+  }
+
+  /** CompletedRq (with ResultData) for closed.completed, StateChangedRq for the other closed states. */
+  private async notification(message: OutboxRecord): Promise<AsapRequest> {
+    const { engine, baseUrl } = this.o;
+    const payload = message.payload as { instanceId?: string; state?: string; data?: Record<string, unknown> };
+    const instanceId = payload.instanceId ?? message.instanceId;
+    const key = instanceKey(baseUrl, instanceId);
+    const common = { receiverKey: message.destination, senderKey: key, requestId: requestIdFor(message.id), resource: 'observer' as const };
+    if (payload.state === 'closed.completed') {
+      const def = await this.definitionOf(instanceId);
+      const result = dataChildren(def ? resultFields(def) : [], payload.data ?? {}, !def);
+      return {
+        ...common,
+        operation: 'Completed',
+        body: `<as:CompletedRq xmlns:as="${ASAP_NS}"><as:InstanceKey>${escapeXml(key)}</as:InstanceKey><as:ResultData>${result}</as:ResultData></as:CompletedRq>`,
+      };
+    }
+    const state = payload.state ?? (await engine.getInstance(instanceId)).state;
+    const previous = previousState(await engine.history(instanceId), state as InstanceState);
+    return {
+      ...common,
+      operation: 'StateChanged',
+      body: `<as:StateChangedRq xmlns:as="${ASAP_NS}"><as:State>${escapeXml(state)}</as:State><as:PreviousState>${escapeXml(previous)}</as:PreviousState></as:StateChangedRq>`,
+    };
+  }
+
+  private async definitionOf(instanceId: string): Promise<ProcessDefinition | undefined> {
+    try {
+      const view = await this.o.engine.getInstance(instanceId);
+      return (await this.o.engine.getDefinition(view.processId, view.version)).definition;
+    } catch {
+      return undefined; // every value is then a result: better too much than nothing
+    }
+  }
+}

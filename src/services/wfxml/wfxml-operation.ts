@@ -1,0 +1,45 @@
+import type { SoapContext, SoapHandler, SoapNode } from '../soap';
+import { FieldReader } from '../soap/field-reader';
+import type { XmlFragment } from '../soap/xml-text';
+import { checkReceiver, readRequestHeader, responseHeader, type AsapRequestHeader } from './asap-header';
+import { toAsapFault } from './asap-fault';
+
+/** What every Wf-XML operation gets: the request, its ASAP header, and the addressed resource's key. */
+export interface WfxmlCall {
+  body: FieldReader;
+  ctx: SoapContext;
+  header: AsapRequestHeader;
+  /** The key of the resource addressed: the SenderKey of the reply. */
+  key: string;
+  /** Who asked, for the history: the authenticated caller, else the sender's key. */
+  actor?: string;
+}
+
+export type WfxmlOperation = (call: WfxmlCall) => Promise<string | XmlFragment>;
+
+export interface ResourceBinding {
+  /** The resource's key from the request context (its canonical URL). */
+  keyOf(ctx: SoapContext): string;
+  /** Replaces the default ReceiverKey check (the observer accepts its correlated sub-keys). */
+  checkReceiver?(header: AsapRequestHeader, key: string, ctx: SoapContext): void;
+}
+
+/**
+ * Adapts a Wf-XML operation to the SOAP layer: reads the ASAP Request header (tolerating its
+ * absence), refuses a ReceiverKey naming another resource, answers with a Response header, and
+ * gives every fault the caller can fix an ASAP fault detail.
+ */
+export function wfxmlOperation(operation: string, resource: ResourceBinding, fn: WfxmlOperation): SoapHandler {
+  return async (body: SoapNode, ctx: SoapContext) => {
+    try {
+      const header = readRequestHeader(ctx.header);
+      const key = resource.keyOf(ctx);
+      (resource.checkReceiver ?? checkReceiver)(header, key, ctx);
+      const actor = ctx.caller?.username ?? header.senderKey;
+      const reply = await fn({ body: FieldReader.of(body, operation), ctx, header, key, ...(actor ? { actor } : {}) });
+      return { body: reply, headers: [responseHeader(key, header)] };
+    } catch (error) {
+      throw toAsapFault(error);
+    }
+  };
+}

@@ -1,0 +1,34 @@
+import { resolve } from 'node:path';
+import type { WorkflowEngine } from '../../engine';
+import type { SoapServiceDefinition } from '../soap';
+import { factoryOperations } from './factory-service';
+import { instanceOperations } from './instance-service';
+import { CORRELATED_OBSERVER_PATH, FACTORY_PATH, INSTANCE_PATH, OBSERVER_PATH } from './keys';
+import { observerOperations } from './observer-service';
+
+export interface WfxmlServiceOptions {
+  /** Where wfxml-*.wsdl, asap.xsd and wfxml.xsd are; defaults to the repository's wsdl/. */
+  wsdlDir?: string;
+}
+
+// src/services/wfxml and dist/services/wfxml are both three levels below the repository root.
+const DEFAULT_WSDL_DIR = resolve(__dirname, '../../../wsdl');
+
+/**
+ * The Wf-XML 2.0 resources of one department engine, for mountSoapService: Factory, Instance and
+ * Observer (the latter twice: its plain key and the correlated keys given to remote factories).
+ */
+export function wfxmlServices(engine: WorkflowEngine, options: WfxmlServiceOptions = {}): SoapServiceDefinition[] {
+  const dir = options.wsdlDir ?? DEFAULT_WSDL_DIR;
+  const wsdl = (file: string, withWfxml: boolean) => ({
+    file: resolve(dir, file),
+    schemas: { 'asap.xsd': resolve(dir, 'asap.xsd'), ...(withWfxml ? { 'wfxml.xsd': resolve(dir, 'wfxml.xsd') } : {}) },
+  });
+  const observer = observerOperations(engine);
+  return [
+    { name: 'WfXmlFactory', path: FACTORY_PATH, wsdl: wsdl('wfxml-factory.wsdl', true), operations: factoryOperations(engine) },
+    { name: 'WfXmlInstance', path: INSTANCE_PATH, wsdl: wsdl('wfxml-instance.wsdl', false), operations: instanceOperations(engine) },
+    { name: 'WfXmlObserver', path: OBSERVER_PATH, wsdl: wsdl('wfxml-observer.wsdl', false), operations: observer },
+    { name: 'WfXmlObserver', path: CORRELATED_OBSERVER_PATH, wsdl: wsdl('wfxml-observer.wsdl', false), operations: observer },
+  ];
+}
