@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { parseEnvelope, type SoapNode } from '../soap/envelope-parser';
+import { parseEnvelope, TEXT_KEY, type SoapNode } from '../soap/envelope-parser';
 import { refuseDtd, requireWellFormed } from '../soap/request-guards';
 import { SoapFault } from '../soap/soap-fault';
 import { SOAP11_ENVELOPE_NS } from '../soap/soap-version';
@@ -110,13 +110,10 @@ export async function postAsap(request: AsapRequest, options: PostOptions = {}):
 }
 
 function faultText(fault: SoapNode): string {
-  const s11 = fault.faultstring;
-  if (typeof s11 === 'string') return s11;
-  const reason = fault.Reason as SoapNode | undefined;
-  const text = reason?.Text;
-  if (typeof text === 'string') return text;
-  if (text && typeof text === 'object') return String((text as SoapNode)['#text'] ?? '');
-  return 'no reason given';
+  const textOf = (v: unknown): string | undefined =>
+    typeof v === 'string' ? v : v && typeof v === 'object' && typeof (v as SoapNode)[TEXT_KEY] === 'string' ? ((v as SoapNode)[TEXT_KEY] as string) : undefined;
+  const reason = fault.Reason && typeof fault.Reason === 'object' ? (fault.Reason as SoapNode).Text : undefined;
+  return textOf(fault.faultstring) ?? textOf(Array.isArray(reason) ? reason[0] : reason) ?? 'no reason given';
 }
 
 async function readLimited(response: Response, limit: number, where: string): Promise<string> {
