@@ -1,10 +1,15 @@
 /** `npm run bench`: every benchmark, each printing its figures as a ratio against a baseline run alongside. */
 import { benchEngine } from './engine';
+import { benchServices } from './services';
 
 async function main(): Promise<void> {
   const date = new Date().toISOString().slice(0, 10);
   const engine = await benchEngine();
-  console.log(`\nRESULTS.md line:\n| ${date} | engine | bpmn-engine ${engine.baseline.toFixed(1)}/s | Interflow ${engine.interflow.toFixed(1)}/s | ${engine.ratio.toFixed(1)}x |`);
+  console.log();
+  const services = await benchServices();
+  console.log('\nRESULTS.md lines:');
+  console.log(`| ${date} | engine | bpmn-engine ${engine.baseline.toFixed(1)}/s | Interflow ${engine.interflow.toFixed(1)}/s | ${engine.ratio.toFixed(1)}x |`);
+  console.log(`| ${date} | services | node-soap echo ${services.baseline.toFixed(0)}/s | Interflow StartProcess ${services.interflow.toFixed(0)}/s (SOAP layer echo ${services.layer.toFixed(0)}/s) | ${services.ratio.toFixed(2)}x |`);
 }
 
 main().catch((e) => {

@@ -47,7 +47,9 @@ export function mountSoapService(app: IRouter, def: SoapServiceDefinition, optio
     const requestId = (res.locals[LOCALS_REQUEST_ID] as string | undefined) ?? randomUUID();
     let version: SoapVersion = versionOfContentType(req.headers['content-type']);
     let operation: string | undefined;
-    const requestLog = log.child({ requestId });
+    // A child logger costs a serialisation of its bindings; most requests never log through it.
+    let child: Logger | undefined;
+    const requestLog = (): Logger => (child ??= log.child({ requestId }));
     try {
       const contentType = req.headers['content-type'];
       if (contentType !== undefined && !XML_CONTENT_TYPE.test(contentType)) {
@@ -74,7 +76,9 @@ export function mountSoapService(app: IRouter, def: SoapServiceDefinition, optio
         operation: envelope.operation,
         header: envelope.header,
         requestId,
-        log: requestLog,
+        get log() {
+          return requestLog();
+        },
         envelope: text,
         httpHeaders: req.headers,
       };
@@ -84,13 +88,13 @@ export function mountSoapService(app: IRouter, def: SoapServiceDefinition, optio
       }
       const reply = await handler(envelope.body, ctx);
       send(res, 200, version, responseEnvelope(version, String(reply.body), (reply.headers ?? []).map(String)));
-      logRequest(requestLog, res, { operation, version, status: 200, started });
+      logRequest(log, res, { requestId, operation, version, status: 200, started });
     } catch (error) {
       const { fault, expected } = faultFromError(error, requestId);
-      if (!expected) requestLog.error({ err: error, operation }, 'request failed with an unexpected error');
+      if (!expected) requestLog().error({ err: error, operation }, 'request failed with an unexpected error');
       const status = faultStatus(version, fault);
       if (!res.headersSent) send(res, status, version, faultEnvelope(version, fault));
-      logRequest(requestLog, res, { operation, version, status, started, fault });
+      logRequest(log, res, { requestId, operation, version, status, started, fault });
     }
   }
 
@@ -127,11 +131,11 @@ function send(res: Response, status: number, version: SoapVersion, body: string)
 function logRequest(
   log: Logger,
   res: Response,
-  entry: { operation?: string; version: SoapVersion; status: number; started: bigint; fault?: SoapFault },
+  entry: { requestId: string; operation?: string; version: SoapVersion; status: number; started: bigint; fault?: SoapFault },
 ): void {
   res.locals[LOCALS_LOGGED] = true;
   const ms = Math.round(Number(process.hrtime.bigint() - entry.started) / 1e4) / 100;
-  const line = { operation: entry.operation, soap: entry.version, status: entry.status, ms };
+  const line = { requestId: entry.requestId, operation: entry.operation, soap: entry.version, status: entry.status, ms };
   if (!entry.fault) {
     log.info(line, 'soap request');
     return;
