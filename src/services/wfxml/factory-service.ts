@@ -9,7 +9,7 @@ import { factoryKey, instanceKey, parseUrl } from './keys';
 import { ASAP_NS, WFXML_NS, asap, wfxml } from './namespaces';
 import { wfxmlOperation, type ResourceBinding, type WfxmlCall } from './wfxml-operation';
 
-/** ASAP has no paging; a factory lists at most this many instances, newest first per the store. */
+/** ASAP has no paging; a factory lists at most this many instances (in the store's order). */
 export const LIST_INSTANCES_LIMIT = 1000;
 
 function processIdOf(ctx: SoapContext): string {
