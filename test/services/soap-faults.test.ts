@@ -165,7 +165,7 @@ describe('ProcessService faults for bad input', () => {
   });
 
   it('refuses an oversized body by its Content-Length before reading it, and keeps serving', async () => {
-    const small = await startTestServer({ maxBodyBytes: 2048 });
+    const small = await startTestServer({ maxBodyBytes: 2048 }, srv);
     try {
       const res = await call(small.endpoint, '1.1', `<GetWorklist xmlns="${PS_NS}"><Participant>${'y'.repeat(4096)}</Participant></GetWorklist>`);
       expect(res.status).to.equal(413);

@@ -37,11 +37,15 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-/** A real server on 127.0.0.1, an ephemeral port, and a fresh store. */
-export async function startTestServer(options: Partial<ServerOptions> = {}): Promise<TestServer> {
-  const store = await createTestStore();
+/**
+ * A real server on 127.0.0.1, an ephemeral port, and a fresh store; or, given `shareEngineOf`, a
+ * second server on that server's engine (on MySQL a fresh store would reset the one database
+ * every server of the suite shares).
+ */
+export async function startTestServer(options: Partial<ServerOptions> = {}, shareEngineOf?: TestServer): Promise<TestServer> {
+  const store = shareEngineOf?.store ?? (await createTestStore());
   const handlers = new HandlerRegistry().register('send_email', () => ({})).register('send_sms', () => ({}));
-  const engine = new WorkflowEngine({ store, handlers });
+  const engine = shareEngineOf?.engine ?? new WorkflowEngine({ store, handlers });
   const logs = new LogCapture();
   const server = createServer(engine, { log: logs.logger, ...options });
   const running = await server.listen({ host: '127.0.0.1', port: 0, shutdownGraceMs: 2000 });
@@ -55,7 +59,7 @@ export async function startTestServer(options: Partial<ServerOptions> = {}): Pro
     logs,
     close: async () => {
       await running.close();
-      await store.close();
+      if (!shareEngineOf) await store.close();
     },
   };
 }

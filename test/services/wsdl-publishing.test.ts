@@ -55,7 +55,7 @@ describe('ProcessService contract publishing (?wsdl, ?xsd=)', () => {
   it('ignores X-Forwarded-* unless INTERFLOW_TRUST_PROXY is set', async () => {
     const forwarded = { 'X-Forwarded-Proto': 'https', 'X-Forwarded-Host': 'gateway.example.gov' };
     expect(locations((await get(`${srv.endpoint}?wsdl`, forwarded)).body)[0]).to.equal(srv.endpoint);
-    const proxied = await startTestServer({ trustProxy: true });
+    const proxied = await startTestServer({ trustProxy: true }, srv);
     try {
       const res = await get(`${proxied.endpoint}?wsdl`, forwarded);
       expect(locations(res.body)).to.deep.equal(['https://gateway.example.gov/services/ProcessService', 'https://gateway.example.gov/services/ProcessService']);
