@@ -212,7 +212,7 @@ export async function main(argv: string[], out: Output = defaultOutput): Promise
 
   program
     .command('serve')
-    .description('serve the SOAP services (ProcessService, /health) over HTTP or HTTPS and fire due timers every second, until SIGINT/SIGTERM')
+    .description('serve the SOAP services (ProcessService, Wf-XML Factory/Instance/Observer, /health) over HTTP or HTTPS, fire due timers every second and send Wf-XML notifications, until SIGINT/SIGTERM')
     .option('--port <n>', 'TCP port (env INTERFLOW_PORT; default 8080; 0 picks a free one)', (v) => parsePositiveInt(v, '--port', true))
     .option('--host <address>', 'address to listen on (env INTERFLOW_HOST; default 127.0.0.1)')
     .action(async (opts: { port?: number; host?: string }, cmd: Command) => {
@@ -230,7 +230,8 @@ export async function main(argv: string[], out: Output = defaultOutput): Promise
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
       try {
-        await serve(engine, { log, host, port, tls, signal: stop.signal, onListening: (url) => out.stdout(`listening on ${url}\n`) });
+        const publicUrl = process.env.INTERFLOW_PUBLIC_URL?.trim().replace(/\/+$/, '') || undefined;
+        await serve(engine, { log, host, port, tls, publicUrl, signal: stop.signal, onListening: (url) => out.stdout(`listening on ${url}\n`) });
       } finally {
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);

@@ -148,6 +148,8 @@ describe('interflow serve', () => {
     expect(health.status).to.equal(200);
     const res = await call(`${url}/services/ProcessService`, '1.1', `<ListProcessDefinitions xmlns="${PS_NS}"/>`);
     expect(res.status).to.equal(200);
+    const observerWsdl = await fetch(`${url}/wfxml/observer?wsdl`);
+    expect(observerWsdl.status, 'the Wf-XML services are mounted too').to.equal(200);
     process.emit('SIGTERM');
     expect(await run).to.equal(0);
     const refused = await fetch(`${url}/health`).then(() => 'answered', () => 'refused');

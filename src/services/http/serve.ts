@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { WorkflowEngine } from '../../engine';
+import { ObserverDispatcher, wfxmlServices } from '../wfxml';
 import { createServer, type ServerOptions } from './create-server';
 import type { TlsFiles } from './tls-options';
 
@@ -8,6 +9,11 @@ export interface ServeOptions extends Omit<ServerOptions, 'log'> {
   host: string;
   port: number;
   tls?: TlsFiles;
+  /**
+   * This engine's address as other engines reach it (INTERFLOW_PUBLIC_URL), used in the Wf-XML
+   * keys it sends; default the address it listens on.
+   */
+  publicUrl?: string;
   /** How often due timers and deadlines are fired; default 1 s. */
   timerIntervalMs?: number;
   /** Aborting stops the server gracefully (the CLI aborts on SIGINT/SIGTERM). */
@@ -16,16 +22,19 @@ export interface ServeOptions extends Omit<ServerOptions, 'log'> {
 }
 
 /**
- * `interflow serve`: the HTTP(S) server and the timer loop of one department engine, until the
- * signal aborts. Stopping lets requests in flight finish and waits for a running timer pass, so the
+ * `interflow serve`: the HTTP(S) server with the ProcessService and the Wf-XML services, the timer
+ * loop and the Wf-XML observer dispatcher of one department engine, until the signal aborts. Stopping lets requests in flight finish and waits for a running timer pass, so the
  * store can be closed safely afterwards.
  */
 export async function serve(engine: WorkflowEngine, options: ServeOptions): Promise<void> {
   const { log } = options;
-  const server = createServer(engine, options);
+  const server = createServer(engine, { ...options, services: [...wfxmlServices(engine), ...(options.services ?? [])] });
   const running = await server.listen({ host: options.host, port: options.port, tls: options.tls });
   log.info({ url: running.url, endpoints: server.endpoints(), tls: Boolean(options.tls) }, 'listening');
   options.onListening?.(running.url);
+  // Wf-XML notifications to remote observers leave through the outbox, independently of requests.
+  const observers = new ObserverDispatcher({ engine, baseUrl: options.publicUrl ?? running.url, log });
+  observers.start();
 
   let pass: Promise<void> = Promise.resolve();
   let busy = false;
@@ -50,6 +59,6 @@ export async function serve(engine: WorkflowEngine, options: ServeOptions): Prom
   log.info('stopping: finishing requests in flight');
   clearInterval(timers);
   await running.close();
-  await pass;
+  await Promise.all([pass, observers.stop()]);
   log.info('stopped');
 }
