@@ -12,7 +12,7 @@ import type {
 } from '../../src/engine/ports/records';
 import { ConcurrencyError, type StoreTx } from '../../src/engine/ports/store';
 import { InstanceStates } from '../../src/engine/runtime/instance-state';
-import { openStore, TypeormStore } from '../../src/persistence';
+import { MIGRATIONS, openStore, TypeormStore } from '../../src/persistence';
 import type { DatabaseConfig } from '../../src/persistence/database-url';
 import { MIGRATIONS_TABLE } from '../../src/persistence/schema-types';
 import {
@@ -600,7 +600,8 @@ describe(`TypeormStore on ${kind}`, function () {
           expect(await queryRunner.hasTable(table), table).to.equal(true);
         }
         const rows = (await queryRunner.query(`SELECT name FROM ${MIGRATIONS_TABLE}`)) as Array<{ name: string }>;
-        expect(rows.map((r) => r.name)).to.deep.equal(['InitialSchema1732190000000']);
+        expect(rows.map((r) => r.name)).to.deep.equal(MIGRATIONS.map((m) => new m().name));
+        expect(rows[0].name).to.equal('InitialSchema1732190000000');
         const outbox = await queryRunner.getTable('if_outbox');
         expect(outbox!.indices.map((i) => i.columnNames.join(','))).to.include.members(['state,next_attempt_at', 'instance_id']);
       } finally {
@@ -611,7 +612,7 @@ describe(`TypeormStore on ${kind}`, function () {
 
     it('migrations go down and up again', async () => {
       const ds = store.dataSource;
-      await ds.undoLastMigration();
+      for (let i = 0; i < MIGRATIONS.length; i++) await ds.undoLastMigration();
       const queryRunner = ds.createQueryRunner();
       try {
         expect(await queryRunner.hasTable('if_instance')).to.equal(false);

@@ -4,9 +4,16 @@ import { InboxEntity } from './inbox.entity';
 import { InstanceEntity } from './instance.entity';
 import { OutboxEntity } from './outbox.entity';
 import { TimerEntity } from './timer.entity';
+import { UddiAuthTokenEntity } from './uddi-auth-token.entity';
+import { UddiEntityEntity } from './uddi-entity.entity';
+import { UddiKeyedReferenceEntity } from './uddi-keyed-reference.entity';
+import { UddiNameEntity } from './uddi-name.entity';
+import { UddiPublisherEntity } from './uddi-publisher.entity';
+import { UddiTModelInstanceEntity } from './uddi-tmodel-instance.entity';
 import { WorkItemEntity } from './work-item.entity';
 
 export { DefinitionEntity, HistoryEntity, InboxEntity, InstanceEntity, OutboxEntity, TimerEntity, WorkItemEntity };
+export { UddiAuthTokenEntity, UddiEntityEntity, UddiKeyedReferenceEntity, UddiNameEntity, UddiPublisherEntity, UddiTModelInstanceEntity };
 
 export const ENTITIES = [
   DefinitionEntity,
@@ -16,4 +23,10 @@ export const ENTITIES = [
   OutboxEntity,
   InboxEntity,
   TimerEntity,
+  UddiEntityEntity,
+  UddiNameEntity,
+  UddiKeyedReferenceEntity,
+  UddiTModelInstanceEntity,
+  UddiPublisherEntity,
+  UddiAuthTokenEntity,
 ];
