@@ -12,7 +12,7 @@ import {
 } from '../../../src/services/wfxml';
 import { activity, end, flow, manual, pkg, process, start } from '../../support/definition-builder';
 import { envelope, faultOf, post, type TestServer } from '../support';
-import { ASAP, bodyOf, startWfxmlServer, text, validate } from './wfxml-support';
+import { ASAP, bodyOf, startSecondWfxmlServer, startWfxmlServer, text, validate } from './wfxml-support';
 
 const silent = pino({ level: 'silent' });
 
@@ -60,11 +60,15 @@ describe('Wf-XML observers: the remote subprocess pattern between two Interflow 
   let caller: TestServer; // waits for the subprocess, is the observer
 
   before(async () => {
-    [remote, caller] = await Promise.all([startWfxmlServer(), startWfxmlServer()]);
+    remote = await startWfxmlServer();
+    caller = await startSecondWfxmlServer(remote);
     await remote.engine.deploy(pkg(inspection));
     await caller.engine.deploy(pkg(permit(`${remote.url}/wfxml/factory/inspection`)));
   });
-  after(async () => Promise.all([remote.close(), caller.close()]));
+  after(async () => {
+    await caller.close();
+    await remote.close();
+  });
 
   const dispatcher = (t: TestServer, extra: Partial<ConstructorParameters<typeof ObserverDispatcher>[0]> = {}) =>
     new ObserverDispatcher({ engine: t.engine, baseUrl: t.url, log: silent, ...extra });

@@ -3,9 +3,12 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { expect } from 'chai';
+import { HandlerRegistry, WorkflowEngine } from '../../../src/engine';
+import { createServer } from '../../../src/services/http';
 import { importXpdl } from '../../../src/xpdl';
 import { wfxmlServices } from '../../../src/services/wfxml';
-import { startTestServer, type TestServer } from '../support';
+import { testDatabaseKind } from '../../support/test-store';
+import { LogCapture, PS_PATH, startTestServer, type TestServer } from '../support';
 
 export const ASAP = 'http://www.oasis-open.org/asap/0.9/asap.xsd';
 export const WFXML = 'http://www.wfmc.org/wfxml/2.0/';
@@ -17,6 +20,21 @@ export async function startWfxmlServer(): Promise<TestServer> {
   const t = await startTestServer();
   for (const def of wfxmlServices(t.engine)) t.server.mount(def);
   return t;
+}
+
+/**
+ * A second department engine with its own server. On SQLite it has its own database; on MySQL
+ * every store of the suite is the one database (a fresh store would reset it under the first
+ * engine), so it is a second engine on the first one's store, as two departments sharing a
+ * database server would be.
+ */
+export async function startSecondWfxmlServer(first: TestServer): Promise<TestServer> {
+  if (testDatabaseKind() === 'sqlite') return startWfxmlServer();
+  const engine = new WorkflowEngine({ store: first.store, handlers: new HandlerRegistry() });
+  const logs = new LogCapture();
+  const server = createServer(engine, { log: logs.logger, services: wfxmlServices(engine) });
+  const running = await server.listen({ host: '127.0.0.1', port: 0, shutdownGraceMs: 2000 });
+  return { url: running.url, endpoint: running.url + PS_PATH, engine, store: first.store, server, running, logs, close: () => running.close() };
 }
 
 export async function deployPermit(t: TestServer): Promise<void> {
