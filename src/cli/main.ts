@@ -11,6 +11,7 @@ import { printInstance, printInstances, printWorklist, printDefinitions, type Ou
 import { runDemo } from './demo';
 import { outstandingWarnings } from './import-warnings';
 import { serve, tlsFromEnv } from '../services/http';
+import { createAuthenticator, describeSecurity, loadSecurityConfig, SecurityConfigError } from '../services/security';
 
 interface GlobalOptions {
   db?: string;
@@ -219,8 +220,12 @@ export async function main(argv: string[], out: Output = defaultOutput): Promise
       const config = configOf(cmd);
       const port = opts.port ?? (process.env.INTERFLOW_PORT ? parsePositiveInt(process.env.INTERFLOW_PORT, 'INTERFLOW_PORT', true) : 8080);
       const host = opts.host ?? (process.env.INTERFLOW_HOST || '127.0.0.1');
-      const tls = tlsFromEnv(); // before opening anything: a bad certificate path fails fast
+      // Certificates and the users file are read before anything opens: a bad setting fails fast.
+      const tls = tlsFromEnv();
+      const securityConfig = loadSecurityConfig(process.env);
       const log = createLogger(config.logLevel);
+      log.info({ security: describeSecurity(securityConfig) }, 'caller authentication');
+      const security = createAuthenticator(securityConfig, { logger: log });
       engine = await openEngine(config, log);
       const stop = new AbortController();
       const onSignal = (signal: string) => {
@@ -231,7 +236,7 @@ export async function main(argv: string[], out: Output = defaultOutput): Promise
       process.once('SIGTERM', onSignal);
       try {
         const publicUrl = process.env.INTERFLOW_PUBLIC_URL?.trim().replace(/\/+$/, '') || undefined;
-        await serve(engine, { log, host, port, tls, publicUrl, signal: stop.signal, onListening: (url) => out.stdout(`listening on ${url}\n`) });
+        await serve(engine, { log, host, port, tls, publicUrl, security, signal: stop.signal, onListening: (url) => out.stdout(`listening on ${url}\n`) });
       } finally {
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
@@ -263,7 +268,7 @@ export async function main(argv: string[], out: Output = defaultOutput): Promise
 }
 
 function describeError(e: unknown): string {
-  if (e instanceof EngineError || e instanceof XpdlImportError) return e.message;
+  if (e instanceof EngineError || e instanceof XpdlImportError || e instanceof SecurityConfigError) return e.message;
   const err = e as NodeJS.ErrnoException;
   if (err?.code === 'ENOENT') return `file not found: ${err.path}`;
   return err?.message ?? String(e);

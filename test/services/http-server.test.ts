@@ -58,7 +58,7 @@ describe('HTTP server', () => {
     const srv = await startTestServer({
       authenticate: async (ctx) => {
         if (ctx.httpHeaders.authorization !== 'Bearer ok') throw new SoapFault('Client', 'authentication failed', 'FAILED_AUTHENTICATION');
-        return { username: 'clerk7', permissions: ['process.start'] };
+        return { username: 'clerk7', via: 'basic', start: ['*'], participants: ['*'], admin: false };
       },
     });
     try {

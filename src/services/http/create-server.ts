@@ -2,10 +2,12 @@ import express, { type Express } from 'express';
 import type { Logger } from 'pino';
 import type { WorkflowEngine } from '../../engine';
 import { processService } from '../process';
+import type { Authenticator } from '../security';
 import { mountSoapService, type SoapAuthenticator, type SoapOptions, type SoapServiceDefinition } from '../soap';
 import { errorHandler, notFound } from './fallback-routes';
 import { listen, type ListenOptions, type RunningServer } from './listen';
 import { requestLog } from './request-log';
+import { authenticateWith, securityFault } from './security-hooks';
 
 export interface ServerOptions {
   log: Logger;
@@ -13,7 +15,9 @@ export interface ServerOptions {
   maxBodyBytes?: number;
   /** Believe X-Forwarded-Proto/Host; default INTERFLOW_TRUST_PROXY=1. */
   trustProxy?: boolean;
-  /** Establishes the caller of every SOAP request (the security layer plugs in here). */
+  /** Authenticates every SOAP request with the security module (and maps its errors to faults). */
+  security?: Authenticator;
+  /** Or any other way to establish the caller (tests); ignored when `security` is given. */
   authenticate?: SoapAuthenticator;
   /** More services to mount beside the ProcessService (the Wf-XML ones). */
   services?: SoapServiceDefinition[];
@@ -43,7 +47,8 @@ export function createServer(engine: WorkflowEngine, options: ServerOptions): In
     log: options.log,
     maxBodyBytes: options.maxBodyBytes,
     trustProxy: options.trustProxy,
-    authenticate: options.authenticate,
+    authenticate: options.security ? authenticateWith(options.security) : options.authenticate,
+    mapError: securityFault,
   };
 
   app.use(requestLog(options.log));

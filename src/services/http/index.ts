@@ -6,3 +6,4 @@ export { tlsFromEnv } from './tls-options';
 export { serve } from './serve';
 export type { ServeOptions } from './serve';
 export type { TlsFiles } from './tls-options';
+export { authenticateWith, securityFault, securityServiceName } from './security-hooks';

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { ALL_INSTANCE_STATES, type WorkflowEngine } from '../../engine';
 import { importXpdl, XpdlImportError } from '../../xpdl';
+import { authorize, filterByParticipant, type AuthorizedAction } from '../security';
 import { clark, FieldReader, SoapFault, xml, optionalElement, type SoapContext, type SoapHandler, type SoapNode, type SoapServiceDefinition } from '../soap';
 import { dataItems, readDataItems } from './data-items';
 
@@ -20,6 +21,7 @@ export function processService(engine: WorkflowEngine): SoapServiceDefinition {
   const ops: Record<string, (r: FieldReader, ctx: SoapContext) => Promise<string>> = {
     StartProcess: async (r, ctx) => {
       const processId = r.string('ProcessDefinitionId');
+      allow(ctx, { kind: 'start', processId });
       const subject = r.optionalString('Subject');
       const inst = await engine.startProcess(processId, { data: readDataItems(r), subject, actor: ctx.caller?.username });
       return response('StartProcessResponse', xml`<ProcessInstanceId>${inst.id}</ProcessInstanceId><State>${inst.state}</State>`);
@@ -57,6 +59,7 @@ export function processService(engine: WorkflowEngine): SoapServiceDefinition {
 
     DeployDefinition: async (r, ctx) => {
       const source = r.string('Xpdl');
+      allow(ctx, { kind: 'administer', operation: 'DeployDefinition' });
       let pkg;
       try {
         pkg = importXpdl(source);
@@ -74,13 +77,15 @@ export function processService(engine: WorkflowEngine): SoapServiceDefinition {
     ChangeProcessInstanceState: async (r, ctx) => {
       const id = r.string('ProcessInstanceId');
       const action = r.enumeration('Action', ['suspend', 'resume', 'terminate'] as const);
+      allow(ctx, { kind: 'administer', operation: 'ChangeProcessInstanceState' });
       const inst = await engine.changeState(id, action, ctx.caller?.username);
       return response('ChangeProcessInstanceStateResponse', xml`<State>${inst.state}</State>`);
     },
 
-    GetWorklist: async (r) => {
+    GetWorklist: async (r, ctx) => {
       const participants = r.strings('Participant').map((p) => p.trim()).filter((p) => p !== '');
-      const items = await engine.worklist(participants.length ? { participants } : {});
+      const all = await engine.worklist(participants.length ? { participants } : {});
+      const items = ctx.caller ? filterByParticipant(ctx.caller, all, (w) => w.participant) : all;
       return response('GetWorklistResponse', xml`${items.map(
         (w) => xml`<WorkItem><WorkItemId>${w.id}</WorkItemId><ProcessInstanceId>${w.instanceId}</ProcessInstanceId><ActivityId>${w.activityId}</ActivityId><ActivityName>${w.activityName ?? w.activityId}</ActivityName><Participant>${w.participant}</Participant><State>${w.state}</State></WorkItem>`,
       )}`);
@@ -88,6 +93,7 @@ export function processService(engine: WorkflowEngine): SoapServiceDefinition {
 
     CompleteWorkItem: async (r, ctx) => {
       const id = r.string('WorkItemId');
+      if (ctx.caller) allow(ctx, { kind: 'act-as', participant: (await engine.getWorkItem(id)).participant });
       const inst = await engine.completeWorkItem(id, { data: readDataItems(r), actor: ctx.caller?.username });
       return response('CompleteWorkItemResponse', xml`<State>${inst.state}</State>`);
     },
@@ -106,6 +112,11 @@ export function processService(engine: WorkflowEngine): SoapServiceDefinition {
     },
     operations,
   };
+}
+
+/** Without an authenticated caller (no security configured: tests, embedding) everything is allowed. */
+function allow(ctx: SoapContext, action: AuthorizedAction): void {
+  if (ctx.caller) authorize(ctx.caller, action);
 }
 
 function response(element: string, content: { toString(): string }): string {

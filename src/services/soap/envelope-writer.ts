@@ -18,8 +18,14 @@ export function faultEnvelope(version: SoapVersion, fault: SoapFault, headers: r
   const message = escapeXml(fault.message);
   const body = version === '1.1'
     ? `<soap:Fault><faultcode>soap:${fault.kind}</faultcode><faultstring xml:lang="en">${message}</faultstring><detail>${faultDetail(fault)}</detail></soap:Fault>`
-    : `<soap:Fault><soap:Code><soap:Value>soap:${fault.kind === 'Client' ? 'Sender' : 'Receiver'}</soap:Value></soap:Code><soap:Reason><soap:Text xml:lang="en">${message}</soap:Text></soap:Reason><soap:Detail>${faultDetail(fault)}</soap:Detail></soap:Fault>`;
+    : `<soap:Fault><soap:Code><soap:Value>soap:${fault.kind === 'Client' ? 'Sender' : 'Receiver'}</soap:Value>${subcode(fault)}</soap:Code><soap:Reason><soap:Text xml:lang="en">${message}</soap:Text></soap:Reason><soap:Detail>${faultDetail(fault)}</soap:Detail></soap:Fault>`;
   return responseEnvelope(version, body, headers);
+}
+
+function subcode(fault: SoapFault): string {
+  const sub = fault.subcode;
+  if (!sub) return '';
+  return `<soap:Subcode><soap:Value xmlns:${sub.prefix}="${escapeXml(sub.namespace)}">${sub.prefix}:${escapeXml(sub.localName)}</soap:Value></soap:Subcode>`;
 }
 
 /**

@@ -3,7 +3,7 @@ export { mountSoapService, LOCALS_REQUEST_ID, LOCALS_LOGGED } from './mount-soap
 export { clark } from './soap-service';
 export type { SoapCaller, SoapContext, SoapReply, SoapHandler, SoapServiceDefinition, SoapAuthenticator, SoapOptions } from './soap-service';
 export { SoapFault, faultFromError, internalFault, fieldFault, FAULT_DETAIL_NS } from './soap-fault';
-export type { FaultKind } from './soap-fault';
+export type { FaultKind, FaultSubcode } from './soap-fault';
 export { FieldReader } from './field-reader';
 export { ATTRIBUTES_KEY, TEXT_KEY } from './envelope-parser';
 export type { SoapNode, QName } from './envelope-parser';

@@ -69,6 +69,7 @@ export function mountSoapService(app: IRouter, def: SoapServiceDefinition, optio
       }
       const baseUrl = baseUrlOf(req, trustProxy);
       const ctx: SoapContext = {
+        service: def.name,
         version,
         baseUrl,
         endpoint: baseUrl + req.originalUrl.split('?')[0],
@@ -90,10 +91,13 @@ export function mountSoapService(app: IRouter, def: SoapServiceDefinition, optio
       send(res, 200, version, responseEnvelope(version, String(reply.body), (reply.headers ?? []).map(String)));
       logRequest(log, res, { requestId, operation, version, status: 200, started });
     } catch (error) {
-      const { fault, expected } = faultFromError(error, requestId);
+      const { fault, expected } = faultFromError(error, requestId, options.mapError);
       if (!expected) requestLog().error({ err: error, operation }, 'request failed with an unexpected error');
       const status = faultStatus(version, fault);
-      if (!res.headersSent) send(res, status, version, faultEnvelope(version, fault));
+      if (!res.headersSent) {
+        for (const [name, value] of Object.entries(fault.httpHeaders ?? {})) res.setHeader(name, value);
+        send(res, status, version, faultEnvelope(version, fault));
+      }
       logRequest(log, res, { requestId, operation, version, status, started, fault });
     }
   }

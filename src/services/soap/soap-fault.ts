@@ -5,6 +5,13 @@ export const FAULT_DETAIL_NS = 'urn:interflow:fault:1';
 
 export type FaultKind = 'Client' | 'Server';
 
+export interface FaultSubcode {
+  namespace: string;
+  /** Prefix to declare for the namespace in the fault. */
+  prefix: string;
+  localName: string;
+}
+
 /**
  * A fault meant for the caller. `Client` means the caller can fix it (SOAP 1.2: env:Sender);
  * `Server` means we failed (env:Receiver). The message is sent as is, so it must say what to do
@@ -15,17 +22,23 @@ export class SoapFault extends Error {
   readonly httpStatus?: number;
   /** Replaces the default `iff:FaultDetail` (a UDDI dispositionReport, say); trusted XML. */
   readonly detail?: string;
+  /** SOAP 1.2 Subcode, e.g. wsse:FailedAuthentication (SOAP 1.1 has no place for it). */
+  readonly subcode?: FaultSubcode;
+  /** Response headers to send with the fault (WWW-Authenticate with a 401, say). */
+  readonly httpHeaders?: Readonly<Record<string, string>>;
 
   constructor(
     readonly kind: FaultKind,
     message: string,
     readonly code: string = kind === 'Client' ? 'INVALID_REQUEST' : 'INTERNAL',
-    options: { httpStatus?: number; detail?: string } = {},
+    options: { httpStatus?: number; detail?: string; subcode?: FaultSubcode; httpHeaders?: Record<string, string> } = {},
   ) {
     super(message);
     this.name = 'SoapFault';
     if (options.httpStatus !== undefined) this.httpStatus = options.httpStatus;
     if (options.detail !== undefined) this.detail = options.detail;
+    if (options.subcode !== undefined) this.subcode = options.subcode;
+    if (options.httpHeaders !== undefined) this.httpHeaders = options.httpHeaders;
   }
 }
 
@@ -43,7 +56,13 @@ export function internalFault(requestId: string): SoapFault {
  * keep their message and code; everything else becomes a generic Server fault, and `expected` is
  * false so the caller of this function logs the real error.
  */
-export function faultFromError(error: unknown, requestId: string): { fault: SoapFault; expected: boolean } {
+export function faultFromError(
+  error: unknown,
+  requestId: string,
+  mapError?: (error: unknown) => SoapFault | undefined,
+): { fault: SoapFault; expected: boolean } {
+  const mapped = mapError?.(error);
+  if (mapped) return { fault: mapped, expected: mapped.kind === 'Client' };
   if (error instanceof SoapFault) return { fault: error, expected: error.kind === 'Client' || error.code !== 'INTERNAL' };
   if (error instanceof EngineError && error.isClientError) return { fault: new SoapFault('Client', error.message, error.code), expected: true };
   return { fault: internalFault(requestId), expected: false };

@@ -1,17 +1,18 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Logger } from 'pino';
+import type { Caller } from '../security/permissions';
 import type { QName, SoapNode } from './envelope-parser';
+import type { SoapFault } from './soap-fault';
 import type { SoapVersion } from './soap-version';
 import type { WsdlFiles } from './wsdl-publisher';
 import type { XmlFragment } from './xml-text';
 
-/** Who called, as the security layer established it. */
-export interface SoapCaller {
-  username: string;
-  permissions: readonly string[];
-}
+/** Who called, as the security layer established it (user name, what it may start, act as, administer). */
+export type SoapCaller = Caller;
 
 export interface SoapContext {
+  /** SoapServiceDefinition.name of the service called. */
+  service: string;
   version: SoapVersion;
   /** scheme://host:port as the request came in (X-Forwarded-* only with INTERFLOW_TRUST_PROXY=1). */
   baseUrl: string;
@@ -65,6 +66,11 @@ export interface SoapOptions {
   /** Believe X-Forwarded-Proto/Host; default INTERFLOW_TRUST_PROXY=1. */
   trustProxy?: boolean;
   authenticate?: SoapAuthenticator;
+  /**
+   * Turns errors of other modules (the security layer's, say) into faults; return undefined for
+   * errors it does not know, which then get the default mapping.
+   */
+  mapError?: (error: unknown) => SoapFault | undefined;
 }
 
 /** `{namespace}LocalName`, the key of SoapServiceDefinition.operations. */

@@ -1,0 +1,51 @@
+import { AuthenticationError, AuthorizationError, WSSE_FAULT_NS, type Authenticator } from '../security';
+import { SoapFault, type SoapAuthenticator, type SoapContext } from '../soap';
+
+/** The security module names services by their mode keys (docs/security.md), not by our service names. */
+const SECURITY_NAMES: Readonly<Record<string, string>> = {
+  ProcessService: 'ProcessService',
+  WfXmlFactory: 'wfxml/factory',
+  WfXmlInstance: 'wfxml/instance',
+  WfXmlObserver: 'wfxml/observer',
+};
+
+export function securityServiceName(service: string): string {
+  return SECURITY_NAMES[service] ?? service;
+}
+
+/**
+ * Runs the authenticator on every SOAP request. It gets the raw envelope, so it checks the
+ * WS-Security namespaces itself; "secure" is whether the caller reached us over TLS (directly, or
+ * through a trusted proxy: the same judgement that builds ctx.baseUrl).
+ */
+export function authenticateWith(authenticator: Authenticator): SoapAuthenticator {
+  return async (ctx: SoapContext) => {
+    try {
+      return authenticator.authenticate({
+        serviceName: securityServiceName(ctx.service),
+        soapHeader: ctx.envelope,
+        authorization: ctx.httpHeaders.authorization,
+        secure: ctx.baseUrl.startsWith('https:'),
+      });
+    } catch (e) {
+      if (e instanceof AuthenticationError) {
+        // The reason says which user and why; it is for the operator, never for the caller.
+        ctx.log.warn({ code: e.code, reason: e.reason, securityService: e.serviceName, username: e.username }, 'authentication failed');
+      }
+      throw e;
+    }
+  };
+}
+
+/** Authentication and permission errors as faults, per docs/security.md. */
+export function securityFault(error: unknown): SoapFault | undefined {
+  if (error instanceof AuthenticationError) {
+    return new SoapFault(error.isServerError ? 'Server' : 'Client', error.message, error.isServerError ? 'UNAVAILABLE' : 'UNAUTHENTICATED', {
+      ...(error.httpStatus !== undefined ? { httpStatus: error.httpStatus } : {}),
+      ...(error.challenge ? { httpHeaders: { 'WWW-Authenticate': error.challenge } } : {}),
+      ...(error.wsseFault ? { subcode: { namespace: WSSE_FAULT_NS, prefix: 'wsse', localName: error.wsseFault } } : {}),
+    });
+  }
+  if (error instanceof AuthorizationError) return new SoapFault('Client', error.message, 'FORBIDDEN');
+  return undefined;
+}
