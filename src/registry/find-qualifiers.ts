@@ -73,18 +73,27 @@ export function parseFindQualifiers(values: readonly string[] | undefined, opera
 }
 
 /**
- * Case folding for case-insensitive matching, one code point at a time and only where the lower
- * case is a single code point. Context-free (Greek final sigma folds like any sigma) and
- * length-preserving, so a folded prefix is a prefix of the folded whole and folded values fit the
- * same columns as the originals. Both the stored values and the query go through this function.
+ * Case folding for case-insensitive matching, one code point at a time: upper then lower case
+ * (so Greek final sigma folds like any sigma), kept only where each step is a single code point.
+ * Context-free and length-preserving, so a folded prefix is a prefix of the folded whole and
+ * folded values fit the same columns as the originals. Stored values and queries both go through
+ * this function.
  */
 export function fold(value: string): string {
   let out = '';
-  for (const ch of value) {
-    const lower = ch.toLowerCase();
-    out += [...lower].length === 1 ? lower : ch;
-  }
+  for (const ch of value) out += foldChar(ch);
   return out;
+}
+
+function foldChar(ch: string): string {
+  if (ch < '\u0080') return ch >= 'A' && ch <= 'Z' ? ch.toLowerCase() : ch;
+  const upper = ch.toUpperCase();
+  if ([...upper].length === 1) {
+    const lower = upper.toLowerCase();
+    if ([...lower].length === 1) return lower;
+  }
+  const lower = ch.toLowerCase();
+  return [...lower].length === 1 ? lower : ch;
 }
 
 /** Collapses whitespace the way xsd:whiteSpace="collapse" does for the schema's string types. */

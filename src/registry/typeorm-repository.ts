@@ -205,7 +205,8 @@ class TypeormRegistryTx implements RegistryTx {
       const column = s.field === 'date' ? 'e.modified_at' : s.caseInsensitive ? 'e.sort_name_lc' : 'e.sort_name';
       return `${column} ${s.descending ? 'DESC' : 'ASC'}`;
     });
-    order.push('e.entity_key ASC');
+    // Ties keep the publisher's order (bindings of one service), then a stable key order.
+    order.push('e.position ASC', 'e.entity_key ASC');
     const rows = (await this.manager.query(
       `SELECT e.entity_key FROM if_uddi_entity e WHERE ${whereSql} ORDER BY ${order.join(', ')} LIMIT ? OFFSET ?`,
       [...params, query.limit, query.offset],

@@ -1,0 +1,12 @@
+/** The UDDI v3 registry (docs/registry.md). */
+export { RegistryStore, createPublisher, openRegistryStore, tokenTtlFromEnv, DEFAULT_MAX_ROWS, DEFAULT_TOKEN_TTL_SECONDS } from './registry-store';
+export type { RegistryOptions } from './registry-store';
+export { createRegistryServices, UDDI_INQUIRY_PATH, UDDI_PUBLICATION_PATH, UDDI_SECURITY_PATH } from './soap-services';
+export type { RegistryServiceOptions } from './soap-services';
+export { UddiError, uddiError, UDDI_ERRORS } from './errors';
+export type { UddiErrorCode, UddiKeyType } from './errors';
+export { DEFAULT_NODE_DOMAIN, nodeDomainFromEnv } from './keys';
+export { hashPassword, verifyPassword } from './passwords';
+export { TypeormRegistryRepository } from './typeorm-repository';
+export type { RegistryRepository, RegistryTx, StoredEntity, FindQuery, EntityKind } from './repository';
+export * from './model';
