@@ -7,62 +7,21 @@
  * connections, as a pool of legacy clients would.
  */
 import 'reflect-metadata';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { Agent, request, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import express from 'express';
-import pino from 'pino';
-import * as soap from 'soap';
-import { WorkflowEngine, type DefinitionPackage } from '../src/engine';
-import { openStore } from '../src/persistence';
-import { createServer } from '../src/services/http';
-import { xml } from '../src/services/soap';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
 const CONCURRENCY = 8;
 
-const ECHO_NS = 'urn:bench:echo';
-const ECHO_WSDL = `<?xml version="1.0" encoding="UTF-8"?>
-<definitions xmlns="http://schemas.xmlsoap.org/wsdl/" xmlns:soap="http://schemas.xmlsoap.org/wsdl/soap/" xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:tns="${ECHO_NS}" targetNamespace="${ECHO_NS}" name="Echo">
-  <types>
-    <xsd:schema targetNamespace="${ECHO_NS}" elementFormDefault="qualified">
-      <xsd:element name="Echo"><xsd:complexType><xsd:sequence><xsd:element name="Text" type="xsd:string"/></xsd:sequence></xsd:complexType></xsd:element>
-      <xsd:element name="EchoResponse"><xsd:complexType><xsd:sequence><xsd:element name="Text" type="xsd:string"/></xsd:sequence></xsd:complexType></xsd:element>
-    </xsd:schema>
-  </types>
-  <message name="EchoRequest"><part name="parameters" element="tns:Echo"/></message>
-  <message name="EchoResponse"><part name="parameters" element="tns:EchoResponse"/></message>
-  <portType name="EchoPortType"><operation name="Echo"><input message="tns:EchoRequest"/><output message="tns:EchoResponse"/></operation></portType>
-  <binding name="EchoBinding" type="tns:EchoPortType">
-    <soap:binding style="document" transport="http://schemas.xmlsoap.org/soap/http"/>
-    <operation name="Echo"><soap:operation soapAction="${ECHO_NS}:Echo"/><input><soap:body use="literal"/></input><output><soap:body use="literal"/></output></operation>
-  </binding>
-  <service name="EchoService"><port name="EchoPort" binding="tns:EchoBinding"><soap:address location="http://localhost/echo"/></port></service>
-</definitions>`;
-
+export const ECHO_NS = 'urn:bench:echo';
 const envelope = (body: string) => `<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>${body}</soap:Body></soap:Envelope>`;
 const ECHO_REQUEST = envelope(`<Echo xmlns="${ECHO_NS}"><Text>BP-2026-0042</Text></Echo>`);
 const START_REQUEST = envelope(
   '<StartProcess xmlns="urn:interflow:process-service:1"><ProcessDefinitionId>one_step</ProcessDefinitionId><Subject>bench</Subject><Data><Item><Name>caseRef</Name><Value>BP-2026-0042</Value></Item></Data></StartProcess>',
 );
-
-function oneManualActivity(): DefinitionPackage {
-  const node = (id: string, kind: string) => ({ id, kind, join: 'none', split: 'none', performers: kind === 'manual' ? ['clerk'] : [], fireRule: 'last' });
-  return {
-    id: 'bench',
-    warnings: [],
-    processes: [{
-      id: 'one_step',
-      dataFields: [{ id: 'caseRef', type: 'STRING' }],
-      participants: [{ id: 'clerk', type: 'ROLE' }],
-      applications: [],
-      activities: [node('start', 'start'), node('review', 'manual'), node('end', 'end')],
-      transitions: [{ id: 't1', from: 'start', to: 'review', kind: 'normal' }, { id: 't2', from: 'review', to: 'end', kind: 'normal' }],
-    }],
-  } as unknown as DefinitionPackage;
-}
 
 /** Keeps CONCURRENCY requests in flight for `durationS`; every response must be a 200 with `expect`. */
 async function load(url: string, body: string, expect: string, durationS: number): Promise<number> {
@@ -107,12 +66,6 @@ async function measure(label: string, url: string, body: string, expect: string)
   return perSecond;
 }
 
-function listenOn(app: express.Express): Promise<Server> {
-  return new Promise((resolve) => {
-    const server = app.listen(0, '127.0.0.1', () => resolve(server));
-  });
-}
-
 export interface ServicesBench {
   /** node-soap echo, requests/s. */
   baseline: number;
@@ -123,43 +76,80 @@ export interface ServicesBench {
   ratio: number;
 }
 
+/**
+ * Each server runs in a process of its own and is driven by wrk (1 thread, 8 connections), the way
+ * MISSION.md's echo figure was measured: the load generator must not share the server's CPU, or the
+ * cheapest server looks slowest. Without wrk the load comes from this process, and the figures say so.
+ */
 export async function benchServices(): Promise<ServicesBench> {
-  console.log(`bench/services: SOAP 1.1 over loopback, ${CONCURRENCY} requests in flight on keep-alive connections, ~${seconds} s each`);
+  const useWrk = hasWrk();
+  console.log(`bench/services: SOAP 1.1 over loopback, ${CONCURRENCY} keep-alive connections, ~${seconds} s each, load from ${useWrk ? 'wrk (separate process)' : 'this process (install wrk for the reference method)'}`);
+  const run = (label: string, url: string, body: string, expect: string) => (useWrk ? measureWithWrk(label, url, body, expect) : measure(label, url, body, expect));
 
-  const echoApp = express();
-  const echoServer = await listenOn(echoApp);
-  soap.listen(echoApp, '/echo', { EchoService: { EchoPort: { Echo: (args: { Text: string }) => ({ Text: args.Text }) } } }, ECHO_WSDL);
-  const echoUrl = `http://127.0.0.1:${(echoServer.address() as AddressInfo).port}/echo`;
-  const baseline = await measure('node-soap echo (soap.listen on express)', echoUrl, ECHO_REQUEST, 'BP-2026-0042');
-  await new Promise((r) => echoServer.close(r));
+  const echo = await startServer('node-soap-echo');
+  const baseline = await run('node-soap echo (soap.listen on express)', `${echo.url}/echo`, ECHO_REQUEST, 'BP-2026-0042');
+  await echo.stop();
 
-  const dir = mkdtempSync(join(tmpdir(), 'interflow-bench-services-'));
-  const store = await openStore(`sqlite:${join(dir, 'bench.sqlite')}`);
-  const engine = new WorkflowEngine({ store });
-  await engine.deploy(oneManualActivity());
-  // The request log is on, as in `interflow serve`, written to /dev/null so the terminal is not the bottleneck.
-  const log = pino({ level: process.env.BENCH_LOG ?? 'info' }, pino.destination({ dest: '/dev/null', sync: false }));
-  const server = createServer(engine, { log });
-  const wsdlFile = join(__dirname, '..', 'wsdl', 'process-service.wsdl');
-  server.mount({
-    name: 'Echo',
-    path: '/echo',
-    wsdl: { file: wsdlFile, schemas: {} },
-    operations: { [`{${ECHO_NS}}Echo`]: async (body) => ({ body: xml`<EchoResponse xmlns="${ECHO_NS}"><Text>${String(body.Text)}</Text></EchoResponse>` }) },
-  });
-  const running = await server.listen({ host: '127.0.0.1', port: 0 });
-  const layer = await measure('Interflow SOAP layer, echo operation (no engine)', `${running.url}/echo`, ECHO_REQUEST, 'BP-2026-0042');
-  const interflow = await measure('Interflow StartProcess (durable SQLite file, WAL)', `${running.url}/services/ProcessService`, START_REQUEST, '<State>open.running</State>');
-  await running.close();
-  const stored = await engine.countByState();
-  await store.close();
-  rmSync(dir, { recursive: true, force: true });
+  const interflowServer = await startServer('interflow');
+  const layer = await run('Interflow SOAP layer, echo operation (no engine)', `${interflowServer.url}/echo`, ECHO_REQUEST, 'BP-2026-0042');
+  const interflow = await run('Interflow StartProcess (durable SQLite file, WAL)', `${interflowServer.url}/services/ProcessService`, START_REQUEST, '<State>open.running</State>');
+  const summary = await interflowServer.stop();
 
   const ratio = interflow / baseline;
-  console.log(`  durable check: ${stored['open.running'] ?? 0} running cases stored, each with its open work item`);
+  console.log(`  durable check: ${summary.trim() || 'no summary from the server'}`);
   console.log(`  ratio SOAP layer echo / node-soap echo: ${(layer / baseline).toFixed(2)}`);
   console.log(`  ratio Interflow StartProcess / node-soap echo: ${ratio.toFixed(2)} (target >= 0.5)`);
   return { baseline, layer, interflow, ratio };
+}
+
+function hasWrk(): boolean {
+  return spawnSync('wrk', ['--version']).error === undefined;
+}
+
+async function measureWithWrk(label: string, url: string, body: string, expect: string): Promise<number> {
+  await load(url, body, expect, 0.5); // checks the answer is right before the load, and warms up
+  const dir = mkdtempSync(join(tmpdir(), 'interflow-wrk-'));
+  const bodyFile = join(dir, 'body.xml');
+  writeFileSync(bodyFile, body);
+  const script = join(__dirname, 'servers', 'wrk-post.lua');
+  const result = spawnSync('wrk', ['-t1', `-c${CONCURRENCY}`, `-d${seconds}s`, '--latency', '-s', script, url], { env: { ...process.env, BODY_FILE: bodyFile }, encoding: 'utf8' });
+  rmSync(dir, { recursive: true, force: true });
+  const out = `${result.stdout}${result.stderr}`;
+  const rate = /Requests\/sec:\s+([\d.]+)/.exec(out);
+  if (!rate) throw new Error(`wrk gave no rate:\n${out}`);
+  if (/Non-2xx or 3xx responses/.test(out)) throw new Error(`${label}: some answers were not 200:\n${out}`);
+  const p50 = /50%\s+(\S+)/.exec(out)?.[1] ?? '?';
+  const perSecond = Number(rate[1]);
+  console.log(`  ${label.padEnd(52)} ${perSecond.toFixed(0).padStart(7)} requests/s  (median ${p50})`);
+  return perSecond;
+}
+
+interface BenchServer {
+  url: string;
+  /** Stops the server; resolves to what it printed on the way out. */
+  stop(): Promise<string>;
+}
+
+function startServer(kind: 'node-soap-echo' | 'interflow'): Promise<BenchServer> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'servers', 'bench-server.ts'), kind], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let output = '';
+  return new Promise((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`${kind} bench server exited with ${code}: ${output}`)));
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const ready = /READY (\S+)/.exec(output);
+      if (!ready) return;
+      child.removeAllListeners('exit');
+      output = output.slice(output.indexOf(ready[0]) + ready[0].length);
+      resolve({
+        url: ready[1],
+        stop: () => new Promise((done) => {
+          child.once('exit', () => done(output));
+          child.kill('SIGTERM');
+        }),
+      });
+    });
+  });
 }
 
 if (require.main === module) {

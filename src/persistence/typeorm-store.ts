@@ -68,7 +68,7 @@ export class TypeormStore implements Store {
     const context = { active: true };
     try {
       return await this.transactionContext.run(context, () =>
-        this.kind === 'sqlite' ? this.sqliteTransaction(fn) : this.mysqlTransaction(fn),
+        this.kind === 'sqlite' ? this.sqliteTransaction(fn, context) : this.mysqlTransaction(fn),
       );
     } catch (error) {
       throw asConcurrencyError(error) ?? error;
@@ -110,29 +110,82 @@ export class TypeormStore implements Store {
     }
   }
 
-  private async sqliteTransaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
+  /**
+   * Group commit. A SQLite commit costs far more than the small transactions the engine runs (it
+   * writes the WAL), so transactions that arrive while another is running are queued and then run
+   * one after another inside one BEGIN IMMEDIATE … COMMIT, each in a SAVEPOINT of its own: a failing
+   * one rolls back only itself. Nobody is answered before the shared COMMIT, so an acknowledged
+   * transaction is as durable as one committed alone, and they still run strictly one at a time
+   * (each sees the work of those before it, as serial transactions would).
+   */
+  private sqliteTransaction<T>(fn: (tx: StoreTx) => Promise<T>, context: { active: boolean }): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.queued.push({ fn: fn as (tx: StoreTx) => Promise<unknown>, context, resolve: resolve as (v: unknown) => void, reject });
+      if (!this.draining) {
+        this.draining = true;
+        void this.drainQueue();
+      }
+    });
+  }
+
+  private readonly queued: QueuedTransaction[] = [];
+  private draining = false;
+
+  private async drainQueue(): Promise<void> {
     const release = await this.writeMutex!.acquire();
     try {
-      // better-sqlite3 has one connection and TypeORM one query runner for it. TypeORM's own
-      // startTransaction() issues a deferred BEGIN, which takes the write lock only at the first
-      // write; two processes that both read first would then deadlock on the upgrade and one gets
-      // SQLITE_BUSY at once, without the busy handler. BEGIN IMMEDIATE takes the write lock up
-      // front (waiting up to busy_timeout). The query runner does not track a transaction we
-      // started by hand, which is fine: nothing on our path asks TypeORM to open one.
-      const queryRunner = this.dataSource.createQueryRunner();
-      await queryRunner.query('BEGIN IMMEDIATE');
-      let result: T;
-      try {
-        result = await this.withTx(queryRunner, 'write', fn);
-        await queryRunner.query('COMMIT');
-      } catch (error) {
-        await rollbackSqlite(queryRunner);
-        throw error;
-      }
-      return result;
+      while (this.queued.length) await this.runGroup(this.queued.splice(0, MAX_GROUP_SIZE));
     } finally {
+      this.draining = false;
       release();
     }
+  }
+
+  private async runGroup(group: QueuedTransaction[]): Promise<void> {
+    // better-sqlite3 has one connection and TypeORM one query runner for it. TypeORM's own
+    // startTransaction() issues a deferred BEGIN, which takes the write lock only at the first
+    // write; two processes that both read first would then deadlock on the upgrade and one gets
+    // SQLITE_BUSY at once, without the busy handler. BEGIN IMMEDIATE takes the write lock up
+    // front (waiting up to busy_timeout).
+    const queryRunner = this.dataSource.createQueryRunner();
+    const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
+    try {
+      await queryRunner.query('BEGIN IMMEDIATE');
+    } catch (error) {
+      for (const job of group) job.reject(error);
+      return;
+    }
+    const alone = group.length === 1;
+    for (const job of group) {
+      try {
+        if (!alone) await queryRunner.query('SAVEPOINT if_job');
+        const value = await this.transactionContext.run(job.context, () => this.withTx(queryRunner, 'write', job.fn));
+        if (!alone) await queryRunner.query('RELEASE if_job');
+        outcomes.push({ ok: true, value });
+      } catch (error) {
+        outcomes.push({ ok: false, error });
+        const undone = alone ? false : await queryRunner.query('ROLLBACK TO if_job').then(() => queryRunner.query('RELEASE if_job')).then(() => true, () => false);
+        if (!undone) {
+          // The whole transaction is gone (a lone job, or SQLite rolled back by itself): nothing
+          // of this group was committed, so everyone hears of a failure.
+          await rollbackSqlite(queryRunner);
+          group.forEach((j, i) => j.reject(outcomes[i] && !outcomes[i].ok ? (outcomes[i] as { error: unknown }).error : error));
+          return;
+        }
+      }
+    }
+    try {
+      await queryRunner.query('COMMIT');
+    } catch (error) {
+      await rollbackSqlite(queryRunner);
+      for (const job of group) job.reject(error);
+      return;
+    }
+    group.forEach((job, i) => {
+      const outcome = outcomes[i];
+      if (outcome.ok) job.resolve(outcome.value);
+      else job.reject(outcome.error);
+    });
   }
 
   private async mysqlTransaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
@@ -170,6 +223,16 @@ export class TypeormStore implements Store {
   private assertOpen(): void {
     if (this.closed) throw new Error('The store has been closed');
   }
+}
+
+/** Enough to amortise the commit; small enough that one group never holds the file for long. */
+const MAX_GROUP_SIZE = 32;
+
+interface QueuedTransaction {
+  fn: (tx: StoreTx) => Promise<unknown>;
+  context: { active: boolean };
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
 }
 
 async function rollbackSqlite(queryRunner: QueryRunner): Promise<void> {
