@@ -1,16 +1,18 @@
 import { EngineError } from '../../engine';
 import { XpdlImportError } from '../../xpdl';
+import { AuthorizationError } from '../security';
 import { FAULT_DETAIL_NS, SoapFault, type FaultKind } from '../soap/soap-fault';
 import { escapeXml } from '../soap/xml-text';
 import { ASAP_NS } from './namespaces';
 
 /**
- * ASAP fault detail codes, by class as in Wf-XML 1.x: 1xx the message or its headers, 2xx the
+ * ASAP fault detail codes, by class as in Wf-XML 1.x: 1xx the message, its headers or its sender, 2xx the
  * data, 3xx the resource's state or an operation it does not offer, 4xx an unknown resource, 5xx
  * our own failure. The numbers are Interflow's; ASAP 0.9 left them to implementations.
  */
 export const AsapErrorCodes = {
   header: 101,
+  forbidden: 102,
   invalidData: 201,
   invalidDefinition: 202,
   illegalState: 301,
@@ -53,6 +55,9 @@ export function toAsapFault(error: unknown): unknown {
   }
   if (error instanceof EngineError && error.isClientError) {
     return asapFault('Client', ENGINE_CODES[error.code] ?? AsapErrorCodes.invalidData, error.message, error.code);
+  }
+  if (error instanceof AuthorizationError) {
+    return asapFault('Client', AsapErrorCodes.forbidden, error.message, 'FORBIDDEN');
   }
   if (error instanceof XpdlImportError) {
     return asapFault('Client', AsapErrorCodes.invalidDefinition, error.message, 'INVALID_DEFINITION');

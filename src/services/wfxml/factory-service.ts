@@ -7,7 +7,7 @@ import { contextFields, dataSchema, readDataElement, resultFields } from './cont
 import { inlineDefinition, requireXpdl, withoutDeclaration } from './definition-xml';
 import { factoryKey, instanceKey, parseUrl } from './keys';
 import { ASAP_NS, WFXML_NS, asap, wfxml } from './namespaces';
-import { wfxmlOperation, type ResourceBinding, type WfxmlCall } from './wfxml-operation';
+import { allow, wfxmlOperation, type ResourceBinding, type WfxmlCall } from './wfxml-operation';
 
 /** ASAP has no paging; a factory lists at most this many instances (in the store's order). */
 export const LIST_INSTANCES_LIMIT = 1000;
@@ -65,7 +65,9 @@ export function factoryOperations(engine: WorkflowEngine) {
       return `<wfxml:GetDefinitionRs xmlns:wfxml="${WFXML_NS}"><wfxml:ProcessLanguage>XPDL</wfxml:ProcessLanguage><wfxml:Definition>${xpdl}</wfxml:Definition></wfxml:GetDefinitionRs>`;
     }),
 
-    [wfxml('SetDefinitionRq')]: wfxmlOperation('SetDefinitionRq', factory, async ({ ctx, body, actor }) => {
+    [wfxml('SetDefinitionRq')]: wfxmlOperation('SetDefinitionRq', factory, async (call) => {
+      const { ctx, body, actor } = call;
+      allow(call, { kind: 'administer', operation: 'SetDefinition' });
       requireXpdl(body.optionalString('ProcessLanguage'));
       if (!body.has('Definition')) {
         throw asapFault('Client', AsapErrorCodes.invalidDefinition, 'SetDefinitionRq/Definition is missing; send the XPDL Package inside it', 'INVALID_FIELD');
@@ -104,7 +106,9 @@ export function factoryProperties(key: string, def: ProcessDefinition): string {
   );
 }
 
-async function createInstance(engine: WorkflowEngine, { ctx, body, actor }: WfxmlCall): Promise<string> {
+async function createInstance(engine: WorkflowEngine, call: WfxmlCall): Promise<string> {
+  const { ctx, body, actor } = call;
+  allow(call, { kind: 'start', processId: processIdOf(ctx) });
   const startImmediately = body.optionalBoolean('StartImmediately') ?? true;
   const observer = body.optionalString('ObserverKey')?.trim() || undefined;
   if (observer !== undefined && !parseUrl(observer)) {

@@ -5,7 +5,7 @@ import { asapFault, AsapErrorCodes } from './asap-fault';
 import { contextFields, dataChildren, readDataElement, resultFields } from './context-data';
 import { factoryKey, instanceKey, keyPath, parseUrl } from './keys';
 import { ASAP_NS, asap } from './namespaces';
-import { wfxmlOperation, type ResourceBinding } from './wfxml-operation';
+import { allow, wfxmlOperation, type ResourceBinding } from './wfxml-operation';
 
 function instanceIdOf(ctx: SoapContext): string {
   return ctx.pathParams.instanceId;
@@ -27,7 +27,9 @@ export function instanceOperations(engine: WorkflowEngine) {
   return {
     [asap('GetPropertiesRq')]: wfxmlOperation('GetPropertiesRq', instance, async ({ ctx, key }) => properties(ctx, key, 'GetPropertiesRs')),
 
-    [asap('SetPropertiesRq')]: wfxmlOperation('SetPropertiesRq', instance, async ({ ctx, key, body, actor }) => {
+    [asap('SetPropertiesRq')]: wfxmlOperation('SetPropertiesRq', instance, async (call) => {
+      const { ctx, key, body, actor } = call;
+      allow(call, { kind: 'administer', operation: 'SetProperties' });
       const id = instanceIdOf(ctx);
       let view = await engine.getInstance(id);
       const def = (await engine.getDefinition(view.processId, view.version)).definition;
@@ -47,7 +49,9 @@ export function instanceOperations(engine: WorkflowEngine) {
       return properties(ctx, key, 'SetPropertiesRs', view);
     }),
 
-    [asap('ChangeStateRq')]: wfxmlOperation('ChangeStateRq', instance, async ({ ctx, body, actor }) => {
+    [asap('ChangeStateRq')]: wfxmlOperation('ChangeStateRq', instance, async (call) => {
+      const { ctx, body, actor } = call;
+      allow(call, { kind: 'administer', operation: 'ChangeState' });
       const requested = body.enumeration('State', ALL_INSTANCE_STATES);
       const id = instanceIdOf(ctx);
       let view = await engine.getInstance(id);

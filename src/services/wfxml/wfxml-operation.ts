@@ -1,3 +1,4 @@
+import { authorize, type AuthorizedAction } from '../security';
 import type { SoapContext, SoapHandler, SoapNode } from '../soap';
 import { FieldReader } from '../soap/field-reader';
 import type { XmlFragment } from '../soap/xml-text';
@@ -42,4 +43,13 @@ export function wfxmlOperation(operation: string, resource: ResourceBinding, fn:
       throw toAsapFault(error);
     }
   };
+}
+
+/**
+ * Checks the caller's permissions as ProcessService does: CreateInstance needs the process in the
+ * caller's "start" list; SetDefinition, ChangeState and SetProperties need "admin". Without an
+ * authenticated caller (no security configured: tests, embedding) everything is allowed.
+ */
+export function allow(call: WfxmlCall, action: AuthorizedAction): void {
+  if (call.ctx.caller) authorize(call.ctx.caller, action);
 }
