@@ -350,6 +350,23 @@ export class WorkflowEngine {
     });
   }
 
+  /**
+   * Records that a transferred or remote activity ended abnormally on the other side: the activity
+   * becomes an incident (retryActivity sends it again). Idempotent by `messageId`, like completion.
+   */
+  async failTransferredActivity(
+    instanceId: string,
+    activityInstanceId: string,
+    reason: string,
+    options: { messageId: string; source: string },
+  ): Promise<boolean> {
+    return this.command(async (uow) => {
+      if (!(await uow.tx.recordInbox(options.messageId, options.source, uow.now))) return false;
+      (await uow.open(instanceId)).failExternally(activityInstanceId, reason, options.source);
+      return true;
+    });
+  }
+
   async timers(instanceId: string): Promise<TimerRecord[]> {
     return this.store.read((tx) => tx.listTimers(instanceId));
   }

@@ -364,6 +364,36 @@ describe('workflow patterns (token execution)', () => {
     expect(after.workItems.map((i) => i.activityId)).to.deep.equal(['decide']);
   });
 
+  it('a remote subprocess result arrives as text and is converted; an abnormal end becomes an incident', async () => {
+    await engine.deploy(pkg(process('remote', {
+      fields: [field('qty', 'INTEGER', '2'), field('inStock', 'BOOLEAN'), field('made', 'INTEGER')],
+      activities: [start(), activity('order', 'remote-subprocess', { subprocess: {
+        processId: 'manufacturer', remoteRef: 'http://factory.example/wfxml/factory/manufacturer', execution: 'sync',
+        parameters: [
+          { formal: 'quantity', actual: 'qty', direction: 'IN' },
+          { formal: 'available', actual: 'inStock', direction: 'OUT' },
+          { formal: 'made', actual: 'made', direction: 'OUT' },
+        ],
+      } }), manual('after'), end()],
+      transitions: [flow('start', 'order'), flow('order', 'after'), flow('after', 'end')],
+    })));
+    const inst = await engine.startProcess('remote');
+    const [msg] = await engine.outbox({ instanceId: inst.id });
+    expect(msg).to.include({ kind: 'remote-subprocess', destination: 'http://factory.example/wfxml/factory/manufacturer' });
+    expect(msg.payload.data).to.deep.equal({ quantity: 2 });
+    const ai = inst.openActivities[0].activityInstanceId;
+    await engine.completeTransferredActivity(inst.id, ai, { available: 'true', made: '7' }, { messageId: 'r-1', source: 'factory' });
+    const after = await engine.getInstance(inst.id);
+    expect(after.data).to.include({ inStock: true, made: 7 });
+
+    const failing = await engine.startProcess('remote');
+    const fai = failing.openActivities[0].activityInstanceId;
+    expect(await engine.failTransferredActivity(failing.id, fai, 'remote instance ended closed.abnormalCompleted.terminated', { messageId: 'r-2', source: 'factory' })).to.equal(true);
+    expect(await engine.failTransferredActivity(failing.id, fai, 'again', { messageId: 'r-2', source: 'factory' })).to.equal(false, 'idempotent');
+    const incident = (await engine.getInstance(failing.id)).openActivities[0];
+    expect(incident).to.include({ activityId: 'order', state: 'failed', error: 'remote instance ended closed.abnormalCompleted.terminated' });
+  });
+
   it('aborts with a clear reason when an AND-join can never fire (deadlock)', async () => {
     await engine.deploy(pkg(process('deadlock', {
       fields: [field('a', 'BOOLEAN', 'true')],

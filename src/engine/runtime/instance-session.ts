@@ -629,10 +629,20 @@ export class InstanceSession {
     this.assertRunning('accept a result');
     const ai = this.activityInstance(activityInstanceId);
     const a = this.def.activity(ai.activityId);
-    const values = a.kind === 'remote-subprocess' && !this.isForeign(a) ? this.mapOut(a.subprocess!.parameters, data, a) : coerceData(this.def.def, data);
+    // Results from other engines arrive as text; they are converted by the declared field types
+    // like any other input, after a remote subprocess's formal names are mapped to ours.
+    const values = coerceData(this.def.def, a.kind === 'remote-subprocess' && !this.isForeign(a) ? this.mapOut(a.subprocess!.parameters, data, a) : data);
     this.applyData(values, actor, a.id);
     await this.finishActivity(a, ai, {}, actor);
     await this.settle();
+  }
+
+  /** A transferred or remote activity that ended abnormally over there becomes an incident here. */
+  failExternally(activityInstanceId: string, reason: string, actor?: string): void {
+    const ai = this.activityInstance(activityInstanceId);
+    const a = this.def.activity(ai.activityId);
+    this.fail(a, ai, new Error(reason));
+    if (actor) this.history[this.history.length - 1].actor = actor;
   }
 
   async deliverMessage(message: string, data: Record<string, unknown>, actor?: string): Promise<boolean> {
