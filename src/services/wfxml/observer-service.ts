@@ -97,11 +97,17 @@ export function observerOperations(engine: WorkflowEngine) {
       const c = correlationFor(call);
       const activityInstanceId = await waitingActivity(engine, c);
       const entry = { instanceId: c.instanceId, activityInstanceId, remote: header.senderKey, state, previous };
-      // Completion is taken from Completed, which carries the result. An abnormal end leaves the
-      // activity waiting: the engine has no operation yet to fail a transferred activity, so an
-      // administrator has to see this line (see docs/wfxml.md).
-      if (state.startsWith('closed.abnormalCompleted')) ctx.log.warn(entry, 'remote subprocess ended abnormally; its activity keeps waiting');
-      else ctx.log.info(entry, 'remote subprocess changed state');
+      // Completion is taken from Completed, which carries the result. An abnormal end turns the
+      // waiting activity into an incident an administrator can retry, once per remote call.
+      if (state.startsWith('closed.abnormalCompleted')) {
+        const applied = await engine.failTransferredActivity(
+          c.instanceId,
+          activityInstanceId,
+          `the remote subprocess ${header.senderKey ?? ''} ended ${state}`.replace(/\s+/g, ' '),
+          { messageId: `wfxml:failed:${c.messageId}`, source: header.senderKey ?? 'wfxml-observer' },
+        );
+        ctx.log.warn({ ...entry, duplicate: !applied }, 'remote subprocess ended abnormally; its activity is now an incident');
+      } else ctx.log.info(entry, 'remote subprocess changed state');
       return `<as:StateChangedRs xmlns:as="${ASAP_NS}"/>`;
     }),
   };

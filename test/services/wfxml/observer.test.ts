@@ -168,7 +168,7 @@ describe('Wf-XML observers: the remote subprocess pattern between two Interflow 
     expect(body).to.contain('<verdict>approved</verdict>').and.not.contain('notes', 'ResultData holds the OUT parameters only');
   });
 
-  it('an abnormal end is reported with StateChanged (state and previous state); the caller acknowledges and keeps waiting', async () => {
+  it('an abnormal end is reported with StateChanged (state and previous state); the caller turns its activity into an incident, once', async () => {
     const { parent, childId } = await startPermit('BP-103');
     await remote.engine.changeState(childId, 'open.notrunning.suspended');
     await remote.engine.changeState(childId, 'closed.abnormalCompleted.terminated');
@@ -182,9 +182,12 @@ describe('Wf-XML observers: the remote subprocess pattern between two Interflow 
     validate(body, 'asap.xsd');
     expect(text(body, 'State')).to.equal('closed.abnormalCompleted.terminated');
     expect(text(body, 'PreviousState')).to.equal('open.notrunning.suspended');
-    const waiting = await caller.engine.getInstance(parent.id);
-    expect(waiting.openActivities.map((a) => [a.activityId, a.state])).to.deep.equal([['inspect_remotely', 'transferred']]);
-    expect(caller.logs.lines.some((l) => l.msg === 'remote subprocess ended abnormally; its activity keeps waiting' && l.state === 'closed.abnormalCompleted.terminated')).to.equal(true);
+    const failed = await caller.engine.getInstance(parent.id);
+    expect(failed.openActivities.map((a) => [a.activityId, a.state])).to.deep.equal([['inspect_remotely', 'failed']]);
+    expect(failed.openActivities[0].error).to.match(/ended closed\.abnormalCompleted\.terminated/);
+    expect(caller.logs.lines.some((l) => l.msg === 'remote subprocess ended abnormally; its activity is now an incident' && l.state === 'closed.abnormalCompleted.terminated')).to.equal(true);
+    const incidents = (await caller.engine.history(parent.id)).filter((h) => h.type === 'activity.failed');
+    expect(incidents).to.have.length(1);
   });
 
   it('the Observer answers node-soap clients generated from its WSDL; an uncorrelated Completed is refused', async () => {
