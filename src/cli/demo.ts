@@ -7,6 +7,8 @@ import { parseDatabaseUrl } from '../persistence';
 import { importXpdl } from '../xpdl';
 import type { InstanceView, WorkflowEngine, WorkItemRecord } from '../engine';
 import type { Output } from './format';
+import { serve } from '../services/http';
+import { createAuthenticator, demoSecurityConfig, demoUsers } from '../services/security';
 import { outstandingWarnings } from './import-warnings';
 
 export const DEMO_DATABASE_URL = 'sqlite:./data/demo.sqlite';
@@ -95,4 +97,53 @@ function sampleFiles(): string[] {
   const root = resolve(__dirname, '..', '..');
   const dirs = [join(root, 'examples'), resolve(root, '..', 'shared', 'reference', 'xpdl', 'samples')];
   return dirs.filter((d) => existsSync(d)).flatMap((d) => readdirSync(d).filter((f) => f.endsWith('.xpdl')).sort().map((f) => join(d, f)));
+}
+
+export interface DemoServeOptions {
+  databaseUrl?: string;
+  logLevel: string;
+  host: string;
+  port: number;
+  signal: AbortSignal;
+  /** Called with the base URL once listening (tests use it). */
+  onListening?: (url: string) => void;
+}
+
+/**
+ * After the walkthrough the demo keeps serving its database over SOAP, so integrators can point
+ * their toolkits at real WSDLs. Credentials are random per run and printed: the demo never ships
+ * with a known password. Basic over plain HTTP is allowed here only because the demo listens on
+ * loopback; `interflow serve` refuses it unless configured.
+ */
+export async function serveDemo(out: Output, options: DemoServeOptions): Promise<void> {
+  const databaseUrl = options.databaseUrl ?? DEMO_DATABASE_URL;
+  const log = createLogger(options.logLevel);
+  const users = demoUsers();
+  const security = createAuthenticator(demoSecurityConfig(users, { allowInsecureBasic: true }), { logger: log });
+  const engine = await openEngine(loadConfig(process.env, { databaseUrl, logLevel: options.logLevel, department: undefined }), log);
+  try {
+    const waiting = await engine.startProcess('building_permit', { data: { caseRef: 'BP-2026-0043' }, actor: 'demo', subject: 'waiting for you' });
+    await serve(engine, {
+      log,
+      host: options.host,
+      port: options.port,
+      security,
+      signal: options.signal,
+      onListening: (url) => {
+        out.stdout(`\n${'-'.repeat(72)}\nThe demo is serving its database at ${url} (Ctrl-C to stop)\n\n`);
+        out.stdout(`  ProcessService      ${url}/services/ProcessService?wsdl\n`);
+        out.stdout(`  Wf-XML Factory      ${url}/wfxml/factory/building_permit?wsdl\n`);
+        out.stdout(`  Wf-XML Instance     ${url}/wfxml/instance/${waiting.id}?wsdl   (a permit case waiting at "register")\n`);
+        out.stdout(`  Wf-XML Observer     ${url}/wfxml/observer?wsdl\n  health              ${url}/health\n\n`);
+        out.stdout('  Demo callers (random for this run; WS-Security UsernameToken digest, or HTTP Basic on this loopback demo):\n');
+        for (const u of users) {
+          out.stdout(`    ${u.username.padEnd(16)} ${String(u.password).padEnd(36)} ${u.admin ? 'admin' : `starts ${u.start.join(', ') || '-'}; acts as ${u.participants.join(', ')}`}\n`);
+        }
+        out.stdout(`${'-'.repeat(72)}\n`);
+        options.onListening?.(url);
+      },
+    });
+  } finally {
+    await engine.store.close();
+  }
 }

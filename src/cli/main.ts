@@ -8,7 +8,7 @@ import { EngineError, type WorkflowEngine } from '../engine';
 import { importXpdl, exportXpdl, XpdlImportError } from '../xpdl';
 import { parseAssignments } from './assignments';
 import { printInstance, printInstances, printWorklist, printDefinitions, type Output } from './format';
-import { runDemo } from './demo';
+import { runDemo, serveDemo } from './demo';
 import { outstandingWarnings } from './import-warnings';
 import { serve, tlsFromEnv } from '../services/http';
 import { createAuthenticator, describeSecurity, loadSecurityConfig, SecurityConfigError } from '../services/security';
@@ -245,11 +245,33 @@ export async function main(argv: string[], out: Output = defaultOutput): Promise
 
   program
     .command('demo')
-    .description('deploy the sample definitions into a fresh demo database and walk cases through them')
+    .description('deploy the sample definitions into a fresh demo database, walk cases through them, then serve it over SOAP with printed demo credentials')
     .option('--db <url>', 'demo database (default sqlite:./data/demo.sqlite, recreated each run)')
-    .action(async (opts: { db?: string }, cmd: Command) => {
+    .option('--once', 'walk the cases and stop, without serving (CI)')
+    .option('--port <n>', 'TCP port to serve on (env INTERFLOW_PORT; default 8080)', (v) => parsePositiveInt(v, '--port', true))
+    .option('--host <address>', 'address to serve on (env INTERFLOW_HOST; default 127.0.0.1)')
+    .action(async (opts: { db?: string; once?: boolean; port?: number; host?: string }, cmd: Command) => {
       const g = cmd.optsWithGlobals() as GlobalOptions;
-      await runDemo(out, { databaseUrl: opts.db ?? g.db, logLevel: g.logLevel ?? 'warn' });
+      const databaseUrl = opts.db ?? g.db;
+      const logLevel = g.logLevel ?? 'warn';
+      await runDemo(out, { databaseUrl, logLevel });
+      if (opts.once) return;
+      const stop = new AbortController();
+      const onSignal = () => stop.abort();
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+      try {
+        await serveDemo(out, {
+          databaseUrl,
+          logLevel,
+          host: opts.host ?? (process.env.INTERFLOW_HOST || '127.0.0.1'),
+          port: opts.port ?? (process.env.INTERFLOW_PORT ? parsePositiveInt(process.env.INTERFLOW_PORT, 'INTERFLOW_PORT', true) : 8080),
+          signal: stop.signal,
+        });
+      } finally {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+      }
     });
 
   try {
