@@ -198,20 +198,20 @@ class TypeormRegistryTx implements RegistryTx {
     const where = this.findConditions(query);
     const whereSql = where.map((w) => w.sql).join(' AND ');
     const params = where.flatMap((w) => w.params);
-    const countRows = (await this.manager.query(`SELECT COUNT(*) AS n FROM if_uddi_entity e WHERE ${whereSql}`, params)) as Array<{ n: number | string }>;
-    const total = Number(countRows[0]?.n ?? 0);
-    if (total === 0 || query.offset >= total || query.limit <= 0) return { keys: [], total };
     const order = query.sort.map((s) => {
       const column = s.field === 'date' ? 'e.modified_at' : s.caseInsensitive ? 'e.sort_name_lc' : 'e.sort_name';
       return `${column} ${s.descending ? 'DESC' : 'ASC'}`;
     });
     // Ties keep the publisher's order (bindings of one service), then a stable key order.
     order.push('e.position ASC', 'e.entity_key ASC');
-    const rows = (await this.manager.query(
+    const keys = query.limit <= 0 ? [] : ((await this.manager.query(
       `SELECT e.entity_key FROM if_uddi_entity e WHERE ${whereSql} ORDER BY ${order.join(', ')} LIMIT ? OFFSET ?`,
       [...params, query.limit, query.offset],
-    )) as Array<{ entity_key: string }>;
-    return { keys: rows.map((r) => r.entity_key), total };
+    )) as Array<{ entity_key: string }>).map((r) => r.entity_key);
+    // A page that is not full is the end of the result: no need to count (most finds end here).
+    if (keys.length < query.limit && (keys.length > 0 || query.offset === 0)) return { keys, total: query.offset + keys.length };
+    const countRows = (await this.manager.query(`SELECT COUNT(*) AS n FROM if_uddi_entity e WHERE ${whereSql}`, params)) as Array<{ n: number | string }>;
+    return { keys, total: Number(countRows[0]?.n ?? 0) };
   }
 
   async ownedBy(owner: string): Promise<Array<{ key: string; kind: EntityKind }>> {
@@ -264,7 +264,11 @@ class TypeormRegistryTx implements RegistryTx {
   // ------------------------------------------------------------------ search
 
   private findConditions(q: FindQuery): Sql[] {
-    const where: Sql[] = [{ sql: 'e.kind = ?', params: [q.kind] }];
+    // On SQLite, "+e.kind" keeps the planner from walking every row of the kind through the kind
+    // index when a criterion below is selective: it then looks the matching keys up by primary key
+    // instead (a name prefix among 10,000 businesses: ~0.2 ms instead of ~3 ms). MySQL ignores it.
+    const selective = Boolean(q.names?.length || q.categoryBag || q.identifierBag || q.tModelBag?.keys.length || q.discoveryURLs?.length);
+    const where: Sql[] = [{ sql: selective && this.dialect === 'sqlite' ? '+e.kind = ?' : 'e.kind = ?', params: [q.kind] }];
     if (q.kind === 'tModel' && !q.includeDeleted) where.push({ sql: 'e.deleted = 0', params: [] });
     if (q.parentKey !== undefined) where.push({ sql: 'e.parent_key = ?', params: [q.parentKey] });
     if (q.names?.length) {
