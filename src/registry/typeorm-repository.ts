@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
 import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
+import { ConcurrencyError } from '../engine/ports/store';
 import { createDataSource, type TypeormStore } from '../persistence';
 import { UddiAuthTokenEntity, UddiEntityEntity, UddiPublisherEntity } from '../persistence/entities';
+import { uddiError } from './errors';
 import { fold, isLiteral, literalPrefix, parsePattern, toGlob, toLike } from './find-qualifiers';
 import type { CategoryBag, KeyedReference, LocalizedText, TypedText } from './model';
 import type {
@@ -24,7 +26,7 @@ const CHUNK = 400;
 /** An upper bound for "starts with": no real text holds U+10FFFF. */
 const MAX_CHAR = '\u{10FFFF}';
 const GENERAL_KEYWORDS = 'uddi:uddi.org:categorization:general_keywords';
-const DEADLOCK_RETRIES = 3;
+const RETRIES = 3;
 
 /**
  * The registry's tables (src/persistence/entities/uddi-*.entity.ts) in the engine's database, on
@@ -68,18 +70,27 @@ export class TypeormRegistryRepository implements RegistryRepository {
   }
 
   async write<T>(fn: (tx: RegistryTx) => Promise<T>): Promise<T> {
-    if (this.dialect === 'sqlite') {
-      // The engine store's transaction holds the file's writer mutex and BEGIN IMMEDIATE on the
-      // single writer connection, which is also the one behind dataSource.manager: running our
-      // statements inside it keeps registry and engine writes from interleaving.
-      return this.store.transaction(() => fn(new TypeormRegistryTx(this.store.dataSource.manager, 'sqlite')));
-    }
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.mysqlTransaction(fn);
-      } catch (error) {
-        if (!isDeadlock(error) || attempt >= DEADLOCK_RETRIES) throw error;
+    try {
+      if (this.dialect === 'sqlite') {
+        // The engine store's transaction holds the file's writer mutex and BEGIN IMMEDIATE on the
+        // single writer connection, which is also the one behind dataSource.manager: running our
+        // statements inside it keeps registry and engine writes from interleaving.
+        return await this.store.transaction(() => fn(new TypeormRegistryTx(this.store.dataSource.manager, 'sqlite')));
       }
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await this.mysqlTransaction(fn);
+        } catch (error) {
+          // A deadlock, or two publishers inserting the same new key at once: run again, and the
+          // second one then sees the first one's row and gets the answer a serial run would give.
+          if (!isRetryable(error) || attempt >= RETRIES) throw error;
+        }
+      }
+    } catch (error) {
+      if (error instanceof ConcurrencyError || isLockConflict(error)) {
+        throw uddiError('E_busy', 'the registry is busy with concurrent changes to the same entries; send the request again');
+      }
+      throw error;
     }
   }
 
@@ -105,11 +116,19 @@ export class TypeormRegistryRepository implements RegistryRepository {
   }
 }
 
-function isDeadlock(error: unknown): boolean {
+function driverCode(error: unknown): { code: unknown; errno: unknown } {
   const e = error as { code?: unknown; errno?: unknown; driverError?: { code?: unknown; errno?: unknown } };
-  const code = e?.driverError?.code ?? e?.code;
-  const errno = e?.driverError?.errno ?? e?.errno;
-  return code === 'ER_LOCK_DEADLOCK' || errno === 1213;
+  return { code: e?.driverError?.code ?? e?.code, errno: e?.driverError?.errno ?? e?.errno };
+}
+
+function isLockConflict(error: unknown): boolean {
+  const { code, errno } = driverCode(error);
+  return code === 'ER_LOCK_DEADLOCK' || errno === 1213 || code === 'ER_LOCK_WAIT_TIMEOUT' || errno === 1205;
+}
+
+function isRetryable(error: unknown): boolean {
+  const { code, errno } = driverCode(error);
+  return isLockConflict(error) || code === 'ER_DUP_ENTRY' || errno === 1062;
 }
 
 interface EntityRowRaw {

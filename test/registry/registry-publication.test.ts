@@ -255,6 +255,21 @@ describe('UDDI registry: publication (save_xx, delete_xx) and the get_xxDetail t
     expect(info.tModelInfos.map((x) => x.tModelKey).sort()).to.deep.equal(['uddi:bob.example:keygenerator', 'uddi:bob.example:own']);
   });
 
+  it('two publishers racing for one new key: one saves it, the other gets E_userMismatch', async () => {
+    const key = 'uddi:race.example:business';
+    const results = await Promise.allSettled([
+      t.registry.saveBusiness(alice, [business('Alice wins', { businessKey: key, businessServices: [service('a', { bindingTemplates: [binding('http://a')] })] })]),
+      t.registry.saveBusiness(bob, [business('Bob wins', { businessKey: key, businessServices: [service('b', { bindingTemplates: [binding('http://b')] })] })]),
+    ]);
+    const ok = results.filter((r) => r.status === 'fulfilled');
+    const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    expect(ok).to.have.length(1);
+    expect(failed).to.have.length(1);
+    expect((failed[0].reason as { errorCode?: string }).errorCode).to.equal('E_userMismatch');
+    const [read] = await t.registry.getBusinessDetail([key]);
+    expect(read.businessServices).to.have.length(1);
+  });
+
   it('imports businesses in bulk for an owner', async () => {
     const imported = await t.registry.importBusinesses('bob', [business('Bulk 1', { businessServices: [service('s', { bindingTemplates: [binding('http://bulk/1')] })] }), business('Bulk 2')]);
     const read = await t.registry.getBusinessDetail(imported.map((b) => b.businessKey!));
