@@ -143,6 +143,9 @@ export class WorkflowEngine {
   }
 
   private async compiled(tx: StoreTx, processId: string, version?: number): Promise<CompiledDefinition> {
+    // Definitions never change once deployed, so the compiled form is cached by version; only
+    // "which version is the latest" is asked of the database, which another process may deploy to.
+    if (version === undefined) version = await tx.latestDefinitionVersion(processId);
     if (version !== undefined) {
       const hit = this.cache.get(`${processId}@${version}`);
       if (hit) return hit;

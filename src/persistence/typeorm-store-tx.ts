@@ -57,6 +57,14 @@ export class TypeormStoreTx implements StoreTx {
     await this.insert(DefinitionEntity, [map.definitionToRow(record)]);
   }
 
+  async latestDefinitionVersion(processId: string): Promise<number | undefined> {
+    const row = (await this.select(DefinitionEntity, 'd')
+      .select('MAX(d.version)', 'version')
+      .where('d.processId = :processId', { processId })
+      .getRawOne()) as { version: number | string | null } | undefined;
+    return row?.version === null || row?.version === undefined ? undefined : Number(row.version);
+  }
+
   async findDefinition(processId: string, version?: number): Promise<DefinitionRecord | undefined> {
     const qb = this.select(DefinitionEntity, 'd').where('d.processId = :processId', { processId });
     if (version !== undefined) qb.andWhere('d.version = :version', { version });
@@ -170,6 +178,10 @@ export class TypeormStoreTx implements StoreTx {
     // One multi-row upsert: inserts the new items and overwrites the existing ones by id, without
     // first asking which is which.
     await this.insert(WorkItemEntity, items.map(map.workItemToRow), { upsert: true });
+  }
+
+  async insertWorkItems(items: WorkItemRecord[]): Promise<void> {
+    await this.insert(WorkItemEntity, items.map(map.workItemToRow));
   }
 
   async findWorkItem(id: string): Promise<WorkItemRecord | undefined> {

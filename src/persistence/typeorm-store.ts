@@ -132,6 +132,10 @@ export class TypeormStore implements Store {
   private draining = false;
 
   private async drainQueue(): Promise<void> {
+    // better-sqlite3 runs statements synchronously, so a transaction never yields to I/O: without
+    // this one turn of the event loop, requests already waiting on their sockets would never get
+    // the chance to join the group, and every transaction would commit alone.
+    await new Promise<void>((resolve) => setImmediate(resolve));
     const release = await this.writeMutex!.acquire();
     try {
       while (this.queued.length) await this.runGroup(this.queued.splice(0, MAX_GROUP_SIZE));

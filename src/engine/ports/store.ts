@@ -37,6 +37,8 @@ export interface StoreTx {
   /** The given version, or the latest one when version is omitted. */
   findDefinition(processId: string, version?: number): Promise<DefinitionRecord | undefined>;
   findDefinitionByHash(processId: string, contentHash: string): Promise<DefinitionRecord | undefined>;
+  /** The newest deployed version of a process, without loading it (starting a case asks this every time). */
+  latestDefinitionVersion(processId: string): Promise<number | undefined>;
   /** Every version of every process, newest version first within a process. */
   listDefinitions(): Promise<DefinitionRecord[]>;
 
@@ -54,6 +56,8 @@ export interface StoreTx {
 
   /** Inserts new work items and updates existing ones (by id). */
   saveWorkItems(items: WorkItemRecord[]): Promise<void>;
+  /** Inserts work items known to be new (cheaper than saveWorkItems). */
+  insertWorkItems(items: WorkItemRecord[]): Promise<void>;
   findWorkItem(id: string): Promise<WorkItemRecord | undefined>;
   listWorkItems(filter: WorkItemFilter): Promise<WorkItemRecord[]>;
 

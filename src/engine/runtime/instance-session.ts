@@ -31,6 +31,8 @@ export class InstanceSession {
   readonly timerActivitiesToClear = new Set<string>();
   readonly timersToDelete: string[] = [];
   readonly dirtyItems = new Map<string, WorkItemRecord>();
+  /** Ids of work items created by this session: inserted, not upserted. */
+  readonly createdItems = new Set<string>();
   private steps = 0;
 
   constructor(
@@ -340,6 +342,7 @@ export class InstanceSession {
       createdAt: this.now,
       ...extra,
     };
+    this.createdItems.add(item.id);
     this.saveItem(item);
     this.event('workitem.created', {
       activityId: a.id,

@@ -93,6 +93,7 @@ export class UnitOfWork {
     const history = [];
     const outbox = [];
     const items: WorkItemRecord[] = [];
+    const newItems: WorkItemRecord[] = [];
     for (const s of this.sessions.values()) {
       s.record.updatedAt = this.now;
       if (s.isNew) {
@@ -103,12 +104,13 @@ export class UnitOfWork {
       }
       history.push(...s.history);
       outbox.push(...s.outbox);
-      items.push(...s.dirtyItems.values());
+      for (const item of s.dirtyItems.values()) (s.createdItems.has(item.id) ? newItems : items).push(item);
       if (s.timersToDelete.length) await this.tx.deleteTimers(s.timersToDelete);
       for (const ai of s.timerActivitiesToClear) await this.tx.deleteTimersOfActivity(ai);
       const timers = s.timersToSave.filter((t) => !s.timerActivitiesToClear.has(t.activityInstanceId));
       if (timers.length) await this.tx.saveTimers(timers);
     }
+    if (newItems.length) await this.tx.insertWorkItems(newItems);
     if (items.length) await this.tx.saveWorkItems(items);
     if (history.length) await this.tx.appendHistory(history);
     if (outbox.length) await this.tx.enqueueOutbox(outbox);
