@@ -1,6 +1,6 @@
 /** The engine's public API. Everything else under src/engine is internal. */
-export { WorkflowEngine } from './workflow-engine';
-export type { EngineOptions, StartOptions, DeployResult, InstanceView } from './workflow-engine';
+export { WorkflowEngine, handOverObserver, parseHandOverObserver } from './workflow-engine';
+export type { EngineOptions, StartOptions, DeployResult, InstanceView, HandOver, HandOverReceipt } from './workflow-engine';
 export { HandlerRegistry } from './handlers/application-handler';
 export type { ApplicationHandler, ApplicationCall } from './handlers/application-handler';
 export { systemClock, ManualClock } from './clock';

@@ -6,7 +6,7 @@ import { CompiledDefinition } from './definition/compiled-definition';
 import type { DefinitionPackage, ProcessDefinition } from './definition/process-definition';
 import { ConcurrencyError, type InstanceFilter, type Store, type StoreTx, type WorkItemFilter } from './ports/store';
 import type { DefinitionRecord, HistoryRecord, InstanceRecord, OutboxRecord, TimerRecord, WorkItemRecord } from './ports/records';
-import { IllegalStateError, NotFoundError } from './errors';
+import { EngineError, IllegalStateError, NotFoundError } from './errors';
 import { InstanceStates, actionForTargetState, isInstanceState, type InstanceState, type StateAction } from './runtime/instance-state';
 import { UnitOfWork, type CreateOptions, type EngineEnv } from './runtime/unit-of-work';
 import type { InstanceSession } from './runtime/instance-session';
@@ -19,6 +19,42 @@ export interface EngineOptions {
   handlers?: HandlerRegistry;
   /** This engine's department code. Without one, the engine performs every department's activities itself. */
   department?: string;
+}
+
+/** A hand-over of one activity of another department's case (see docs/transfer-design.md). */
+export interface HandOver {
+  /** The sender's outbox message id: the idempotency key. */
+  itemId: string;
+  caseId: string;
+  /** The department that holds the case's routing (where results go). */
+  home: string;
+  /** The department that sent it (the home, or a relay's original sender). */
+  sender: string;
+  processId: string;
+  version: number;
+  /** Identifies the definition version across engines, whose local version numbers may differ. */
+  contentHash?: string;
+  activityId: string;
+  activityInstanceId: string;
+  data: Record<string, unknown>;
+}
+
+export interface HandOverReceipt {
+  /** False when this item was taken before (a retry): nothing changed. */
+  accepted: boolean;
+  /** The performing instance on this engine. */
+  instanceId?: string;
+}
+
+/** The observer key of a performing instance: where its result goes. */
+export function handOverObserver(h: Pick<HandOver, 'home' | 'caseId' | 'activityInstanceId' | 'itemId'>): string {
+  return `transfer:${JSON.stringify([h.home, h.caseId, h.activityInstanceId, h.itemId])}`;
+}
+
+export function parseHandOverObserver(observer: string | undefined): Pick<HandOver, 'home' | 'caseId' | 'activityInstanceId' | 'itemId'> | undefined {
+  if (!observer?.startsWith('transfer:')) return undefined;
+  const [home, caseId, activityInstanceId, itemId] = JSON.parse(observer.slice('transfer:'.length)) as string[];
+  return { home, caseId, activityInstanceId, itemId };
 }
 
 export interface StartOptions {
@@ -156,6 +192,7 @@ export class WorkflowEngine {
     let c = this.cache.get(key);
     if (!c) {
       c = CompiledDefinition.compile(rec.definition, new Set([rec.definition.id, ...this.subprocessIds(rec.definition)]));
+      c.contentHash = rec.contentHash;
       this.cache.set(key, c);
     }
     return c;
@@ -333,6 +370,43 @@ export class WorkflowEngine {
       if (!delivered) throw new IllegalStateError(`Instance ${instanceId} is not waiting for message "${message}"`);
     });
     return this.getInstance(instanceId);
+  }
+
+  /**
+   * Takes a hand-over from another department, exactly once: the item id goes into the inbox and
+   * a performing instance starts in the same transaction, at the handed-over activity (or, when
+   * the activity names an intra-department process, as an instance of that local process). Its
+   * result goes back to the home through the outbox when it closes.
+   */
+  async acceptHandOver(h: HandOver): Promise<HandOverReceipt> {
+    return this.command(async (uow) => {
+      if (!(await uow.tx.recordInbox(h.itemId, h.sender, uow.now))) return { accepted: false };
+      const installed = h.contentHash ? await uow.tx.findDefinitionByHash(h.processId, h.contentHash) : await uow.tx.findDefinition(h.processId, h.version);
+      if (!installed) {
+        throw new NotFoundError('Process definition', `${h.processId} version ${h.version}`, `department ${this.department ?? '(unnamed)'} has not installed it; publish the definition to every participating department`);
+      }
+      const activity = installed.definition.activities.find((a) => a.id === h.activityId);
+      if (!activity) throw new NotFoundError('Activity', h.activityId, `process ${h.processId} version ${h.version} has no such activity`);
+      if (!this.department || activity.department !== this.department) {
+        throw new EngineError('FORBIDDEN', `Department ${this.department ?? '(unnamed)'} does not perform activity "${h.activityId}" of ${h.processId} (performed by ${activity.department ?? 'no department'}); hand-over refused`);
+      }
+      const observer = handOverObserver(h);
+      const subject = `${h.activityId} of case ${h.caseId} for ${h.home}`;
+      const intra = activity.extendedAttributes?.IntraDepartmentProcess;
+      if (intra) {
+        const local = await this.compiled(uow.tx, intra);
+        const known = new Set(local.def.dataFields.map((f) => f.id));
+        const data = Object.fromEntries(Object.entries(h.data).filter(([k]) => known.has(k)));
+        const session = await uow.create(intra, { data, subject, observer, actor: h.sender });
+        await session.start(h.sender);
+        return { accepted: true, instanceId: session.id };
+      }
+      const known = new Set(installed.definition.dataFields.map((f) => f.id));
+      const data = Object.fromEntries(Object.entries(h.data).filter(([k]) => known.has(k)));
+      const session = await uow.create(h.processId, { data, subject, observer, actor: h.sender }, installed.version);
+      await session.startPerforming(h.activityId, h.sender);
+      return { accepted: true, instanceId: session.id };
+    });
   }
 
   /**

@@ -20,6 +20,8 @@ export class CompiledDefinition {
   private readonly expressions = new Map<string, CompiledExpression>();
   private readonly scripts = new Map<string, CompiledScript>();
   private readonly reachCache = new Map<string, Set<string>>();
+  /** The deployed version's content hash: the same definition has the same hash on every engine. */
+  contentHash?: string;
 
   private constructor(readonly def: ProcessDefinition) {
     for (const a of def.activities) {

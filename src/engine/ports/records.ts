@@ -60,6 +60,11 @@ export interface InstanceRuntime {
   activities: ActivityInstance[];
   /** Monotonic counter for ids local to the instance (tokens, activity instances). */
   seq: number;
+  /**
+   * A performing instance (a department performing one activity of another department's case)
+   * starts at this activity and ends when it ends; routing stays with the case's home.
+   */
+  performs?: string;
 }
 
 export interface InstanceRecord {

@@ -76,6 +76,15 @@ export class InstanceSession {
     await this.settle();
   }
 
+  /** Starts a performing instance at one activity (a hand-over from the case's home department). */
+  async startPerforming(activityId: string, actor?: string): Promise<void> {
+    this.def.activity(activityId); // an unknown activity is refused before anything changes
+    this.transition('start', actor);
+    this.record.runtime.performs = activityId;
+    this.record.runtime.tokens.push({ id: this.nextId('t'), arc: `start:${activityId}` });
+    await this.settle();
+  }
+
   async changeState(action: StateAction, actor?: string, reason?: string): Promise<void> {
     if (action === 'start') return this.start(actor);
     const before = this.record.state;
@@ -275,6 +284,8 @@ export class InstanceSession {
         caseId: this.id,
         processId: this.def.id,
         version: this.def.version,
+        contentHash: this.def.contentHash ?? null,
+        home: this.uow.env.department ?? null,
         activityId: a.id,
         activityInstanceId: ai.id,
         sender: this.uow.env.department ?? null,
@@ -634,7 +645,10 @@ export class InstanceSession {
     const a = this.def.activity(ai.activityId);
     // Results from other engines arrive as text; they are converted by the declared field types
     // like any other input, after a remote subprocess's formal names are mapped to ours.
-    const values = coerceData(this.def.def, a.kind === 'remote-subprocess' && !this.isForeign(a) ? this.mapOut(a.subprocess!.parameters, data, a) : data);
+    const incoming = a.kind === 'remote-subprocess' && !this.isForeign(a) ? this.mapOut(a.subprocess!.parameters, data, a) : data;
+    // A department's intra-department process may return fields of its own; only ours are taken.
+    const declared = new Set(this.def.def.dataFields.map((f) => f.id));
+    const values = coerceData(this.def.def, Object.fromEntries(Object.entries(incoming).filter(([k]) => declared.has(k))));
     this.applyData(values, actor, a.id);
     await this.finishActivity(a, ai, {}, actor);
     await this.settle();
@@ -702,7 +716,8 @@ export class InstanceSession {
     }
     let chosen: TransitionDef[];
     try {
-      chosen = this.chooseOutgoing(a, ai);
+      // A performing instance does the one activity it was handed; the home routes on.
+      chosen = this.record.runtime.performs === a.id ? [] : this.chooseOutgoing(a, ai);
     } catch (e) {
       this.fail(a, ai, e, 'route');
       return;
@@ -795,6 +810,16 @@ export class InstanceSession {
     await this.closed();
   }
 
+  /**
+   * What goes back to whoever waits for this instance: for a performing instance, the activity's
+   * output as its definition names it (its `updates` fields), else every field.
+   */
+  private resultData(): Record<string, unknown> {
+    const performed = this.record.runtime.performs ? this.def.activities.get(this.record.runtime.performs) : undefined;
+    if (!performed?.updates?.length) return { ...this.record.data };
+    return Object.fromEntries(performed.updates.filter((f) => f in this.record.data).map((f) => [f, this.record.data[f]]));
+  }
+
   private async notifyParentOfAbnormalEnd(): Promise<void> {
     await this.closed();
   }
@@ -806,7 +831,7 @@ export class InstanceSession {
         instanceId: this.id,
         kind: 'observer-notify',
         destination: this.record.observer,
-        payload: { instanceId: this.id, state: this.record.state, data: { ...this.record.data } },
+        payload: { instanceId: this.id, state: this.record.state, data: this.resultData() },
         state: 'pending',
         attempts: 0,
         nextAttemptAt: this.now,

@@ -1,0 +1,92 @@
+import { expect } from 'chai';
+import { WorkflowEngine, InstanceStates, EngineError, parseHandOverObserver, type HandOver, type Store } from '../../src/engine';
+import { createTestStore } from '../support/test-store';
+import { end, field, flow, manual, pkg, process, route, start } from '../support/definition-builder';
+
+/**
+ * The two legs of a cross-department transfer at engine level: the home hands an activity over,
+ * the performing department runs exactly that activity and its result goes back; both legs are
+ * idempotent. (Both engines share one store here; over HTTP each department has its own.)
+ */
+describe('hand-over between department engines (engine level)', () => {
+  let store: Store;
+  let planning: WorkflowEngine;
+  let environment: WorkflowEngine;
+
+  const licence = pkg(process('licence', {
+    participants: [
+      { id: 'planning', type: 'ORGANIZATIONAL_UNIT', department: 'planning' },
+      { id: 'environment', type: 'ORGANIZATIONAL_UNIT', department: 'environment' },
+    ],
+    fields: [field('envOk', 'BOOLEAN'), field('note', 'STRING'), field('applicant', 'STRING')],
+    activities: [
+      start(),
+      manual('register', 'planning', { department: 'planning' }),
+      manual('env_review', 'environment', { department: 'environment', updates: ['envOk'] }),
+      route('decide', { split: 'xor' }),
+      manual('issue', 'planning', { department: 'planning' }),
+      manual('refuse', 'planning', { department: 'planning' }),
+      end('e1'), end('e2'),
+    ],
+    transitions: [flow('start', 'register'), flow('register', 'env_review'), flow('env_review', 'decide'), flow('decide', 'issue', 'envOk'), flow('decide', 'refuse', 'otherwise'), flow('issue', 'e1'), flow('refuse', 'e2')],
+  }));
+
+  before(async () => {
+    store = await createTestStore();
+    planning = new WorkflowEngine({ store, department: 'planning' });
+    environment = new WorkflowEngine({ store, department: 'environment' });
+    await planning.deploy(licence);
+  });
+  after(async () => store.close());
+
+  async function handOverOf(caseId: string): Promise<HandOver> {
+    const [msg] = (await planning.outbox({ instanceId: caseId })).filter((m) => m.kind === 'transfer');
+    const p = msg.payload as Record<string, any>;
+    return { itemId: msg.id, caseId: p.caseId, home: p.home, sender: p.sender, processId: p.processId, version: p.version, contentHash: p.contentHash, activityId: p.activityId, activityInstanceId: p.activityInstanceId, data: p.data };
+  }
+
+  it('performs the handed-over activity once and sends only its output back', async () => {
+    const c = await planning.startProcess('licence', { data: { applicant: 'ACME', note: 'internal note' } });
+    await planning.completeWorkItem(c.workItems[0].id);
+    const h = await handOverOf(c.id);
+    expect(h).to.include({ home: 'planning', sender: 'planning', activityId: 'env_review' });
+    expect(h.contentHash).to.match(/^[0-9a-f]{64}$/);
+
+    const receipt = await environment.acceptHandOver(h);
+    expect(receipt.accepted).to.equal(true);
+    expect(await environment.acceptHandOver(h)).to.deep.equal({ accepted: false }, 'a retried hand-over changes nothing');
+    const performing = await environment.getInstance(receipt.instanceId!);
+    expect(performing.data).to.include({ applicant: 'ACME' });
+    expect(performing.workItems.map((w) => [w.activityId, w.participant])).to.deep.equal([['env_review', 'environment']]);
+
+    const done = await environment.completeWorkItem(performing.workItems[0].id, { data: { envOk: 'true' } });
+    expect(done.state).to.equal(InstanceStates.completed, 'the performing instance ends with its activity; no routing here');
+    const [result] = (await environment.outbox({ instanceId: done.id })).filter((m) => m.kind === 'observer-notify');
+    expect(parseHandOverObserver(result.destination)).to.deep.equal({ home: 'planning', caseId: c.id, activityInstanceId: h.activityInstanceId, itemId: h.itemId });
+    expect(result.payload.data).to.deep.equal({ envOk: true }, 'only the fields the activity updates');
+
+    await planning.completeTransferredActivity(c.id, h.activityInstanceId, result.payload.data as Record<string, unknown>, { messageId: `result:${h.itemId}`, source: 'environment' });
+    const routed = await planning.getInstance(c.id);
+    expect(routed.workItems.map((w) => w.activityId)).to.deep.equal(['issue'], 'the XOR decision is taken at home with the result');
+  });
+
+  it('refuses a hand-over for an activity the department does not perform, and lets it be retried', async () => {
+    const c = await planning.startProcess('licence');
+    await planning.completeWorkItem(c.workItems[0].id);
+    const h = await handOverOf(c.id);
+    const fire = new WorkflowEngine({ store, department: 'fire' });
+    const err = await fire.acceptHandOver(h).then(() => undefined, (e: unknown) => e);
+    expect(err).to.be.instanceOf(EngineError);
+    expect((err as EngineError).code).to.equal('FORBIDDEN');
+    expect((err as Error).message).to.match(/does not perform activity "env_review"/);
+    expect((await environment.acceptHandOver(h)).accepted).to.equal(true, 'the refusal left no inbox record behind');
+  });
+
+  it('refuses a definition version the department has not installed', async () => {
+    const c = await planning.startProcess('licence');
+    await planning.completeWorkItem(c.workItems[0].id);
+    const h = { ...(await handOverOf(c.id)), contentHash: 'f'.repeat(64) };
+    const err = await environment.acceptHandOver(h).then(() => undefined, (e: Error) => e);
+    expect(err?.message).to.match(/has not installed it; publish the definition/);
+  });
+});
