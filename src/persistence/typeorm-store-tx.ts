@@ -221,14 +221,15 @@ export class TypeormStoreTx implements StoreTx {
     await this.insert(OutboxEntity, messages.map(map.outboxToRow));
   }
 
-  async claimOutbox(limit: number, now: Date, leaseMs: number): Promise<OutboxRecord[]> {
+  async claimOutbox(limit: number, now: Date, leaseMs: number, kinds?: readonly string[]): Promise<OutboxRecord[]> {
     this.writable('claimOutbox');
-    if (limit <= 0) return [];
+    if (limit <= 0 || (kinds && kinds.length === 0)) return [];
     const qb = this.select(OutboxEntity, 'o')
       .where('o.state = :pending', { pending: 'pending' })
       .andWhere('o.nextAttemptAt <= :now', { now })
-      .andWhere('(o.claimedUntil IS NULL OR o.claimedUntil < :now)')
-      .orderBy('o.createdAt', 'ASC')
+      .andWhere('(o.claimedUntil IS NULL OR o.claimedUntil < :now)');
+    if (kinds) qb.andWhere('o.kind IN (:...kinds)', { kinds: [...kinds] });
+    qb.orderBy('o.createdAt', 'ASC')
       .addOrderBy('o.id', 'ASC')
       .limit(limit);
     // Another replica's claim in flight holds row locks: skip those rows rather than wait for them

@@ -61,7 +61,7 @@ describe('hand-over between department engines (engine level)', () => {
 
     const done = await environment.completeWorkItem(performing.workItems[0].id, { data: { envOk: 'true' } });
     expect(done.state).to.equal(InstanceStates.completed, 'the performing instance ends with its activity; no routing here');
-    const [result] = (await environment.outbox({ instanceId: done.id })).filter((m) => m.kind === 'observer-notify');
+    const [result] = (await environment.outbox({ instanceId: done.id })).filter((m) => m.kind === 'transfer-result');
     expect(parseHandOverObserver(result.destination)).to.deep.equal({ home: 'planning', caseId: c.id, activityInstanceId: h.activityInstanceId, itemId: h.itemId });
     expect(result.payload.data).to.deep.equal({ envOk: true }, 'only the fields the activity updates');
 

@@ -68,8 +68,9 @@ export interface StoreTx {
   /**
    * Claims up to `limit` pending messages due at `now` for `leaseMs`, so that several replicas can
    * share the work without sending one message twice (FOR UPDATE SKIP LOCKED on MySQL/MariaDB).
+   * `kinds` restricts the claim to those kinds, so each dispatcher claims only what it sends.
    */
-  claimOutbox(limit: number, now: Date, leaseMs: number): Promise<OutboxRecord[]>;
+  claimOutbox(limit: number, now: Date, leaseMs: number, kinds?: readonly string[]): Promise<OutboxRecord[]>;
   markOutboxSent(id: string, at: Date): Promise<void>;
   markOutboxRetry(id: string, error: string, nextAttemptAt: Date, dead: boolean): Promise<void>;
   listOutbox(filter: { instanceId?: string; state?: OutboxRecord['state'] }): Promise<OutboxRecord[]>;

@@ -829,7 +829,9 @@ export class InstanceSession {
       this.outbox.push({
         id: this.uow.env.ids.messageId(),
         instanceId: this.id,
-        kind: 'observer-notify',
+        // A performing instance's result goes to the case's home department with the transfers;
+        // any other observer is a Wf-XML observer.
+        kind: this.record.observer.startsWith('transfer:') ? 'transfer-result' : 'observer-notify',
         destination: this.record.observer,
         payload: { instanceId: this.id, state: this.record.state, data: this.resultData() },
         state: 'pending',

@@ -35,12 +35,7 @@ export interface DispatchReport {
   sent: number;
   retried: number;
   dead: number;
-  /** Messages of other kinds claimed on the way and handed back untouched (see runOnce). */
-  released: number;
 }
-
-// Claim rounds per run: bounds how far past other kinds' due messages one run looks.
-const MAX_CLAIM_ROUNDS = 10;
 
 /**
  * Tells Wf-XML observers that their instance closed: CompletedRq with the result for
@@ -98,38 +93,13 @@ export class ObserverDispatcher {
     this.timer.unref();
   }
 
-  /**
-   * One pass: claim the due notifications, send them, record the outcome.
-   *
-   * The store claims messages of every kind and cannot filter by kind, while transfers and remote
-   * subprocess calls belong to another dispatcher. So a run first looks (read-only) whether any
-   * notification is due and claims nothing otherwise; when one is, it claims round after round in
-   * one transaction until it has its batch, and hands the other kinds' messages back before that
-   * transaction commits, with their own next-attempt time and last error. No other dispatcher ever
-   * sees them claimed; the one trace left is the `attempts` counter the claim increments, which
-   * the store's port offers no way to undo (docs/wfxml.md, "Outbox").
-   */
+  /** One pass: claim the due notifications (this dispatcher's kind only), send them, record the outcome. */
   async runOnce(): Promise<DispatchReport> {
     const { engine } = this.o;
-    const report: DispatchReport = { sent: 0, retried: 0, dead: 0, released: 0 };
+    const report: DispatchReport = { sent: 0, retried: 0, dead: 0 };
     const now = engine.clock.now();
-    const pending = await engine.store.read((tx) => tx.listOutbox({ state: 'pending' }));
-    if (!pending.some((m) => m.kind === OBSERVER_NOTIFY_KIND && m.nextAttemptAt.getTime() <= now.getTime())) return report;
-
-    const claimed = await engine.store.transaction(async (tx) => {
-      const mine: OutboxRecord[] = [];
-      const others: OutboxRecord[] = [];
-      for (let round = 0; round < MAX_CLAIM_ROUNDS && mine.length < this.o.batchSize; round++) {
-        const batch = await tx.claimOutbox(this.o.batchSize, now, this.o.leaseMs);
-        for (const m of batch) (m.kind === OBSERVER_NOTIFY_KIND ? mine : others).push(m);
-        if (batch.length < this.o.batchSize) break;
-      }
-      for (const m of others) await tx.markOutboxRetry(m.id, m.lastError ?? '', m.nextAttemptAt, false);
-      return { mine, released: others.length };
-    });
-    report.released = claimed.released;
-
-    for (const message of claimed.mine) {
+    const claimed = await engine.store.transaction((tx) => tx.claimOutbox(this.o.batchSize, now, this.o.leaseMs, [OBSERVER_NOTIFY_KIND]));
+    for (const message of claimed) {
       const outcome = await this.deliver(message);
       report[outcome]++;
     }
