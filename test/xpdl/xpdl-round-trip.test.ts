@@ -1,4 +1,6 @@
 import { expect } from 'chai';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { DefinitionPackage } from '../../src/engine/definition/process-definition';
 import { exportXpdl, importXpdl, XpdlExportError } from '../../src/xpdl';
 import { readFixture, readSample, validateXpdl21, withoutWarnings } from './xpdl-test-support';
@@ -9,6 +11,7 @@ const SOURCES: Array<[string, () => string]> = [
   ['shark_manufacturer.xpdl (1.0)', () => readSample('shark_manufacturer.xpdl')],
   ['permit-application.xpdl', () => readFixture('permit-application.xpdl')],
   ['all-constructs.xpdl', () => readFixture('all-constructs.xpdl')],
+  ['business-licence.xpdl (example)', () => readFileSync(resolve(__dirname, '../../examples/business-licence.xpdl'), 'utf8')],
 ];
 
 describe('XPDL export and round trip', () => {
