@@ -398,6 +398,8 @@ export class WorkflowEngine {
         const known = new Set(local.def.dataFields.map((f) => f.id));
         const data = Object.fromEntries(Object.entries(h.data).filter(([k]) => known.has(k)));
         const session = await uow.create(intra, { data, subject, observer, actor: h.sender });
+        // The intra-department process's output is what the handed-over activity declares it updates.
+        if (activity.updates?.length) session.record.runtime.resultFields = [...activity.updates];
         await session.start(h.sender);
         return { accepted: true, instanceId: session.id };
       }

@@ -1,4 +1,7 @@
 import { expect } from 'chai';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { importXpdl } from '../../src/xpdl';
 import { WorkflowEngine, InstanceStates, EngineError, parseHandOverObserver, type HandOver, type Store } from '../../src/engine';
 import { createTestStore } from '../support/test-store';
 import { end, field, flow, manual, pkg, process, route, start } from '../support/definition-builder';
@@ -88,5 +91,66 @@ describe('hand-over between department engines (engine level)', () => {
     const h = { ...(await handOverOf(c.id)), contentHash: 'f'.repeat(64) };
     const err = await environment.acceptHandOver(h).then(() => undefined, (e: Error) => e);
     expect(err?.message).to.match(/has not installed it; publish the definition/);
+  });
+});
+
+describe('hand-over results carry only what the performing department produced', () => {
+  let store: Store;
+  let market: WorkflowEngine;
+  let tax: WorkflowEngine;
+  let fire: WorkflowEngine;
+
+  before(async () => {
+    store = await createTestStore();
+    market = new WorkflowEngine({ store, department: 'market' });
+    tax = new WorkflowEngine({ store, department: 'tax' });
+    fire = new WorkflowEngine({ store, department: 'fire' });
+    await market.deploy(importXpdl(readFileSync(resolve(__dirname, '../../examples/business-licence.xpdl'), 'utf8')));
+  });
+  after(async () => store.close());
+
+  async function handOvers(engine: WorkflowEngine, caseId: string): Promise<HandOver[]> {
+    return (await engine.outbox({ instanceId: caseId })).filter((m) => m.kind === 'transfer' && m.state === 'pending').map((msg) => {
+      const p = msg.payload as Record<string, any>;
+      return { itemId: msg.id, caseId: p.caseId, home: p.home, sender: p.sender, processId: p.processId, version: p.version, contentHash: p.contentHash, activityId: p.activityId, activityInstanceId: p.activityInstanceId, data: p.data };
+    });
+  }
+
+  async function resultOf(engine: WorkflowEngine, instanceId: string) {
+    const [r] = (await engine.outbox({ instanceId })).filter((m) => m.kind === 'transfer-result');
+    return r;
+  }
+
+  it('parallel automatic branches in two departments cannot overwrite each other at home (express licence)', async () => {
+    const c = await market.startProcess('business_licence_express', { data: { applicantId: 'A1', businessName: 'Bakery', address: '1 Main St' } });
+    const [toFire, toTax] = (await handOvers(market, c.id)).sort((a, b) => a.activityId.localeCompare(b.activityId));
+    expect([toFire.activityId, toTax.activityId]).to.deep.equal(['x_fire_check', 'x_register_taxpayer']);
+    const fireDone = await fire.acceptHandOver(toFire);
+    const taxDone = await tax.acceptHandOver(toTax);
+    const fireResult = await resultOf(fire, fireDone.instanceId!);
+    const taxResult = await resultOf(tax, taxDone.instanceId!);
+    expect(fireResult.payload.data).to.deep.equal({ premisesSafe: true });
+    expect(taxResult.payload.data).to.deep.equal({ taxpayerId: 'TX-A1' });
+    // Fire's result first, then tax's: tax's stale copy of premisesSafe (false) must not come back.
+    await market.completeTransferredActivity(c.id, toFire.activityInstanceId, fireResult.payload.data as Record<string, unknown>, { messageId: `r-${fireResult.id}`, source: 'fire' });
+    const done = await market.completeTransferredActivity(c.id, toTax.activityInstanceId, taxResult.payload.data as Record<string, unknown>, { messageId: `r-${taxResult.id}`, source: 'tax' });
+    expect(done).to.equal(true);
+    const closed = await market.getInstance(c.id);
+    expect(closed.state).to.equal(InstanceStates.completed);
+    expect(closed.data).to.include({ premisesSafe: true, taxpayerId: 'TX-A1', approved: true, licenceNo: 'LIC-A1' });
+  });
+
+  it('an intra-department process performs the activity; its output is the activity\'s declared output', async () => {
+    let c = await market.startProcess('business_licence', { data: { applicantId: 'A2' } });
+    c = await market.completeWorkItem(c.workItems[0].id, { data: { businessName: 'Cafe', address: '2 High St' } });
+    c = await market.completeWorkItem(c.workItems[0].id, { data: { complete: 'true' } });
+    const toFire = (await handOvers(market, c.id)).find((h) => h.activityId === 'inspect_premises')!;
+    const receipt = await fire.acceptHandOver(toFire);
+    const internal = await fire.getInstance(receipt.instanceId!);
+    expect(internal.processId).to.equal('fire_inspection', "the fire department's own process");
+    expect(internal.data).to.include({ visitScheduled: true, address: '2 High St' });
+    expect(internal.workItems.map((w) => [w.activityId, w.participant])).to.deep.equal([['visit_premises', 'inspector']]);
+    await fire.completeWorkItem(internal.workItems[0].id, { data: { premisesSafe: 'true' } });
+    expect((await resultOf(fire, internal.id)).payload.data).to.deep.equal({ premisesSafe: true });
   });
 });

@@ -65,6 +65,14 @@ export interface InstanceRuntime {
    * starts at this activity and ends when it ends; routing stays with the case's home.
    */
   performs?: string;
+  /**
+   * Fields an instance working for another department's case has changed: its result carries
+   * only these (or the handed-over activity's declared outputs), never stale copies of the rest,
+   * which parallel branches elsewhere may have changed meanwhile.
+   */
+  changed?: string[];
+  /** The handed-over activity's declared outputs (its `updates`), when it names them. */
+  resultFields?: string[];
 }
 
 export interface InstanceRecord {

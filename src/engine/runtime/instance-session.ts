@@ -815,9 +815,11 @@ export class InstanceSession {
    * output as its definition names it (its `updates` fields), else every field.
    */
   private resultData(): Record<string, unknown> {
-    const performed = this.record.runtime.performs ? this.def.activities.get(this.record.runtime.performs) : undefined;
-    if (!performed?.updates?.length) return { ...this.record.data };
-    return Object.fromEntries(performed.updates.filter((f) => f in this.record.data).map((f) => [f, this.record.data[f]]));
+    const rt = this.record.runtime;
+    if (!this.record.observer?.startsWith('transfer:')) return { ...this.record.data };
+    const performed = rt.performs ? this.def.activities.get(rt.performs) : undefined;
+    const fields = rt.resultFields ?? (performed?.updates?.length ? performed.updates : rt.changed ?? []);
+    return Object.fromEntries(fields.filter((f) => f in this.record.data).map((f) => [f, this.record.data[f]]));
   }
 
   private async notifyParentOfAbnormalEnd(): Promise<void> {
@@ -857,7 +859,12 @@ export class InstanceSession {
         changed[k] = v;
       }
     }
-    if (Object.keys(changed).length) this.event('data.changed', { activityId, actor, detail: { changed } });
+    if (Object.keys(changed).length) {
+      this.event('data.changed', { activityId, actor, detail: { changed } });
+      if (this.record.observer?.startsWith('transfer:')) {
+        this.record.runtime.changed = [...new Set([...(this.record.runtime.changed ?? []), ...Object.keys(changed)])];
+      }
+    }
   }
 
   private evaluate(source: string, scope: Record<string, unknown>, a: ActivityDef, ai: ActivityInstance): unknown {
