@@ -10,6 +10,7 @@ import { SoapFault, faultFromError } from './soap-fault';
 import { clark, type SoapContext, type SoapHandler, type SoapOptions, type SoapServiceDefinition } from './soap-service';
 import { CONTENT_TYPES, versionOfContentType, type SoapVersion } from './soap-version';
 import { WsdlPublisher } from './wsdl-publisher';
+import { recordSoapRequest } from '../../monitoring';
 
 /** res.locals keys shared with the HTTP layer's request log. */
 export const LOCALS_REQUEST_ID = 'requestId';
@@ -29,7 +30,7 @@ export function mountSoapService(app: IRouter, def: SoapServiceDefinition, optio
   const limit = options.maxBodyBytes ?? maxBodyFromEnv();
   const trustProxy = options.trustProxy ?? trustProxyFromEnv();
   const log = options.log.child({ soapService: def.name });
-  const known = describeOperations(Object.keys(def.operations));
+  const knownOperations = describeOperations(Object.keys(def.operations));
 
   app.post(def.path, (req, res) => {
     void dispatch(req, res);
@@ -47,6 +48,8 @@ export function mountSoapService(app: IRouter, def: SoapServiceDefinition, optio
     const requestId = (res.locals[LOCALS_REQUEST_ID] as string | undefined) ?? randomUUID();
     let version: SoapVersion = versionOfContentType(req.headers['content-type']);
     let operation: string | undefined;
+    // Metrics label only operations this endpoint has: callers choose the element name.
+    let known: string | undefined;
     // A child logger costs a serialisation of its bindings; most requests never log through it.
     let child: Logger | undefined;
     const requestLog = (): Logger => (child ??= log.child({ requestId }));
@@ -65,8 +68,9 @@ export function mountSoapService(app: IRouter, def: SoapServiceDefinition, optio
       const handler = operations.get(clark(envelope.operation.namespace, envelope.operation.localName));
       if (!handler) {
         const ns = envelope.operation.namespace ? `{${envelope.operation.namespace}}` : '(no namespace) ';
-        throw new SoapFault('Client', `unknown operation ${ns}${envelope.operation.localName} at ${def.path}; this endpoint has ${known}`, 'UNKNOWN_OPERATION');
+        throw new SoapFault('Client', `unknown operation ${ns}${envelope.operation.localName} at ${def.path}; this endpoint has ${knownOperations}`, 'UNKNOWN_OPERATION');
       }
+      known = operation;
       const baseUrl = baseUrlOf(req, trustProxy);
       const ctx: SoapContext = {
         service: def.name,
@@ -83,13 +87,13 @@ export function mountSoapService(app: IRouter, def: SoapServiceDefinition, optio
         envelope: text,
         httpHeaders: req.headers,
       };
-      if (options.authenticate) {
+      if (options.authenticate && !def.authenticatesItself) {
         const caller = await options.authenticate(ctx);
         if (caller) ctx.caller = caller;
       }
       const reply = await handler(envelope.body, ctx);
       send(res, 200, version, responseEnvelope(version, String(reply.body), (reply.headers ?? []).map(String)));
-      logRequest(log, res, { requestId, operation, version, status: 200, started });
+      logRequest(log, res, { service: def.name, requestId, operation, known, version, status: 200, started });
     } catch (error) {
       const { fault, expected } = faultFromError(error, requestId, options.mapError);
       if (!expected) requestLog().error({ err: error, operation }, 'request failed with an unexpected error');
@@ -98,7 +102,7 @@ export function mountSoapService(app: IRouter, def: SoapServiceDefinition, optio
         for (const [name, value] of Object.entries(fault.httpHeaders ?? {})) res.setHeader(name, value);
         send(res, status, version, faultEnvelope(version, fault));
       }
-      logRequest(log, res, { requestId, operation, version, status, started, fault });
+      logRequest(log, res, { service: def.name, requestId, operation, known, version, status, started, fault });
     }
   }
 
@@ -135,10 +139,12 @@ function send(res: Response, status: number, version: SoapVersion, body: string)
 function logRequest(
   log: Logger,
   res: Response,
-  entry: { requestId: string; operation?: string; version: SoapVersion; status: number; started: bigint; fault?: SoapFault },
+  entry: { service: string; requestId: string; operation?: string; known?: string; version: SoapVersion; status: number; started: bigint; fault?: SoapFault },
 ): void {
   res.locals[LOCALS_LOGGED] = true;
-  const ms = Math.round(Number(process.hrtime.bigint() - entry.started) / 1e4) / 100;
+  const seconds = Number(process.hrtime.bigint() - entry.started) / 1e9;
+  recordSoapRequest({ service: entry.service, operation: entry.known, seconds, ...(entry.fault ? { fault: { kind: entry.fault.kind, code: entry.fault.code } } : {}) });
+  const ms = Math.round(seconds * 1e5) / 100;
   const line = { requestId: entry.requestId, operation: entry.operation, soap: entry.version, status: entry.status, ms };
   if (!entry.fault) {
     log.info(line, 'soap request');

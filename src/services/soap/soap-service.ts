@@ -51,6 +51,11 @@ export interface SoapServiceDefinition {
   wsdl: WsdlFiles;
   /** Keyed by the request element's QName in Clark notation: `{namespace}LocalName`. */
   operations: Record<string, SoapHandler>;
+  /**
+   * The service establishes who its callers are by its own means (a department's signature, a
+   * UDDI authInfo), so the server's caller authentication (UsernameToken, Basic) is not applied.
+   */
+  authenticatesItself?: boolean;
 }
 
 /**
