@@ -2,6 +2,7 @@ import { DefinitionEntity } from './definition.entity';
 import { HistoryEntity } from './history.entity';
 import { InboxEntity } from './inbox.entity';
 import { InstanceEntity } from './instance.entity';
+import { MessageEntity, MessageItemEntity } from './message.entity';
 import { OutboxEntity } from './outbox.entity';
 import { TimerEntity } from './timer.entity';
 import { UddiAuthTokenEntity } from './uddi-auth-token.entity';
@@ -12,7 +13,7 @@ import { UddiPublisherEntity } from './uddi-publisher.entity';
 import { UddiTModelInstanceEntity } from './uddi-tmodel-instance.entity';
 import { WorkItemEntity } from './work-item.entity';
 
-export { DefinitionEntity, HistoryEntity, InboxEntity, InstanceEntity, OutboxEntity, TimerEntity, WorkItemEntity };
+export { DefinitionEntity, HistoryEntity, InboxEntity, InstanceEntity, OutboxEntity, TimerEntity, WorkItemEntity, MessageEntity, MessageItemEntity };
 export { UddiAuthTokenEntity, UddiEntityEntity, UddiKeyedReferenceEntity, UddiNameEntity, UddiPublisherEntity, UddiTModelInstanceEntity };
 
 export const ENTITIES = [
@@ -29,4 +30,6 @@ export const ENTITIES = [
   UddiTModelInstanceEntity,
   UddiPublisherEntity,
   UddiAuthTokenEntity,
+  MessageEntity,
+  MessageItemEntity,
 ];
