@@ -104,6 +104,7 @@ export class WorkflowEngine {
   readonly department?: string;
   private readonly env: EngineEnv;
   private readonly cache = new Map<string, CompiledDefinition>();
+  private readonly outboxListeners = new Set<() => void>();
 
   constructor(options: EngineOptions) {
     this.store = options.store;
@@ -454,6 +455,15 @@ export class WorkflowEngine {
     return this.store.read((tx) => tx.listOutbox(filter));
   }
 
+  /**
+   * Tells `listener` after every committed command that wrote to the outbox, so dispatchers can
+   * send at once instead of waiting for their next poll. Returns the unsubscribe function.
+   */
+  onOutbox(listener: () => void): () => void {
+    this.outboxListeners.add(listener);
+    return () => this.outboxListeners.delete(listener);
+  }
+
   async countByState(): Promise<Record<string, number>> {
     return this.store.read((tx) => tx.countInstancesByState());
   }
@@ -464,13 +474,16 @@ export class WorkflowEngine {
   private async command<T>(fn: (uow: UnitOfWork) => Promise<T>): Promise<T extends () => infer R ? R : T> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.store.transaction(async (tx) => {
+        let wroteOutbox = false;
+        const value = await this.store.transaction(async (tx) => {
           const uow = new UnitOfWork(tx, this.env);
           const result = await fn(uow);
-          await uow.flush();
+          wroteOutbox = await uow.flush();
           // A view built after flush reflects the saved state without reading it back.
           return (typeof result === 'function' ? (result as () => unknown)() : result) as T extends () => infer R ? R : T;
         });
+        if (wroteOutbox) for (const listener of this.outboxListeners) listener();
+        return value;
       } catch (e) {
         if (e instanceof ConcurrencyError && attempt < MAX_CONFLICT_RETRIES) continue;
         throw e;

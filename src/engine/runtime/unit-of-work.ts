@@ -89,7 +89,8 @@ export class UnitOfWork {
     return session;
   }
 
-  async flush(): Promise<void> {
+  /** Saves everything; resolves to whether outbox messages were written. */
+  async flush(): Promise<boolean> {
     const history = [];
     const outbox = [];
     const items: WorkItemRecord[] = [];
@@ -114,5 +115,6 @@ export class UnitOfWork {
     if (items.length) await this.tx.saveWorkItems(items);
     if (history.length) await this.tx.appendHistory(history);
     if (outbox.length) await this.tx.enqueueOutbox(outbox);
+    return outbox.length > 0;
   }
 }

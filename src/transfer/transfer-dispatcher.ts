@@ -1,0 +1,240 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import { parseHandOverObserver, type OutboxRecord, type WorkflowEngine } from '../engine';
+import { signEnvelope, type SigningIdentity } from './signing';
+import { deliverEnvelope, readAcks, toText, type TransferItem } from './transfer-items';
+import type { MessageLog } from './message-log';
+import { TRANSFER_RELAY_PATH, type TransferDirectory } from './transfer-directory';
+import { endpointFailureFor } from './registry-directory';
+
+export type RoutingMode = 'direct' | 'relay';
+
+export interface TransferDispatcherOptions {
+  engine: WorkflowEngine;
+  identity: SigningIdentity;
+  directory: TransferDirectory;
+  messageLog: MessageLog;
+  log: Logger;
+  routing?: RoutingMode;
+  /** The hub's base URL, for relayed routing. */
+  hubUrl?: string;
+  /** Items per signed message: batching spreads one RSA signature over many transfers under load. */
+  batchSize?: number;
+  /** Outbox rows claimed per pass. */
+  claimSize?: number;
+  intervalMs?: number;
+  leaseMs?: number;
+  maxAttempts?: number;
+  retryBaseMs?: number;
+  retryMaxMs?: number;
+  timeoutMs?: number;
+}
+
+const KINDS = ['transfer', 'transfer-result'] as const;
+
+export interface DispatchReport {
+  sent: number;
+  retried: number;
+  dead: number;
+}
+
+/**
+ * Sends the outbox's transfers and results, exactly once as far as the receiver can tell: a row
+ * is marked sent only after the receiver acknowledged its item (accepted, or a duplicate of one it
+ * took before); anything else is retried with exponential backoff, and replicas sharing a database
+ * split the work through the outbox's claim lease. Wakes up at once when the engine writes to the
+ * outbox, so a transfer does not wait for the next poll.
+ */
+export class TransferDispatcher {
+  private readonly o: Required<Omit<TransferDispatcherOptions, 'hubUrl'>> & { hubUrl?: string };
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<void>;
+  private again = false;
+  private stopped = true;
+  private unsubscribe?: () => void;
+
+  constructor(options: TransferDispatcherOptions) {
+    this.o = {
+      routing: 'direct',
+      batchSize: 50,
+      claimSize: 500,
+      intervalMs: 1000,
+      leaseMs: 30_000,
+      maxAttempts: 25,
+      retryBaseMs: 250,
+      retryMaxMs: 60_000,
+      timeoutMs: 10_000,
+      ...options,
+    };
+    if (this.o.routing === 'relay' && !this.o.hubUrl) throw new Error('relayed routing needs the hub URL (INTERFLOW_HUB_URL)');
+  }
+
+  start(): void {
+    this.stopped = false;
+    this.unsubscribe = this.o.engine.onOutbox(() => this.kick());
+    this.kick();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.unsubscribe?.();
+    if (this.timer) clearTimeout(this.timer);
+    await this.running;
+  }
+
+  /** Runs a pass now, or right after the one in progress. */
+  kick(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    if (this.timer) clearTimeout(this.timer);
+    this.running = this.runOnce()
+      .then((r) => r.sent + r.retried + r.dead > 0)
+      .catch((err: unknown) => {
+        this.o.log.error({ err }, 'transfer dispatch pass failed');
+        return false;
+      })
+      .then((busy) => {
+        this.running = undefined;
+        if (this.stopped) return;
+        if (busy || this.again) {
+          this.again = false;
+          setImmediate(() => this.kick());
+        } else {
+          this.timer = setTimeout(() => this.kick(), this.o.intervalMs);
+          this.timer.unref();
+        }
+      });
+  }
+
+  async runOnce(): Promise<DispatchReport> {
+    const { engine } = this.o;
+    const now = engine.clock.now();
+    const claimed = await engine.store.transaction((tx) => tx.claimOutbox(this.o.claimSize, now, this.o.leaseMs, KINDS));
+    const report: DispatchReport = { sent: 0, retried: 0, dead: 0 };
+    if (!claimed.length) return report;
+    const byReceiver = new Map<string, Array<{ row: OutboxRecord; item: TransferItem }>>();
+    for (const row of claimed) {
+      const entry = this.toItem(row);
+      if (!entry) {
+        await this.retry([row], 'the outbox row cannot be turned into a transfer (missing fields)', report, true);
+        continue;
+      }
+      const list = byReceiver.get(entry.receiver) ?? [];
+      list.push({ row, item: entry.item });
+      byReceiver.set(entry.receiver, list);
+    }
+    await Promise.all(
+      [...byReceiver].map(async ([receiver, entries]) => {
+        for (let i = 0; i < entries.length; i += this.o.batchSize) await this.send(receiver, entries.slice(i, i + this.o.batchSize), report);
+      }),
+    );
+    return report;
+  }
+
+  private toItem(row: OutboxRecord): { receiver: string; item: TransferItem } | undefined {
+    const p = row.payload as Record<string, unknown>;
+    if (row.kind === 'transfer') {
+      if (!p.caseId || !p.activityId || !p.home) return undefined;
+      return {
+        receiver: row.destination,
+        item: {
+          kind: 'hand-over',
+          itemId: row.id,
+          caseId: String(p.caseId),
+          home: String(p.home),
+          processId: String(p.processId),
+          version: Number(p.version),
+          ...(p.contentHash ? { contentHash: String(p.contentHash) } : {}),
+          activityId: String(p.activityId),
+          activityInstanceId: String(p.activityInstanceId),
+          data: toText((p.data as Record<string, unknown>) ?? {}),
+        },
+      };
+    }
+    const target = parseHandOverObserver(row.destination);
+    if (!target) return undefined;
+    const completed = p.state === 'closed.completed';
+    return {
+      receiver: target.home,
+      item: {
+        kind: 'result',
+        itemId: row.id,
+        caseId: target.caseId,
+        activityInstanceId: target.activityInstanceId,
+        outcome: completed ? 'completed' : 'failed',
+        ...(completed ? {} : { reason: `the performing instance ${String(p.instanceId)} at ${this.o.engine.department} ended ${String(p.state)}` }),
+        data: completed ? toText((p.data as Record<string, unknown>) ?? {}) : {},
+      },
+    };
+  }
+
+  private async send(receiver: string, entries: Array<{ row: OutboxRecord; item: TransferItem }>, report: DispatchReport): Promise<void> {
+    const { engine, log } = this.o;
+    const sender = engine.department!;
+    const header = { messageId: randomUUID(), sender, receiver, sentAt: engine.clock.now() };
+    const items = entries.map((e) => e.item);
+    const envelope = signEnvelope(deliverEnvelope(header, items), this.o.identity);
+    let endpoint = '';
+    try {
+      const post = async (url: string): Promise<string> => {
+        endpoint = url;
+        const res = await fetch(url, {
+          method: 'POST',
+          headers: { 'Content-Type': 'text/xml; charset=utf-8', SOAPAction: '""' },
+          body: envelope,
+          signal: AbortSignal.timeout(this.o.timeoutMs),
+        });
+        const failure = endpointFailureFor(res.status, url);
+        if (failure) {
+          await res.body?.cancel();
+          throw failure;
+        }
+        return res.text();
+      };
+      const text = this.o.routing === 'relay'
+        ? await post(`${this.o.hubUrl!.replace(/\/+$/, '')}${TRANSFER_RELAY_PATH}`)
+        : await this.o.directory.deliver(receiver, post);
+      const acks = new Map(readAcks(text).map((a) => [a.itemId, a]));
+      const done: OutboxRecord[] = [];
+      const outcomes: Array<{ item: TransferItem; outcome: string; reason?: string }> = [];
+      for (const { row, item } of entries) {
+        const ack = acks.get(item.itemId);
+        outcomes.push({ item, outcome: ack?.status ?? 'unacknowledged', ...(ack?.reason ? { reason: ack.reason } : {}) });
+        if (ack && (ack.status === 'accepted' || ack.status === 'duplicate')) done.push(row);
+        else await this.retry([row], ack?.reason ?? `no acknowledgement from ${receiver}`, report);
+      }
+      if (done.length) {
+        const at = engine.clock.now();
+        await engine.store.transaction(async (tx) => {
+          for (const row of done) await tx.markOutboxSent(row.id, at);
+        });
+        report.sent += done.length;
+      }
+      await this.o.messageLog.record({ messageId: header.messageId, direction: 'out', sender, receiver, at: header.sentAt, outcome: 'delivered', envelope, items: outcomes });
+      log.info({ messageId: header.messageId, to: receiver, via: this.o.routing, items: items.length, acknowledged: done.length, cases: [...new Set(items.map((i) => i.caseId))].slice(0, 5) }, 'transfer message delivered');
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      await this.o.messageLog
+        .record({ messageId: header.messageId, direction: 'out', sender, receiver, at: header.sentAt, outcome: 'failed', reason, envelope, items: items.map((item) => ({ item, outcome: 'pending', reason })) })
+        .catch(() => undefined);
+      log.warn({ messageId: header.messageId, to: receiver, endpoint, items: items.length, reason }, `transfer to ${receiver} failed; will retry`);
+      await this.retry(entries.map((e) => e.row), `delivery to ${receiver} failed: ${reason}`, report);
+    }
+  }
+
+  private async retry(rows: OutboxRecord[], error: string, report: DispatchReport, dead = false): Promise<void> {
+    const { engine } = this.o;
+    await engine.store.transaction(async (tx) => {
+      for (const row of rows) {
+        const giveUp = dead || row.attempts >= this.o.maxAttempts;
+        const delay = Math.min(this.o.retryMaxMs, this.o.retryBaseMs * 2 ** Math.max(0, row.attempts - 1));
+        await tx.markOutboxRetry(row.id, error, new Date(engine.clock.now().getTime() + delay), giveUp);
+        if (giveUp) report.dead++;
+        else report.retried++;
+      }
+    });
+  }
+}

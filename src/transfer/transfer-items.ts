@@ -1,0 +1,178 @@
+import { XMLParser } from 'fast-xml-parser';
+import { escapeXml } from '../services/soap';
+import { TRANSFER_NS } from './signing';
+
+/** One activity handed to the department that performs it (docs/transfer-design.md). */
+export interface HandOverItem {
+  kind: 'hand-over';
+  /** The sender's outbox message id: the receiver's idempotency key. */
+  itemId: string;
+  caseId: string;
+  home: string;
+  processId: string;
+  version: number;
+  contentHash?: string;
+  activityId: string;
+  activityInstanceId: string;
+  data: Record<string, string>;
+}
+
+/** What a performing department sends back to the case's home. */
+export interface ResultItem {
+  kind: 'result';
+  itemId: string;
+  caseId: string;
+  activityInstanceId: string;
+  outcome: 'completed' | 'failed';
+  reason?: string;
+  data: Record<string, string>;
+}
+
+export type TransferItem = HandOverItem | ResultItem;
+
+export interface TransferHeader {
+  messageId: string;
+  sender: string;
+  receiver: string;
+  sentAt: Date;
+}
+
+export type AckStatus = 'accepted' | 'duplicate' | 'refused' | 'error';
+
+export interface Ack {
+  itemId: string;
+  status: AckStatus;
+  reason?: string;
+}
+
+/** Values travel as text; the receiving engine converts them by the declared field types. */
+export function toText(data: Record<string, unknown>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(data)) {
+    if (v === null || v === undefined) continue;
+    out[k] = typeof v === 'object' ? JSON.stringify(v) : String(v);
+  }
+  return out;
+}
+
+const e = escapeXml;
+
+function dataXml(data: Record<string, string>): string {
+  return `<tr:Data>${Object.entries(data).map(([k, v]) => `<tr:Item><tr:Name>${e(k)}</tr:Name><tr:Value>${e(v)}</tr:Value></tr:Item>`).join('')}</tr:Data>`;
+}
+
+function itemXml(item: TransferItem): string {
+  if (item.kind === 'hand-over') {
+    return `<tr:HandOver><tr:ItemId>${e(item.itemId)}</tr:ItemId><tr:CaseId>${e(item.caseId)}</tr:CaseId><tr:Home>${e(item.home)}</tr:Home>` +
+      `<tr:ProcessId>${e(item.processId)}</tr:ProcessId><tr:Version>${item.version}</tr:Version>` +
+      (item.contentHash ? `<tr:ContentHash>${e(item.contentHash)}</tr:ContentHash>` : '') +
+      `<tr:ActivityId>${e(item.activityId)}</tr:ActivityId><tr:ActivityInstanceId>${e(item.activityInstanceId)}</tr:ActivityInstanceId>${dataXml(item.data)}</tr:HandOver>`;
+  }
+  return `<tr:Result><tr:ItemId>${e(item.itemId)}</tr:ItemId><tr:CaseId>${e(item.caseId)}</tr:CaseId>` +
+    `<tr:ActivityInstanceId>${e(item.activityInstanceId)}</tr:ActivityInstanceId><tr:Outcome>${item.outcome}</tr:Outcome>` +
+    (item.reason ? `<tr:Reason>${e(item.reason)}</tr:Reason>` : '') + `${dataXml(item.data)}</tr:Result>`;
+}
+
+/** The unsigned SOAP 1.1 envelope of a Deliver message; signEnvelope adds the WS-Security header. */
+export function deliverEnvelope(header: TransferHeader, items: TransferItem[]): string {
+  return `<?xml version="1.0" encoding="UTF-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" xmlns:tr="${TRANSFER_NS}">` +
+    `<soap:Header><tr:TransferHeader><tr:MessageId>${e(header.messageId)}</tr:MessageId><tr:Sender>${e(header.sender)}</tr:Sender>` +
+    `<tr:Receiver>${e(header.receiver)}</tr:Receiver><tr:SentAt>${header.sentAt.toISOString()}</tr:SentAt></tr:TransferHeader></soap:Header>` +
+    `<soap:Body><tr:Deliver>${items.map(itemXml).join('')}</tr:Deliver></soap:Body></soap:Envelope>`;
+}
+
+export function deliverResponse(acks: Ack[]): string {
+  return `<tr:DeliverResponse xmlns:tr="${TRANSFER_NS}">${acks.map((a) => `<tr:Ack><tr:ItemId>${e(a.itemId)}</tr:ItemId><tr:Status>${a.status}</tr:Status>${a.reason ? `<tr:Reason>${e(a.reason)}</tr:Reason>` : ''}</tr:Ack>`).join('')}</tr:DeliverResponse>`;
+}
+
+// The signed Body and header come back from verification as exclusive-c14n XML: entities never
+// appear there (c14n writes none), and the parser is told not to expand any.
+const parser = new XMLParser({
+  removeNSPrefix: true,
+  ignoreAttributes: true,
+  parseTagValue: false,
+  processEntities: true,
+  htmlEntities: false,
+  isArray: (name) => ['HandOver', 'Result', 'Item', 'Ack'].includes(name),
+});
+
+type Node = Record<string, unknown>;
+
+function text(node: Node, name: string, where: string, optional = false): string {
+  const v = node[name];
+  if (v === undefined || v === '') {
+    if (optional) return '';
+    throw new Error(`${where}: ${name} is missing`);
+  }
+  return typeof v === 'string' ? v : String(v);
+}
+
+function readData(node: Node): Record<string, string> {
+  const data: Record<string, string> = {};
+  const items = ((node.Data as Node | undefined)?.Item as Node[] | undefined) ?? [];
+  for (const item of items) data[text(item, 'Name', 'Data/Item')] = text(item, 'Value', 'Data/Item', true);
+  return data;
+}
+
+/** Reads the items of a Deliver from the signed Body (never from the unsigned envelope). */
+export function readDeliver(signedBodyXml: string): TransferItem[] {
+  const doc = parser.parse(signedBodyXml) as Node;
+  const deliver = (doc.Body as Node | undefined)?.Deliver as Node | undefined;
+  if (!deliver) throw new Error('the signed Body holds no tr:Deliver');
+  const items: TransferItem[] = [];
+  for (const h of (deliver.HandOver as Node[] | undefined) ?? []) {
+    const version = Number(text(h, 'Version', 'HandOver'));
+    if (!Number.isInteger(version)) throw new Error('HandOver: Version is not a whole number');
+    items.push({
+      kind: 'hand-over',
+      itemId: text(h, 'ItemId', 'HandOver'),
+      caseId: text(h, 'CaseId', 'HandOver'),
+      home: text(h, 'Home', 'HandOver'),
+      processId: text(h, 'ProcessId', 'HandOver'),
+      version,
+      contentHash: text(h, 'ContentHash', 'HandOver', true) || undefined,
+      activityId: text(h, 'ActivityId', 'HandOver'),
+      activityInstanceId: text(h, 'ActivityInstanceId', 'HandOver'),
+      data: readData(h),
+    });
+  }
+  for (const r of (deliver.Result as Node[] | undefined) ?? []) {
+    const outcome = text(r, 'Outcome', 'Result');
+    if (outcome !== 'completed' && outcome !== 'failed') throw new Error(`Result: Outcome "${outcome}" is neither completed nor failed`);
+    items.push({
+      kind: 'result',
+      itemId: text(r, 'ItemId', 'Result'),
+      caseId: text(r, 'CaseId', 'Result'),
+      activityInstanceId: text(r, 'ActivityInstanceId', 'Result'),
+      outcome,
+      reason: text(r, 'Reason', 'Result', true) || undefined,
+      data: readData(r),
+    });
+  }
+  return items;
+}
+
+export function readTransferHeader(signedHeaderXml: string): TransferHeader {
+  const h = (parser.parse(signedHeaderXml) as Node).TransferHeader as Node;
+  return {
+    messageId: text(h, 'MessageId', 'TransferHeader'),
+    sender: text(h, 'Sender', 'TransferHeader'),
+    receiver: text(h, 'Receiver', 'TransferHeader'),
+    sentAt: new Date(text(h, 'SentAt', 'TransferHeader')),
+  };
+}
+
+/** Reads the acks of a DeliverResponse body. */
+export function readAcks(responseXml: string): Ack[] {
+  const doc = parser.parse(responseXml) as Node;
+  const body = (doc.Envelope as Node | undefined)?.Body as Node | undefined;
+  const response = body?.DeliverResponse as Node | undefined;
+  if (!response) {
+    const fault = body?.Fault as Node | undefined;
+    throw new Error(fault ? `SOAP fault: ${String(fault.faultstring ?? JSON.stringify(fault))}` : 'the answer holds no DeliverResponse');
+  }
+  return ((response.Ack as Node[] | undefined) ?? []).map((a) => {
+    const status = text(a, 'Status', 'Ack') as AckStatus;
+    return { itemId: text(a, 'ItemId', 'Ack'), status, ...(a.Reason ? { reason: String(a.Reason) } : {}) };
+  });
+}
