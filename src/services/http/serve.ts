@@ -19,6 +19,11 @@ export interface ServeOptions extends Omit<ServerOptions, 'log'> {
   /** Aborting stops the server gracefully (the CLI aborts on SIGINT/SIGTERM). */
   signal: AbortSignal;
   onListening?: (url: string) => void;
+  /**
+   * The engine's self-registration in the registry (src/binding SelfRegistration): started once
+   * the server listens, with publicUrl (or the listening address); stopped before the server closes.
+   */
+  registration?: { start(publicUrl: string): void; stop(): Promise<void> };
 }
 
 /**
@@ -35,6 +40,7 @@ export async function serve(engine: WorkflowEngine, options: ServeOptions): Prom
   // Wf-XML notifications to remote observers leave through the outbox, independently of requests.
   const observers = new ObserverDispatcher({ engine, baseUrl: options.publicUrl ?? running.url, log });
   observers.start();
+  options.registration?.start(options.publicUrl ?? running.url);
 
   let pass: Promise<void> = Promise.resolve();
   let busy = false;
@@ -58,6 +64,8 @@ export async function serve(engine: WorkflowEngine, options: ServeOptions): Prom
   });
   log.info('stopping: finishing requests in flight');
   clearInterval(timers);
+  // Leases end first, so other engines stop choosing this one while its last requests finish.
+  await options.registration?.stop();
   await running.close();
   await Promise.all([pass, observers.stop()]);
   log.info('stopped');

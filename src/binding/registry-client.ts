@@ -1,0 +1,280 @@
+import {
+  UddiError,
+  UDDI_ERRORS,
+  type BindingTemplate,
+  type BusinessEntity,
+  type BusinessInfo,
+  type BusinessService,
+  type FindBindingRequest,
+  type FindBusinessRequest,
+  type FindServiceRequest,
+  type FindTModelRequest,
+  type ListDescription,
+  type ListResult,
+  type LocalizedText,
+  type ServiceInfo,
+  type TModel,
+  type TModelInfo,
+  type UddiErrorCode,
+  type UddiKeyType,
+} from '../registry';
+import * as read from '../registry/xml-read';
+import * as write from '../registry/xml-write';
+import { SOAP11_ENVELOPE_NS, type SoapNode } from '../services/soap';
+import { parseEnvelope } from '../services/soap/envelope-parser';
+import { refuseDtd, requireWellFormed } from '../services/soap/request-guards';
+import * as req from './uddi-requests';
+import type { UddiNode } from './uddi-api';
+
+/**
+ * A UDDI v3 client over SOAP 1.1 for Interflow's registry (or any v3 node): envelopes built here and
+ * POSTed with fetch, replies read with the SOAP layer's parser and the registry's own element
+ * readers. Not node-soap generated from the UDDI WSDL: loading that WSDL and its schemas (xmldsig
+ * with entities among them) costs hundreds of milliseconds per client and node-soap's object
+ * mapping would need a translation to and from the registry's model anyway, while the registry
+ * already has exact readers and writers for every UDDI structure; a request here costs one POST.
+ */
+
+export class RegistryUnavailableError extends Error {
+  constructor(
+    message: string,
+    readonly url: string,
+  ) {
+    super(message);
+    this.name = 'RegistryUnavailableError';
+  }
+}
+
+export interface RegistryClientOptions {
+  /** The registry host's base URL (INTERFLOW_REGISTRY_URL), e.g. http://hub:8080; /uddi/… are appended. */
+  baseUrl: string;
+  /** Per request; default 10 s. */
+  timeoutMs?: number;
+  maxReplyBytes?: number;
+  fetch?: typeof fetch;
+}
+
+const EMPTY_BODY = /<(?:[\w.-]+:)?Body(?:\s[^>]*)?(?:\/>|>\s*<\/(?:[\w.-]+:)?Body>)/;
+
+export class RegistryClient implements UddiNode {
+  readonly baseUrl: string;
+  private readonly timeoutMs: number;
+  private readonly maxReplyBytes: number;
+  private readonly doFetch: typeof fetch;
+
+  constructor(options: RegistryClientOptions) {
+    this.baseUrl = normaliseBaseUrl(options.baseUrl);
+    this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.maxReplyBytes = options.maxReplyBytes ?? 16 * 1024 * 1024;
+    this.doFetch = options.fetch ?? fetch;
+  }
+
+  urlOf(api: 'inquiry' | 'publication' | 'security'): string {
+    return `${this.baseUrl}/uddi/${api}`;
+  }
+
+  // ------------------------------------------------------------------ inquiry
+
+  async findBusiness(request: FindBusinessRequest): Promise<ListResult<BusinessInfo>> {
+    const body = await this.call('inquiry', 'find_business', req.findBusiness(request));
+    return listOf(body, read.all(read.one(body, 'businessInfos'), 'businessInfo').map(businessInfo));
+  }
+
+  async findService(request: FindServiceRequest): Promise<ListResult<ServiceInfo>> {
+    const body = await this.call('inquiry', 'find_service', req.findService(request));
+    return listOf(body, read.all(read.one(body, 'serviceInfos'), 'serviceInfo').map(serviceInfo));
+  }
+
+  async findBinding(request: FindBindingRequest): Promise<ListResult<BindingTemplate>> {
+    const body = await this.call('inquiry', 'find_binding', req.findBinding(request));
+    return listOf(body, read.all(body, 'bindingTemplate').map(read.bindingTemplate));
+  }
+
+  async findTModel(request: FindTModelRequest): Promise<ListResult<TModelInfo>> {
+    const body = await this.call('inquiry', 'find_tModel', req.findTModel(request));
+    return listOf(body, read.all(read.one(body, 'tModelInfos'), 'tModelInfo').map(tModelInfo));
+  }
+
+  async getBusinessDetail(businessKeys: readonly string[]): Promise<BusinessEntity[]> {
+    const body = await this.call('inquiry', 'get_businessDetail', req.keyed('get_businessDetail', 'businessKey', businessKeys));
+    return read.all(body, 'businessEntity').map(read.businessEntity);
+  }
+
+  async getServiceDetail(serviceKeys: readonly string[]): Promise<BusinessService[]> {
+    const body = await this.call('inquiry', 'get_serviceDetail', req.keyed('get_serviceDetail', 'serviceKey', serviceKeys));
+    return read.all(body, 'businessService').map(read.businessService);
+  }
+
+  async getBindingDetail(bindingKeys: readonly string[]): Promise<BindingTemplate[]> {
+    const body = await this.call('inquiry', 'get_bindingDetail', req.keyed('get_bindingDetail', 'bindingKey', bindingKeys));
+    return read.all(body, 'bindingTemplate').map(read.bindingTemplate);
+  }
+
+  async getTModelDetail(tModelKeys: readonly string[]): Promise<TModel[]> {
+    const body = await this.call('inquiry', 'get_tModelDetail', req.keyed('get_tModelDetail', 'tModelKey', tModelKeys));
+    return read.all(body, 'tModel').map((t) => ({ ...read.tModel(t), ...(read.attr(t, 'deleted') === 'true' ? { deleted: true } : {}) }));
+  }
+
+  // ------------------------------------------------------------------ security
+
+  async getAuthToken(userID: string, cred: string): Promise<string> {
+    const body = await this.call('security', 'get_authToken', req.getAuthToken(userID, cred));
+    return read.text(read.one(body, 'authInfo'));
+  }
+
+  async discardAuthToken(authInfo: string | undefined): Promise<void> {
+    await this.call('security', 'discard_authToken', req.discardAuthToken(authInfo));
+  }
+
+  // ------------------------------------------------------------------ publication
+
+  async saveBusiness(authInfo: string | undefined, entities: readonly BusinessEntity[]): Promise<BusinessEntity[]> {
+    const body = await this.call('publication', 'save_business', req.save('save_business', authInfo, entities.map(write.businessEntity)));
+    return read.all(body, 'businessEntity').map(read.businessEntity);
+  }
+
+  async saveService(authInfo: string | undefined, services: readonly BusinessService[]): Promise<BusinessService[]> {
+    const body = await this.call('publication', 'save_service', req.save('save_service', authInfo, services.map(write.businessService)));
+    return read.all(body, 'businessService').map(read.businessService);
+  }
+
+  async saveBinding(authInfo: string | undefined, bindings: readonly BindingTemplate[]): Promise<BindingTemplate[]> {
+    const body = await this.call('publication', 'save_binding', req.save('save_binding', authInfo, bindings.map(write.bindingTemplate)));
+    return read.all(body, 'bindingTemplate').map(read.bindingTemplate);
+  }
+
+  async saveTModel(authInfo: string | undefined, tModels: readonly TModel[]): Promise<TModel[]> {
+    const body = await this.call('publication', 'save_tModel', req.save('save_tModel', authInfo, tModels.map(write.tModel)));
+    return read.all(body, 'tModel').map(read.tModel);
+  }
+
+  async deleteBinding(authInfo: string | undefined, bindingKeys: readonly string[]): Promise<void> {
+    await this.call('publication', 'delete_binding', req.keyed('delete_binding', 'bindingKey', bindingKeys, authInfo ?? ''));
+  }
+
+  async deleteTModel(authInfo: string | undefined, tModelKeys: readonly string[]): Promise<void> {
+    await this.call('publication', 'delete_tModel', req.keyed('delete_tModel', 'tModelKey', tModelKeys, authInfo ?? ''));
+  }
+
+  // ------------------------------------------------------------------ transport
+
+  /** POSTs one request element; returns the reply's Body element, or throws UddiError for a dispositionReport. */
+  private async call(api: 'inquiry' | 'publication' | 'security', operation: string, requestXml: string): Promise<SoapNode> {
+    const url = this.urlOf(api);
+    const envelope = `<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="${SOAP11_ENVELOPE_NS}"><soap:Body>${requestXml}</soap:Body></soap:Envelope>`;
+    let response: Response;
+    try {
+      response = await this.doFetch(url, {
+        method: 'POST',
+        headers: { 'Content-Type': 'text/xml; charset=utf-8', SOAPAction: `"${operation}"` },
+        body: envelope,
+        signal: AbortSignal.timeout(this.timeoutMs),
+        redirect: 'manual',
+      });
+    } catch (e) {
+      throw new RegistryUnavailableError(`the registry at ${url} did not answer ${operation}: ${transportReason(e, this.timeoutMs)}; check that \`interflow registry serve\` runs there and INTERFLOW_REGISTRY_URL points at it`, url);
+    }
+    const text = await readLimited(response, this.maxReplyBytes, url);
+    // delete_xx and discard_authToken succeed with an empty Body (the official success message).
+    if (response.ok && EMPTY_BODY.test(text)) return Object.create(null) as SoapNode;
+    let parsed;
+    try {
+      refuseDtd(text);
+      requireWellFormed(text);
+      parsed = parseEnvelope(text);
+    } catch (e) {
+      throw new RegistryUnavailableError(`${url} answered ${operation} with HTTP ${response.status} and no SOAP envelope (${(e as Error).message.slice(0, 200)}); is it a UDDI registry?`, url);
+    }
+    if (parsed.operation.localName === 'Fault') throw faultError(parsed.body, operation, url, response.status);
+    if (!response.ok) throw new RegistryUnavailableError(`${url} answered ${operation} with HTTP ${response.status}`, url);
+    return parsed.body;
+  }
+}
+
+export function normaliseBaseUrl(raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw.trim());
+  } catch {
+    throw new Error(`the registry URL "${raw}" is not an absolute URL such as http://registry.example.gov:8080`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`the registry URL "${raw}" must be http: or https:`);
+  // Both the host's base URL and the inquiry endpoint itself are accepted.
+  return url.toString().replace(/\/+$/, '').replace(/\/uddi(?:\/(?:inquiry|publication|security))?$/, '');
+}
+
+/** Node's fetch hides the reason in `cause`; an operator needs ECONNREFUSED, not "fetch failed". */
+export function transportReason(e: unknown, timeoutMs: number): string {
+  const err = e as { name?: string; message?: string; cause?: { code?: string; message?: string } };
+  if (err?.name === 'TimeoutError') return `no reply within ${timeoutMs} ms`;
+  return err?.cause?.code ?? err?.cause?.message ?? err?.message ?? String(e);
+}
+
+function faultError(fault: SoapNode, operation: string, url: string, status: number): Error {
+  const report = read.one(read.one(fault, 'detail') ?? read.one(fault, 'Detail'), 'dispositionReport');
+  const result = read.one(report, 'result');
+  const errInfo = read.one(result, 'errInfo');
+  const code = read.attr(errInfo, 'errCode');
+  const faultString = read.text(read.one(fault, 'faultstring')) || read.text(read.one(read.one(fault, 'Reason'), 'Text'));
+  if (!code) return new RegistryUnavailableError(`${url} answered ${operation} with a SOAP fault that is not a UDDI dispositionReport (HTTP ${status}): ${faultString || 'no reason given'}`, url);
+  const errno = Number(read.attr(result, 'errno'));
+  const known = code in UDDI_ERRORS ? (code as UddiErrorCode) : 'E_fatalError';
+  return new UddiError(known, Number.isFinite(errno) ? errno : UDDI_ERRORS[known], read.text(errInfo) || faultString, read.attr(result, 'keyType') as UddiKeyType | undefined);
+}
+
+function localized(node: unknown, name: string): LocalizedText[] {
+  return read.all(node, name).map((v) => {
+    const lang = read.attr(v, 'lang');
+    return lang !== undefined ? { value: read.text(v), lang } : { value: read.text(v) };
+  });
+}
+
+function serviceInfo(v: unknown): ServiceInfo {
+  return { serviceKey: read.attr(v, 'serviceKey') ?? '', businessKey: read.attr(v, 'businessKey') ?? '', names: localized(v, 'name') };
+}
+
+function businessInfo(v: unknown): BusinessInfo {
+  return {
+    businessKey: read.attr(v, 'businessKey') ?? '',
+    names: localized(v, 'name'),
+    descriptions: localized(v, 'description'),
+    serviceInfos: read.all(read.one(v, 'serviceInfos'), 'serviceInfo').map(serviceInfo),
+  };
+}
+
+function tModelInfo(v: unknown): TModelInfo {
+  return { tModelKey: read.attr(v, 'tModelKey') ?? '', name: localized(v, 'name')[0] ?? { value: '' }, descriptions: localized(v, 'description') };
+}
+
+function listOf<T>(body: SoapNode, items: T[]): ListResult<T> {
+  const d = read.one(body, 'listDescription');
+  const num = (name: string, fallback: number) => {
+    const n = Number(read.text(read.one(d, name)));
+    return Number.isFinite(n) && read.one(d, name) !== undefined ? n : fallback;
+  };
+  const listDescription: ListDescription = { includeCount: num('includeCount', items.length), actualCount: num('actualCount', items.length), listHead: num('listHead', 1) };
+  return { listDescription, truncated: read.attr(body, 'truncated') === 'true', items };
+}
+
+async function readLimited(response: Response, limit: number, url: string): Promise<string> {
+  const declared = Number(response.headers.get('content-length'));
+  if (Number.isFinite(declared) && declared > limit) {
+    await response.body?.cancel();
+    throw new RegistryUnavailableError(`${url} answered with ${declared} bytes, more than the ${limit} read`, url);
+  }
+  if (!response.body) return '';
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.length;
+    if (size > limit) {
+      await reader.cancel();
+      throw new RegistryUnavailableError(`${url} answered with more than the ${limit} bytes read`, url);
+    }
+    chunks.push(value);
+  }
+  return new TextDecoder().decode(Buffer.concat(chunks));
+}

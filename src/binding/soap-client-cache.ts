@@ -1,0 +1,41 @@
+import * as soap from 'soap';
+
+/**
+ * node-soap clients for bound endpoints, for callers that want a generated-style client (a
+ * department's ProcessService, say). Parsing a WSDL is the expensive part (tens of milliseconds and
+ * a round trip), so parsed WSDLs are kept per WSDL identity — the binding tModel's key when the
+ * registry gives one, else the WSDL URL — and a client per endpoint address is a cheap object on
+ * top. An endpoint that moves therefore gets a new client without fetching its WSDL again.
+ */
+export class SoapClientCache {
+  private readonly wsdls = new Map<string, Promise<soap.WSDL>>();
+  private readonly clients = new Map<string, soap.Client>();
+
+  constructor(private readonly options: soap.IOptions = {}) {}
+
+  async clientFor(wsdlUrl: string, endpointUrl: string, wsdlKey: string = wsdlUrl): Promise<soap.Client> {
+    const clientKey = `${wsdlKey}\n${endpointUrl}`;
+    const cached = this.clients.get(clientKey);
+    if (cached) return cached;
+    let wsdl = this.wsdls.get(wsdlKey);
+    if (!wsdl) {
+      wsdl = soap.createClientAsync(wsdlUrl, { ...this.options, disableCache: true }).then((c) => c.wsdl);
+      this.wsdls.set(wsdlKey, wsdl);
+      // A WSDL that could not be fetched is asked for again next time, not remembered as failed.
+      wsdl.catch(() => this.wsdls.delete(wsdlKey));
+    }
+    const client = new soap.Client(await wsdl, endpointUrl, this.options);
+    this.clients.set(clientKey, client);
+    return client;
+  }
+
+  /** Parsed WSDLs held (for tests and stats). */
+  get size(): number {
+    return this.wsdls.size;
+  }
+
+  clear(): void {
+    this.wsdls.clear();
+    this.clients.clear();
+  }
+}
