@@ -8,7 +8,7 @@ import { importXpdl } from '../xpdl';
 import type { InstanceView, WorkflowEngine, WorkItemRecord } from '../engine';
 import type { Output } from './format';
 import { serve } from '../services/http';
-import { createAuthenticator, demoSecurityConfig, demoUsers } from '../services/security';
+import { createAuthenticator, demoSecurityConfig, demoUsers, makeUser, randomSecret } from '../services/security';
 import { outstandingWarnings } from './import-warnings';
 
 export const DEMO_DATABASE_URL = 'sqlite:./data/demo.sqlite';
@@ -118,8 +118,14 @@ export interface DemoServeOptions {
 export async function serveDemo(out: Output, options: DemoServeOptions): Promise<void> {
   const databaseUrl = options.databaseUrl ?? DEMO_DATABASE_URL;
   const log = createLogger(options.logLevel);
-  const users = demoUsers();
-  const security = createAuthenticator(demoSecurityConfig(users, { allowInsecureBasic: true }), { logger: log });
+  // The reviewing departments get a user each, so the console shows each department its own worklist.
+  const users = [
+    ...demoUsers(),
+    makeUser({ username: 'demo-environment', password: randomSecret(), participants: ['environment'] }),
+    makeUser({ username: 'demo-fire', password: randomSecret(), participants: ['fire-safety'] }),
+  ];
+  const securityConfig = demoSecurityConfig(users, { allowInsecureBasic: true });
+  const security = createAuthenticator(securityConfig, { logger: log });
   const engine = await openEngine(loadConfig(process.env, { databaseUrl, logLevel: options.logLevel, department: undefined }), log);
   try {
     const waiting = await engine.startProcess('building_permit', { data: { caseRef: 'BP-2026-0043' }, actor: 'demo', subject: 'waiting for you' });
@@ -128,14 +134,17 @@ export async function serveDemo(out: Output, options: DemoServeOptions): Promise
       host: options.host,
       port: options.port,
       security,
+      console: { security: securityConfig },
       signal: options.signal,
       onListening: (url) => {
         out.stdout(`\n${'-'.repeat(72)}\nThe demo is serving its database at ${url} (Ctrl-C to stop)\n\n`);
+        out.stdout(`  Console             ${url}/console/   (log in as demo-admin to see and do everything,\n`);
+        out.stdout('                      or as a department user below to see its worklist)\n');
         out.stdout(`  ProcessService      ${url}/services/ProcessService?wsdl\n`);
         out.stdout(`  Wf-XML Factory      ${url}/wfxml/factory/building_permit?wsdl\n`);
         out.stdout(`  Wf-XML Instance     ${url}/wfxml/instance/${waiting.id}?wsdl   (a permit case waiting at "register")\n`);
-        out.stdout(`  Wf-XML Observer     ${url}/wfxml/observer?wsdl\n  health              ${url}/health\n\n`);
-        out.stdout('  Demo callers (random for this run; WS-Security UsernameToken digest, or HTTP Basic on this loopback demo):\n');
+        out.stdout(`  Wf-XML Observer     ${url}/wfxml/observer?wsdl\n  health              ${url}/health   ready ${url}/ready   metrics ${url}/metrics\n\n`);
+        out.stdout('  Demo users (random for this run; console login, WS-Security UsernameToken digest, or HTTP Basic on this loopback demo):\n');
         for (const u of users) {
           out.stdout(`    ${u.username.padEnd(16)} ${String(u.password).padEnd(36)} ${u.admin ? 'admin' : `starts ${u.start.join(', ') || '-'}; acts as ${u.participants.join(', ')}`}\n`);
         }

@@ -8,6 +8,9 @@ import { errorHandler, notFound } from './fallback-routes';
 import { listen, type ListenOptions, type RunningServer } from './listen';
 import { requestLog } from './request-log';
 import { authenticateWith, securityFault } from './security-hooks';
+import { consoleRouter, CONSOLE_PATH, type ConsoleOptions, type ConsoleRegistry } from '../../console';
+import { databaseCheck, EngineMetrics, metricsHandler, readinessHandler, registryCheck, type ReadinessCheck } from '../../monitoring';
+import { baseUrlOf, trustProxyFromEnv } from '../soap';
 
 export interface ServerOptions {
   log: Logger;
@@ -21,6 +24,12 @@ export interface ServerOptions {
   authenticate?: SoapAuthenticator;
   /** More services to mount beside the ProcessService (the Wf-XML ones). */
   services?: SoapServiceDefinition[];
+  /** The operator console at /console/ (docs/console.md), logging in the users of this security configuration. */
+  console?: Omit<ConsoleOptions, 'registry'>;
+  /** The registry this server serves or uses: the console shows it and GET /ready checks it. */
+  registry?: ConsoleRegistry;
+  /** More GET /ready checks beside the database (and the registry). */
+  readiness?: ReadinessCheck[];
 }
 
 export interface InterflowServer {
@@ -33,7 +42,8 @@ export interface InterflowServer {
 }
 
 /**
- * One department engine's HTTP face: /health, the ProcessService, and whatever services are
+ * One department engine's HTTP face: /health, /ready, /metrics, the console (when configured),
+ * the ProcessService, and whatever services are
  * mounted later. Services live on a router placed before the 404 and error handlers, so mounting
  * after creation still takes effect.
  */
@@ -43,6 +53,8 @@ export function createServer(engine: WorkflowEngine, options: ServerOptions): In
   app.set('etag', false);
   const services = express.Router();
   const mounted: string[] = [];
+  const definitions: SoapServiceDefinition[] = [];
+  const trustProxy = options.trustProxy ?? trustProxyFromEnv();
   const soapOptions: SoapOptions = {
     log: options.log,
     maxBodyBytes: options.maxBodyBytes,
@@ -59,6 +71,24 @@ export function createServer(engine: WorkflowEngine, options: ServerOptions): In
   app.get('/health', (_req, res) => {
     res.json({ status: 'ok', department: engine.department ?? null });
   });
+  const checks: ReadinessCheck[] = [databaseCheck(engine), ...(options.registry ? [registryCheck(options.registry)] : []), ...(options.readiness ?? [])];
+  app.get('/ready', readinessHandler(() => checks, options.log));
+  app.get('/metrics', metricsHandler(new EngineMetrics(engine), options.log));
+  if (options.console) {
+    app.use(
+      CONSOLE_PATH,
+      consoleRouter({
+        ...options.console,
+        ...(options.registry ? { registry: options.registry } : {}),
+        engine,
+        log: options.log.child({ component: 'console' }),
+        services: () => definitions,
+        isSecure: (req) => baseUrlOf(req, trustProxy).startsWith('https:'),
+        baseUrl: (req) => baseUrlOf(req, trustProxy),
+      }),
+    );
+    app.get('/', (_req, res) => res.redirect(302, `${CONSOLE_PATH}/`));
+  }
   app.use(services);
   app.use(notFound(() => [...mounted]));
   app.use(errorHandler(options.log));
@@ -66,6 +96,7 @@ export function createServer(engine: WorkflowEngine, options: ServerOptions): In
   const mount = (def: SoapServiceDefinition): void => {
     mountSoapService(services, def, soapOptions);
     mounted.push(def.path);
+    definitions.push(def);
   };
   mount(processService(engine));
   for (const def of options.services ?? []) mount(def);

@@ -8,6 +8,7 @@ import { inlineDefinition, requireXpdl, withoutDeclaration } from './definition-
 import { factoryKey, instanceKey, parseUrl } from './keys';
 import { ASAP_NS, WFXML_NS, asap, wfxml } from './namespaces';
 import { allow, wfxmlOperation, type ResourceBinding, type WfxmlCall } from './wfxml-operation';
+import { caseLogger } from '../../monitoring';
 
 /** ASAP has no paging; a factory lists at most this many instances (in the store's order). */
 export const LIST_INSTANCES_LIMIT = 1000;
@@ -125,7 +126,7 @@ async function createInstance(engine: WorkflowEngine, call: WfxmlCall): Promise<
     ...(actor ? { actor } : {}),
   });
   const key = instanceKey(ctx.baseUrl, view.id);
-  ctx.log.info({ instanceId: view.id, processId: view.processId, state: view.state, observer }, 'instance created through Wf-XML CreateInstance');
+  caseLogger(ctx.log, view.id).info({ processId: view.processId, state: view.state, observer }, 'instance created through Wf-XML CreateInstance');
   return `<as:CreateInstanceRs xmlns:as="${ASAP_NS}"><as:InstanceKey>${escapeXml(key)}</as:InstanceKey></as:CreateInstanceRs>`;
 }
 

@@ -6,6 +6,7 @@ import { contextFields, dataChildren, readDataElement, resultFields } from './co
 import { factoryKey, instanceKey, keyPath, parseUrl } from './keys';
 import { ASAP_NS, asap } from './namespaces';
 import { allow, wfxmlOperation, type ResourceBinding } from './wfxml-operation';
+import { caseLogger } from '../../monitoring';
 
 function instanceIdOf(ctx: SoapContext): string {
   return ctx.pathParams.instanceId;
@@ -58,7 +59,7 @@ export function instanceOperations(engine: WorkflowEngine) {
       // Asking for the state it is already in succeeds: a sender retrying after a lost reply
       // must not get a fault for a change that happened.
       if (view.state !== requested) view = await engine.changeState(id, requested, actor);
-      ctx.log.info({ instanceId: id, requested, state: view.state }, 'instance state changed through Wf-XML ChangeState');
+      caseLogger(ctx.log, id).info({ requested, state: view.state }, 'instance state changed through Wf-XML ChangeState');
       return `<as:ChangeStateRs xmlns:as="${ASAP_NS}"><as:State>${view.state}</as:State></as:ChangeStateRs>`;
     }),
 

@@ -6,6 +6,7 @@ import { dataChildren, resultFields } from './context-data';
 import { previousState } from './instance-service';
 import { instanceKey } from './keys';
 import { ASAP_NS } from './namespaces';
+import { caseLogger } from '../../monitoring';
 
 export const OBSERVER_NOTIFY_KIND = 'observer-notify';
 
@@ -107,8 +108,9 @@ export class ObserverDispatcher {
   }
 
   private async deliver(message: OutboxRecord): Promise<'sent' | 'retried' | 'dead'> {
-    const { engine, log } = this.o;
-    const entry = { messageId: message.id, instanceId: message.instanceId, observer: message.destination, attempt: message.attempts };
+    const { engine } = this.o;
+    const entry = { messageId: message.id, observer: message.destination, attempt: message.attempts };
+    const log = caseLogger(this.o.log, message.instanceId);
     try {
       const request = await this.notification(message);
       const reply = await postAsap(request, { timeoutMs: this.o.timeoutMs, ...(this.o.fetch ? { fetch: this.o.fetch } : {}) });

@@ -7,6 +7,7 @@ import { readDataElement } from './context-data';
 import { correlationOf, keyPath, observerKey, OBSERVER_PATH, subprocessObserverKey, type SubprocessCorrelation } from './keys';
 import { ASAP_NS, asap } from './namespaces';
 import { wfxmlOperation, type ResourceBinding, type WfxmlCall } from './wfxml-operation';
+import { caseLogger } from '../../monitoring';
 
 function pathCorrelation(ctx: SoapContext): SubprocessCorrelation | undefined {
   const { instanceId, messageId } = ctx.pathParams;
@@ -83,8 +84,8 @@ export function observerOperations(engine: WorkflowEngine) {
         source,
         ...(call.actor ? { actor: call.actor } : {}),
       });
-      ctx.log.info(
-        { instanceId: c.instanceId, activityInstanceId, remoteInstance, requestId: header.requestId, duplicate: !applied },
+      caseLogger(ctx.log, c.instanceId).info(
+        { activityInstanceId, remoteInstance, requestId: header.requestId, duplicate: !applied },
         applied ? 'remote subprocess completed its activity' : 'duplicate Completed acknowledged; nothing changed',
       );
       return `<as:CompletedRs xmlns:as="${ASAP_NS}"/>`;
@@ -96,7 +97,8 @@ export function observerOperations(engine: WorkflowEngine) {
       const previous = body.optionalEnum('PreviousState', ALL_INSTANCE_STATES);
       const c = correlationFor(call);
       const activityInstanceId = await waitingActivity(engine, c);
-      const entry = { instanceId: c.instanceId, activityInstanceId, remote: header.senderKey, state, previous };
+      const entry = { activityInstanceId, remote: header.senderKey, state, previous };
+      const log = caseLogger(ctx.log, c.instanceId);
       // Completion is taken from Completed, which carries the result. An abnormal end turns the
       // waiting activity into an incident an administrator can retry, once per remote call.
       if (state.startsWith('closed.abnormalCompleted')) {
@@ -106,8 +108,8 @@ export function observerOperations(engine: WorkflowEngine) {
           `the remote subprocess ${header.senderKey ?? ''} ended ${state}`.replace(/\s+/g, ' '),
           { messageId: `wfxml:failed:${c.messageId}`, source: header.senderKey ?? 'wfxml-observer' },
         );
-        ctx.log.warn({ ...entry, duplicate: !applied }, 'remote subprocess ended abnormally; its activity is now an incident');
-      } else ctx.log.info(entry, 'remote subprocess changed state');
+        log.warn({ ...entry, duplicate: !applied }, 'remote subprocess ended abnormally; its activity is now an incident');
+      } else log.info(entry, 'remote subprocess changed state');
       return `<as:StateChangedRs xmlns:as="${ASAP_NS}"/>`;
     }),
   };

@@ -1,0 +1,7 @@
+/** The operator console (docs/console.md): pages at /console/, their JSON API at /console/api/. */
+export { consoleRouter, CONSOLE_PATH, STATIC_DIR, type ConsoleOptions, type ConsoleContext } from './router';
+export { ConsoleAuth, SESSION_COOKIE, CSRF_HEADER, type ConsoleUser } from './auth';
+export { layoutDefinition, computeLayout, transitionLabel, type GraphLayout, type GraphNode, type GraphEdge } from './graph';
+export { activityStatuses, traceFromHistory, type ActivityStatus, type TraceEntry, type CaseTrace } from './case-view';
+export { registryPage, departmentsOfDefinitions, type ConsoleRegistry, type RegistryPage, type DepartmentView } from './registry-view';
+export { summariseWsdl, type WsdlSummary, type OperationSummary, type FieldSummary } from './wsdl-summary';
