@@ -12,6 +12,8 @@ import { runDemo, serveDemo } from './demo';
 import { outstandingWarnings } from './import-warnings';
 import { serve, tlsFromEnv } from '../services/http';
 import { createAuthenticator, describeSecurity, loadSecurityConfig, SecurityConfigError } from '../services/security';
+import { selfRegistrationFromEnv } from '../binding';
+import { addRegistryCommands } from './registry-commands';
 
 interface GlobalOptions {
   db?: string;
@@ -213,7 +215,7 @@ export async function main(argv: string[], out: Output = defaultOutput): Promise
 
   program
     .command('serve')
-    .description('serve the SOAP services (ProcessService, Wf-XML Factory/Instance/Observer, /health) over HTTP or HTTPS, fire due timers every second and send Wf-XML notifications, until SIGINT/SIGTERM')
+    .description('serve the SOAP services (ProcessService, Wf-XML Factory/Instance/Observer, /health) over HTTP or HTTPS, fire due timers every second and send Wf-XML notifications, until SIGINT/SIGTERM; with INTERFLOW_REGISTRY_URL set, register in the registry and keep the registration fresh')
     .option('--port <n>', 'TCP port (env INTERFLOW_PORT; default 8080; 0 picks a free one)', (v) => parsePositiveInt(v, '--port', true))
     .option('--host <address>', 'address to listen on (env INTERFLOW_HOST; default 127.0.0.1)')
     .action(async (opts: { port?: number; host?: string }, cmd: Command) => {
@@ -236,7 +238,8 @@ export async function main(argv: string[], out: Output = defaultOutput): Promise
       process.once('SIGTERM', onSignal);
       try {
         const publicUrl = process.env.INTERFLOW_PUBLIC_URL?.trim().replace(/\/+$/, '') || undefined;
-        await serve(engine, { log, host, port, tls, publicUrl, security, signal: stop.signal, onListening: (url) => out.stdout(`listening on ${url}\n`) });
+        const registration = selfRegistrationFromEnv(process.env, { engine, log });
+        await serve(engine, { log, host, port, tls, publicUrl, security, registration, signal: stop.signal, onListening: (url) => out.stdout(`listening on ${url}\n`) });
       } finally {
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
@@ -273,6 +276,8 @@ export async function main(argv: string[], out: Output = defaultOutput): Promise
         process.off('SIGTERM', onSignal);
       }
     });
+
+  addRegistryCommands(program, { out, configOf, json, parsePort: (v) => parsePositiveInt(v, '--port', true) });
 
   try {
     await program.parseAsync(argv);

@@ -1,0 +1,195 @@
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import type { Logger } from 'pino';
+import type { InterflowConfig } from '../app/config';
+import { createLogger } from '../app/logger';
+import { openEngine } from '../app/open-engine';
+import {
+  FederationKeys,
+  RegistryClient,
+  federationDomainFromEnv,
+  refreshSecondsFromEnv,
+  registryUrlFromEnv,
+  selfRegistrationFromEnv,
+  startRegistryHub,
+  withdrawAfterSecondsFromEnv,
+  type RegistrationReport,
+  type UddiInquiry,
+} from '../binding';
+import { listRegistry, type ListedBusiness } from '../binding/registry-listing';
+import { openStore, type TypeormStore } from '../persistence';
+import { createPublisher, RegistryStore } from '../registry';
+import { tlsFromEnv } from '../services/http';
+import { table, type Output } from './format';
+
+/**
+ * `interflow registry …`: the registry host (serve), its administration (publisher add), and a
+ * department administrator's view and one-off publication (list, publish). See README, "Registry".
+ */
+
+export interface RegistryCommandContext {
+  out: Output;
+  configOf(cmd: Command): InterflowConfig;
+  json(cmd: Command): boolean;
+  parsePort(value: string): number;
+  /** Read by `publisher add --password-stdin`; process.stdin by default. */
+  readStdin?: () => Promise<string>;
+}
+
+export function addRegistryCommands(program: Command, ctx: RegistryCommandContext): void {
+  const { out } = ctx;
+  const registry = program
+    .command('registry')
+    .description('the UDDI v3 registry: run the hub, manage its publishers, list and publish department entries');
+
+  registry
+    .command('serve')
+    .description('serve the UDDI v3 registry (Inquiry /uddi/inquiry, Publication /uddi/publication, Security /uddi/security, /health) from the database, and withdraw bindings whose lease lapsed long ago (INTERFLOW_REGISTRY_WITHDRAW_AFTER, default 10 × INTERFLOW_REGISTRY_REFRESH), until SIGINT/SIGTERM')
+    .option('--port <n>', 'TCP port (env INTERFLOW_PORT; default 8080; 0 picks a free one)', ctx.parsePort)
+    .option('--host <address>', 'address to listen on (env INTERFLOW_HOST; default 127.0.0.1)')
+    .action(async (opts: { port?: number; host?: string }, cmd: Command) => {
+      const config = ctx.configOf(cmd);
+      const port = opts.port ?? (process.env.INTERFLOW_PORT ? ctx.parsePort(process.env.INTERFLOW_PORT) : 8080);
+      const host = opts.host ?? (process.env.INTERFLOW_HOST || '127.0.0.1');
+      const tls = tlsFromEnv();
+      const keys = new FederationKeys(federationDomainFromEnv(process.env));
+      const withdrawAfterSeconds = withdrawAfterSecondsFromEnv(process.env);
+      const log = createLogger(config.logLevel);
+      await withRegistry(config, async (registryStore) => {
+        if (keys.domain === registryStore.nodeDomain) {
+          throw new Error(`INTERFLOW_FEDERATION_DOMAIN (${keys.domain}) must differ from the node's INTERFLOW_UDDI_DOMAIN: the node refuses keys publishers propose in its own partition`);
+        }
+        const hub = await startRegistryHub({ registry: registryStore, log, host, port, tls, sweeper: { withdrawAfterSeconds, intervalSeconds: Math.min(60, Math.max(1, refreshSecondsFromEnv(process.env))), keys } });
+        out.stdout(`registry listening on ${hub.url}\n  Inquiry      ${hub.url}/uddi/inquiry\n  Publication  ${hub.url}/uddi/publication\n  Security     ${hub.url}/uddi/security\n`);
+        await untilSignal(log);
+        await hub.close();
+      });
+    });
+
+  const publisher = registry.command('publisher').description('registry publishers (the accounts departments publish with)');
+  publisher
+    .command('add')
+    .description('create a publisher in the registry database; the password (at least 8 characters) is read from a file or stdin, never from the command line, and is stored as a scrypt hash')
+    .argument('<name>', 'publisher name (use the department code, e.g. planning)')
+    .option('--password-file <file>', 'read the password from the first line of this file')
+    .option('--password-stdin', 'read the password from the first line of standard input')
+    .action(async (name: string, opts: { passwordFile?: string; passwordStdin?: boolean }, cmd: Command) => {
+      if (Boolean(opts.passwordFile) === Boolean(opts.passwordStdin)) throw new Error('give the password with exactly one of --password-file FILE or --password-stdin (never on the command line)');
+      const raw = opts.passwordFile ? readFileSync(opts.passwordFile, 'utf8') : await (ctx.readStdin ?? readStdin)();
+      const password = raw.split(/\r?\n/)[0];
+      await withRegistry(ctx.configOf(cmd), async (registryStore) => {
+        await createPublisher(registryStore, name, password);
+      });
+      out.stdout(`publisher ${name} created; the department sets INTERFLOW_REGISTRY_USER=${name} and INTERFLOW_REGISTRY_PASSWORD (or _FILE)\n`);
+    });
+
+  registry
+    .command('list')
+    .description('list the registered businesses with their services, bindings, access points, lease state and certificate fingerprints')
+    .option('--url <url>', 'the registry host (env INTERFLOW_REGISTRY_URL); without either, the registry in --db is read directly')
+    .action(async (opts: { url?: string }, cmd: Command) => {
+      const keys = new FederationKeys(federationDomainFromEnv(process.env));
+      const url = opts.url ?? registryUrlFromEnv(process.env);
+      const list = (inquiry: UddiInquiry) => listRegistry(inquiry, keys);
+      const businesses = url ? await list(new RegistryClient({ baseUrl: url })) : await withRegistry(ctx.configOf(cmd), list);
+      if (ctx.json(cmd)) return out.stdout(JSON.stringify(businesses, null, 2) + '\n');
+      printListing(out, businesses);
+    });
+
+  registry
+    .command('publish')
+    .description("publish this department's entries once (business, services with capabilities, bindings, WSDL tModels, signing certificate) from the environment: INTERFLOW_REGISTRY_URL, INTERFLOW_REGISTRY_USER/PASSWORD, INTERFLOW_DEPARTMENT, INTERFLOW_PUBLIC_URL, INTERFLOW_SIGNING_CERT")
+    .option('--url <url>', 'the registry host (env INTERFLOW_REGISTRY_URL)')
+    .option('--public-url <url>', "this engine's address as other engines reach it (env INTERFLOW_PUBLIC_URL)")
+    .option('--lease', 'publish the bindings with a lease (3 × INTERFLOW_REGISTRY_REFRESH), as a running engine does; without it they never lapse')
+    .action(async (opts: { url?: string; publicUrl?: string; lease?: boolean }, cmd: Command) => {
+      const config = ctx.configOf(cmd);
+      const publicUrl = (opts.publicUrl ?? process.env.INTERFLOW_PUBLIC_URL)?.trim();
+      if (!publicUrl) throw new Error("give this engine's address as other engines reach it with --public-url URL or INTERFLOW_PUBLIC_URL");
+      const log = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
+      const env = opts.url ? { ...process.env, INTERFLOW_REGISTRY_URL: opts.url } : process.env;
+      const engine = await openEngine(config, log);
+      try {
+        const registration = selfRegistrationFromEnv(env, { engine, log, lease: Boolean(opts.lease) });
+        if (!registration) throw new Error('cannot publish: set INTERFLOW_REGISTRY_URL (or --url), INTERFLOW_REGISTRY_USER, INTERFLOW_REGISTRY_PASSWORD (or _FILE) and INTERFLOW_DEPARTMENT (or --department)');
+        const report = await registration.registerOnce(publicUrl);
+        if (ctx.json(cmd)) return out.stdout(JSON.stringify(report, null, 2) + '\n');
+        printReport(out, report);
+      } finally {
+        await engine.store.close();
+      }
+    });
+}
+
+async function withRegistry<T>(config: InterflowConfig, fn: (registry: RegistryStore) => Promise<T>): Promise<T> {
+  const store: TypeormStore = await openStore(config.databaseUrl);
+  try {
+    const registry = await RegistryStore.open(store);
+    try {
+      return await fn(registry);
+    } finally {
+      await registry.close();
+    }
+  } finally {
+    await store.close();
+  }
+}
+
+function untilSignal(log: Logger): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const onSignal = (signal: string) => {
+      log.info({ signal }, 'signal received');
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      resolve();
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+  });
+}
+
+function readStdin(): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let data = '';
+    process.stdin.setEncoding('utf8');
+    process.stdin.on('data', (chunk: string) => {
+      data += chunk;
+    });
+    process.stdin.once('end', () => resolve(data));
+    process.stdin.once('error', reject);
+  });
+}
+
+function printReport(out: Output, r: RegistrationReport): void {
+  out.stdout(`published ${r.businessKey}\n`);
+  table(out, ['  SERVICE', 'BINDING', 'ACCESS POINT'], r.services.map((s) => [`  ${s.type}`, s.bindingKey, s.accessPoint]));
+  out.stdout(`  ${r.tModels} tModels; capabilities: ${r.capabilities.join(', ') || 'none'}\n`);
+  out.stdout(`  signing certificate: ${r.certificateFingerprint ? `sha256 ${r.certificateFingerprint}` : 'none (INTERFLOW_SIGNING_CERT unset)'}\n`);
+  out.stdout(`  lease: ${r.leaseUntil ? `until ${r.leaseUntil.toISOString()}` : 'none (the bindings stay until replaced or deleted)'}\n`);
+  for (const w of r.warnings) out.stderr(`warning: ${w}\n`);
+}
+
+export function printListing(out: Output, businesses: ListedBusiness[]): void {
+  if (!businesses.length) return out.stdout('the registry holds no businesses; departments appear here once their engines register (interflow serve with INTERFLOW_REGISTRY_URL) or run `interflow registry publish`\n');
+  businesses.forEach((b, i) => {
+    if (i > 0) out.stdout('\n');
+    out.stdout(`${b.department ? `department ${b.department}: ` : ''}${b.name}  (${b.businessKey})\n`);
+    for (const c of b.certificates) out.stdout('error' in c ? `  certificate: INVALID — ${c.error}\n` : `  certificate sha256 ${c.fingerprint}  ${c.subject}, valid to ${c.validTo}\n`);
+    if (b.department && b.certificates.length === 0) out.stdout('  certificate: none published\n');
+    const rows: string[][] = [];
+    for (const s of b.services) {
+      if (s.bindings.length === 0) rows.push([`  ${s.type ?? s.name}`, s.processId ?? '', '(no binding)', '']);
+      for (const bd of s.bindings) rows.push([`  ${s.type ?? s.name}`, s.processId ?? '', bd.accessPoint ?? '(redirector)', leaseText(bd)]);
+    }
+    if (rows.length) table(out, ['  SERVICE', 'PROCESS', 'ACCESS POINT', 'LEASE'], rows);
+    else out.stdout('  (no services)\n');
+    const capabilities = b.services.flatMap((s) => s.capabilities);
+    if (capabilities.length) out.stdout(`  capabilities: ${capabilities.join(', ')}\n`);
+  });
+}
+
+function leaseText(b: { lease: string; leaseSeconds?: number }): string {
+  if (b.lease === 'none') return 'no lease';
+  if (b.lease === 'live') return `live, ${b.leaseSeconds} s left`;
+  return `EXPIRED ${-(b.leaseSeconds ?? 0)} s ago`;
+}
