@@ -12,3 +12,5 @@ export { RegistryDirectory, endpointFailureFor } from './registry-directory';
 export type { TransferDirectory } from './transfer-directory';
 export { deliverEnvelope, readDeliver, readTransferHeader, readAcks, toText } from './transfer-items';
 export type { TransferItem, HandOverItem, ResultItem, Ack, AckStatus, TransferHeader } from './transfer-items';
+export { whereIs, verifyCaseMessages } from './case-trace';
+export type { CaseWhereabouts, VerifiedMessage } from './case-trace';
