@@ -13,7 +13,7 @@ async function main(): Promise<void> {
   console.log('\nRESULTS.md lines:');
   console.log(`| ${date} | engine | bpmn-engine ${engine.baseline.toFixed(1)}/s | Interflow ${engine.interflow.toFixed(1)}/s | ${engine.ratio.toFixed(1)}x |`);
   console.log(`| ${date} | services | node-soap echo ${services.baseline.toFixed(0)}/s | Interflow StartProcess ${services.interflow.toFixed(0)}/s (SOAP layer echo ${services.layer.toFixed(0)}/s) | ${services.ratio.toFixed(2)}x |`);
-  console.log(`| ${date} | registry | node-soap echo ${registry.echo.perSecond.toFixed(0)}/s | get_bindingDetail ${registry.getBindingDetail.perSecond.toFixed(0)}/s; find_business prefix ${registry.findBusiness.perSecond.toFixed(0)}/s, median ${registry.findBusiness.medianMs.toFixed(2)} ms; cached lookup ${registry.cachedLookupNs.toFixed(0)} ns | ${(registry.getBindingDetail.perSecond / registry.echo.perSecond).toFixed(2)}x / ${(registry.findBusiness.perSecond / registry.echo.perSecond).toFixed(2)}x |`);
+  console.log(`| ${date} | registry | node-soap echo ${registry.echo.perSecond.toFixed(0)}/s | get_bindingDetail ${registry.getBindingDetail.perSecond.toFixed(0)}/s; find_business prefix ${registry.findBusiness.perSecond.toFixed(0)}/s, median ${registry.findBusiness.medianMs.toFixed(2)} ms; cached lookup ${registry.cachedLookupNs.toFixed(0)} ns; Binder.resolve ${registry.binderUncached.medianMs.toFixed(2)} ms uncached, ${registry.binderCachedUs.toFixed(1)} µs cached | ${(registry.getBindingDetail.perSecond / registry.echo.perSecond).toFixed(2)}x / ${(registry.findBusiness.perSecond / registry.echo.perSecond).toFixed(2)}x |`);
 }
 
 main().catch((e) => {
