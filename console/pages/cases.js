@@ -146,6 +146,19 @@ function caseBody(c, order, ctx, reload) {
     ),
   );
   out.push(section('Cross-department trace', trace(c, order)));
+  if (c.messages?.length) {
+    out.push(
+      section(
+        'Transfer messages',
+        table(
+          'Signed messages of this case in the transfer log',
+          ['Time', 'Direction', 'From → to', 'Kind', 'Activity', 'Outcome'],
+          c.messages.map((m) => [timeEl(m.at), m.direction, [deptChip(m.from, order), ' → ', deptChip(m.to, order)], m.kind, m.activityId ?? '—', [m.outcome, m.reason ? ` (${m.reason})` : '']]),
+          { class: 'messages' },
+        ),
+      ),
+    );
+  }
   if (c.workItems.length) {
     out.push(
       section(

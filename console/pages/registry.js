@@ -40,7 +40,12 @@ function department(d, order) {
   const facts = [];
   if (d.businessKey) facts.push(['businessKey', h('code', {}, d.businessKey)]);
   if (d.capabilities.length) facts.push(['Capabilities', d.capabilities.join(', ')]);
-  if (d.certificateFingerprints.length) facts.push(['Certificate (SHA-256)', ...d.certificateFingerprints.map((f) => h('code', { class: 'fingerprint' }, f))]);
+  if (d.certificates.length) {
+    facts.push([
+      'Signing certificate',
+      ...d.certificates.map((c) => (c.problem ? h('span', { class: 'error' }, c.problem) : h('span', { class: 'cert' }, 'SHA-256 ', h('code', { class: 'fingerprint', 'data-fingerprint': c.fingerprint }, c.fingerprint), c.subject ? h('span', { class: 'muted' }, ` ${c.subject}`) : '', c.validTo ? h('span', { class: 'muted' }, `, valid to ${c.validTo.slice(0, 10)}`) : ''))),
+    ]);
+  }
   if (facts.length) body.push(h('dl', { class: 'facts' }, facts.map(([k, ...v]) => [h('dt', {}, k), h('dd', {}, ...v)])));
   if (d.performs.length) {
     body.push(
@@ -50,16 +55,15 @@ function department(d, order) {
   }
   for (const svc of d.services) {
     body.push(
-      h('h4', {}, `Service: ${svc.name}`),
+      h('h4', {}, `Service: ${svc.name}`, svc.type ? h('span', { class: 'badge' }, svc.type) : ''),
       svc.processIds.length || svc.capabilities.length ? h('p', { class: 'muted' }, [svc.processIds.length ? `processes ${svc.processIds.join(', ')}` : '', svc.capabilities.length ? `capabilities ${svc.capabilities.join(', ')}` : ''].filter(Boolean).join('; ')) : '',
       svc.bindings.length
         ? table(
             `Bindings of ${svc.name}`,
-            ['Access point', 'Lease / health', 'Certificate', 'Contract'],
+            ['Access point', 'Lease', 'Contract'],
             svc.bindings.map((b) => [
               b.accessPoint ? h('code', {}, b.accessPoint) : h('span', { class: 'muted' }, 'none'),
-              [b.lease ? h('span', { class: `badge ${b.leaseExpired ? 'state-bad' : 'state-ok'}` }, `${b.leaseExpired ? 'lease expired' : 'lease until'} ${b.lease}`) : '', b.health ? h('span', { class: 'badge' }, `health ${b.health}`) : '', !b.lease && !b.health ? h('span', { class: 'muted' }, '—') : ''],
-              b.certificates.length ? b.certificates.map((c) => (c.problem ? h('span', { class: 'error' }, c.problem) : h('span', {}, h('code', { class: 'fingerprint', title: c.subject ?? '' }, c.fingerprint), c.validTo ? ` (valid to ${c.validTo.slice(0, 10)})` : ''))) : h('span', { class: 'muted' }, '—'),
+              b.lease ? h('span', { class: `badge ${b.leaseExpired ? 'state-bad' : 'state-ok'}`, 'data-lease': b.leaseExpired ? 'expired' : 'live' }, `${b.leaseExpired ? 'expired' : 'alive until'} ${b.lease.replace('T', ' ').slice(0, 19)}`) : h('span', { class: 'muted' }, 'no lease'),
               b.wsdlUrl ? [h('a', { href: b.wsdlUrl, target: '_blank', rel: 'noopener' }, 'raw ?wsdl'), ' ', wsdlToggle(`binding-${b.bindingKey}`, query({ binding: b.bindingKey }))] : h('span', { class: 'muted' }, 'no WSDL'),
             ]),
             { class: 'bindings' },

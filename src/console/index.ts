@@ -1,5 +1,5 @@
 /** The operator console (docs/console.md): pages at /console/, their JSON API at /console/api/. */
-export { consoleRouter, CONSOLE_PATH, STATIC_DIR, type ConsoleOptions, type ConsoleContext } from './router';
+export { consoleRouter, CONSOLE_PATH, STATIC_DIR, type ConsoleOptions, type ConsoleContext, type TransferLogReader, type TransferLogEntry } from './router';
 export { ConsoleAuth, SESSION_COOKIE, CSRF_HEADER, type ConsoleUser } from './auth';
 export { layoutDefinition, computeLayout, transitionLabel, type GraphLayout, type GraphNode, type GraphEdge } from './graph';
 export { activityStatuses, traceFromHistory, type ActivityStatus, type TraceEntry, type CaseTrace } from './case-view';

@@ -1,6 +1,7 @@
-import { X509Certificate } from 'node:crypto';
-import type { BindingTemplate, BusinessEntity, BusinessInfo, FindBusinessRequest, KeyedReference, ListResult } from '../registry';
+import type { BindingTemplate, BusinessEntity, BusinessInfo, FindBusinessRequest, ListResult } from '../registry';
 import type { DefinitionRecord } from '../engine';
+import { FederationKeys, leaseOf, readCertificates } from '../binding';
+import { departmentCodeOf, viewOf } from '../binding/department-view';
 
 /**
  * What the console reads from a registry: a local RegistryStore fits, and so does an inquiry
@@ -12,20 +13,11 @@ export interface ConsoleRegistry {
   getBindingDetail(bindingKeys: readonly string[]): Promise<BindingTemplate[]>;
 }
 
-// docs/registry.md, "How Interflow maps onto UDDI"
-export const TM_DEPARTMENT_CODE = 'uddi:interflow.org:department-code';
-export const TM_CERT_SHA256 = 'uddi:interflow.org:x509:sha256';
-export const TM_CAPABILITY = 'uddi:interflow.org:capability';
-export const TM_PROCESS_ID = 'uddi:interflow.org:process-id';
-export const TM_SIGNING_CERT = 'uddi:interflow.org:x509:signing-certificate';
-export const TM_LEASE = 'uddi:interflow.org:lease';
-export const TM_HEALTH = 'uddi:interflow.org:health';
-
 export interface CertificateView {
   fingerprint: string;
   subject?: string;
   validTo?: string;
-  /** Set when the PEM could not be read: the fingerprint is then the one the business lists. */
+  /** Set when the published certificate cannot be read back (a fingerprint mismatch, say). */
   problem?: string;
 }
 
@@ -35,10 +27,9 @@ export interface BindingView {
   accessPoint?: string;
   useType?: string;
   wsdlUrl?: string;
+  /** Until when the engine behind it promised to be alive (self-registration renews it). */
   lease?: string;
   leaseExpired?: boolean;
-  health?: string;
-  certificates: CertificateView[];
   /** Every other categoryBag reference, as published. */
   marks: Array<{ tModelKey: string; keyName?: string; keyValue: string }>;
 }
@@ -47,6 +38,8 @@ export interface ServiceView {
   serviceKey: string;
   name: string;
   description?: string;
+  /** ProcessService, wfxml-factory, transfer… as self-registration names it. */
+  type?: string;
   processIds: string[];
   capabilities: string[];
   bindings: BindingView[];
@@ -62,7 +55,8 @@ export interface DepartmentView {
   /** Named by a deployed definition. */
   inDefinitions: boolean;
   capabilities: string[];
-  certificateFingerprints: string[];
+  /** The signing certificates the department publishes (two during a key rollover). */
+  certificates: CertificateView[];
   services: ServiceView[];
   /** From the definitions: the activities this department performs, by process. */
   performs: Array<{ processId: string; processName?: string; activities: Array<{ id: string; name?: string }> }>;
@@ -83,7 +77,7 @@ export function departmentsOfDefinitions(latest: readonly DefinitionRecord[]): M
   const get = (code: string): DepartmentView => {
     let d = out.get(code);
     if (!d) {
-      d = { code, name: code, registered: false, inDefinitions: true, capabilities: [], certificateFingerprints: [], services: [], performs: [] };
+      d = { code, name: code, registered: false, inDefinitions: true, capabilities: [], certificates: [], services: [], performs: [] };
       out.set(code, d);
     }
     return d;
@@ -109,7 +103,7 @@ export function departmentsOfDefinitions(latest: readonly DefinitionRecord[]): M
   return out;
 }
 
-export async function registryPage(registry: ConsoleRegistry | undefined, latest: readonly DefinitionRecord[], now: Date): Promise<RegistryPage> {
+export async function registryPage(registry: ConsoleRegistry | undefined, latest: readonly DefinitionRecord[], now: Date, keys: FederationKeys = new FederationKeys()): Promise<RegistryPage> {
   const fromDefinitions = departmentsOfDefinitions(latest);
   if (!registry) {
     return {
@@ -121,19 +115,27 @@ export async function registryPage(registry: ConsoleRegistry | undefined, latest
   let note: string | undefined;
   let entities: BusinessEntity[] = [];
   try {
-    const list = await registry.findBusiness({ maxRows: MAX_BUSINESSES, findQualifiers: ['sortByNameAsc'] });
+    // Every business, as `interflow registry list` reads them (src/binding).
+    const list = await registry.findBusiness({ names: [{ value: '%' }], findQualifiers: ['approximateMatch', 'sortByNameAsc'], maxRows: MAX_BUSINESSES });
     if (list.truncated) note = `The registry holds more than ${MAX_BUSINESSES} businesses; the first ${MAX_BUSINESSES} by name are shown.`;
-    const keys = list.items.map((b) => b.businessKey);
-    for (let i = 0; i < keys.length; i += 100) entities.push(...(await registry.getBusinessDetail(keys.slice(i, i + 100))));
+    const businessKeys = list.items.map((b) => b.businessKey);
+    for (let i = 0; i < businessKeys.length; i += 100) entities.push(...(await registry.getBusinessDetail(businessKeys.slice(i, i + 100))));
   } catch (e) {
     note = `The registry could not be read (${(e as Error).message}); the departments below are the ones the process definitions name.`;
     entities = [];
   }
   const departments: DepartmentView[] = [];
   for (const b of entities) {
-    const code = refValues(b.identifierBag, TM_DEPARTMENT_CODE)[0];
+    const code = departmentCodeOf(b, keys);
     const fromDefs = code ? fromDefinitions.get(code) : undefined;
     if (code) fromDefinitions.delete(code);
+    const view = viewOf(b, code ?? '', keys);
+    let certificates: CertificateView[];
+    try {
+      certificates = readCertificates(b, keys).map((c) => ({ fingerprint: c.fingerprint, subject: c.certificate.subject.replace(/\n/g, ', '), validTo: new Date(c.certificate.validTo).toISOString() }));
+    } catch (e) {
+      certificates = [{ fingerprint: '', problem: (e as Error).message }];
+    }
     departments.push({
       ...(code ? { code } : {}),
       name: b.names[0]?.value ?? code ?? b.businessKey ?? '?',
@@ -141,15 +143,16 @@ export async function registryPage(registry: ConsoleRegistry | undefined, latest
       ...(b.businessKey ? { businessKey: b.businessKey } : {}),
       registered: true,
       inDefinitions: fromDefs !== undefined,
-      capabilities: refValues(b.categoryBag?.keyedReferences ?? [], TM_CAPABILITY),
-      certificateFingerprints: refValues(b.identifierBag, TM_CERT_SHA256),
-      services: b.businessServices.map((s) => ({
-        serviceKey: s.serviceKey ?? '',
-        name: s.names[0]?.value ?? s.serviceKey ?? '?',
-        ...(s.descriptions[0] ? { description: s.descriptions[0].value } : {}),
-        processIds: refValues(s.categoryBag?.keyedReferences ?? [], TM_PROCESS_ID),
-        capabilities: refValues(s.categoryBag?.keyedReferences ?? [], TM_CAPABILITY),
-        bindings: s.bindingTemplates.map((t) => bindingView(t, now)),
+      capabilities: [...new Set(view.services.flatMap((s) => s.capabilities))],
+      certificates,
+      services: view.services.map((s, i) => ({
+        serviceKey: s.serviceKey,
+        name: s.name ?? b.businessServices[i]?.names[0]?.value ?? s.serviceKey,
+        ...(b.businessServices[i]?.descriptions[0] ? { description: b.businessServices[i]!.descriptions[0]!.value } : {}),
+        ...(s.type ? { type: s.type } : {}),
+        processIds: s.processId ? [s.processId] : [],
+        capabilities: s.capabilities,
+        bindings: s.bindings.map((t) => bindingView(t, now, keys)),
       })),
       performs: fromDefs?.performs ?? [],
     });
@@ -159,43 +162,24 @@ export async function registryPage(registry: ConsoleRegistry | undefined, latest
   return { configured: true, ...(note ? { note } : {}), departments: [...sortDepartments(departments), ...sortDepartments(unregistered)] };
 }
 
-export function bindingView(t: BindingTemplate, now: Date): BindingView {
-  const refs = t.categoryBag?.keyedReferences ?? [];
-  const lease = refValues(refs, TM_LEASE)[0];
-  const health = refValues(refs, TM_HEALTH)[0];
-  const certificates: CertificateView[] = [];
+export function bindingView(t: BindingTemplate, now: Date, keys: FederationKeys = new FederationKeys()): BindingView {
+  const lease = leaseOf(t, keys);
   let wsdlUrl: string | undefined;
   for (const info of t.tModelInstanceDetails) {
-    const parms = info.instanceDetails?.instanceParms;
-    if (info.tModelKey === TM_SIGNING_CERT && parms) certificates.push(certificateView(parms));
-    for (const doc of info.instanceDetails?.overviewDocs ?? []) if (!wsdlUrl && doc.overviewURL?.value && /wsdl/i.test(doc.overviewURL.useType ?? doc.overviewURL.value)) wsdlUrl = doc.overviewURL.value;
+    for (const doc of info.instanceDetails?.overviewDocs ?? []) if (!wsdlUrl && doc.overviewURL?.value) wsdlUrl = doc.overviewURL.value;
   }
   const access = t.accessPoint;
+  // Every Interflow endpoint serves its contract at ?wsdl.
   if (!wsdlUrl && access && /^https?:\/\//i.test(access.value) && (access.useType ?? 'endPoint') === 'endPoint') wsdlUrl = `${access.value.replace(/\?.*$/, '')}?wsdl`;
-  const leaseTime = lease ? Date.parse(lease) : NaN;
+  const leaseKey = keys.category('lease-until');
   return {
     bindingKey: t.bindingKey ?? '',
     ...(t.descriptions[0] ? { description: t.descriptions[0].value } : {}),
     ...(access ? { accessPoint: access.value, ...(access.useType ? { useType: access.useType } : {}) } : {}),
     ...(wsdlUrl ? { wsdlUrl } : {}),
-    ...(lease ? { lease, ...(Number.isNaN(leaseTime) ? {} : { leaseExpired: leaseTime < now.getTime() }) } : {}),
-    ...(health ? { health } : {}),
-    certificates,
-    marks: refs.filter((r) => r.tModelKey !== TM_LEASE && r.tModelKey !== TM_HEALTH).map((r) => ({ tModelKey: r.tModelKey, ...(r.keyName ? { keyName: r.keyName } : {}), keyValue: r.keyValue })),
+    ...(lease ? { lease: lease.toISOString(), leaseExpired: lease.getTime() <= now.getTime() } : {}),
+    marks: (t.categoryBag?.keyedReferences ?? []).filter((r) => r.tModelKey !== leaseKey).map((r) => ({ tModelKey: r.tModelKey, ...(r.keyName ? { keyName: r.keyName } : {}), keyValue: r.keyValue })),
   };
-}
-
-function certificateView(pem: string): CertificateView {
-  try {
-    const cert = new X509Certificate(pem);
-    return { fingerprint: cert.fingerprint256.replace(/:/g, '').toLowerCase(), subject: cert.subject.replace(/\n/g, ', '), validTo: new Date(cert.validTo).toISOString() };
-  } catch (e) {
-    return { fingerprint: '', problem: `the published certificate cannot be read (${(e as Error).message})` };
-  }
-}
-
-function refValues(refs: readonly KeyedReference[], tModelKey: string): string[] {
-  return refs.filter((r) => r.tModelKey.toLowerCase() === tModelKey).map((r) => r.keyValue);
 }
 
 function sortDepartments(list: DepartmentView[]): DepartmentView[] {

@@ -8,6 +8,7 @@ import type { SecurityConfig } from '../services/security';
 import { canActAs, canAdminister, canStart, visibleParticipants, type Caller } from '../services/security';
 import type { SoapServiceDefinition } from '../services/soap';
 import { exportXpdl } from '../xpdl';
+import { FederationKeys, federationDomainFromEnv } from '../binding';
 import { caseLogger } from '../monitoring';
 import { ConsoleAuth, type ConsoleSession, type ConsoleUser } from './auth';
 import { activityStatuses, traceFromHistory, type CaseTrace } from './case-view';
@@ -25,6 +26,28 @@ export interface ConsoleOptions {
    * undefined lets the console derive it from the history.
    */
   caseTrace?: (instanceId: string) => Promise<CaseTrace | undefined>;
+  /** The federation's UDDI keys (src/binding); default from INTERFLOW_FEDERATION_DOMAIN. */
+  federationKeys?: FederationKeys;
+  /** The transfer message log (src/transfer MessageLog fits): the case page lists the messages of a case. */
+  transferLog?: TransferLogReader;
+}
+
+/** One logged inter-department message item, as the transfer message log reports it. */
+export interface TransferLogEntry {
+  at: Date;
+  direction: string;
+  from: string;
+  to: string;
+  kind: string;
+  activityId?: string;
+  itemId: string;
+  messageId: string;
+  outcome: string;
+  reason?: string;
+}
+
+export interface TransferLogReader {
+  trace(caseId: string): Promise<TransferLogEntry[]>;
 }
 
 export interface ConsoleContext extends ConsoleOptions {
@@ -77,6 +100,7 @@ export function consoleRouter(ctx: ConsoleContext): Router {
   const auth = new ConsoleAuth({ security: ctx.security, cookiePath: CONSOLE_PATH, isSecure: ctx.isSecure });
   const { engine } = ctx;
   const indexHtml = readFileSync(resolve(STATIC_DIR, 'index.html'), 'utf8');
+  const federationKeys = ctx.federationKeys ?? new FederationKeys(federationDomainFromEnv());
 
   router.use((_req, res, next) => {
     res.setHeader('Content-Security-Policy', CSP);
@@ -91,7 +115,7 @@ export function consoleRouter(ctx: ConsoleContext): Router {
     res.setHeader('Cache-Control', 'no-store');
     next();
   });
-  api.use(express.json({ limit: '256kb', type: () => true }));
+  api.use(express.json({ limit: '256kb' }));
   router.use('/api', api);
 
   const handle =
@@ -170,7 +194,7 @@ export function consoleRouter(ctx: ConsoleContext): Router {
     '/registry',
     handle(async (req) => {
       const latest = await latestDefinitions();
-      const page = await registryPage(ctx.registry, latest, engine.clock.now());
+      const page = await registryPage(ctx.registry, latest, engine.clock.now(), federationKeys);
       const base = ctx.baseUrl(req);
       const example = latest[0]?.processId;
       const local = ctx.services().map((s) => {
@@ -195,7 +219,7 @@ export function consoleRouter(ctx: ConsoleContext): Router {
         if (!ctx.registry) throw new HttpError(404, 'no registry is configured on this server', 'NOT_FOUND');
         const [t] = await ctx.registry.getBindingDetail([binding]).catch(() => [] as never[]);
         if (!t) throw new HttpError(404, `the registry has no binding "${binding}"`, 'NOT_FOUND');
-        const view = bindingView(t, engine.clock.now());
+        const view = bindingView(t, engine.clock.now(), federationKeys);
         if (!view.wsdlUrl) throw new HttpError(404, 'the binding names no WSDL address', 'NOT_FOUND');
         return remoteSummary(view.wsdlUrl);
       }
@@ -332,6 +356,7 @@ export function consoleRouter(ctx: ConsoleContext): Router {
       ]);
       const def = rec.definition;
       const trace = (await ctx.caseTrace?.(view.id)) ?? traceFromHistory(def, history);
+      const messages = ctx.transferLog ? await ctx.transferLog.trace(view.id).catch((err: unknown) => (ctx.log.warn({ err, caseId: view.id }, 'transfer log unreadable'), [])) : [];
       const user = caller(s.user);
       return {
         id: view.id,
@@ -353,6 +378,7 @@ export function consoleRouter(ctx: ConsoleContext): Router {
         activities: activityStatuses(def, view, history),
         history: history.map((h) => ({ id: h.id ?? null, at: h.at, type: h.type, activityId: h.activityId ?? null, workItemId: h.workItemId ?? null, actor: h.actor ?? null, detail: h.detail ?? null })),
         trace,
+        messages,
         children: children.items.map(caseSummary),
         timers: timers.map((t) => ({ id: t.id, kind: t.kind, dueAt: t.dueAt, activityInstanceId: t.activityInstanceId })),
         outbox: outbox.map((m) => ({ id: m.id, kind: m.kind, destination: m.destination, state: m.state, attempts: m.attempts, createdAt: m.createdAt, sentAt: m.sentAt ?? null, lastError: m.lastError ?? null })),

@@ -1,11 +1,16 @@
-import { mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { expect } from 'chai';
 import type { Page } from 'playwright-core';
 import { openBrowser, type Browser } from './browser';
 import { startDemo, type DemoServer } from './demo-server';
 
-const DOCS = resolve(__dirname, '..', '..', 'docs');
+/**
+ * Screenshots are taken on every run; they replace the README's (docs/console-*.png) only with
+ * INTERFLOW_SCREENSHOTS=docs, so an ordinary test run leaves the work tree as it was.
+ */
+const DOCS = process.env.INTERFLOW_SCREENSHOTS === 'docs' ? resolve(__dirname, '..', '..', 'docs') : mkdtempSync(join(tmpdir(), 'interflow-screenshots-'));
 
 /**
  * The console as a new user meets it: the README's demo, served, driven in Debian's Chromium.
@@ -33,7 +38,12 @@ describe('console in Chromium (the demo, served)', function () {
     await demo?.stop();
   });
 
-  afterEach(function () {
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed' && page) {
+      const file = join(mkdtempSync(join(tmpdir(), 'interflow-failed-')), 'page.png');
+      await page.screenshot({ path: file, fullPage: true }).catch(() => undefined);
+      console.error(`    the page at ${page.url()} when the step failed: ${file}\n    ${browser.problems.join('\n    ')}`);
+    }
     // Checked after every step, so a failure names the step where the browser complained.
     const problems = browser ? browser.problems.splice(0) : [];
     if (problems.length && this.currentTest?.state !== 'failed') throw new Error(`the browser reported problems:\n  ${problems.join('\n  ')}`);
