@@ -73,6 +73,8 @@ export interface SelfRegistrationContext {
   department?: string;
   extraServices?: OfferedService[];
   lease?: boolean;
+  /** The certificate to publish when the caller has one already (generated keys); else INTERFLOW_SIGNING_CERT. */
+  certificate?: PublishedCertificate;
 }
 
 /**
@@ -103,7 +105,7 @@ export function selfRegistrationFromEnv(env: NodeJS.ProcessEnv, context: SelfReg
     engineId: env.INTERFLOW_ENGINE_ID?.trim() || undefined,
     keys: new FederationKeys(federationDomainFromEnv(env)),
     refreshSeconds: refreshSecondsFromEnv(env),
-    certificate: signingCertificateFromEnv(env, log),
+    certificate: context.certificate ?? signingCertificateFromEnv(env, log),
     engine: context.engine,
     extraServices: context.extraServices,
     lease: context.lease,

@@ -1,5 +1,7 @@
 import * as soap from 'soap';
 
+const MAX_CLIENTS = 256;
+
 /**
  * node-soap clients for bound endpoints, for callers that want a generated-style client (a
  * department's ProcessService, say). Parsing a WSDL is the expensive part (tens of milliseconds and
@@ -25,6 +27,8 @@ export class SoapClientCache {
       wsdl.catch(() => this.wsdls.delete(wsdlKey));
     }
     const client = new soap.Client(await wsdl, endpointUrl, this.options);
+    // Endpoints move; clients of addresses long gone should not pile up.
+    if (this.clients.size >= MAX_CLIENTS) this.clients.clear();
     this.clients.set(clientKey, client);
     return client;
   }
