@@ -1,7 +1,7 @@
 import { createHash, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { BusinessEntity, KeyedReference, KeyedReferenceGroup } from '../registry';
-import type { FederationKeys } from './federation-keys';
+import { FederationKeys } from './federation-keys';
 
 /**
  * A department's X.509 signing certificate as the registry carries it. keyValues stop at 255
@@ -69,14 +69,14 @@ export function certificateGroup(keys: FederationKeys, cert: PublishedCertificat
 }
 
 /** Every certificate the business publishes (more than one during a key rollover), in order. */
-export function readCertificates(business: BusinessEntity, keys: FederationKeys): PublishedCertificate[] {
+export function readCertificates(business: BusinessEntity, keys: FederationKeys = new FederationKeys()): PublishedCertificate[] {
   const tModelKey = keys.category('certificate');
   const groups = business.categoryBag?.keyedReferenceGroups.filter((g) => g.tModelKey === tModelKey) ?? [];
   return groups.map((group, i) => readGroup(group, `${business.businessKey ?? 'businessEntity'} certificate group ${i + 1}`));
 }
 
 /** The business's current signing certificate, or undefined when it publishes none. */
-export function readCertificate(business: BusinessEntity, keys: FederationKeys): PublishedCertificate | undefined {
+export function readCertificate(business: BusinessEntity, keys: FederationKeys = new FederationKeys()): PublishedCertificate | undefined {
   return readCertificates(business, keys)[0];
 }
 
