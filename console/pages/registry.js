@@ -9,7 +9,7 @@ export async function render(ctx) {
   if (!r.configured) out.push(h('p', { class: 'notice', role: 'note' }, h('strong', {}, 'The registry is not configured on this server. '), r.note));
   else if (r.note) out.push(h('p', { class: 'notice', role: 'note' }, r.note));
 
-  out.push(section(`Departments (${r.departments.length})`, r.departments.length ? h('div', { class: 'departments' }, r.departments.map((d) => department(d, order))) : h('p', {}, 'No department is registered or named by a definition.')));
+  out.push(section(`Departments (${r.departments.length})`, r.departments.length ? h('div', { class: `departments${r.configured ? ' with-registry' : ''}` }, r.departments.map((d) => department(d, order))) : h('p', {}, 'No department is registered or named by a definition.')));
 
   out.push(
     section(
@@ -53,24 +53,15 @@ function department(d, order) {
       h('ul', { class: 'plain' }, d.performs.map((p) => h('li', {}, link(`/console/definitions/${encodeURIComponent(p.processId)}/latest`, p.processName ?? p.processId), ': ', p.activities.map((a) => a.name ?? a.id).join(', ')))),
     );
   }
-  for (const svc of d.services) {
-    body.push(
-      h('h4', {}, `Service: ${svc.name}`, svc.type ? h('span', { class: 'badge' }, svc.type) : ''),
-      svc.processIds.length || svc.capabilities.length ? h('p', { class: 'muted' }, [svc.processIds.length ? `processes ${svc.processIds.join(', ')}` : '', svc.capabilities.length ? `capabilities ${svc.capabilities.join(', ')}` : ''].filter(Boolean).join('; ')) : '',
-      svc.bindings.length
-        ? table(
-            `Bindings of ${svc.name}`,
-            ['Access point', 'Lease', 'Contract'],
-            svc.bindings.map((b) => [
-              b.accessPoint ? h('code', {}, b.accessPoint) : h('span', { class: 'muted' }, 'none'),
-              b.lease ? h('span', { class: `badge ${b.leaseExpired ? 'state-bad' : 'state-ok'}`, 'data-lease': b.leaseExpired ? 'expired' : 'live' }, `${b.leaseExpired ? 'expired' : 'alive until'} ${b.lease.replace('T', ' ').slice(0, 19)}`) : h('span', { class: 'muted' }, 'no lease'),
-              b.wsdlUrl ? [h('a', { href: b.wsdlUrl, target: '_blank', rel: 'noopener' }, 'raw ?wsdl'), ' ', wsdlToggle(`binding-${b.bindingKey}`, query({ binding: b.bindingKey }))] : h('span', { class: 'muted' }, 'no WSDL'),
-            ]),
-            { class: 'bindings' },
-          )
-        : h('p', { class: 'muted' }, 'No bindings.'),
-    );
-  }
+  const rows = d.services.flatMap((svc) =>
+    (svc.bindings.length ? svc.bindings : [null]).map((b) => [
+      h('span', {}, svc.name, svc.type ? h('span', { class: 'badge' }, svc.type) : '', svc.capabilities.length ? h('span', { class: 'muted small' }, h('br'), `performs ${svc.capabilities.join(', ')}`) : ''),
+      b?.accessPoint ? h('code', {}, b.accessPoint) : h('span', { class: 'muted' }, 'no binding'),
+      b?.lease ? h('span', { class: `badge ${b.leaseExpired ? 'state-bad' : 'state-ok'}`, 'data-lease': b.leaseExpired ? 'expired' : 'live' }, `${b.leaseExpired ? 'expired' : 'alive until'} ${b.lease.replace('T', ' ').slice(0, 19)}`) : h('span', { class: 'muted' }, b ? 'no lease' : ''),
+      b?.wsdlUrl ? [h('a', { href: b.wsdlUrl, target: '_blank', rel: 'noopener' }, 'raw ?wsdl'), ' ', wsdlToggle(`binding-${b.bindingKey}`, query({ binding: b.bindingKey }))] : h('span', { class: 'muted' }, '—'),
+    ]),
+  );
+  if (rows.length) body.push(table(`Services and bindings of ${d.name}`, ['Service', 'Access point', 'Lease', 'Contract'], rows, { class: 'bindings' }));
   return h('article', { class: `department ${d.registered ? '' : 'unregistered'}`, 'data-department': d.code ?? d.name }, body);
 }
 

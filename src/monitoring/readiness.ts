@@ -1,6 +1,7 @@
 import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
 import type { WorkflowEngine } from '../engine';
+import type { FindBusinessRequest } from '../registry';
 
 /** One dependency the server needs to do useful work. `check` rejects when it is not usable. */
 export interface ReadinessCheck {
@@ -25,12 +26,12 @@ export function databaseCheck(engine: WorkflowEngine): ReadinessCheck {
   };
 }
 
-/** The smallest inquiry a registry answers; works for a local store and a remote node alike. */
-export function registryCheck(registry: { findBusiness(request: { maxRows?: number }): Promise<unknown> }): ReadinessCheck {
+/** A one-row inquiry; works for a local store and a remote node alike. */
+export function registryCheck(registry: { findBusiness(request: FindBusinessRequest): Promise<unknown> }): ReadinessCheck {
   return {
     name: 'registry',
     check: async () => {
-      await registry.findBusiness({ maxRows: 1 });
+      await registry.findBusiness({ names: [{ value: '%' }], findQualifiers: ['approximateMatch'], maxRows: 1 });
     },
   };
 }

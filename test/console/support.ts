@@ -27,18 +27,18 @@ export interface ConsoleServer {
 }
 
 /** A department engine with the permit process deployed, its SOAP services and the console. */
-export async function startConsoleServer(options: Partial<Omit<ServerOptions, 'security'>> & { users?: SecurityConfig; store?: Store } = {}): Promise<ConsoleServer> {
+export async function startConsoleServer(options: Partial<Omit<ServerOptions, 'security' | 'console'>> & { users?: SecurityConfig; store?: Store; console?: Partial<NonNullable<ServerOptions['console']>> } = {}): Promise<ConsoleServer> {
   const store = options.store ?? (await createTestStore());
   const engine = new WorkflowEngine({ store, handlers: new HandlerRegistry().register('send_email', () => ({})).register('send_sms', () => ({})) });
   const xml = readFileSync(PERMIT_XPDL, 'utf8');
   await engine.deploy(importXpdl(xml), { source: xml, actor: 'test' });
   const config = options.users ?? demoSecurityConfig(Object.values(USERS), { allowInsecureBasic: true });
   const logs = new LogCapture();
-  const { users: _u, store: _st, ...rest } = options;
+  const { users: _u, store: _st, console: consoleOptions, ...rest } = options;
   const server = createServer(engine, {
     log: logs.logger,
     security: createAuthenticator(config),
-    console: { security: config },
+    console: { ...consoleOptions, security: config },
     services: wfxmlServices(engine),
     ...rest,
   });
