@@ -12,7 +12,7 @@ import { runDemo, serveDemo } from './demo';
 import { outstandingWarnings } from './import-warnings';
 import { serve, tlsFromEnv } from '../services/http';
 import { createAuthenticator, describeSecurity, loadSecurityConfig, SecurityConfigError } from '../services/security';
-import { selfRegistrationFromEnv } from '../binding';
+import { RegistryClient, registryUrlFromEnv, selfRegistrationFromEnv } from '../binding';
 import { addRegistryCommands } from './registry-commands';
 
 interface GlobalOptions {
@@ -239,7 +239,7 @@ export async function main(argv: string[], out: Output = defaultOutput): Promise
       try {
         const publicUrl = process.env.INTERFLOW_PUBLIC_URL?.trim().replace(/\/+$/, '') || undefined;
         const registration = selfRegistrationFromEnv(process.env, { engine, log });
-        await serve(engine, { log, host, port, tls, publicUrl, security, registration, signal: stop.signal, onListening: (url) => out.stdout(`listening on ${url}\n`) });
+        await serve(engine, { log, host, port, tls, publicUrl, security, console: { security: securityConfig }, ...consoleRegistry(), registration, signal: stop.signal, onListening: (url) => out.stdout(`listening on ${url}\n`) });
       } finally {
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
@@ -292,6 +292,12 @@ export async function main(argv: string[], out: Output = defaultOutput): Promise
   } finally {
     await engine?.store.close();
   }
+}
+
+/** The console shows, and /ready checks, the registry this engine registers in (INTERFLOW_REGISTRY_URL). */
+function consoleRegistry(): { registry?: RegistryClient } {
+  const url = registryUrlFromEnv();
+  return url ? { registry: new RegistryClient({ baseUrl: url, timeoutMs: 3000 }) } : {};
 }
 
 function describeError(e: unknown): string {
