@@ -74,10 +74,11 @@ describe('console in Chromium (the demo, served)', function () {
   }
 
   /** From the worklist, opens the item of our case for an activity, fills the form, completes it. */
-  async function work(username: string, activity: string, answers: Record<string, string | boolean>, screenshot?: string): Promise<void> {
+  async function work(username: string, activity: string, answers: Record<string, string | boolean>, screenshot?: string, listScreenshot?: string): Promise<void> {
     await login(username);
     await nav('Worklist');
     await page.getByRole('heading', { name: 'Worklist', level: 1 }).waitFor();
+    if (listScreenshot) await shot(listScreenshot);
     const row = page.locator('table.worklist tbody tr').filter({ hasText: 'Console test permit' }).filter({ hasText: activity }).first();
     await row.getByRole('link', { name: new RegExp(activity) }).click();
     await page.getByRole('heading', { name: activity, level: 1 }).waitFor();
@@ -179,9 +180,7 @@ describe('console in Chromium (the demo, served)', function () {
     expect(await steps.nth(1).textContent()).to.include('hand-over');
     await shot('case');
 
-    await work('demo-fire', 'Fire safety review', { fireOk: true });
-    await page.goto(`${demo.url}/console/worklist`);
-    await shot('worklist');
+    await work('demo-fire', 'Fire safety review', { fireOk: true }, undefined, 'worklist');
     await work('demo-clerk', 'Issue permit', {});
     await work('demo-inspector', 'Site inspection', {});
     await work('demo-inspector', 'Site inspection', {});
