@@ -1,4 +1,5 @@
 import express from 'express';
+import type { SoapServiceDefinition } from '../services/soap';
 import type { Logger } from 'pino';
 import { createRegistryServices, type RegistryStore } from '../registry';
 import { listen, type RunningServer, type TlsFiles } from '../services/http';
@@ -27,6 +28,8 @@ export interface RegistryHubOptions {
   /** Withdraw bindings whose lease lapsed this long ago; false: no sweeping. */
   sweeper?: { withdrawAfterSeconds: number; intervalSeconds?: number; keys?: FederationKeys } | false;
   shutdownGraceMs?: number;
+  /** More services on the hub (the transfer relay), mounted beside the registry's. */
+  extraServices?: SoapServiceDefinition[];
 }
 
 export interface RunningRegistryHub {
@@ -41,7 +44,7 @@ export async function startRegistryHub(options: RegistryHubOptions): Promise<Run
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  const services = createRegistryServices(registry);
+  const services = [...createRegistryServices(registry), ...(options.extraServices ?? [])];
   app.use(requestLog(log));
   app.use((_req, res, next) => {
     res.setHeader('X-Content-Type-Options', 'nosniff');

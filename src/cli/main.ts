@@ -12,7 +12,9 @@ import { runDemo, serveDemo } from './demo';
 import { outstandingWarnings } from './import-warnings';
 import { serve, tlsFromEnv } from '../services/http';
 import { createAuthenticator, describeSecurity, loadSecurityConfig, SecurityConfigError } from '../services/security';
-import { RegistryClient, registryUrlFromEnv, selfRegistrationFromEnv } from '../binding';
+import { binderFromEnv, RegistryClient, registryUrlFromEnv, selfRegistrationFromEnv, TRANSFER_SERVICE_OFFERING } from '../binding';
+import { departmentFederation } from '../transfer';
+import type { TypeormStore } from '../persistence';
 import { addRegistryCommands } from './registry-commands';
 
 interface GlobalOptions {
@@ -238,8 +240,16 @@ export async function main(argv: string[], out: Output = defaultOutput): Promise
       process.once('SIGTERM', onSignal);
       try {
         const publicUrl = process.env.INTERFLOW_PUBLIC_URL?.trim().replace(/\/+$/, '') || undefined;
-        const registration = selfRegistrationFromEnv(process.env, { engine, log });
-        await serve(engine, { log, host, port, tls, publicUrl, security, console: { security: securityConfig }, ...consoleRegistry(), registration, signal: stop.signal, onListening: (url) => out.stdout(`listening on ${url}\n`) });
+        // A department engine with a registry takes part in cross-department transfers: it signs
+        // with its own key, publishes the certificate, and serves its TransferService.
+        const binder = config.department ? binderFromEnv(process.env, log) : undefined;
+        const federation = binder ? await departmentFederation({ engine, dataSource: (engine.store as TypeormStore).dataSource, binder, log }) : undefined;
+        const registration = selfRegistrationFromEnv(process.env, {
+          engine,
+          log,
+          ...(federation ? { certificate: federation.certificate, extraServices: [TRANSFER_SERVICE_OFFERING] } : {}),
+        });
+        await serve(engine, { log, host, port, tls, publicUrl, security, console: { security: securityConfig }, ...consoleRegistry(), registration, federation, signal: stop.signal, onListening: (url) => out.stdout(`listening on ${url}\n`) });
       } finally {
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);

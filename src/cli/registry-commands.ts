@@ -5,6 +5,8 @@ import type { InterflowConfig } from '../app/config';
 import { createLogger } from '../app/logger';
 import { openEngine } from '../app/open-engine';
 import {
+  Binder,
+  cacheTtlSecondsFromEnv,
   FederationKeys,
   RegistryClient,
   federationDomainFromEnv,
@@ -20,6 +22,7 @@ import { listRegistry, type ListedBusiness } from '../binding/registry-listing';
 import { openStore, type TypeormStore } from '../persistence';
 import { createPublisher, RegistryStore } from '../registry';
 import { tlsFromEnv } from '../services/http';
+import { hubRelay } from '../transfer';
 import { table, type Output } from './format';
 
 /**
@@ -55,12 +58,17 @@ export function addRegistryCommands(program: Command, ctx: RegistryCommandContex
       const keys = new FederationKeys(federationDomainFromEnv(process.env));
       const withdrawAfterSeconds = withdrawAfterSecondsFromEnv(process.env);
       const log = createLogger(config.logLevel);
-      await withRegistry(config, async (registryStore) => {
+      await withRegistry(config, async (registryStore, store) => {
         if (keys.domain === registryStore.nodeDomain) {
           throw new Error(`INTERFLOW_FEDERATION_DOMAIN (${keys.domain}) must differ from the node's INTERFLOW_UDDI_DOMAIN: the node refuses keys publishers propose in its own partition`);
         }
-        const hub = await startRegistryHub({ registry: registryStore, log, host, port, tls, sweeper: { withdrawAfterSeconds, intervalSeconds: Math.min(60, Math.max(1, refreshSecondsFromEnv(process.env))), keys } });
-        out.stdout(`registry listening on ${hub.url}\n  Inquiry      ${hub.url}/uddi/inquiry\n  Publication  ${hub.url}/uddi/publication\n  Security     ${hub.url}/uddi/security\n`);
+        // The hub also relays transfers (INTERFLOW_ROUTING=relay on the departments): it finds the
+        // receivers through its own registry, over the same UDDI API everyone else uses.
+        let binder: Binder | undefined;
+        const relay = hubRelay({ dataSource: store.dataSource, binder: () => binder, log });
+        const hub = await startRegistryHub({ registry: registryStore, log, host, port, tls, sweeper: { withdrawAfterSeconds, intervalSeconds: Math.min(60, Math.max(1, refreshSecondsFromEnv(process.env))), keys }, extraServices: [relay] });
+        binder = new Binder({ registry: new RegistryClient({ baseUrl: hub.url }), keys, cacheTtlSeconds: cacheTtlSecondsFromEnv(process.env), log });
+        out.stdout(`registry listening on ${hub.url}\n  Inquiry      ${hub.url}/uddi/inquiry\n  Publication  ${hub.url}/uddi/publication\n  Security     ${hub.url}/uddi/security\n  Relay        ${hub.url}/services/TransferRelay\n`);
         await untilSignal(log);
         await hub.close();
       });
@@ -121,12 +129,12 @@ export function addRegistryCommands(program: Command, ctx: RegistryCommandContex
     });
 }
 
-async function withRegistry<T>(config: InterflowConfig, fn: (registry: RegistryStore) => Promise<T>): Promise<T> {
+async function withRegistry<T>(config: InterflowConfig, fn: (registry: RegistryStore, store: TypeormStore) => Promise<T>): Promise<T> {
   const store: TypeormStore = await openStore(config.databaseUrl);
   try {
     const registry = await RegistryStore.open(store);
     try {
-      return await fn(registry);
+      return await fn(registry, store);
     } finally {
       await registry.close();
     }

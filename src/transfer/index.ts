@@ -14,3 +14,5 @@ export { deliverEnvelope, readDeliver, readTransferHeader, readAcks, toText } fr
 export type { TransferItem, HandOverItem, ResultItem, Ack, AckStatus, TransferHeader } from './transfer-items';
 export { whereIs, verifyCaseMessages } from './case-trace';
 export type { CaseWhereabouts, VerifiedMessage } from './case-trace';
+export { departmentFederation, hubRelay, routingFromEnv } from './federation';
+export type { DepartmentFederation, DepartmentFederationOptions } from './federation';

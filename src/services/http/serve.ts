@@ -3,6 +3,7 @@ import type { WorkflowEngine } from '../../engine';
 import { ObserverDispatcher, wfxmlServices } from '../wfxml';
 import { createServer, type ServerOptions } from './create-server';
 import type { TlsFiles } from './tls-options';
+import type { SoapServiceDefinition } from '../soap';
 
 export interface ServeOptions extends Omit<ServerOptions, 'log'> {
   log: Logger;
@@ -24,6 +25,11 @@ export interface ServeOptions extends Omit<ServerOptions, 'log'> {
    * the server listens, with publicUrl (or the listening address); stopped before the server closes.
    */
   registration?: { start(publicUrl: string): void; stop(): Promise<void> };
+  /**
+   * The department's transfer layer (src/transfer departmentFederation): its services are mounted,
+   * its dispatcher runs while the server listens.
+   */
+  federation?: { services: SoapServiceDefinition[]; start(): void; stop(): Promise<void> };
 }
 
 /**
@@ -33,7 +39,7 @@ export interface ServeOptions extends Omit<ServerOptions, 'log'> {
  */
 export async function serve(engine: WorkflowEngine, options: ServeOptions): Promise<void> {
   const { log } = options;
-  const server = createServer(engine, { ...options, services: [...wfxmlServices(engine), ...(options.services ?? [])] });
+  const server = createServer(engine, { ...options, services: [...wfxmlServices(engine), ...(options.federation?.services ?? []), ...(options.services ?? [])] });
   const running = await server.listen({ host: options.host, port: options.port, tls: options.tls });
   log.info({ url: running.url, endpoints: server.endpoints(), tls: Boolean(options.tls) }, 'listening');
   options.onListening?.(running.url);
@@ -41,6 +47,7 @@ export async function serve(engine: WorkflowEngine, options: ServeOptions): Prom
   const observers = new ObserverDispatcher({ engine, baseUrl: options.publicUrl ?? running.url, log });
   observers.start();
   options.registration?.start(options.publicUrl ?? running.url);
+  options.federation?.start();
 
   let pass: Promise<void> = Promise.resolve();
   let busy = false;
@@ -66,6 +73,7 @@ export async function serve(engine: WorkflowEngine, options: ServeOptions): Prom
   clearInterval(timers);
   // Leases end first, so other engines stop choosing this one while its last requests finish.
   await options.registration?.stop();
+  await options.federation?.stop();
   await running.close();
   await Promise.all([pass, observers.stop()]);
   log.info('stopped');

@@ -1,0 +1,95 @@
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import type { DataSource } from 'typeorm';
+import type { WorkflowEngine } from '../engine';
+import type { SoapServiceDefinition } from '../services/soap';
+import { parseCertificate, type Binder, type PublishedCertificate } from '../binding';
+import { loadSigningIdentity, type SigningIdentity } from './signing';
+import { MessageLog } from './message-log';
+import { RegistryDirectory } from './registry-directory';
+import { transferService } from './transfer-service';
+import { TransferDispatcher, type RoutingMode } from './transfer-dispatcher';
+import { relayService } from './relay-service';
+
+/** A department engine's part in the federation: its TransferService and its dispatcher. */
+export interface DepartmentFederation {
+  identity: SigningIdentity;
+  /** The certificate to publish in the registry (the trust store). */
+  certificate: PublishedCertificate;
+  messageLog: MessageLog;
+  directory: RegistryDirectory;
+  services: SoapServiceDefinition[];
+  dispatcher: TransferDispatcher;
+  start(): void;
+  stop(): Promise<void>;
+}
+
+export interface DepartmentFederationOptions {
+  engine: WorkflowEngine;
+  /** The engine's database (the message log lives beside the cases). */
+  dataSource: DataSource;
+  binder: Binder;
+  log: Logger;
+  env?: NodeJS.ProcessEnv;
+  /** Where generated keys go (default ./data). */
+  dataDir?: string;
+}
+
+export function routingFromEnv(env: NodeJS.ProcessEnv): { routing: RoutingMode; hubUrl?: string } {
+  const routing = (env.INTERFLOW_ROUTING?.trim() || 'direct') as RoutingMode;
+  if (routing !== 'direct' && routing !== 'relay') throw new Error(`INTERFLOW_ROUTING must be direct or relay, not "${routing}"`);
+  const hubUrl = env.INTERFLOW_HUB_URL?.trim() || env.INTERFLOW_REGISTRY_URL?.trim() || undefined;
+  return { routing, ...(hubUrl ? { hubUrl } : {}) };
+}
+
+/**
+ * Assembles a department's transfer layer from the environment: its signing identity
+ * (INTERFLOW_SIGNING_KEY/CERT, or keys generated under the data directory), the message log, the
+ * registry as directory and trust store, the TransferService, and the dispatcher
+ * (INTERFLOW_ROUTING=direct|relay, INTERFLOW_HUB_URL for relayed routing).
+ */
+export async function departmentFederation(o: DepartmentFederationOptions): Promise<DepartmentFederation> {
+  const env = o.env ?? process.env;
+  const department = o.engine.department;
+  if (!department) throw new Error('a department engine needs INTERFLOW_DEPARTMENT to take part in transfers');
+  const identity = await loadSigningIdentity({
+    ...(env.INTERFLOW_SIGNING_KEY ? { keyFile: env.INTERFLOW_SIGNING_KEY } : {}),
+    ...(env.INTERFLOW_SIGNING_CERT ? { certFile: env.INTERFLOW_SIGNING_CERT } : {}),
+    dataDir: o.dataDir ?? env.INTERFLOW_DATA_DIR ?? join(process.cwd(), 'data'),
+    department,
+  });
+  const certificate = parseCertificate(identity.certificatePem);
+  const messageLog = new MessageLog(o.dataSource);
+  const directory = new RegistryDirectory(o.binder);
+  const log = o.log.child({ component: 'transfer' });
+  const dispatcher = new TransferDispatcher({ engine: o.engine, identity, directory, messageLog, log, ...routingFromEnv(env) });
+  return {
+    identity,
+    certificate,
+    messageLog,
+    directory,
+    services: [transferService({ engine: o.engine, directory, messageLog, log })],
+    dispatcher,
+    start: () => dispatcher.start(),
+    stop: () => dispatcher.stop(),
+  };
+}
+
+/**
+ * The hub's relay, for `registry serve`. The binder is read when the first message arrives: the
+ * hub finds receivers through its own registry, whose address is known only once it listens.
+ */
+export function hubRelay(o: { dataSource: DataSource; binder: () => Binder | undefined; log: Logger }): SoapServiceDefinition {
+  let directory: RegistryDirectory | undefined;
+  const current = (): RegistryDirectory => {
+    const binder = o.binder();
+    if (!binder) throw new Error('the hub is still starting');
+    directory ??= new RegistryDirectory(binder);
+    return directory;
+  };
+  return relayService({
+    directory: { deliver: (d, post) => current().deliver(d, post), certificateFor: (d) => current().certificateFor(d) },
+    messageLog: new MessageLog(o.dataSource),
+    log: o.log.child({ component: 'relay' }),
+  });
+}
