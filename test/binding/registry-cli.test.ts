@@ -140,18 +140,21 @@ describe('interflow registry (CLI)', function () {
       INTERFLOW_REGISTRY_PASSWORD: 'fire-password-22',
       INTERFLOW_REGISTRY_PASSWORD_FILE: '',
       INTERFLOW_SIGNING_CERT: '',
+      INTERFLOW_DATA_DIR: mkdtempSync(join(tmpdir(), 'interflow-fire-keys-')),
       INTERFLOW_DEPARTMENT: 'fire-safety',
       INTERFLOW_DEPARTMENT_NAME: 'Fire safety department',
       INTERFLOW_REGISTRY_REFRESH: '1',
     });
     processes.push(engine);
     await eventually(() => engine.stderr.includes('registered in the registry'), `the engine to register (${engine.stderr.slice(-2000)})`, 60_000);
-    expect(engine.stderr).to.include('no signing certificate published in the registry: INTERFLOW_SIGNING_CERT is unset');
+    // Without INTERFLOW_SIGNING_CERT a department engine generates its key and publishes that certificate.
+    const registered = JSON.parse(engine.stderr.split('\n').find((l) => l.includes('registered in the registry'))!) as { certificate: string | null };
+    expect(registered.certificate).to.match(/^[0-9a-f]{64}$/);
     const engineUrl = /listening on (http:\/\/\S+)/.exec(engine.stdout)![1];
     const withEngine = await cli('registry', 'list', '--url', url);
     expect(withEngine.stdout).to.match(/department fire-safety: Fire safety department/)
       .and.match(new RegExp(`ProcessService\\s+${engineUrl.replace(/\./g, '\\.')}/services/ProcessService\\s+live, \\d+ s left`))
-      .and.match(/certificate: none published/);
+      .and.include(`certificate sha256 ${registered.certificate}`);
 
     // 4. It stops: its leases end, and the listing says so.
     expect(await engine.stop()).to.equal(0);
