@@ -243,7 +243,7 @@ export async function main(argv: string[], out: Output = defaultOutput): Promise
         // A department engine with a registry takes part in cross-department transfers: it signs
         // with its own key, publishes the certificate, and serves its TransferService.
         const binder = config.department ? binderFromEnv(process.env, log) : undefined;
-        const federation = binder ? await departmentFederation({ engine, dataSource: (engine.store as TypeormStore).dataSource, binder, log }) : undefined;
+        const federation = binder ? await departmentFederation({ engine, store: engine.store as TypeormStore, binder, log }) : undefined;
         const registration = selfRegistrationFromEnv(process.env, {
           engine,
           log,

@@ -65,7 +65,7 @@ export function addRegistryCommands(program: Command, ctx: RegistryCommandContex
         // The hub also relays transfers (INTERFLOW_ROUTING=relay on the departments): it finds the
         // receivers through its own registry, over the same UDDI API everyone else uses.
         let binder: Binder | undefined;
-        const relay = hubRelay({ dataSource: store.dataSource, binder: () => binder, log });
+        const relay = hubRelay({ store, binder: () => binder, log });
         const hub = await startRegistryHub({ registry: registryStore, log, host, port, tls, sweeper: { withdrawAfterSeconds, intervalSeconds: Math.min(60, Math.max(1, refreshSecondsFromEnv(process.env))), keys }, extraServices: [relay] });
         binder = new Binder({ registry: new RegistryClient({ baseUrl: hub.url }), keys, cacheTtlSeconds: cacheTtlSecondsFromEnv(process.env), log });
         out.stdout(`registry listening on ${hub.url}\n  Inquiry      ${hub.url}/uddi/inquiry\n  Publication  ${hub.url}/uddi/publication\n  Security     ${hub.url}/uddi/security\n  Relay        ${hub.url}/services/TransferRelay\n`);

@@ -46,6 +46,15 @@ export class TypeormStoreTx implements StoreTx {
     private readonly mode: 'write' | 'read',
   ) {}
 
+  /**
+   * The transaction's entity manager, for Interflow's own tables beyond the engine's ports (the
+   * message log, the registry): their writes then commit with, and queue behind, everything else.
+   */
+  entityManager(): EntityManager {
+    if (!this.open) throw new Error('this transaction has ended');
+    return this.manager;
+  }
+
   /** Called when the transaction or read ends; a StoreTx kept beyond that must not keep working. */
   close(): void {
     this.open = false;

@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { DataSource, QueryRunner } from 'typeorm';
+import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import { ConcurrencyError, type Store, type StoreTx } from '../engine/ports/store';
 import { AsyncMutex } from './async-mutex';
 import type { DatabaseConfig } from './database-url';
@@ -75,6 +75,14 @@ export class TypeormStore implements Store {
     } finally {
       context.active = false;
     }
+  }
+
+  /**
+   * Runs `fn` with an entity manager inside one of this store's write transactions. SQLite has one
+   * writer connection: anything that writes to it must queue here, not open a transaction of its own.
+   */
+  managed<T>(fn: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.transaction((tx) => fn((tx as TypeormStoreTx).entityManager()));
   }
 
   async read<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {

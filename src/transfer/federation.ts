@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import type { DataSource } from 'typeorm';
+import type { TypeormStore } from '../persistence';
 import type { WorkflowEngine } from '../engine';
 import type { SoapServiceDefinition } from '../services/soap';
 import { parseCertificate, type Binder, type PublishedCertificate } from '../binding';
@@ -27,7 +27,7 @@ export interface DepartmentFederation {
 export interface DepartmentFederationOptions {
   engine: WorkflowEngine;
   /** The engine's database (the message log lives beside the cases). */
-  dataSource: DataSource;
+  store: TypeormStore;
   binder: Binder;
   log: Logger;
   env?: NodeJS.ProcessEnv;
@@ -59,7 +59,7 @@ export async function departmentFederation(o: DepartmentFederationOptions): Prom
     department,
   });
   const certificate = parseCertificate(identity.certificatePem);
-  const messageLog = new MessageLog(o.dataSource);
+  const messageLog = new MessageLog(o.store);
   const directory = new RegistryDirectory(o.binder);
   const log = o.log.child({ component: 'transfer' });
   const dispatcher = new TransferDispatcher({ engine: o.engine, identity, directory, messageLog, log, ...routingFromEnv(env) });
@@ -79,7 +79,7 @@ export async function departmentFederation(o: DepartmentFederationOptions): Prom
  * The hub's relay, for `registry serve`. The binder is read when the first message arrives: the
  * hub finds receivers through its own registry, whose address is known only once it listens.
  */
-export function hubRelay(o: { dataSource: DataSource; binder: () => Binder | undefined; log: Logger }): SoapServiceDefinition {
+export function hubRelay(o: { store: TypeormStore; binder: () => Binder | undefined; log: Logger }): SoapServiceDefinition {
   let directory: RegistryDirectory | undefined;
   const current = (): RegistryDirectory => {
     const binder = o.binder();
@@ -89,7 +89,7 @@ export function hubRelay(o: { dataSource: DataSource; binder: () => Binder | und
   };
   return relayService({
     directory: { deliver: (d, post) => current().deliver(d, post), certificateFor: (d) => current().certificateFor(d) },
-    messageLog: new MessageLog(o.dataSource),
+    messageLog: new MessageLog(o.store),
     log: o.log.child({ component: 'relay' }),
   });
 }

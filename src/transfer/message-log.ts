@@ -1,4 +1,4 @@
-import type { DataSource } from 'typeorm';
+import type { TypeormStore } from '../persistence';
 import { MessageEntity, MessageItemEntity } from '../persistence/entities';
 import type { TransferItem } from './transfer-items';
 
@@ -36,11 +36,15 @@ export interface TraceEntry {
  * it records what crossed the wire, whatever the engine then did with it.
  */
 export class MessageLog {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly store: TypeormStore) {}
+
+  private get dataSource() {
+    return this.store.dataSource;
+  }
 
   async record(m: LoggedMessage): Promise<void> {
     const logId = `${m.direction}:${m.messageId}:${m.at.getTime()}`;
-    await this.dataSource.transaction(async (manager) => {
+    await this.store.managed(async (manager) => {
       await manager.insert(MessageEntity, {
         logId,
         messageId: m.messageId,

@@ -1,0 +1,175 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Binder, FederationKeys, RegistryClient, SelfRegistration, startRegistryHub, TRANSFER_SERVICE_OFFERING, type RunningRegistryHub } from '../../src/binding';
+import { WorkflowEngine, type InstanceView } from '../../src/engine';
+import { openStore, parseDatabaseUrl, type TypeormStore } from '../../src/persistence';
+import { RegistryStore } from '../../src/registry';
+import { createServer, type RunningServer } from '../../src/services/http';
+import { wfxmlServices } from '../../src/services/wfxml';
+import { departmentFederation, hubRelay, type DepartmentFederation, type RoutingMode } from '../../src/transfer';
+import { importXpdl } from '../../src/xpdl';
+import { LogCapture } from '../services/support';
+import { createTypeormTestStore, freshSqlitePath, resetMysqlDatabase, testDatabaseConfig } from '../support/test-store';
+
+export const LICENCE_XPDL = readFileSync(resolve(__dirname, '../../examples/business-licence.xpdl'), 'utf8');
+const FEDERATION_DOMAIN = 'federation.test';
+const NODE_DOMAIN = 'hub.test';
+const passwordOf = (publisher: string) => `${publisher}-secret-password`;
+
+/**
+ * A store of its own for each department: SQLite files, or on MariaDB a database per department
+ * (departments never share an outbox; one database would let each dispatcher claim the others').
+ */
+async function departmentStore(code: string): Promise<TypeormStore> {
+  const config = testDatabaseConfig();
+  if (config.kind !== 'mysql') return openStore({ kind: 'sqlite', path: freshSqlitePath() }, { migrate: true });
+  const database = `${config.database}_fed_${code.replace(/[^a-z0-9]/gi, '_')}`;
+  const admin = await openStore(config, { migrate: false });
+  await admin.dataSource.query(`CREATE DATABASE IF NOT EXISTS \`${database}\``);
+  await admin.close();
+  const own = { ...config, database };
+  await resetMysqlDatabase(own);
+  return openStore(own, { migrate: true });
+}
+
+export class Department {
+  running?: RunningServer;
+  registration?: SelfRegistration;
+  federation?: DepartmentFederation;
+  readonly logs = new LogCapture();
+
+  constructor(
+    readonly code: string,
+    readonly engine: WorkflowEngine,
+    readonly store: TypeormStore,
+    private readonly fed: TransferFederation,
+    readonly routing: RoutingMode,
+  ) {}
+
+  get url(): string {
+    return this.running!.url;
+  }
+
+  /** Starts (or restarts, on a new port) the department's server, registration and dispatcher. */
+  async up(): Promise<void> {
+    this.federation = await departmentFederation({
+      engine: this.engine,
+      store: this.store,
+      binder: new Binder({ registry: new RegistryClient({ baseUrl: this.fed.url, timeoutMs: 3000 }), keys: this.fed.keys, cacheTtlSeconds: 1, downSeconds: 1 }),
+      log: this.logs.logger,
+      env: { INTERFLOW_ROUTING: this.routing, INTERFLOW_HUB_URL: this.fed.url },
+      dataDir: this.fed.keyDir,
+    });
+    const server = createServer(this.engine, { log: this.logs.logger, services: [...wfxmlServices(this.engine), ...this.federation.services] });
+    this.running = await server.listen({ host: '127.0.0.1', port: 0, shutdownGraceMs: 500 });
+    this.registration = new SelfRegistration({
+      registry: new RegistryClient({ baseUrl: this.fed.url, timeoutMs: 3000 }),
+      user: this.code,
+      password: passwordOf(this.code),
+      department: this.code,
+      keys: this.fed.keys,
+      refreshSeconds: 3600,
+      certificate: this.federation.certificate,
+      extraServices: [TRANSFER_SERVICE_OFFERING],
+      engine: this.engine,
+      log: this.logs.logger,
+    });
+    this.registration.start(this.running.url);
+    await this.registration.whenRegistered();
+    this.federation.start();
+  }
+
+  /** Goes away without a word: the server stops answering, the dispatcher stops sending. */
+  async down(): Promise<void> {
+    await this.federation?.stop();
+    await this.registration?.stop({ expireLease: false });
+    await this.running?.close();
+    this.running = undefined;
+  }
+
+  async close(): Promise<void> {
+    if (this.running) await this.down();
+    await this.store.close();
+  }
+
+  async item(instanceId: string, activityId: string) {
+    return (await this.engine.worklist({})).find((w) => w.activityId === activityId && (instanceId === '*' || w.instanceId === instanceId));
+  }
+}
+
+/** A registry hub (with its relay) and department engines, all real servers on 127.0.0.1. */
+export class TransferFederation {
+  readonly keys = new FederationKeys(FEDERATION_DOMAIN);
+  readonly logs = new LogCapture();
+  readonly keyDir = mkdtempSync(join(tmpdir(), 'interflow-fed-keys-'));
+  readonly departments = new Map<string, Department>();
+  hub?: RunningRegistryHub;
+  private binder?: Binder;
+
+  private constructor(
+    readonly store: TypeormStore,
+    readonly registry: RegistryStore,
+  ) {}
+
+  static async open(codes: string[] = ['market', 'tax', 'fire'], options: { routing?: Partial<Record<string, RoutingMode>> } = {}): Promise<TransferFederation> {
+    const store = await createTypeormTestStore();
+    const registry = await RegistryStore.open(store, { nodeDomain: NODE_DOMAIN, tokenTtlSeconds: 3600, env: {} });
+    const f = new TransferFederation(store, registry);
+    f.hub = await startRegistryHub({
+      registry,
+      log: f.logs.logger,
+      host: '127.0.0.1',
+      port: 0,
+      shutdownGraceMs: 500,
+      sweeper: false,
+      extraServices: [hubRelay({ store, binder: () => f.binder, log: f.logs.logger })],
+    });
+    f.binder = new Binder({ registry: new RegistryClient({ baseUrl: f.url }), keys: f.keys, cacheTtlSeconds: 1, downSeconds: 1 });
+    for (const code of codes) {
+      await registry.createPublisher(code, passwordOf(code));
+      const store = await departmentStore(code);
+      const engine = new WorkflowEngine({ store, department: code });
+      await engine.deploy(importXpdl(LICENCE_XPDL), { source: LICENCE_XPDL });
+      const d = new Department(code, engine, store, f, options.routing?.[code] ?? 'direct');
+      await d.up();
+      f.departments.set(code, d);
+    }
+    return f;
+  }
+
+  get url(): string {
+    return this.hub!.url;
+  }
+
+  dept(code: string): Department {
+    return this.departments.get(code)!;
+  }
+
+  async close(): Promise<void> {
+    for (const d of this.departments.values()) await d.close();
+    await this.hub?.close();
+    await this.registry.close();
+    await this.store.close();
+  }
+}
+
+/** Waits until check() holds, polling; fails with `what` after the timeout. */
+export async function eventually<T>(check: () => Promise<T | undefined | false>, what: string, timeoutMs = 15_000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v) return v;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+export async function closedCase(d: Department, id: string, timeoutMs = 15_000): Promise<InstanceView> {
+  return eventually(async () => {
+    const inst = await d.engine.getInstance(id);
+    return inst.state.startsWith('closed.') ? inst : undefined;
+  }, `case ${id} to close at ${d.code}`, timeoutMs);
+}
+
+void parseDatabaseUrl;

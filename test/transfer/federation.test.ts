@@ -1,0 +1,51 @@
+import { expect } from 'chai';
+import { InstanceStates } from '../../src/engine';
+import { whereIs } from '../../src/transfer';
+import { closedCase, eventually, TransferFederation } from './federation-support';
+
+/**
+ * One business licence across three department engines (market regulation, tax, fire), over real
+ * HTTP on loopback: found through the registry, every transfer signed and verified against the
+ * registry's certificates, durable on both sides.
+ */
+describe('cross-department transfer: the business licence across three engines', function () {
+  this.timeout(60_000);
+  let fed: TransferFederation;
+
+  before(async () => {
+    fed = await TransferFederation.open();
+  });
+  after(async () => fed?.close());
+
+  async function work(code: string, caseOrStar: string, activityId: string, data: Record<string, unknown> = {}) {
+    const d = fed.dept(code);
+    const item = await eventually(() => d.item(caseOrStar, activityId), `${activityId} in the ${code} worklist`);
+    return d.engine.completeWorkItem(item.id, { data, actor: `${code}-user` });
+  }
+
+  for (const [outcome, safe, state] of [['approved', 'true', 'licenceNo'], ['rejected', 'false', 'rejectionReason']] as const) {
+    it(`runs to its end when ${outcome}: AND-split to tax and fire, the fire department's own process, the join and XOR at market`, async () => {
+      const market = fed.dept('market');
+      const started = await market.engine.startProcess('business_licence', { data: { applicantId: `A-${outcome}` }, actor: 'legacy' });
+      await work('market', started.id, 'receive_application', { businessName: 'Corner Bakery', address: '1 Main St' });
+      await work('market', started.id, 'review_application', { complete: 'true' });
+      // The fire department performs "Inspect premises" with its own internal process.
+      await work('fire', '*', 'visit_premises', { premisesSafe: safe });
+      await work('market', started.id, 'approve', { approved: 'true' });
+      const done = await closedCase(market, started.id);
+      expect(done.state).to.equal(InstanceStates.completed);
+      expect(done.data.taxpayerId).to.equal(`TX-A-${outcome}`, 'registered by the tax bureau (automatic, on its engine)');
+      expect(done.data.premisesSafe).to.equal(safe === 'true');
+      expect(done.data[state]).to.be.a('string');
+
+      const where = await whereIs(market.engine, market.federation!.messageLog, started.id);
+      const handOvers = where.transfers.filter((t) => t.direction === 'out' && t.kind === 'hand-over');
+      expect(handOvers.map((t) => [t.to, t.activityId, t.outcome]).sort()).to.deep.equal([['fire', 'inspect_premises', 'accepted'], ['tax', 'register_taxpayer', 'accepted']]);
+      const results = where.transfers.filter((t) => t.direction === 'in' && t.kind === 'result');
+      expect(results.map((t) => [t.from, t.outcome]).sort()).to.deep.equal([['fire', 'accepted'], ['tax', 'accepted']]);
+      const taxSaw = await whereIs(fed.dept('tax').engine, fed.dept('tax').federation!.messageLog, started.id);
+      expect(taxSaw.home).to.equal(undefined, 'tax is not the home');
+      expect(taxSaw.transfers.map((t) => `${t.direction} ${t.kind} ${t.from}->${t.to}`)).to.deep.equal(['in hand-over market->tax', 'out result tax->market']);
+    });
+  }
+});
