@@ -59,10 +59,13 @@ export async function main(argv: string[], out: Output = defaultOutput): Promise
     .description('deploy every process of an XPDL 1.0/2.x package (idempotent: identical content keeps its version)')
     .argument('<file>', 'the XPDL file')
     .option('--actor <name>', 'who deploys (recorded)')
+    .option('--publish', "also publish it to every other participating department (signed, through this department's outbox; needs --department)")
     .action(withEngine(async (engine, opts, cmd, file) => {
       const xml = readFileSync(file, 'utf8');
       const pkg = importXpdl(xml);
-      const results = await engine.deploy(pkg, { source: xml, actor: opts.actor as string | undefined });
+      if (opts.publish && !engine.department) throw new InvalidArgumentError('--publish needs this engine\'s department (--department or INTERFLOW_DEPARTMENT)');
+      const results = await engine.deploy(pkg, { source: xml, actor: opts.actor as string | undefined, publish: Boolean(opts.publish) });
+      if (opts.publish) out.stdout(`publishing to ${engine.publishedTo.join(', ') || '(no other participating department)'} (sent by this department's running engine)\n`);
       const warnings = outstandingWarnings(pkg.warnings, engine.handlers);
       if (json(cmd)) return out.stdout(JSON.stringify({ results, warnings }, null, 2) + '\n');
       for (const r of results) out.stdout(`${r.created ? 'deployed' : 'unchanged'}  ${r.processId}  version ${r.version}\n`);

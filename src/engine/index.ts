@@ -1,5 +1,5 @@
 /** The engine's public API. Everything else under src/engine is internal. */
-export { WorkflowEngine, handOverObserver, parseHandOverObserver } from './workflow-engine';
+export { WorkflowEngine, handOverObserver, parseHandOverObserver, participatingDepartments } from './workflow-engine';
 export type { EngineOptions, StartOptions, DeployResult, InstanceView, HandOver, HandOverReceipt } from './workflow-engine';
 export { HandlerRegistry } from './handlers/application-handler';
 export type { ApplicationHandler, ApplicationCall } from './handlers/application-handler';

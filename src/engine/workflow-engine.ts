@@ -127,8 +127,8 @@ export class WorkflowEngine {
    * Deploys every process of a package. All of them are validated before any is stored, so a
    * package is deployed whole or not at all. Identical content is not deployed twice.
    */
-  async deploy(pkg: DefinitionPackage, options: { source?: string; actor?: string } = {}): Promise<DeployResult[]> {
-    return this.store.transaction(async (tx) => {
+  async deploy(pkg: DefinitionPackage, options: { source?: string; actor?: string; publish?: boolean } = {}): Promise<DeployResult[]> {
+    const results = await this.store.transaction(async (tx) => {
       const known = new Set<string>(pkg.processes.map((p) => p.id));
       for (const d of await tx.listDefinitions()) known.add(d.processId);
       for (const p of pkg.processes) CompiledDefinition.compile({ ...p, version: 0 }, known);
@@ -157,9 +157,35 @@ export class WorkflowEngine {
         await tx.insertDefinition(record);
         results.push({ processId: p.id, version, created: true });
       }
+      if (options.publish) {
+        // Publishing (patent: a definition is defined once and installed by every participating
+        // subsystem) leaves through the outbox with the deployment, so it cannot be lost.
+        if (!options.source) throw new EngineError('INVALID_DEFINITION', 'publishing needs the package source (the XPDL document)');
+        const now = this.clock.now();
+        const messages = participatingDepartments(pkg)
+          .filter((d) => d !== this.department)
+          .map((destination) => ({
+            id: this.env.ids.messageId(),
+            instanceId: `package:${pkg.id}`.slice(0, 64),
+            kind: 'publish',
+            destination,
+            payload: { packageId: pkg.id, source: options.source, publisher: this.department ?? null },
+            state: 'pending' as const,
+            attempts: 0,
+            nextAttemptAt: now,
+            createdAt: now,
+          }));
+        if (messages.length) await tx.enqueueOutbox(messages);
+        this.publishedTo = messages.map((m) => m.destination);
+      }
       return results;
     });
+    if (options.publish && this.publishedTo.length) for (const listener of this.outboxListeners) listener();
+    return results;
   }
+
+  /** The departments the last deploy({ publish: true }) published to. */
+  publishedTo: string[] = [];
 
   async listDefinitions(): Promise<DefinitionRecord[]> {
     return this.store.read((tx) => tx.listDefinitions());
@@ -515,6 +541,11 @@ function buildView(rec: InstanceRecord, def: CompiledDefinition, workItems: Work
     waitingAt: [...new Set(rec.runtime.tokens.map((t) => def.targetOfArc(t.arc)))],
     workItems,
   };
+}
+
+/** Every department that performs an activity of the package's processes. */
+export function participatingDepartments(pkg: DefinitionPackage): string[] {
+  return [...new Set(pkg.processes.flatMap((p) => p.activities.map((a) => a.department).filter((d): d is string => !!d)))].sort();
 }
 
 /** Key-sorted JSON, so the content hash does not depend on property order. */

@@ -11,7 +11,7 @@ export { TRANSFER_SERVICE_PATH, TRANSFER_RELAY_PATH, TRANSFER_SERVICE_TYPE } fro
 export { RegistryDirectory, endpointFailureFor } from './registry-directory';
 export type { TransferDirectory } from './transfer-directory';
 export { deliverEnvelope, readDeliver, readTransferHeader, readAcks, toText } from './transfer-items';
-export type { TransferItem, HandOverItem, ResultItem, Ack, AckStatus, TransferHeader } from './transfer-items';
+export type { TransferItem, HandOverItem, ResultItem, PublishItem, Ack, AckStatus, TransferHeader } from './transfer-items';
 export { whereIs, verifyCaseMessages } from './case-trace';
 export type { CaseWhereabouts, VerifiedMessage } from './case-trace';
 export { departmentFederation, hubRelay, routingFromEnv } from './federation';

@@ -64,7 +64,7 @@ export class MessageLog {
             itemId: item.itemId,
             caseId: item.caseId,
             kind: item.kind,
-            activityId: item.kind === 'hand-over' ? item.activityId : null,
+            activityId: item.kind === 'hand-over' ? item.activityId : item.kind === 'publish' ? item.packageId : null,
             outcome,
             reason: reason ?? null,
           })),

@@ -30,7 +30,7 @@ export interface TransferDispatcherOptions {
   timeoutMs?: number;
 }
 
-const KINDS = ['transfer', 'transfer-result'] as const;
+const KINDS = ['transfer', 'transfer-result', 'publish'] as const;
 
 export interface DispatchReport {
   sent: number;
@@ -153,6 +153,10 @@ export class TransferDispatcher {
           data: toText((p.data as Record<string, unknown>) ?? {}),
         },
       };
+    }
+    if (row.kind === 'publish') {
+      if (!p.source || !p.packageId) return undefined;
+      return { receiver: row.destination, item: { kind: 'publish', itemId: row.id, caseId: row.instanceId, packageId: String(p.packageId), source: String(p.source) } };
     }
     const target = parseHandOverObserver(row.destination);
     if (!target) return undefined;

@@ -28,7 +28,18 @@ export interface ResultItem {
   data: Record<string, string>;
 }
 
-export type TransferItem = HandOverItem | ResultItem;
+/** A definition package published by a participating department to the others. */
+export interface PublishItem {
+  kind: 'publish';
+  itemId: string;
+  /** Not a case: the package id, for the log. */
+  caseId: string;
+  packageId: string;
+  /** The XPDL document. */
+  source: string;
+}
+
+export type TransferItem = HandOverItem | ResultItem | PublishItem;
 
 export interface TransferHeader {
   messageId: string;
@@ -68,6 +79,9 @@ function itemXml(item: TransferItem): string {
       (item.contentHash ? `<tr:ContentHash>${e(item.contentHash)}</tr:ContentHash>` : '') +
       `<tr:ActivityId>${e(item.activityId)}</tr:ActivityId><tr:ActivityInstanceId>${e(item.activityInstanceId)}</tr:ActivityInstanceId>${dataXml(item.data)}</tr:HandOver>`;
   }
+  if (item.kind === 'publish') {
+    return `<tr:Publish><tr:ItemId>${e(item.itemId)}</tr:ItemId><tr:PackageId>${e(item.packageId)}</tr:PackageId><tr:Package>${e(item.source)}</tr:Package></tr:Publish>`;
+  }
   return `<tr:Result><tr:ItemId>${e(item.itemId)}</tr:ItemId><tr:CaseId>${e(item.caseId)}</tr:CaseId>` +
     `<tr:ActivityInstanceId>${e(item.activityInstanceId)}</tr:ActivityInstanceId><tr:Outcome>${item.outcome}</tr:Outcome>` +
     (item.reason ? `<tr:Reason>${e(item.reason)}</tr:Reason>` : '') + `${dataXml(item.data)}</tr:Result>`;
@@ -93,7 +107,7 @@ const parser = new XMLParser({
   parseTagValue: false,
   processEntities: true,
   htmlEntities: false,
-  isArray: (name) => ['HandOver', 'Result', 'Item', 'Ack'].includes(name),
+  isArray: (name) => ['HandOver', 'Result', 'Publish', 'Item', 'Ack'].includes(name),
 });
 
 type Node = Record<string, unknown>;
@@ -148,6 +162,10 @@ export function readDeliver(signedBodyXml: string): TransferItem[] {
       reason: text(r, 'Reason', 'Result', true) || undefined,
       data: readData(r),
     });
+  }
+  for (const p of (deliver.Publish as Node[] | undefined) ?? []) {
+    const packageId = text(p, 'PackageId', 'Publish');
+    items.push({ kind: 'publish', itemId: text(p, 'ItemId', 'Publish'), caseId: `package:${packageId}`.slice(0, 64), packageId, source: text(p, 'Package', 'Publish') });
   }
   return items;
 }

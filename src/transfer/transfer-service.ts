@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
-import { EngineError, type WorkflowEngine } from '../engine';
+import { EngineError, participatingDepartments, type WorkflowEngine } from '../engine';
+import { importXpdl, XpdlImportError } from '../xpdl';
 import { SoapFault, type SoapServiceDefinition, rawXml } from '../services/soap';
 import { ReplayCache, SignatureError, TRANSFER_NS, verifyEnvelope, type ReplayCacheLike } from './signing';
 import { deliverResponse, readDeliver, readTransferHeader, type Ack, type TransferItem } from './transfer-items';
@@ -75,6 +76,16 @@ export function transferService(o: TransferServiceOptions): SoapServiceDefinitio
 /** Takes one item; refusals are per item, so one bad item does not hold up the others. */
 async function take(o: TransferServiceOptions, item: TransferItem, sender: string): Promise<Ack> {
   try {
+    if (item.kind === 'publish') {
+      const pkg = importXpdl(item.source);
+      const department = o.engine.department;
+      if (!department || !participatingDepartments(pkg).includes(department)) {
+        return { itemId: item.itemId, status: 'refused', reason: `department ${department ?? '(unnamed)'} takes no part in package ${item.packageId}` };
+      }
+      const results = await o.engine.deploy(pkg, { source: item.source, actor: sender });
+      o.log.info({ packageId: item.packageId, from: sender, results }, 'published definition installed');
+      return { itemId: item.itemId, status: results.some((r) => r.created) ? 'accepted' : 'duplicate' };
+    }
     if (item.kind === 'hand-over') {
       if (item.home !== sender) {
         return { itemId: item.itemId, status: 'refused', reason: `hand-over for a case whose home is ${item.home}, sent by ${sender}` };
@@ -88,7 +99,7 @@ async function take(o: TransferServiceOptions, item: TransferItem, sender: strin
       : await o.engine.failTransferredActivity(item.caseId, item.activityInstanceId, item.reason ?? `department ${sender} could not perform the activity`, options);
     return { itemId: item.itemId, status: applied ? 'accepted' : 'duplicate' };
   } catch (error) {
-    if (error instanceof EngineError && error.isClientError) return { itemId: item.itemId, status: 'refused', reason: error.message };
+    if ((error instanceof EngineError && error.isClientError) || error instanceof XpdlImportError) return { itemId: item.itemId, status: 'refused', reason: error.message };
     o.log.error({ err: error, caseId: item.caseId, itemId: item.itemId }, 'transfer item failed on this side');
     return { itemId: item.itemId, status: 'error', reason: 'the receiving engine failed; the sender will retry' };
   }

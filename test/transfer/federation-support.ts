@@ -112,7 +112,7 @@ export class TransferFederation {
     readonly registry: RegistryStore,
   ) {}
 
-  static async open(codes: string[] = ['market', 'tax', 'fire'], options: { routing?: Partial<Record<string, RoutingMode>> } = {}): Promise<TransferFederation> {
+  static async open(codes: string[] = ['market', 'tax', 'fire'], options: { routing?: Partial<Record<string, RoutingMode>>; coordinator?: string } = {}): Promise<TransferFederation> {
     const store = await createTypeormTestStore();
     const registry = await RegistryStore.open(store, { nodeDomain: NODE_DOMAIN, tokenTtlSeconds: 3600, env: {} });
     const f = new TransferFederation(store, registry);
@@ -130,10 +130,15 @@ export class TransferFederation {
       await registry.createPublisher(code, passwordOf(code));
       const store = await departmentStore(code);
       const engine = new WorkflowEngine({ store, department: code });
-      await engine.deploy(importXpdl(LICENCE_XPDL), { source: LICENCE_XPDL });
       const d = new Department(code, engine, store, f, options.routing?.[code] ?? 'direct');
       await d.up();
       f.departments.set(code, d);
+    }
+    // A coordinator deploys the licence at one department; it is published to the others.
+    const coordinator = f.dept(options.coordinator ?? codes[codes.length - 1]);
+    await coordinator.engine.deploy(importXpdl(LICENCE_XPDL), { source: LICENCE_XPDL, publish: true });
+    for (const d of f.departments.values()) {
+      await eventually(async () => (await d.engine.listDefinitions()).some((r) => r.processId === 'business_licence'), `the licence to be installed at ${d.code}`);
     }
     return f;
   }

@@ -23,6 +23,15 @@ describe('cross-department transfer: the business licence across three engines',
     return d.engine.completeWorkItem(item.id, { data, actor: `${code}-user` });
   }
 
+  it('a definition deployed at one department was published to and installed by every participant, same content', async () => {
+    const hashes = await Promise.all(['market', 'tax', 'fire'].map(async (c) => (await fed.dept(c).engine.getDefinition('business_licence')).contentHash));
+    expect(new Set(hashes).size).to.equal(1);
+    const installed = await fed.dept('market').engine.getDefinition('business_licence');
+    expect(installed.deployedBy).to.equal('fire', 'installed from the publishing department');
+    const marketLog = await whereIs(fed.dept('market').engine, fed.dept('market').federation!.messageLog, 'package:business_licence_package');
+    expect(marketLog.transfers.map((t) => [t.direction, t.kind, t.from, t.outcome])).to.deep.equal([['in', 'publish', 'fire', 'accepted']]);
+  });
+
   for (const [outcome, safe, state] of [['approved', 'true', 'licenceNo'], ['rejected', 'false', 'rejectionReason']] as const) {
     it(`runs to its end when ${outcome}: AND-split to tax and fire, the fire department's own process, the join and XOR at market`, async () => {
       const market = fed.dept('market');
@@ -43,7 +52,11 @@ describe('cross-department transfer: the business licence across three engines',
       expect(handOvers.map((t) => [t.to, t.activityId, t.outcome]).sort()).to.deep.equal([['fire', 'inspect_premises', 'accepted'], ['tax', 'register_taxpayer', 'accepted']]);
       const results = where.transfers.filter((t) => t.direction === 'in' && t.kind === 'result');
       expect(results.map((t) => [t.from, t.outcome]).sort()).to.deep.equal([['fire', 'accepted'], ['tax', 'accepted']]);
-      const taxSaw = await whereIs(fed.dept('tax').engine, fed.dept('tax').federation!.messageLog, started.id);
+      // Tax logs its result once market has acknowledged it, which may be a moment after market moved on.
+      const taxSaw = await eventually(async () => {
+        const w = await whereIs(fed.dept('tax').engine, fed.dept('tax').federation!.messageLog, started.id);
+        return w.transfers.length >= 2 ? w : undefined;
+      }, 'the tax log to show the result it sent');
       expect(taxSaw.home).to.equal(undefined, 'tax is not the home');
       expect(taxSaw.transfers.map((t) => `${t.direction} ${t.kind} ${t.from}->${t.to}`)).to.deep.equal(['in hand-over market->tax', 'out result tax->market']);
     });
