@@ -252,7 +252,7 @@ export async function main(argv: string[], out: Output = defaultOutput): Promise
           log,
           ...(federation ? { certificate: federation.certificate, extraServices: [TRANSFER_SERVICE_OFFERING] } : {}),
         });
-        await serve(engine, { log, host, port, tls, publicUrl, security, console: { security: securityConfig }, ...consoleRegistry(), registration, federation, signal: stop.signal, onListening: (url) => out.stdout(`listening on ${url}\n`) });
+        await serve(engine, { log, host, port, tls, publicUrl, security, console: { security: securityConfig, ...(federation ? { transferLog: federation.messageLog } : {}) }, ...consoleRegistry(), registration, federation, signal: stop.signal, onListening: (url) => out.stdout(`listening on ${url}\n`) });
       } finally {
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
