@@ -7,13 +7,13 @@ import { openEngine } from '../app/open-engine';
 import { EngineError, type WorkflowEngine } from '../engine';
 import { importXpdl, exportXpdl, XpdlImportError } from '../xpdl';
 import { parseAssignments } from './assignments';
-import { printInstance, printInstances, printWorklist, printDefinitions, type Output } from './format';
+import { printInstance, printInstances, printWorklist, printDefinitions, table, type Output } from './format';
 import { runDemo, serveDemo } from './demo';
 import { outstandingWarnings } from './import-warnings';
 import { serve, tlsFromEnv } from '../services/http';
 import { createAuthenticator, describeSecurity, loadSecurityConfig, SecurityConfigError } from '../services/security';
 import { binderFromEnv, RegistryClient, registryUrlFromEnv, selfRegistrationFromEnv, TRANSFER_SERVICE_OFFERING } from '../binding';
-import { departmentFederation } from '../transfer';
+import { departmentFederation, MessageLog, RegistryDirectory, verifyCaseMessages, whereIs } from '../transfer';
 import type { TypeormStore } from '../persistence';
 import { addRegistryCommands } from './registry-commands';
 
@@ -186,6 +186,30 @@ export async function main(argv: string[], out: Output = defaultOutput): Promise
       const history = await engine.history(id);
       if (json(cmd)) return out.stdout(JSON.stringify({ ...inst, history }, null, 2) + '\n');
       printInstance(out, inst, history);
+    }));
+
+  program
+    .command('trace')
+    .description("where is my case: at the case's home, which department holds which activity; on any node, the hand-overs and results it sent, received or relayed (from, to, activity, time, outcome)")
+    .argument('<case>', 'the global case id')
+    .option('--verify', "verify every logged message's signature again against the registry's certificates (needs INTERFLOW_REGISTRY_URL)")
+    .action(withEngine(async (engine, opts, cmd, caseId) => {
+      const messageLog = new MessageLog(engine.store as TypeormStore);
+      const where = await whereIs(engine, messageLog, caseId);
+      const binder = opts.verify ? binderFromEnv(process.env) : undefined;
+      if (opts.verify && !binder) throw new InvalidArgumentError('--verify needs the registry (INTERFLOW_REGISTRY_URL): certificates come from there, never from the messages');
+      const checks = binder ? await verifyCaseMessages(messageLog, new RegistryDirectory(binder), caseId) : undefined;
+      if (json(cmd)) return out.stdout(JSON.stringify({ ...where, ...(checks ? { verification: checks } : {}) }, null, 2) + '\n');
+      if (where.home) {
+        out.stdout(`case ${caseId}: home ${where.home.department ?? '(this engine)'}, ${where.home.processId} v${where.home.version}, ${where.home.state}\n`);
+        for (const h of where.home.holders) out.stdout(`  ${h.activityId}${h.name ? ` (${h.name})` : ''}: ${h.state} at ${h.department}\n`);
+        for (const w of where.home.waitingAt) out.stdout(`  a token waits in front of ${w}\n`);
+      } else {
+        out.stdout(`case ${caseId}: its home is another department; what passed through here:\n`);
+      }
+      if (!where.transfers.length) out.stdout('  no transfers logged here\n');
+      else table(out, ['TIME', 'DIRECTION', 'FROM', 'TO', 'KIND', 'ACTIVITY', 'OUTCOME'], where.transfers.map((t) => [t.at.toISOString(), t.direction, t.from, t.to, t.kind, t.activityId ?? '', t.outcome + (t.reason ? ` (${t.reason})` : '')]));
+      for (const c of checks ?? []) out.stdout(`  ${c.ok ? 'verified' : 'NOT VERIFIED'}  ${c.direction} ${c.messageId}: ${c.detail}\n`);
     }));
 
   program

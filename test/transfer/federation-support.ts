@@ -21,16 +21,26 @@ const passwordOf = (publisher: string) => `${publisher}-secret-password`;
  * A store of its own for each department: SQLite files, or on MariaDB a database per department
  * (departments never share an outbox; one database would let each dispatcher claim the others').
  */
+/** The database URL of each department store, for tests that run the CLI against it. */
+export const storeUrls = new WeakMap<TypeormStore, string>();
+
 async function departmentStore(code: string): Promise<TypeormStore> {
   const config = testDatabaseConfig();
-  if (config.kind !== 'mysql') return openStore({ kind: 'sqlite', path: freshSqlitePath() }, { migrate: true });
+  if (config.kind !== 'mysql') {
+    const path = freshSqlitePath();
+    const store = await openStore({ kind: 'sqlite', path }, { migrate: true });
+    storeUrls.set(store, `sqlite:${path}`);
+    return store;
+  }
   const database = `${config.database}_fed_${code.replace(/[^a-z0-9]/gi, '_')}`;
   const admin = await openStore(config, { migrate: false });
   await admin.dataSource.query(`CREATE DATABASE IF NOT EXISTS \`${database}\``);
   await admin.close();
   const own = { ...config, database };
   await resetMysqlDatabase(own);
-  return openStore(own, { migrate: true });
+  const store = await openStore(own, { migrate: true });
+  storeUrls.set(store, `mysql://${encodeURIComponent(own.user)}${own.password ? `:${encodeURIComponent(own.password)}` : ''}@${own.host}:${own.port}/${database}`);
+  return store;
 }
 
 export class Department {

@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { InstanceStates } from '../../src/engine';
 import { whereIs } from '../../src/transfer';
-import { closedCase, eventually, TransferFederation } from './federation-support';
+import { main } from '../../src/cli/main';
+import { closedCase, eventually, storeUrls, TransferFederation } from './federation-support';
 
 /**
  * One business licence across three department engines (market regulation, tax, fire), over real
@@ -61,4 +62,36 @@ describe('cross-department transfer: the business licence across three engines',
       expect(taxSaw.transfers.map((t) => `${t.direction} ${t.kind} ${t.from}->${t.to}`)).to.deep.equal(['in hand-over market->tax', 'out result tax->market']);
     });
   }
+
+  it('interflow trace answers where a case is, at the home and at a performing department, and verifies the signatures', async () => {
+    const market = fed.dept('market');
+    const c = await market.engine.startProcess('business_licence_express', { data: { applicantId: 'TR-1', businessName: 'Trace', address: '9 Way' } });
+    await closedCase(market, c.id);
+    const run = async (code: string, ...args: string[]) => {
+      let stdout = '';
+      let stderr = '';
+      const exit = await main(['node', 'interflow', '--db', storeUrls.get(fed.dept(code).store)!, '--department', code, 'trace', c.id, ...args], { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t) });
+      return { exit, stdout, stderr };
+    };
+    const home = await run('market');
+    expect(home.exit, home.stderr).to.equal(0);
+    expect(home.stdout).to.match(/home market, business_licence_express v\d+, closed\.completed/)
+      .and.match(/out\s+market\s+tax\s+hand-over\s+x_register_taxpayer\s+accepted/)
+      .and.match(/in\s+fire\s+market\s+result\s+accepted/);
+    const fire = await eventually(async () => {
+      const r = await run('fire');
+      return /out\s+fire\s+market\s+result/.test(r.stdout) ? r : undefined;
+    }, "fire's log of its result");
+    expect(fire.stdout).to.match(/its home is another department/).and.match(/in\s+market\s+fire\s+hand-over\s+x_fire_check\s+accepted/);
+    process.env.INTERFLOW_REGISTRY_URL = fed.url;
+    process.env.INTERFLOW_FEDERATION_DOMAIN = 'federation.test';
+    try {
+      const verified = await run('market', '--verify');
+      expect(verified.stdout.match(/^ {2}verified /gm)?.length ?? 0).to.be.greaterThan(1);
+      expect(verified.stdout).to.not.include('NOT VERIFIED');
+    } finally {
+      delete process.env.INTERFLOW_REGISTRY_URL;
+      delete process.env.INTERFLOW_FEDERATION_DOMAIN;
+    }
+  });
 });
