@@ -3,13 +3,14 @@ import type { Logger } from 'pino';
 import type { TypeormStore } from '../persistence';
 import type { WorkflowEngine } from '../engine';
 import type { SoapServiceDefinition } from '../services/soap';
-import { parseCertificate, type Binder, type PublishedCertificate } from '../binding';
+import { parseCertificate, type Binder, type PublishedCertificate, type UddiInquiry } from '../binding';
 import { loadSigningIdentity, type SigningIdentity } from './signing';
 import { MessageLog } from './message-log';
 import { RegistryDirectory } from './registry-directory';
 import { transferService } from './transfer-service';
 import { TransferDispatcher, type RoutingMode } from './transfer-dispatcher';
 import { relayService } from './relay-service';
+import { remoteSubprocessDispatcherFromEnv, type RemoteSubprocessDispatcher, type RemoteSubprocessOverrides } from './remote-subprocess-dispatcher';
 
 /** A department engine's part in the federation: its TransferService and its dispatcher. */
 export interface DepartmentFederation {
@@ -20,7 +21,10 @@ export interface DepartmentFederation {
   directory: RegistryDirectory;
   services: SoapServiceDefinition[];
   dispatcher: TransferDispatcher;
-  start(): void;
+  /** Starts remote subprocesses (Wf-XML CreateInstance) of this department's cases: docs/remote-subprocess.md. */
+  remoteSubprocesses: RemoteSubprocessDispatcher;
+  /** `publicUrl`: this engine's address, when known only once it listens (else INTERFLOW_PUBLIC_URL or its registry entry). */
+  start(publicUrl?: string): void;
   stop(): Promise<void>;
 }
 
@@ -33,6 +37,9 @@ export interface DepartmentFederationOptions {
   env?: NodeJS.ProcessEnv;
   /** Where generated keys go (default ./data). */
   dataDir?: string;
+  /** The registry searched for factories of remote subprocesses (default a client of INTERFLOW_REGISTRY_URL). */
+  registry?: UddiInquiry;
+  remoteSubprocess?: RemoteSubprocessOverrides;
 }
 
 export function routingFromEnv(env: NodeJS.ProcessEnv): { routing: RoutingMode; hubUrl?: string } {
@@ -63,6 +70,7 @@ export async function departmentFederation(o: DepartmentFederationOptions): Prom
   const directory = new RegistryDirectory(o.binder);
   const log = o.log.child({ component: 'transfer' });
   const dispatcher = new TransferDispatcher({ engine: o.engine, identity, directory, messageLog, log, ...routingFromEnv(env) });
+  const remoteSubprocesses = remoteSubprocessDispatcherFromEnv({ engine: o.engine, binder: o.binder, log: o.log, env, ...(o.registry ? { registry: o.registry } : {}), ...(o.remoteSubprocess ? { overrides: o.remoteSubprocess } : {}) });
   return {
     identity,
     certificate,
@@ -70,8 +78,14 @@ export async function departmentFederation(o: DepartmentFederationOptions): Prom
     directory,
     services: [transferService({ engine: o.engine, directory, messageLog, log })],
     dispatcher,
-    start: () => dispatcher.start(),
-    stop: () => dispatcher.stop(),
+    remoteSubprocesses,
+    start: (publicUrl?: string) => {
+      dispatcher.start();
+      remoteSubprocesses.start(publicUrl);
+    },
+    stop: async () => {
+      await Promise.all([dispatcher.stop(), remoteSubprocesses.stop()]);
+    },
   };
 }
 

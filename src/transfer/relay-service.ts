@@ -1,11 +1,10 @@
 import type { Logger } from 'pino';
 import { SoapFault, rawXml, type SoapServiceDefinition } from '../services/soap';
-import { ReplayCache, SignatureError, TRANSFER_NS, verifyEnvelope, type ReplayCacheLike } from './signing';
-import { readDeliver, readTransferHeader } from './transfer-items';
+import { ReplayCache, TRANSFER_NS, type ReplayCacheLike } from './signing';
+import { TRANSFER_WSDL, verifiedDelivery } from './verified-delivery';
 import type { MessageLog } from './message-log';
 import { TRANSFER_RELAY_PATH, type TransferDirectory } from './transfer-directory';
 import { endpointFailureFor } from './registry-directory';
-import { join } from 'node:path';
 
 export interface RelayServiceOptions {
   directory: TransferDirectory;
@@ -14,8 +13,6 @@ export interface RelayServiceOptions {
   replayCache?: ReplayCacheLike;
   timeoutMs?: number;
 }
-
-const WSDL_DIR = join(__dirname, '..', '..', 'wsdl');
 
 /**
  * The hub's relay (the patent's "relayed through the central server"). It checks the sender's
@@ -28,22 +25,12 @@ export function relayService(o: RelayServiceOptions): SoapServiceDefinition {
   return {
     name: 'TransferRelay',
     path: TRANSFER_RELAY_PATH,
-    wsdl: { file: join(WSDL_DIR, 'transfer-service.wsdl'), schemas: { 'transfer-service.xsd': join(WSDL_DIR, 'transfer-service.xsd') } },
+    wsdl: TRANSFER_WSDL,
     authenticatesItself: true,
     operations: {
       [`{${TRANSFER_NS}}Deliver`]: async (_body, ctx) => {
         const at = new Date();
-        let verified;
-        try {
-          verified = await verifyEnvelope(ctx.envelope, { certificateFor: (d) => o.directory.certificateFor(d), replayCache });
-        } catch (error) {
-          if (!(error instanceof SignatureError)) throw error;
-          await o.messageLog.record({ messageId: `refused-${at.getTime()}`, direction: 'refused', sender: '?', receiver: 'hub', at, outcome: 'refused', reason: `${error.code}: ${error.message}`, envelope: ctx.envelope, items: [] }).catch(() => undefined);
-          o.log.warn({ code: error.code, reason: error.message }, 'relay refused a message: signature');
-          throw new SoapFault('Client', `Relay refused: ${error.message}`, `SIGNATURE_${error.code.toUpperCase().replace(/-/g, '_')}`);
-        }
-        const header = readTransferHeader(verified.signedHeader);
-        const items = readDeliver(verified.signedBody);
+        const { header, items } = await verifiedDelivery(ctx.envelope, { ...o, replayCache, receiver: 'hub', refusedBy: 'Relay' });
         let status = 0;
         let text = '';
         try {

@@ -2,11 +2,11 @@ import type { Logger } from 'pino';
 import { EngineError, participatingDepartments, type WorkflowEngine } from '../engine';
 import { importXpdl, XpdlImportError } from '../xpdl';
 import { SoapFault, type SoapServiceDefinition, rawXml } from '../services/soap';
-import { ReplayCache, SignatureError, TRANSFER_NS, verifyEnvelope, type ReplayCacheLike } from './signing';
-import { deliverResponse, readDeliver, readTransferHeader, type Ack, type TransferItem } from './transfer-items';
+import { ReplayCache, TRANSFER_NS, type ReplayCacheLike } from './signing';
+import { TRANSFER_WSDL, verifiedDelivery } from './verified-delivery';
+import { deliverResponse, type Ack, type TransferItem } from './transfer-items';
 import type { MessageLog } from './message-log';
 import { TRANSFER_SERVICE_PATH, type TransferDirectory } from './transfer-directory';
-import { join } from 'node:path';
 
 export interface TransferServiceOptions {
   engine: WorkflowEngine;
@@ -15,8 +15,6 @@ export interface TransferServiceOptions {
   log: Logger;
   replayCache?: ReplayCacheLike;
 }
-
-const WSDL_DIR = join(__dirname, '..', '..', 'wsdl');
 
 /**
  * The receiving side of a transfer. A Deliver is taken only when its signature verifies against
@@ -30,27 +28,17 @@ export function transferService(o: TransferServiceOptions): SoapServiceDefinitio
   return {
     name: 'TransferService',
     path: TRANSFER_SERVICE_PATH,
-    wsdl: { file: join(WSDL_DIR, 'transfer-service.wsdl'), schemas: { 'transfer-service.xsd': join(WSDL_DIR, 'transfer-service.xsd') } },
+    wsdl: TRANSFER_WSDL,
     authenticatesItself: true,
     operations: {
       [`{${TRANSFER_NS}}Deliver`]: async (_body, ctx) => {
         const at = new Date();
-        let verified;
-        try {
-          verified = await verifyEnvelope(ctx.envelope, { certificateFor: (d) => o.directory.certificateFor(d), replayCache });
-        } catch (error) {
-          if (!(error instanceof SignatureError)) throw error;
-          await logRefusal(o, ctx.envelope, `${error.code}: ${error.message}`, at);
-          o.log.warn({ code: error.code, reason: error.message, requestId: ctx.requestId }, 'transfer refused: signature');
-          throw new SoapFault('Client', `Transfer refused: ${error.message}`, `SIGNATURE_${error.code.toUpperCase().replace(/-/g, '_')}`);
-        }
-        const header = readTransferHeader(verified.signedHeader);
+        const { header, items } = await verifiedDelivery(ctx.envelope, { ...o, replayCache, receiver: department ?? '?', refusedBy: 'Transfer' });
         if (!department || header.receiver !== department) {
           const reason = `addressed to department ${header.receiver}; this is ${department ?? 'an engine without a department'}`;
           await logRefusal(o, ctx.envelope, reason, at, header.sender, header.receiver, header.messageId);
           throw new SoapFault('Client', `Transfer refused: ${reason}`, 'WRONG_RECEIVER');
         }
-        const items = readDeliver(verified.signedBody);
         const acks: Ack[] = [];
         for (const item of items) acks.push(await take(o, item, header.sender));
         await o.messageLog.record({

@@ -1,0 +1,380 @@
+import type { Logger } from 'pino';
+import { isEndpointFailure, RegistryClient, SERVICE_TYPES, type Binder, type UddiInquiry } from '../binding';
+import { RemoteFactoryFinder } from '../binding/remote-factory';
+import { NotFoundError, type OutboxRecord, type WorkflowEngine } from '../engine';
+import { caseLogger } from '../monitoring';
+import { TEXT_KEY, type SoapNode } from '../services/soap/envelope-parser';
+import { ASAP_NS, createInstanceRequest, instanceKey, OBSERVER_PATH, postAsap, requestIdFor, subprocessObserverKey } from '../services/wfxml';
+import { decodeLocalName } from '../services/wfxml/context-data';
+import { describeTarget, remoteFactoriesFromEnv, remoteFactoryTarget, type RemoteFactoryTable, type RemoteFactoryTarget } from './remote-factories';
+import { remoteProcessId } from '../xpdl/xpdl-values';
+
+export const REMOTE_SUBPROCESS_KIND = 'remote-subprocess';
+
+export interface RemoteSubprocessDispatcherOptions {
+  engine: WorkflowEngine;
+  /** Dynamic binding: the factories are found, and called, through it. */
+  binder: Binder;
+  /** The registry searched for departments offering a process (see RemoteFactoryFinder). */
+  registry?: UddiInquiry;
+  /** INTERFLOW_REMOTE_FACTORIES, parsed. */
+  table?: RemoteFactoryTable;
+  log: Logger;
+  /**
+   * This engine's address as remote engines reach it (INTERFLOW_PUBLIC_URL): the ObserverKey sent
+   * is built on it. Absent, it is read from this engine's own Observer binding in the registry,
+   * which self-registration publishes with the same address `serve` gives the observer dispatcher.
+   */
+  publicUrl?: string;
+  /** This replica's name (INTERFLOW_ENGINE_ID, default main): which Observer binding is its own. */
+  engineId?: string;
+  /** Rows claimed per pass, sent concurrently (default 10). */
+  claimSize?: number;
+  /**
+   * Pause between passes when idle (default 1 s). The loop polls rather than waking on every
+   * outbox write (as the transfer dispatcher does): a claim is a write transaction, and one per
+   * transfer would compete with the transfers themselves for SQLite's single writer, while a
+   * remote subprocess can well start a second later.
+   */
+  intervalMs?: number;
+  /** How long a claim holds a row against other replicas: longer than a whole send (default 120 s). */
+  leaseMs?: number;
+  /** The attempt that fails at this count dead-letters the row (default 30). */
+  maxAttempts?: number;
+  /** Retry delay after the first failure, doubled after each further one (default 1 s) … */
+  retryBaseMs?: number;
+  /** … up to this (default 10 min). */
+  retryMaxMs?: number;
+  /** Per request to a factory (default 10 s). */
+  timeoutMs?: number;
+  fetch?: typeof fetch;
+}
+
+export interface RemoteDispatchReport {
+  sent: number;
+  retried: number;
+  dead: number;
+  /** Rows whose activity no longer waited for them (the case ended, the activity was withdrawn). */
+  dropped: number;
+}
+
+type Outcome = keyof RemoteDispatchReport;
+
+interface Started {
+  factory: string;
+  department?: string;
+  remoteInstance?: string;
+  omitted: string[];
+}
+
+/**
+ * Starts remote subprocesses (docs/remote-subprocess.md): claims the outbox's 'remote-subprocess'
+ * rows, binds each SubFlow through the registry (the factory address in the definition is never
+ * called), sends Wf-XML CreateInstance with the mapped IN data and an ObserverKey correlated with
+ * the waiting activity, and marks the row sent once the factory answered. The remote engine's
+ * Completed then comes back to this engine's Observer, which completes the activity. Failures are
+ * retried with exponential backoff; after maxAttempts the row is dead and the activity becomes an
+ * incident an administrator can retry (which calls again, with a new row).
+ */
+export class RemoteSubprocessDispatcher {
+  private readonly o: Required<Omit<RemoteSubprocessDispatcherOptions, 'registry' | 'table' | 'publicUrl' | 'fetch'>> &
+    Pick<RemoteSubprocessDispatcherOptions, 'table' | 'publicUrl' | 'fetch'>;
+  private readonly finder: RemoteFactoryFinder;
+  private readonly log: Logger;
+  private base?: string;
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<void>;
+  private again = false;
+  private stopped = true;
+  private waitingForAddressSince?: number;
+
+  constructor(options: RemoteSubprocessDispatcherOptions) {
+    this.o = {
+      engineId: 'main',
+      claimSize: 10,
+      intervalMs: 1000,
+      leaseMs: 120_000,
+      maxAttempts: 30,
+      retryBaseMs: 1000,
+      retryMaxMs: 600_000,
+      timeoutMs: 10_000,
+      ...options,
+    };
+    this.log = options.log.child({ component: 'remote-subprocess' });
+    this.finder = new RemoteFactoryFinder({ binder: options.binder, ...(options.registry ? { registry: options.registry } : {}), log: options.log });
+    // Two factory calls (GetProperties, CreateInstance) per endpoint, and a failover or two.
+    if (this.o.leaseMs <= 4 * this.o.timeoutMs) throw new Error('RemoteSubprocessDispatcher: leaseMs must exceed 4 × timeoutMs, or a slow send could be claimed again and sent twice');
+  }
+
+  /** Starts the loop; `publicUrl`, when the caller knows it only now (the listening address), is used for ObserverKeys. */
+  start(publicUrl?: string): void {
+    if (publicUrl) this.base = publicUrl.replace(/\/+$/, '');
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.kick();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.running;
+  }
+
+  /** Runs a pass now, or right after the one in progress. */
+  kick(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    if (this.timer) clearTimeout(this.timer);
+    this.running = this.runOnce()
+      .then((r) => r.sent + r.retried + r.dead + r.dropped > 0)
+      .catch((err: unknown) => {
+        this.log.error({ err }, 'remote subprocess pass failed; trying again next round');
+        return false;
+      })
+      .then((busy) => {
+        this.running = undefined;
+        if (this.stopped) return;
+        if (busy || this.again) {
+          this.again = false;
+          setImmediate(() => this.kick());
+        } else {
+          this.timer = setTimeout(() => this.kick(), this.o.intervalMs);
+          this.timer.unref();
+        }
+      });
+  }
+
+  /** One pass: claim the due rows of this kind, start their remote subprocesses, record the outcome. */
+  async runOnce(): Promise<RemoteDispatchReport> {
+    const report: RemoteDispatchReport = { sent: 0, retried: 0, dead: 0, dropped: 0 };
+    // Without our own address there is no ObserverKey to give; rows are left unclaimed (their
+    // attempt counts untouched) until it is known.
+    const base = await this.publicBase();
+    if (!base) return report;
+    const { engine } = this.o;
+    const claimed = await engine.store.transaction((tx) => tx.claimOutbox(this.o.claimSize, engine.clock.now(), this.o.leaseMs, [REMOTE_SUBPROCESS_KIND]));
+    const outcomes = await Promise.all(claimed.map((row) => this.dispatch(row, base)));
+    for (const o of outcomes) report[o]++;
+    return report;
+  }
+
+  /** The base of the ObserverKeys: configured, given at start, or this engine's Observer binding in the registry. */
+  async publicBase(): Promise<string | undefined> {
+    if (this.o.publicUrl) return this.o.publicUrl.replace(/\/+$/, '');
+    if (this.base) return this.base;
+    const department = this.o.engine.department;
+    if (!department) return undefined;
+    const own = this.o.binder.keys.binding(department, 'observer', this.o.engineId);
+    try {
+      const endpoints = await this.o.binder.resolve({ department, service: SERVICE_TYPES.observer });
+      const mine = endpoints.find((e) => e.bindingKey === own);
+      if (mine) {
+        this.base = mine.url.replace(/\/+$/, '').replace(new RegExp(`${OBSERVER_PATH}$`), '');
+        this.waitingForAddressSince = undefined;
+        this.log.info({ publicUrl: this.base }, 'remote subprocesses will be told to report to this engine at its registered address');
+        return this.base;
+      }
+    } catch (err) {
+      this.noteWaiting(`this engine's Observer is not in the registry yet (${(err as Error).message})`);
+      return undefined;
+    }
+    this.noteWaiting(`no Observer binding ${own} in the registry yet`);
+    return undefined;
+  }
+
+  private noteWaiting(why: string): void {
+    const now = Date.now();
+    // Said once at start and then once a minute: the usual cause is a registration in progress.
+    if (this.waitingForAddressSince === undefined || now - this.waitingForAddressSince > 60_000) {
+      this.waitingForAddressSince = now;
+      this.log.info({ why }, 'remote subprocesses wait until this engine knows its public address (set INTERFLOW_PUBLIC_URL, or let it register)');
+    }
+  }
+
+  private async dispatch(row: OutboxRecord, base: string): Promise<Outcome> {
+    const p = row.payload as Record<string, unknown>;
+    const activityId = typeof p.activityId === 'string' ? p.activityId : undefined;
+    const activityInstanceId = typeof p.activityInstanceId === 'string' ? p.activityInstanceId : undefined;
+    const log = caseLogger(this.log, row.instanceId).child({ messageId: row.id, activityId, attempt: row.attempts });
+    if (!activityInstanceId || !activityId) return this.fail(row, log, 'the outbox row names no activity instance; it cannot be correlated', { dead: true });
+
+    let target: RemoteFactoryTarget | undefined;
+    try {
+      const stale = await this.notWaiting(row, activityInstanceId);
+      if (stale) {
+        // Dead rather than sent: nothing went out, and the row says why.
+        await this.o.engine.store.transaction((tx) => tx.markOutboxRetry(row.id, `not sent: ${stale}`, this.o.engine.clock.now(), true));
+        log.info({ reason: stale }, 'remote subprocess not started: its activity no longer waits for it');
+        return 'dropped';
+      }
+      const processId = typeof p.remoteProcessId === 'string' && p.remoteProcessId ? p.remoteProcessId : remoteProcessId(row.destination);
+      target = remoteFactoryTarget({ remoteRef: row.destination, processId, attributes: await this.attributesOf(p, activityId), ...(this.o.table ? { table: this.o.table } : {}) });
+      const observerKey = subprocessObserverKey(base, { instanceId: row.instanceId, messageId: row.id });
+      const call = (factory: string, department?: string) => this.createInstance(row, factory, observerKey, base, department);
+      const t = target;
+      const started = t.kind === 'url' ? await call(t.url) : await this.finder.invoke(t, (endpoint) => call(endpoint.url, endpoint.department));
+      const at = this.o.engine.clock.now();
+      await this.o.engine.store.transaction((tx) => tx.markOutboxSent(row.id, at));
+      log.info(
+        { factory: started.factory, department: started.department, remoteInstance: started.remoteInstance, boundBy: t.because, definedAs: row.destination, ...(started.omitted.length ? { omitted: started.omitted } : {}) },
+        'remote subprocess started',
+      );
+      return 'sent';
+    } catch (err) {
+      const why = err instanceof Error ? err.message : String(err);
+      return this.fail(row, log, target ? `${describeTarget(target)} (bound by ${target.because}): ${why}` : why);
+    }
+  }
+
+  /**
+   * GetProperties first, to send only the fields the factory's ContextDataSchema declares: a
+   * SubFlow whose callee is not in the package passes every actual parameter both ways (the
+   * importer cannot know the directions), and a factory refuses undeclared fields. A factory that
+   * publishes no schema gets everything.
+   */
+  private async createInstance(row: OutboxRecord, factory: string, observerKey: string, base: string, department: string | undefined): Promise<Started> {
+    const p = row.payload as Record<string, unknown>;
+    const data = (p.data && typeof p.data === 'object' ? p.data : {}) as Record<string, unknown>;
+    const declared = await this.declaredFields(factory);
+    const sent: Record<string, unknown> = {};
+    const omitted: string[] = [];
+    for (const [k, v] of Object.entries(data)) {
+      if (declared && !declared.has(k)) {
+        if (v !== null && v !== undefined) omitted.push(k);
+      } else sent[k] = v;
+    }
+    const reply = await postAsap(
+      createInstanceRequest({
+        factoryKey: factory,
+        observerKey,
+        senderKey: instanceKey(base, row.instanceId),
+        // The same on every attempt: a factory that drops repeated requests can tell a retry.
+        requestId: requestIdFor(row.id),
+        subject: `${String(p.processId ?? 'case')} ${row.instanceId}, activity ${String(p.activityId)}`,
+        data: sent,
+      }),
+      { timeoutMs: this.o.timeoutMs, ...(this.o.fetch ? { fetch: this.o.fetch } : {}) },
+    );
+    const key = textOf(reply.body?.InstanceKey);
+    return { factory, ...(department ? { department } : {}), ...(key ? { remoteInstance: key } : {}), omitted };
+  }
+
+  /** The factory's declared ContextData fields, or undefined when it does not say. */
+  private async declaredFields(factory: string): Promise<Set<string> | undefined> {
+    let reply;
+    try {
+      reply = await postAsap(
+        { receiverKey: factory, resource: 'factory', operation: 'GetProperties', body: `<as:GetPropertiesRq xmlns:as="${ASAP_NS}"/>` },
+        { timeoutMs: this.o.timeoutMs, ...(this.o.fetch ? { fetch: this.o.fetch } : {}) },
+      );
+    } catch (err) {
+      // Not there: the binder must fail over. Anything else (a fault, a vendor without
+      // GetProperties) is no reason not to try CreateInstance.
+      if (isEndpointFailure(err)) throw err;
+      return undefined;
+    }
+    const schema = first(asNode(reply.body?.ContextDataSchema)?.schema);
+    const elements = asNode(schema)?.element;
+    if (!elements) return undefined;
+    const names = (Array.isArray(elements) ? elements : [elements]).map((e) => asNode(asNode(e)?.['@'])?.name).filter((n): n is string => typeof n === 'string');
+    return names.length ? new Set(names.map(decodeLocalName)) : undefined;
+  }
+
+  /** Why the row need not be sent any more, or undefined when its activity still waits for it. */
+  private async notWaiting(row: OutboxRecord, activityInstanceId: string): Promise<string | undefined> {
+    let inst;
+    try {
+      inst = await this.o.engine.getInstance(row.instanceId);
+    } catch (err) {
+      if (err instanceof NotFoundError) return `case ${row.instanceId} is not in this engine`;
+      throw err;
+    }
+    if (inst.state.startsWith('closed.')) return `the case is ${inst.state}`;
+    const ai = inst.runtime.activities.find((a) => a.id === activityInstanceId);
+    if (!ai || ai.state !== 'transferred' || (ai.outboxId !== undefined && ai.outboxId !== row.id)) return `activity instance ${activityInstanceId} no longer waits for this call`;
+    return undefined;
+  }
+
+  private async attributesOf(p: Record<string, unknown>, activityId: string): Promise<Record<string, string> | undefined> {
+    if (typeof p.processId !== 'string') return undefined;
+    try {
+      const record = await this.o.engine.getDefinition(p.processId, typeof p.version === 'number' ? p.version : undefined);
+      return record.definition.activities.find((a) => a.id === activityId)?.extendedAttributes;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private async fail(row: OutboxRecord, log: Logger, error: string, options: { dead?: boolean } = {}): Promise<Outcome> {
+    const { engine } = this.o;
+    const dead = options.dead === true || row.attempts >= this.o.maxAttempts;
+    const delay = Math.min(this.o.retryMaxMs, this.o.retryBaseMs * 2 ** Math.max(0, row.attempts - 1));
+    const next = new Date(engine.clock.now().getTime() + delay);
+    await engine.store.transaction((tx) => tx.markOutboxRetry(row.id, error, next, dead));
+    if (!dead) {
+      log.warn({ error, retryAt: next.toISOString() }, 'remote subprocess not started; will retry');
+      return 'retried';
+    }
+    log.error({ error }, `remote subprocess not started after ${row.attempts} attempt(s); given up (dead letter), the activity becomes an incident`);
+    const activityInstanceId = (row.payload as Record<string, unknown>).activityInstanceId;
+    if (typeof activityInstanceId === 'string') {
+      // An incident is what an administrator sees and can retry; a dead row alone would leave the
+      // case waiting for a Completed that can never come.
+      await engine
+        .failTransferredActivity(row.instanceId, activityInstanceId, `the remote subprocess could not be started: ${error}`, { messageId: `remote-subprocess:undeliverable:${row.id}`, source: 'remote-subprocess-dispatcher' })
+        .catch((err: unknown) => log.error({ err }, 'could not turn the activity into an incident'));
+    }
+    return 'dead';
+  }
+}
+
+function asNode(value: unknown): SoapNode | undefined {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as SoapNode) : undefined;
+}
+
+function first(value: unknown): unknown {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function textOf(value: unknown): string | undefined {
+  const v = first(value);
+  if (typeof v === 'string') return v.trim() || undefined;
+  const t = asNode(v)?.[TEXT_KEY];
+  return typeof t === 'string' ? t.trim() || undefined : undefined;
+}
+
+/** What a department's federation may set beside what it reads from the environment (tests: faster retries). */
+export type RemoteSubprocessOverrides = Partial<Omit<RemoteSubprocessDispatcherOptions, 'engine' | 'binder' | 'log'>>;
+
+/**
+ * The dispatcher as a department engine's environment configures it: INTERFLOW_REMOTE_FACTORIES
+ * (the mapping table), INTERFLOW_PUBLIC_URL (the ObserverKeys' base), INTERFLOW_ENGINE_ID, and
+ * INTERFLOW_REGISTRY_URL for searching departments by process when no registry is handed in.
+ */
+export function remoteSubprocessDispatcherFromEnv(o: {
+  engine: WorkflowEngine;
+  binder: Binder;
+  log: Logger;
+  env: NodeJS.ProcessEnv;
+  registry?: UddiInquiry;
+  overrides?: RemoteSubprocessOverrides;
+}): RemoteSubprocessDispatcher {
+  const registryUrl = o.env.INTERFLOW_REGISTRY_URL?.trim();
+  const registry = o.registry ?? (registryUrl ? new RegistryClient({ baseUrl: registryUrl }) : undefined);
+  const publicUrl = o.env.INTERFLOW_PUBLIC_URL?.trim() || undefined;
+  const engineId = o.env.INTERFLOW_ENGINE_ID?.trim() || undefined;
+  return new RemoteSubprocessDispatcher({
+    engine: o.engine,
+    binder: o.binder,
+    log: o.log,
+    table: remoteFactoriesFromEnv(o.env),
+    ...(registry ? { registry } : {}),
+    ...(publicUrl ? { publicUrl } : {}),
+    ...(engineId ? { engineId } : {}),
+    ...o.overrides,
+  });
+}
