@@ -13,40 +13,21 @@
  * signed hop (hand-over there, result back).
  */
 import 'reflect-metadata';
-import express from 'express';
-import * as soap from 'soap';
-import type { AddressInfo } from 'node:net';
+import { echoRequest, startNodeSoapEcho } from './echo-service';
 import { TransferFederation, closedCase } from '../test/transfer/federation-support';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const IN_FLIGHT = Number(process.env.BENCH_IN_FLIGHT ?? 256);
 
-const ECHO_WSDL = `<?xml version="1.0" encoding="UTF-8"?>
-<definitions xmlns="http://schemas.xmlsoap.org/wsdl/" xmlns:soap="http://schemas.xmlsoap.org/wsdl/soap/" xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:tns="urn:bench:echo" targetNamespace="urn:bench:echo" name="Echo">
-  <types><xsd:schema targetNamespace="urn:bench:echo" elementFormDefault="qualified">
-    <xsd:element name="Echo"><xsd:complexType><xsd:sequence><xsd:element name="Text" type="xsd:string"/></xsd:sequence></xsd:complexType></xsd:element>
-    <xsd:element name="EchoResponse"><xsd:complexType><xsd:sequence><xsd:element name="Text" type="xsd:string"/></xsd:sequence></xsd:complexType></xsd:element>
-  </xsd:schema></types>
-  <message name="EchoRequest"><part name="parameters" element="tns:Echo"/></message>
-  <message name="EchoResponse"><part name="parameters" element="tns:EchoResponse"/></message>
-  <portType name="EchoPortType"><operation name="Echo"><input message="tns:EchoRequest"/><output message="tns:EchoResponse"/></operation></portType>
-  <binding name="EchoBinding" type="tns:EchoPortType"><soap:binding style="document" transport="http://schemas.xmlsoap.org/soap/http"/>
-    <operation name="Echo"><soap:operation soapAction="urn:bench:echo:Echo"/><input><soap:body use="literal"/></input><output><soap:body use="literal"/></output></operation></binding>
-  <service name="EchoService"><port name="EchoPort" binding="tns:EchoBinding"><soap:address location="http://localhost/echo"/></port></service>
-</definitions>`;
-const ECHO_REQUEST = '<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><Echo xmlns="urn:bench:echo"><Text>hop</Text></Echo></soap:Body></soap:Envelope>';
+const ECHO_REQUEST = echoRequest('hop');
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
 async function echoHop(): Promise<{ p50: number; p99: number }> {
-  const app = express();
-  const server = await new Promise<import('node:http').Server>((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-  });
-  soap.listen(app, '/echo', { EchoService: { EchoPort: { Echo: (a: { Text: string }) => ({ Text: a.Text }) } } }, ECHO_WSDL);
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/echo`;
+  const echo = await startNodeSoapEcho();
+  const url = echo.url;
   const times: number[] = [];
   const until = Date.now() + Math.min(3000, seconds * 300);
   for (let i = 0; Date.now() < until || i < 50; i++) {
@@ -55,7 +36,7 @@ async function echoHop(): Promise<{ p50: number; p99: number }> {
     await res.text();
     if (i >= 20) times.push(Number(process.hrtime.bigint() - t) / 1e6);
   }
-  await new Promise((r) => server.close(r));
+  await echo.close();
   times.sort((a, b) => a - b);
   return { p50: percentile(times, 50), p99: percentile(times, 99) };
 }

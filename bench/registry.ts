@@ -21,6 +21,7 @@ import { join } from 'node:path';
 import express from 'express';
 import pino from 'pino';
 import * as soap from 'soap';
+import { ECHO_NS, ECHO_WSDL } from './echo-service';
 import { Binder, departmentEntries, FederationKeys, offeredServices, RegistryClient, type BindingTarget } from '../src/binding';
 import type { DefinitionRecord } from '../src/engine';
 import { openStore } from '../src/persistence';
@@ -32,7 +33,6 @@ const seconds = Number(process.env.BENCH_SECONDS ?? 5);
 const BUSINESSES = Number(process.env.BENCH_BUSINESSES ?? 10_000);
 const CONCURRENCY = 8;
 const UDDI = 'urn:uddi-org:api_v3';
-const ECHO_NS = 'urn:bench:echo';
 const PORT_TYPE_KEY = 'uddi:bench.example:permit-porttype';
 
 const envelope = (body: string) => `<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>${body}</soap:Body></soap:Envelope>`;
@@ -42,19 +42,6 @@ const FIND_PREFIX = 'Department 0042%';
 const findRequest = envelope(`<find_business xmlns="${UDDI}" maxRows="20"><findQualifiers><findQualifier>approximateMatch</findQualifier></findQualifiers><name>${FIND_PREFIX}</name></find_business>`);
 const bindingRequest = (key: string) => envelope(`<get_bindingDetail xmlns="${UDDI}"><bindingKey>${key}</bindingKey></get_bindingDetail>`);
 
-const ECHO_WSDL = `<?xml version="1.0" encoding="UTF-8"?>
-<definitions xmlns="http://schemas.xmlsoap.org/wsdl/" xmlns:soap="http://schemas.xmlsoap.org/wsdl/soap/" xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:tns="${ECHO_NS}" targetNamespace="${ECHO_NS}" name="Echo">
-  <types><xsd:schema targetNamespace="${ECHO_NS}" elementFormDefault="qualified">
-    <xsd:element name="Echo"><xsd:complexType><xsd:sequence><xsd:element name="Text" type="xsd:string"/></xsd:sequence></xsd:complexType></xsd:element>
-    <xsd:element name="EchoResponse"><xsd:complexType><xsd:sequence><xsd:element name="Text" type="xsd:string"/></xsd:sequence></xsd:complexType></xsd:element>
-  </xsd:schema></types>
-  <message name="EchoRequest"><part name="parameters" element="tns:Echo"/></message>
-  <message name="EchoResponse"><part name="parameters" element="tns:EchoResponse"/></message>
-  <portType name="EchoPortType"><operation name="Echo"><input message="tns:EchoRequest"/><output message="tns:EchoResponse"/></operation></portType>
-  <binding name="EchoBinding" type="tns:EchoPortType"><soap:binding style="document" transport="http://schemas.xmlsoap.org/soap/http"/>
-    <operation name="Echo"><soap:operation soapAction="${ECHO_NS}:Echo"/><input><soap:body use="literal"/></input><output><soap:body use="literal"/></output></operation></binding>
-  <service name="EchoService"><port name="EchoPort" binding="tns:EchoBinding"><soap:address location="http://localhost/echo"/></port></service>
-</definitions>`;
 
 export interface RegistryBench {
   echo: Rate;

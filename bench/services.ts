@@ -13,10 +13,11 @@ import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import { ECHO_NS } from './echo-service';
+
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
 const CONCURRENCY = 8;
 
-export const ECHO_NS = 'urn:bench:echo';
 const envelope = (body: string) => `<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>${body}</soap:Body></soap:Envelope>`;
 const ECHO_REQUEST = envelope(`<Echo xmlns="${ECHO_NS}"><Text>BP-2026-0042</Text></Echo>`);
 const START_REQUEST = envelope(

@@ -10,30 +10,13 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import pino from 'pino';
 import * as soap from 'soap';
+import { ECHO_NS, ECHO_WSDL } from '../echo-service';
 import { WorkflowEngine, type DefinitionPackage } from '../../src/engine';
 import { openStore } from '../../src/persistence';
 import { createServer } from '../../src/services/http';
 import { xml } from '../../src/services/soap';
 
-const ECHO_NS = 'urn:bench:echo';
 
-const ECHO_WSDL = `<?xml version="1.0" encoding="UTF-8"?>
-<definitions xmlns="http://schemas.xmlsoap.org/wsdl/" xmlns:soap="http://schemas.xmlsoap.org/wsdl/soap/" xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:tns="${ECHO_NS}" targetNamespace="${ECHO_NS}" name="Echo">
-  <types>
-    <xsd:schema targetNamespace="${ECHO_NS}" elementFormDefault="qualified">
-      <xsd:element name="Echo"><xsd:complexType><xsd:sequence><xsd:element name="Text" type="xsd:string"/></xsd:sequence></xsd:complexType></xsd:element>
-      <xsd:element name="EchoResponse"><xsd:complexType><xsd:sequence><xsd:element name="Text" type="xsd:string"/></xsd:sequence></xsd:complexType></xsd:element>
-    </xsd:schema>
-  </types>
-  <message name="EchoRequest"><part name="parameters" element="tns:Echo"/></message>
-  <message name="EchoResponse"><part name="parameters" element="tns:EchoResponse"/></message>
-  <portType name="EchoPortType"><operation name="Echo"><input message="tns:EchoRequest"/><output message="tns:EchoResponse"/></operation></portType>
-  <binding name="EchoBinding" type="tns:EchoPortType">
-    <soap:binding style="document" transport="http://schemas.xmlsoap.org/soap/http"/>
-    <operation name="Echo"><soap:operation soapAction="${ECHO_NS}:Echo"/><input><soap:body use="literal"/></input><output><soap:body use="literal"/></output></operation>
-  </binding>
-  <service name="EchoService"><port name="EchoPort" binding="tns:EchoBinding"><soap:address location="http://localhost/echo"/></port></service>
-</definitions>`;
 
 function oneManualActivity(): DefinitionPackage {
   const node = (id: string, kind: string) => ({ id, kind, join: 'none', split: 'none', performers: kind === 'manual' ? ['clerk'] : [], fireRule: 'last' });
