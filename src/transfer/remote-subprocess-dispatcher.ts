@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { isEndpointFailure, RegistryClient, SERVICE_TYPES, type Binder, type UddiInquiry } from '../binding';
+import { BindingError, isEndpointFailure, RegistryClient, SERVICE_TYPES, type Binder, type UddiInquiry } from '../binding';
 import { RemoteFactoryFinder } from '../binding/remote-factory';
 import { NotFoundError, type OutboxRecord, type WorkflowEngine } from '../engine';
 import { caseLogger } from '../monitoring';
@@ -39,7 +39,10 @@ export interface RemoteSubprocessDispatcherOptions {
   intervalMs?: number;
   /** How long a claim holds a row against other replicas: longer than a whole send (default 120 s). */
   leaseMs?: number;
-  /** The attempt that fails at this count dead-letters the row (default 30). */
+  /**
+   * The attempt refused at this count dead-letters the row (default 30). Attempts that found
+   * nothing to call (no factory registered or reachable) never do: the case waits for one.
+   */
   maxAttempts?: number;
   /** Retry delay after the first failure, doubled after each further one (default 1 s) … */
   retryBaseMs?: number;
@@ -73,8 +76,9 @@ interface Started {
  * called), sends Wf-XML CreateInstance with the mapped IN data and an ObserverKey correlated with
  * the waiting activity, and marks the row sent once the factory answered. The remote engine's
  * Completed then comes back to this engine's Observer, which completes the activity. Failures are
- * retried with exponential backoff; after maxAttempts the row is dead and the activity becomes an
- * incident an administrator can retry (which calls again, with a new row).
+ * retried with exponential backoff; a factory that keeps refusing dead-letters the row after
+ * maxAttempts and the activity becomes an incident an administrator can retry (which calls again,
+ * with a new row), while a factory nobody offers yet is waited for.
  */
 export class RemoteSubprocessDispatcher {
   private readonly o: Required<Omit<RemoteSubprocessDispatcherOptions, 'registry' | 'table' | 'publicUrl' | 'fetch'>> &
@@ -226,7 +230,7 @@ export class RemoteSubprocessDispatcher {
       return 'sent';
     } catch (err) {
       const why = err instanceof Error ? err.message : String(err);
-      return this.fail(row, log, target ? `${describeTarget(target)} (bound by ${target.because}): ${why}` : why);
+      return this.fail(row, log, target ? `${describeTarget(target)} (bound by ${target.because}): ${why}` : why, { waiting: nobodyThere(err, target) });
     }
   }
 
@@ -309,9 +313,15 @@ export class RemoteSubprocessDispatcher {
     }
   }
 
-  private async fail(row: OutboxRecord, log: Logger, error: string, options: { dead?: boolean } = {}): Promise<Outcome> {
+  /**
+   * `waiting`: nothing could be called (no factory registered, none reachable, the registry down).
+   * That ends by itself when the other side comes (as transfers wait for an offline department),
+   * so it is retried at the backoff's pace without end; only answers that refuse count towards
+   * the dead letter.
+   */
+  private async fail(row: OutboxRecord, log: Logger, error: string, options: { dead?: boolean; waiting?: boolean } = {}): Promise<Outcome> {
     const { engine } = this.o;
-    const dead = options.dead === true || row.attempts >= this.o.maxAttempts;
+    const dead = options.dead === true || (!options.waiting && row.attempts >= this.o.maxAttempts);
     const delay = Math.min(this.o.retryMaxMs, this.o.retryBaseMs * 2 ** Math.max(0, row.attempts - 1));
     const next = new Date(engine.clock.now().getTime() + delay);
     await engine.store.transaction((tx) => tx.markOutboxRetry(row.id, error, next, dead));
@@ -330,6 +340,13 @@ export class RemoteSubprocessDispatcher {
     }
     return 'dead';
   }
+}
+
+const NOBODY_THERE: ReadonlySet<string> = new Set(['NO_ENDPOINT', 'UNKNOWN_DEPARTMENT', 'ALL_ENDPOINTS_FAILED', 'REGISTRY_UNAVAILABLE']);
+
+function nobodyThere(err: unknown, target: RemoteFactoryTarget | undefined): boolean {
+  if (err instanceof BindingError) return NOBODY_THERE.has(err.code);
+  return target?.kind === 'url' && isEndpointFailure(err);
 }
 
 function asNode(value: unknown): SoapNode | undefined {
