@@ -16,6 +16,7 @@ import { binderFromEnv, RegistryClient, registryUrlFromEnv, selfRegistrationFrom
 import { departmentFederation, MessageLog, RegistryDirectory, verifyCaseMessages, whereIs } from '../transfer';
 import type { TypeormStore } from '../persistence';
 import { addRegistryCommands } from './registry-commands';
+import { addFederationCommands } from './federation-commands';
 
 interface GlobalOptions {
   db?: string;
@@ -315,6 +316,7 @@ export async function main(argv: string[], out: Output = defaultOutput): Promise
     });
 
   addRegistryCommands(program, { out, configOf, json, parsePort: (v) => parsePositiveInt(v, '--port', true) });
+  addFederationCommands(program, { out, configOf, parsePort: (v) => parsePositiveInt(v, '--base-port', true) });
 
   try {
     await program.parseAsync(argv);

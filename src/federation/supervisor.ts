@@ -1,0 +1,164 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+
+/**
+ * Child processes of the federation launcher: each one an `interflow` CLI process with its own
+ * environment, its output appended to a log file. Nothing is restarted here: a process that dies
+ * is reported, and whoever started it decides (the crash test restarts on purpose; `federation up`
+ * only tells the operator).
+ */
+
+const ROOT = resolve(__dirname, '..', '..');
+const TAIL_LINES = 40;
+
+// Detached children would outlive a launcher that dies of an exception; this takes them along.
+const live = new Set<SupervisedProcess>();
+process.once('exit', () => {
+  for (const p of live) p.kill('SIGKILL');
+});
+
+/**
+ * How to run the interflow CLI in a child. Under the compiled CLI that is `node bin/interflow.js`,
+ * exactly what an operator runs; when this module itself runs from TypeScript (tests through tsx),
+ * the children run the same sources, so a test never exercises a stale dist/.
+ */
+export function cliCommand(): { command: string; args: string[] } {
+  if (__filename.endsWith('.ts')) return { command: process.execPath, args: ['--require', 'tsx/cjs', resolve(__dirname, 'cli-entry.ts')] };
+  return { command: process.execPath, args: [resolve(ROOT, 'bin', 'interflow.js')] };
+}
+
+export interface ChildSpec {
+  /** A short name for messages and the log file (hub, market, …). */
+  name: string;
+  /** Arguments of the interflow CLI, e.g. ['serve']. */
+  args: string[];
+  /** The child's whole environment besides PATH/HOME-like basics (nothing else is inherited). */
+  env: Record<string, string>;
+  /** Appended to; created with its directory. */
+  logFile: string;
+}
+
+export class ChildExitError extends Error {
+  constructor(
+    readonly child: SupervisedProcess,
+    readonly code: number | null,
+    readonly signal: NodeJS.Signals | null,
+  ) {
+    super(`${child.name} exited ${signal ? `on ${signal}` : `with code ${code}`} — its log is ${child.logFile}${child.tail() ? `; last lines:\n${indent(child.tail())}` : ''}`);
+  }
+}
+
+export class SupervisedProcess {
+  readonly name: string;
+  readonly logFile: string;
+  readonly child: ChildProcess;
+  /** Settles once the process has exited (never rejects). */
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  private readonly lines: string[] = [];
+  private stdoutText = '';
+  private readonly log: WriteStream;
+  private expected = false;
+
+  constructor(spec: ChildSpec) {
+    this.name = spec.name;
+    this.logFile = spec.logFile;
+    mkdirSync(dirname(spec.logFile), { recursive: true });
+    this.log = createWriteStream(spec.logFile, { flags: 'a', mode: 0o600 });
+    this.log.write(`--- ${new Date().toISOString()} interflow ${spec.args.join(' ')}\n`);
+    const cli = cliCommand();
+    // A process group of its own: Ctrl-C in the terminal reaches only the launcher, which then
+    // stops the departments before the hub they deregister from.
+    this.child = spawn(cli.command, [...cli.args, ...spec.args], { cwd: ROOT, env: { ...baseEnv(), ...spec.env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    live.add(this);
+    const capture = (stream: 'stdout' | 'stderr') => (chunk: Buffer) => {
+      const text = chunk.toString();
+      this.log.write(text);
+      if (stream === 'stdout') this.stdoutText = (this.stdoutText + text).slice(-64 * 1024);
+      for (const line of text.split('\n')) if (line.trim()) this.lines.push(line);
+      if (this.lines.length > TAIL_LINES * 2) this.lines.splice(0, this.lines.length - TAIL_LINES);
+    };
+    this.child.stdout!.on('data', capture('stdout'));
+    this.child.stderr!.on('data', capture('stderr'));
+    this.exited = new Promise((resolveExit) => {
+      this.child.once('error', (err) => {
+        live.delete(this);
+        this.log.write(`--- could not start: ${err.message}\n`);
+        resolveExit({ code: -1, signal: null });
+      });
+      this.child.once('exit', (code, signal) => {
+        live.delete(this);
+        this.log.end(`--- ${new Date().toISOString()} exited ${signal ? `on ${signal}` : `with code ${code}`}\n`);
+        resolveExit({ code, signal });
+      });
+    });
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  get running(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** True when the exit was asked for (stop/kill), so watchers can tell a crash from a shutdown. */
+  get stopping(): boolean {
+    return this.expected;
+  }
+
+  /** What the process printed on stdout so far (the CLI's own output: URLs, results). */
+  get stdout(): string {
+    return this.stdoutText;
+  }
+
+  tail(n = 15): string {
+    return this.lines.slice(-n).join('\n');
+  }
+
+  /** Resolves with the exit code; throws ChildExitError when it is not 0. */
+  async succeeded(): Promise<void> {
+    const { code, signal } = await this.exited;
+    if (code !== 0) throw new ChildExitError(this, code, signal);
+  }
+
+  /** Sends a signal without waiting (SIGKILL is how the crash test kills a department). */
+  kill(signal: NodeJS.Signals): void {
+    this.expected = true;
+    if (this.running) this.child.kill(signal);
+  }
+
+  /** SIGTERM, then SIGKILL if it is still there after the grace period. */
+  async stop(graceMs = 10_000): Promise<void> {
+    this.kill('SIGTERM');
+    const timer = setTimeout(() => this.kill('SIGKILL'), graceMs);
+    await this.exited;
+    clearTimeout(timer);
+  }
+}
+
+/** Starts a CLI child. */
+export function startChild(spec: ChildSpec): SupervisedProcess {
+  return new SupervisedProcess(spec);
+}
+
+/** Runs a CLI child to its end; throws ChildExitError (with its log's tail) unless it exits 0. */
+export async function runChild(spec: ChildSpec): Promise<SupervisedProcess> {
+  const p = startChild(spec);
+  await p.succeeded();
+  return p;
+}
+
+/**
+ * The parent's environment minus every INTERFLOW_* variable: a child gets exactly the Interflow
+ * settings its spec names, as a container would, and not whatever the launching shell had.
+ */
+function baseEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('INTERFLOW_')) env[k] = v;
+  return env;
+}
+
+function indent(text: string): string {
+  return text.split('\n').map((l) => `    ${l}`).join('\n');
+}
