@@ -59,7 +59,9 @@ export class TransferDispatcher {
       batchSize: 50,
       claimSize: 500,
       intervalMs: 1000,
-      leaseMs: 30_000,
+      // Just longer than one send may take: a department killed mid-send resends its claimed
+      // rows this soon after it restarts (receivers take duplicates idempotently).
+      leaseMs: 12_000,
       maxAttempts: 25,
       retryBaseMs: 250,
       retryMaxMs: 60_000,
