@@ -40,8 +40,9 @@ export interface RemoteSubprocessDispatcherOptions {
   /** How long a claim holds a row against other replicas: longer than a whole send (default 120 s). */
   leaseMs?: number;
   /**
-   * The attempt refused at this count dead-letters the row (default 30). Attempts that found
-   * nothing to call (no factory registered or reachable) never do: the case waits for one.
+   * Refusals in a row (faults, unreadable replies) after which the row is dead-lettered (default
+   * 30). Attempts that found nothing to call (no factory registered or reachable) never count: the
+   * case waits for one.
    */
   maxAttempts?: number;
   /** Retry delay after the first failure, doubled after each further one (default 1 s) … */
@@ -316,12 +317,20 @@ export class RemoteSubprocessDispatcher {
   /**
    * `waiting`: nothing could be called (no factory registered, none reachable, the registry down).
    * That ends by itself when the other side comes (as transfers wait for an offline department),
-   * so it is retried at the backoff's pace without end; only answers that refuse count towards
-   * the dead letter.
+   * so it is retried at the backoff's pace without end. Only refusals in a row count towards the
+   * dead letter, not all attempts: a case that waited a day for a factory must not become an
+   * incident at the factory's first hiccup. The count is kept in the row's lastError ("refusal
+   * 3 of 30: …"), where an operator reads it anyway and every replica sees it.
    */
-  private async fail(row: OutboxRecord, log: Logger, error: string, options: { dead?: boolean; waiting?: boolean } = {}): Promise<Outcome> {
+  private async fail(row: OutboxRecord, log: Logger, reason: string, options: { dead?: boolean; waiting?: boolean } = {}): Promise<Outcome> {
     const { engine } = this.o;
-    const dead = options.dead === true || (!options.waiting && row.attempts >= this.o.maxAttempts);
+    let error = reason;
+    let dead = options.dead === true;
+    if (!dead && !options.waiting) {
+      const refusals = (Number(REFUSAL_COUNT.exec(row.lastError ?? '')?.[1]) || 0) + 1;
+      error = `refusal ${refusals} of ${this.o.maxAttempts}: ${reason}`;
+      dead = refusals >= this.o.maxAttempts;
+    }
     const delay = Math.min(this.o.retryMaxMs, this.o.retryBaseMs * 2 ** Math.max(0, row.attempts - 1));
     const next = new Date(engine.clock.now().getTime() + delay);
     await engine.store.transaction((tx) => tx.markOutboxRetry(row.id, error, next, dead));
@@ -329,7 +338,7 @@ export class RemoteSubprocessDispatcher {
       log.warn({ error, retryAt: next.toISOString() }, 'remote subprocess not started; will retry');
       return 'retried';
     }
-    log.error({ error }, `remote subprocess not started after ${row.attempts} attempt(s); given up (dead letter), the activity becomes an incident`);
+    log.error({ error }, `remote subprocess not started (attempt ${row.attempts}); given up (dead letter), the activity becomes an incident`);
     const activityInstanceId = (row.payload as Record<string, unknown>).activityInstanceId;
     if (typeof activityInstanceId === 'string') {
       // An incident is what an administrator sees and can retry; a dead row alone would leave the
@@ -341,6 +350,8 @@ export class RemoteSubprocessDispatcher {
     return 'dead';
   }
 }
+
+const REFUSAL_COUNT = /^refusal (\d+) of \d+: /;
 
 const NOBODY_THERE: ReadonlySet<string> = new Set(['NO_ENDPOINT', 'UNKNOWN_DEPARTMENT', 'ALL_ENDPOINTS_FAILED', 'REGISTRY_UNAVAILABLE']);
 

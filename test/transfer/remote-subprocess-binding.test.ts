@@ -186,6 +186,41 @@ describe('RemoteSubprocessDispatcher: what it decides before calling a factory',
     expect(row.lastError).to.match(/^not sent: the case is closed\.abnormalCompleted/);
   });
 
+  it('waits without end while nothing answers, and dead-letters only after maxAttempts refusals in a row', async () => {
+    const refusedConnection = () => Object.assign(new TypeError('fetch failed'), { cause: { code: 'ECONNREFUSED' } });
+    const fault = `<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><soap:Fault><faultcode>soap:Client</faultcode><faultstring>Process "manufacturer" is not deployed here</faultstring></soap:Fault></soap:Body></soap:Envelope>`;
+    let answer: 'nothing' | 'fault' = 'nothing';
+    const scripted: typeof fetch = async () => {
+      if (answer === 'nothing') throw refusedConnection();
+      return new Response(fault, { status: 500, headers: { 'Content-Type': 'text/xml' } });
+    };
+    const d = new RemoteSubprocessDispatcher({
+      engine,
+      binder: new Binder({ registry, keys: new FederationKeys('dispatch.test') }),
+      log: silent,
+      publicUrl: 'http://retail.invalid',
+      table: parseRemoteFactories(JSON.stringify({ manufacturer: 'http://factory.invalid/wfxml/factory/manufacturer' })),
+      maxAttempts: 2,
+      retryBaseMs: 0,
+      fetch: scripted,
+    });
+    const started = await engine.startProcess('retailer', { data: order(3) });
+    const row = async () => (await engine.outbox({ instanceId: started.id }))[0];
+    for (let i = 0; i < 3; i++) expect(await d.runOnce()).to.deep.include({ retried: 1 });
+    expect(await row()).to.include({ state: 'pending', attempts: 3 });
+    expect((await row()).lastError).to.match(/^factory http:\/\/factory\.invalid\/wfxml\/factory\/manufacturer \(bound by INTERFLOW_REMOTE_FACTORIES\["manufacturer"\]\): POST .* failed: ECONNREFUSED$/);
+
+    answer = 'fault';
+    expect(await d.runOnce()).to.deep.include({ retried: 1 });
+    expect((await row()).lastError).to.match(/^refusal 1 of 2: factory .*SOAP fault.*not deployed here/);
+    expect(await d.runOnce()).to.deep.include({ dead: 1 });
+    expect(await row()).to.include({ state: 'dead', attempts: 5 });
+    expect((await row()).lastError).to.match(/^refusal 2 of 2: /);
+    const inst = await engine.getInstance(started.id);
+    expect(inst.openActivities.map((a) => [a.activityId, a.state])).to.deep.equal([['shark_manufacturer', 'failed']]);
+    await engine.changeState(started.id, 'terminate');
+  });
+
   it('reads RemoteDepartment from the calling activity of the definition version the case runs', async () => {
     const pkg = importXpdl(RETAILER_XPDL);
     const shark = pkg.processes[0].activities.find((a) => a.id === 'shark_manufacturer')!;

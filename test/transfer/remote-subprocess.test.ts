@@ -134,13 +134,13 @@ describe('Remote subprocess over Wf-XML: shark_retailer in one department, shark
     const started = await retail.engine.startProcess('retailer', { data: order(4) });
     const dead = await eventually(() => remoteCall(retail, started.id, 'dead'), 'the call to be dead-lettered');
     expect(dead.attempts).to.equal(4);
-    expect(dead.lastError).to.match(/^factory http:\/\/127\.0\.0\.1:\d+\/wfxml\/factory\/asap_evm \(bound by INTERFLOW_REMOTE_FACTORIES\["asap_evm"\]\): .*SOAP fault.*asap_evm/);
+    expect(dead.lastError).to.match(/^refusal 4 of 4: factory http:\/\/127\.0\.0\.1:\d+\/wfxml\/factory\/asap_evm \(bound by INTERFLOW_REMOTE_FACTORIES\["asap_evm"\]\): .*SOAP fault.*asap_evm/);
     const inst = await eventually(async () => {
       const i = await retail.engine.getInstance(started.id);
       return i.openActivities.some((a) => a.activityId === 'easy_asap_manufacturer' && a.state === 'failed') ? i : undefined;
     }, 'the activity to become an incident');
     expect(inst.state).to.equal('open.running');
-    expect(inst.openActivities.find((a) => a.activityId === 'easy_asap_manufacturer')?.error).to.match(/^the remote subprocess could not be started: factory .*asap_evm/);
+    expect(inst.openActivities.find((a) => a.activityId === 'easy_asap_manufacturer')?.error).to.match(/^the remote subprocess could not be started: refusal 4 of 4: factory .*asap_evm/);
     expect(retail.caseLog(started.id, 'remote subprocess not started; will retry')).to.have.length(3);
 
     // An administrator's retry calls again, with a new outbox row.
