@@ -47,7 +47,13 @@ describe('interflow federation (CLI)', function () {
     expect(r.stdout).to.include('stopped: registry hub and departments');
     // Secrets are the owner's only; each process logged to its own file.
     for (const f of ['market.registry-password', 'market.users.json', 'fire.users.json']) expect(statSync(join(data, 'secrets', f)).mode & 0o777, f).to.equal(0o600);
-    for (const f of ['registry', 'market', 'tax', 'fire']) expect(readFileSync(join(data, 'logs', `${f}.log`), 'utf8')).to.match(/exited (with code 0|on SIGTERM)/);
+    // The supervisor writes a child's "exited" line as the child's log stream closes, which can be a
+    // moment after the launcher printed "stopped".
+    for (const f of ['registry', 'market', 'tax', 'fire']) {
+      const file = join(data, 'logs', `${f}.log`);
+      for (let i = 0; i < 100 && !/exited (with code 0|on SIGTERM)/.test(readFileSync(file, 'utf8')); i++) await new Promise((r) => setTimeout(r, 50));
+      expect(readFileSync(file, 'utf8')).to.match(/exited (with code 0|on SIGTERM)/);
+    }
   });
 
   it('refuses to start when a port is taken, naming the port and who needed it', async () => {

@@ -29,7 +29,7 @@ export interface ServeOptions extends Omit<ServerOptions, 'log'> {
    * The department's transfer layer (src/transfer departmentFederation): its services are mounted,
    * its dispatcher runs while the server listens.
    */
-  federation?: { services: SoapServiceDefinition[]; start(): void; stop(): Promise<void> };
+  federation?: { services: SoapServiceDefinition[]; start(publicUrl?: string): void; stop(): Promise<void> };
 }
 
 /**
@@ -47,7 +47,7 @@ export async function serve(engine: WorkflowEngine, options: ServeOptions): Prom
   const observers = new ObserverDispatcher({ engine, baseUrl: options.publicUrl ?? running.url, log });
   observers.start();
   options.registration?.start(options.publicUrl ?? running.url);
-  options.federation?.start();
+  options.federation?.start(options.publicUrl ?? running.url);
 
   let pass: Promise<void> = Promise.resolve();
   let busy = false;
