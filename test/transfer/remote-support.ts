@@ -11,6 +11,7 @@ import { departmentFederation, type DepartmentFederation, type RemoteSubprocessO
 import { importXpdl } from '../../src/xpdl';
 import { LogCapture } from '../services/support';
 import { createTypeormTestStore, freshSqlitePath, resetMysqlDatabase, testDatabaseConfig } from '../support/test-store';
+import { eventually } from './federation-support';
 
 /** The 2005 Wf-XML interoperability demo definitions, read where they are (never copied). */
 const SAMPLES = resolve(__dirname, '../../../shared/reference/xpdl/samples');
@@ -217,16 +218,7 @@ export class RemoteFederation {
   }
 }
 
-/** Waits until check() gives something, polling; fails with `what` after the timeout. */
-export async function eventually<T>(check: () => Promise<T | undefined | false>, what: string, timeoutMs = 15_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v) return v;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+export { eventually };
 
 /** A retailer order as a shop's legacy system would start it. */
 export function order(orderNumber: number, extra: Record<string, unknown> = {}): Record<string, unknown> {
