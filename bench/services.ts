@@ -119,7 +119,7 @@ async function measureWithWrk(label: string, url: string, body: string, expect: 
   const rate = /Requests\/sec:\s+([\d.]+)/.exec(out);
   if (!rate) throw new Error(`wrk gave no rate:\n${out}`);
   if (/Non-2xx or 3xx responses/.test(out)) throw new Error(`${label}: some answers were not 200:\n${out}`);
-  const p50 = /50%\s+(\S+)/.exec(out)?.[1] ?? '?';
+  const p50 = /^\s+50%\s+(\S+)/m.exec(out)?.[1] ?? '?';
   const perSecond = Number(rate[1]);
   console.log(`  ${label.padEnd(52)} ${perSecond.toFixed(0).padStart(7)} requests/s  (median ${p50})`);
   return perSecond;
