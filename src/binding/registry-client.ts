@@ -20,7 +20,7 @@ import {
 } from '../registry';
 import * as read from '../registry/xml-read';
 import * as write from '../registry/xml-write';
-import { SOAP11_ENVELOPE_NS, type SoapNode } from '../services/soap';
+import { readLimited, SOAP11_ENVELOPE_NS, type SoapNode } from '../services/soap';
 import { parseEnvelope } from '../services/soap/envelope-parser';
 import { refuseDtd, requireWellFormed } from '../services/soap/request-guards';
 import * as req from './uddi-requests';
@@ -174,7 +174,7 @@ export class RegistryClient implements UddiNode {
     } catch (e) {
       throw new RegistryUnavailableError(`the registry at ${url} did not answer ${operation}: ${transportReason(e, this.timeoutMs)}; check that \`interflow registry serve\` runs there and INTERFLOW_REGISTRY_URL points at it`, url);
     }
-    const text = await readLimited(response, this.maxReplyBytes, url);
+    const text = await readLimited(response, this.maxReplyBytes, url, (m) => new RegistryUnavailableError(m, url));
     // delete_xx and discard_authToken succeed with an empty Body (the official success message).
     if (response.ok && EMPTY_BODY.test(text)) return Object.create(null) as SoapNode;
     let parsed;
@@ -254,27 +254,4 @@ function listOf<T>(body: SoapNode, items: T[]): ListResult<T> {
   };
   const listDescription: ListDescription = { includeCount: num('includeCount', items.length), actualCount: num('actualCount', items.length), listHead: num('listHead', 1) };
   return { listDescription, truncated: read.attr(body, 'truncated') === 'true', items };
-}
-
-async function readLimited(response: Response, limit: number, url: string): Promise<string> {
-  const declared = Number(response.headers.get('content-length'));
-  if (Number.isFinite(declared) && declared > limit) {
-    await response.body?.cancel();
-    throw new RegistryUnavailableError(`${url} answered with ${declared} bytes, more than the ${limit} read`, url);
-  }
-  if (!response.body) return '';
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.length;
-    if (size > limit) {
-      await reader.cancel();
-      throw new RegistryUnavailableError(`${url} answered with more than the ${limit} bytes read`, url);
-    }
-    chunks.push(value);
-  }
-  return new TextDecoder().decode(Buffer.concat(chunks));
 }

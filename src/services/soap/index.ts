@@ -14,3 +14,4 @@ export type { SoapVersion } from './soap-version';
 export { DEFAULT_MAX_BODY_BYTES, maxBodyFromEnv, describeSize } from './request-body';
 export { baseUrlOf, trustProxyFromEnv } from './base-url';
 export type { WsdlFiles } from './wsdl-publisher';
+export { readLimited } from './read-limited';

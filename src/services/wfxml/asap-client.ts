@@ -4,6 +4,7 @@ import { refuseDtd, requireWellFormed } from '../soap/request-guards';
 import { SoapFault } from '../soap/soap-fault';
 import { SOAP11_ENVELOPE_NS } from '../soap/soap-version';
 import { escapeXml } from '../soap/xml-text';
+import { readLimited } from '../soap/read-limited';
 import { asapAction, ASAP_NS, type WfxmlResource } from './namespaces';
 
 /**
@@ -88,7 +89,7 @@ export async function postAsap(request: AsapRequest, options: PostOptions = {}):
     const why = (e as Error).name === 'TimeoutError' ? `no reply within ${options.timeoutMs ?? 10_000} ms` : cause?.code ?? cause?.message ?? (e as Error).message;
     throw new AsapDeliveryError(`POST ${request.receiverKey} failed: ${why}`);
   }
-  const text = await readLimited(response, limit, request.receiverKey);
+  const text = await readLimited(response, limit, request.receiverKey, (m) => new AsapDeliveryError(m, response.status));
   if (text.trim() === '') {
     if (response.ok) return { status: response.status };
     throw new AsapDeliveryError(`${request.receiverKey} answered HTTP ${response.status} without a SOAP envelope`, response.status);
@@ -114,27 +115,4 @@ function faultText(fault: SoapNode): string {
     typeof v === 'string' ? v : v && typeof v === 'object' && typeof (v as SoapNode)[TEXT_KEY] === 'string' ? ((v as SoapNode)[TEXT_KEY] as string) : undefined;
   const reason = fault.Reason && typeof fault.Reason === 'object' ? (fault.Reason as SoapNode).Text : undefined;
   return textOf(fault.faultstring) ?? textOf(Array.isArray(reason) ? reason[0] : reason) ?? 'no reason given';
-}
-
-async function readLimited(response: Response, limit: number, where: string): Promise<string> {
-  const declared = Number(response.headers.get('content-length'));
-  if (Number.isFinite(declared) && declared > limit) {
-    await response.body?.cancel();
-    throw new AsapDeliveryError(`${where} answered with ${declared} bytes, more than the ${limit} read`, response.status);
-  }
-  if (!response.body) return '';
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.length;
-    if (size > limit) {
-      await reader.cancel();
-      throw new AsapDeliveryError(`${where} answered with more than the ${limit} bytes read`, response.status);
-    }
-    chunks.push(value);
-  }
-  return new TextDecoder().decode(Buffer.concat(chunks));
 }
