@@ -14,3 +14,4 @@ export type * from './definition/process-definition';
 export type * from './ports/records';
 export type { Store, StoreTx, InstanceFilter, WorkItemFilter } from './ports/store';
 export { ConcurrencyError } from './ports/store';
+export { outboxRetryDelayMs } from './outbox-retry';

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { BindingError, isEndpointFailure, RegistryClient, SERVICE_TYPES, type Binder, type UddiInquiry } from '../binding';
 import { RemoteFactoryFinder } from '../binding/remote-factory';
-import { NotFoundError, type OutboxRecord, type WorkflowEngine } from '../engine';
+import { NotFoundError, outboxRetryDelayMs, type OutboxRecord, type WorkflowEngine } from '../engine';
 import { caseLogger } from '../monitoring';
 import { TEXT_KEY, type SoapNode } from '../services/soap/envelope-parser';
 import { ASAP_NS, createInstanceRequest, instanceKey, OBSERVER_PATH, postAsap, requestIdFor, subprocessObserverKey } from '../services/wfxml';
@@ -331,7 +331,7 @@ export class RemoteSubprocessDispatcher {
       error = `refusal ${refusals} of ${this.o.maxAttempts}: ${reason}`;
       dead = refusals >= this.o.maxAttempts;
     }
-    const delay = Math.min(this.o.retryMaxMs, this.o.retryBaseMs * 2 ** Math.max(0, row.attempts - 1));
+    const delay = outboxRetryDelayMs(row.attempts, this.o.retryBaseMs, this.o.retryMaxMs);
     const next = new Date(engine.clock.now().getTime() + delay);
     await engine.store.transaction((tx) => tx.markOutboxRetry(row.id, error, next, dead));
     if (!dead) {

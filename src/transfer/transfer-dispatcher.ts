@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { parseHandOverObserver, type OutboxRecord, type WorkflowEngine } from '../engine';
+import { outboxRetryDelayMs, parseHandOverObserver, type OutboxRecord, type WorkflowEngine } from '../engine';
 import { signEnvelope, type SigningIdentity } from './signing';
 import { deliverEnvelope, readAcks, toText, type TransferItem } from './transfer-items';
 import type { MessageLog } from './message-log';
@@ -236,7 +236,7 @@ export class TransferDispatcher {
     await engine.store.transaction(async (tx) => {
       for (const row of rows) {
         const giveUp = dead || row.attempts >= this.o.maxAttempts;
-        const delay = Math.min(this.o.retryMaxMs, this.o.retryBaseMs * 2 ** Math.max(0, row.attempts - 1));
+        const delay = outboxRetryDelayMs(row.attempts, this.o.retryBaseMs, this.o.retryMaxMs);
         await tx.markOutboxRetry(row.id, error, new Date(engine.clock.now().getTime() + delay), giveUp);
         if (giveUp) report.dead++;
         else report.retried++;

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { InstanceState, OutboxRecord, ProcessDefinition, WorkflowEngine } from '../../engine';
+import { outboxRetryDelayMs } from '../../engine';
 import { escapeXml } from '../soap/xml-text';
 import { postAsap, requestIdFor, type AsapRequest } from './asap-client';
 import { dataChildren, resultFields } from './context-data';
@@ -120,7 +121,7 @@ export class ObserverDispatcher {
     } catch (err) {
       const error = err instanceof Error ? err.message : String(err);
       const dead = message.attempts >= this.o.maxAttempts;
-      const delay = Math.min(this.o.retryMaxMs, this.o.retryBaseMs * 2 ** Math.max(0, message.attempts - 1));
+      const delay = outboxRetryDelayMs(message.attempts, this.o.retryBaseMs, this.o.retryMaxMs);
       const next = new Date(engine.clock.now().getTime() + delay);
       await engine.store.transaction((tx) => tx.markOutboxRetry(message.id, error, next, dead));
       if (dead) log.error({ ...entry, error }, `observer notification failed ${message.attempts} times; given up (dead letter)`);
