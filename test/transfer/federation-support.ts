@@ -15,7 +15,7 @@ import { createTypeormTestStore, freshSqlitePath, resetMysqlDatabase, testDataba
 export const LICENCE_XPDL = readFileSync(resolve(__dirname, '../../examples/business-licence.xpdl'), 'utf8');
 const FEDERATION_DOMAIN = 'federation.test';
 const NODE_DOMAIN = 'hub.test';
-const passwordOf = (publisher: string) => `${publisher}-secret-password`;
+export const passwordOf = (publisher: string) => `${publisher}-secret-password`;
 
 /**
  * A store of its own for each department: SQLite files, or on MariaDB a database per department
@@ -24,7 +24,7 @@ const passwordOf = (publisher: string) => `${publisher}-secret-password`;
 /** The database URL of each department store, for tests that run the CLI against it. */
 export const storeUrls = new WeakMap<TypeormStore, string>();
 
-async function departmentStore(code: string): Promise<TypeormStore> {
+export async function departmentStore(code: string, prefix = 'fed'): Promise<TypeormStore> {
   const config = testDatabaseConfig();
   if (config.kind !== 'mysql') {
     const path = freshSqlitePath();
@@ -32,7 +32,7 @@ async function departmentStore(code: string): Promise<TypeormStore> {
     storeUrls.set(store, `sqlite:${path}`);
     return store;
   }
-  const database = `${config.database}_fed_${code.replace(/[^a-z0-9]/gi, '_')}`;
+  const database = `${config.database}_${prefix}_${code.replace(/[^a-z0-9]/gi, '_')}`;
   const admin = await openStore(config, { migrate: false });
   await admin.dataSource.query(`CREATE DATABASE IF NOT EXISTS \`${database}\``);
   await admin.close();

@@ -3,15 +3,18 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Binder, FederationKeys, RegistryClient, SelfRegistration, startRegistryHub, TRANSFER_SERVICE_OFFERING, type RunningRegistryHub } from '../../src/binding';
 import { WorkflowEngine, type HandlerRegistry, type InstanceView } from '../../src/engine';
-import { openStore, type TypeormStore } from '../../src/persistence';
+import type { TypeormStore } from '../../src/persistence';
 import { RegistryStore } from '../../src/registry';
 import { createServer, type RunningServer } from '../../src/services/http';
 import { ObserverDispatcher, wfxmlServices } from '../../src/services/wfxml';
 import { departmentFederation, type DepartmentFederation, type RemoteSubprocessOverrides } from '../../src/transfer';
 import { importXpdl } from '../../src/xpdl';
 import { LogCapture } from '../services/support';
-import { createTypeormTestStore, freshSqlitePath, resetMysqlDatabase, testDatabaseConfig } from '../support/test-store';
-import { eventually } from './federation-support';
+import { createTypeormTestStore } from '../support/test-store';
+import { departmentStore as sharedDepartmentStore, eventually, passwordOf } from './federation-support';
+
+/** Each department its own database (an outbox shared by two engines would mix their work). */
+const departmentStore = (code: string) => sharedDepartmentStore(code, 'rs');
 
 /** The 2005 Wf-XML interoperability demo definitions, read where they are (never copied). */
 const SAMPLES = resolve(__dirname, '../../../shared/reference/xpdl/samples');
@@ -49,20 +52,7 @@ export function manufacturerHandlers(handlers: HandlerRegistry, availability: ()
 
 const FEDERATION_DOMAIN = 'remote.test';
 const NODE_DOMAIN = 'hub.remote.test';
-const passwordOf = (publisher: string) => `${publisher}-secret-password`;
 
-/** Each department its own database: one outbox shared by two engines would mix their work. */
-async function departmentStore(code: string): Promise<TypeormStore> {
-  const config = testDatabaseConfig();
-  if (config.kind !== 'mysql') return openStore({ kind: 'sqlite', path: freshSqlitePath() }, { migrate: true });
-  const database = `${config.database}_rs_${code.replace(/[^a-z0-9]/gi, '_')}`;
-  const admin = await openStore(config, { migrate: false });
-  await admin.dataSource.query(`CREATE DATABASE IF NOT EXISTS \`${database}\``);
-  await admin.close();
-  const own = { ...config, database };
-  await resetMysqlDatabase(own);
-  return openStore(own, { migrate: true });
-}
 
 export interface NodeOptions {
   /** XPDL documents deployed before the engine first registers (so its factories are in its entry). */
