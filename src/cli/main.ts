@@ -4,7 +4,7 @@ import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { loadConfig, type InterflowConfig } from '../app/config';
 import { createLogger } from '../app/logger';
 import { openEngine } from '../app/open-engine';
-import { EngineError, type WorkflowEngine } from '../engine';
+import { EngineError, participatingDepartments, type WorkflowEngine } from '../engine';
 import { importXpdl, exportXpdl, XpdlImportError } from '../xpdl';
 import { parseAssignments } from './assignments';
 import { printInstance, printInstances, printWorklist, printDefinitions, table, type Output } from './format';
@@ -66,7 +66,8 @@ export async function main(argv: string[], out: Output = defaultOutput): Promise
       const pkg = importXpdl(xml);
       if (opts.publish && !engine.department) throw new InvalidArgumentError('--publish needs this engine\'s department (--department or INTERFLOW_DEPARTMENT)');
       const results = await engine.deploy(pkg, { source: xml, actor: opts.actor as string | undefined, publish: Boolean(opts.publish) });
-      if (opts.publish) out.stdout(`publishing to ${engine.publishedTo.join(', ') || '(no other participating department)'} (sent by this department's running engine)\n`);
+      const publishedTo = participatingDepartments(pkg).filter((d) => d !== engine.department);
+      if (opts.publish) out.stdout(`publishing to ${publishedTo.join(', ') || '(no other participating department)'} (sent by this department's running engine)\n`);
       const warnings = outstandingWarnings(pkg.warnings, engine.handlers);
       if (json(cmd)) return out.stdout(JSON.stringify({ results, warnings }, null, 2) + '\n');
       for (const r of results) out.stdout(`${r.created ? 'deployed' : 'unchanged'}  ${r.processId}  version ${r.version}\n`);

@@ -128,6 +128,7 @@ export class WorkflowEngine {
    * package is deployed whole or not at all. Identical content is not deployed twice.
    */
   async deploy(pkg: DefinitionPackage, options: { source?: string; actor?: string; publish?: boolean } = {}): Promise<DeployResult[]> {
+    let published = 0;
     const results = await this.store.transaction(async (tx) => {
       const known = new Set<string>(pkg.processes.map((p) => p.id));
       for (const d of await tx.listDefinitions()) known.add(d.processId);
@@ -176,16 +177,13 @@ export class WorkflowEngine {
             createdAt: now,
           }));
         if (messages.length) await tx.enqueueOutbox(messages);
-        this.publishedTo = messages.map((m) => m.destination);
+        published = messages.length;
       }
       return results;
     });
-    if (options.publish && this.publishedTo.length) for (const listener of this.outboxListeners) listener();
+    if (published) for (const listener of this.outboxListeners) listener();
     return results;
   }
-
-  /** The departments the last deploy({ publish: true }) published to. */
-  publishedTo: string[] = [];
 
   async listDefinitions(): Promise<DefinitionRecord[]> {
     return this.store.read((tx) => tx.listDefinitions());
