@@ -92,10 +92,11 @@ async function openItemsOfCaseTree(engine: WorkflowEngine, instanceId: string): 
   return [...own, ...nested];
 }
 
-/** The product's own examples, plus the public reference samples when they sit beside the checkout. */
+/** The product's own examples, plus the public reference samples (beside the checkout, or INTERFLOW_REFERENCE_DIR). */
 function sampleFiles(): string[] {
   const root = resolve(__dirname, '..', '..');
-  const dirs = [join(root, 'examples'), resolve(root, '..', 'shared', 'reference', 'xpdl', 'samples')];
+  const reference = process.env.INTERFLOW_REFERENCE_DIR || resolve(root, '..', 'shared', 'reference');
+  const dirs = [join(root, 'examples'), resolve(reference, 'xpdl', 'samples')];
   return dirs.filter((d) => existsSync(d)).flatMap((d) => readdirSync(d).filter((f) => f.endsWith('.xpdl')).sort().map((f) => join(d, f)));
 }
 

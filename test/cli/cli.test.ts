@@ -1,10 +1,11 @@
+import { XPDL_SAMPLES_DIR } from '../support/shared-reference';
 import { expect } from 'chai';
 import { resolve } from 'node:path';
 import { main } from '../../src/cli/main';
 import { resetMysqlDatabase, testDatabaseConfig, freshSqlitePath } from '../support/test-store';
 
 const PERMIT = resolve(__dirname, '../../examples/building-permit.xpdl');
-const APPROVAL = resolve(__dirname, '../../../shared/reference/xpdl/samples/document_approval.xpdl');
+const APPROVAL = resolve(XPDL_SAMPLES_DIR, 'document_approval.xpdl');
 
 interface Run { code: number; stdout: string; stderr: string }
 

@@ -1,3 +1,4 @@
+import '../support/shared-reference'; // the demo finds the reference samples through INTERFLOW_REFERENCE_DIR
 import { expect } from 'chai';
 import * as soap from 'soap';
 import { runDemo, serveDemo } from '../../src/cli/demo';

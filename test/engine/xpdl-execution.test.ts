@@ -1,3 +1,4 @@
+import { XPDL_SAMPLES_DIR } from '../support/shared-reference';
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -5,7 +6,7 @@ import { WorkflowEngine, ManualClock, InstanceStates, type InstanceView, type St
 import { importXpdl } from '../../src/xpdl';
 import { createTestStore } from '../support/test-store';
 
-const SAMPLES = resolve(__dirname, '../../../shared/reference/xpdl/samples');
+const SAMPLES = XPDL_SAMPLES_DIR;
 const PERMIT = resolve(__dirname, '../../examples/building-permit.xpdl');
 
 /** Imported XPDL definitions run end to end: the interchange format is only proven by execution. */

@@ -1,3 +1,4 @@
+import { REFERENCE_DIR } from '../support/shared-reference';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,7 +13,7 @@ import { mountSoapService } from '../../src/services/soap';
 import { createTypeormTestStore } from '../support/test-store';
 
 /** The official UDDI v3 contract, used in place (never copied into the repository). */
-export const UDDI_REFERENCE_DIR = path.resolve(__dirname, '../../../shared/reference/uddi-v3');
+export const UDDI_REFERENCE_DIR = path.resolve(REFERENCE_DIR, 'uddi-v3');
 export const UDDI_XSD = path.join(UDDI_REFERENCE_DIR, 'uddi_v3.xsd');
 export const UDDI_BINDING_WSDL = path.join(UDDI_REFERENCE_DIR, 'uddi_api_v3_binding.wsdl');
 export const UDDI_NS = 'urn:uddi-org:api_v3';

@@ -1,6 +1,7 @@
+import { XPDL_SAMPLES_DIR } from '../support/shared-reference';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { Binder, FederationKeys, RegistryClient, SelfRegistration, startRegistryHub, TRANSFER_SERVICE_OFFERING, type RunningRegistryHub } from '../../src/binding';
 import { WorkflowEngine, type HandlerRegistry, type InstanceView } from '../../src/engine';
 import type { TypeormStore } from '../../src/persistence';
@@ -17,7 +18,7 @@ import { departmentStore as sharedDepartmentStore, eventually, passwordOf } from
 const departmentStore = (code: string) => sharedDepartmentStore(code, 'rs');
 
 /** The 2005 Wf-XML interoperability demo definitions, read where they are (never copied). */
-const SAMPLES = resolve(__dirname, '../../../shared/reference/xpdl/samples');
+const SAMPLES = XPDL_SAMPLES_DIR;
 export const RETAILER_XPDL = readFileSync(join(SAMPLES, 'shark_retailer.xpdl'), 'utf8');
 export const MANUFACTURER_XPDL = readFileSync(join(SAMPLES, 'shark_manufacturer.xpdl'), 'utf8');
 

@@ -1,3 +1,4 @@
+import { REFERENCE_DIR, XPDL_SAMPLES_DIR } from '../support/shared-reference';
 /** Shared helpers for the XPDL tests: where the reference files are, and schema validation. */
 import { spawnSync } from 'child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'fs';
@@ -6,8 +7,8 @@ import path from 'path';
 import type { DefinitionPackage } from '../../src/engine/definition/process-definition';
 
 /** The public sample files, used in place (never copied into the repository). */
-export const SAMPLES_DIR = path.resolve(__dirname, '../../../shared/reference/xpdl/samples');
-export const SCHEMA_DIR = path.resolve(__dirname, '../../../shared/reference/xpdl/schema');
+export const SAMPLES_DIR = XPDL_SAMPLES_DIR;
+export const SCHEMA_DIR = path.resolve(REFERENCE_DIR, 'xpdl', 'schema');
 export const FIXTURES_DIR = path.resolve(__dirname, '../fixtures/xpdl');
 
 export const XPDL21_XSD = path.join(SCHEMA_DIR, 'bpmnxpdl_31.xsd');

@@ -1,3 +1,4 @@
+import { XPDL_SAMPLES_DIR } from '../../support/shared-reference';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { expect } from 'chai';
@@ -7,7 +8,7 @@ import { importXpdl } from '../../../src/xpdl';
 import { call, contentType, envelope, faultOf, post, type TestServer } from '../support';
 import { ASAP, PERMIT_XPDL, WFXML, bodyOf, deployPermit, headerOf, startWfxmlServer, text, validate } from './wfxml-support';
 
-const SAMPLES = resolve(__dirname, '../../../../shared/reference/xpdl/samples');
+const SAMPLES = XPDL_SAMPLES_DIR;
 
 const asRequestHeader = (receiverKey: string, extra = '') =>
   `<as:Request xmlns:as="${ASAP}">${extra}<as:ReceiverKey>${receiverKey}</as:ReceiverKey></as:Request>`;
