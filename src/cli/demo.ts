@@ -25,7 +25,7 @@ const DECISIONS: Record<string, Record<string, unknown>> = {
  * The quick start's main job: deploy the sample definitions into a fresh embedded database and
  * walk cases through to their end, printing each step, so a new user sees the engine work.
  */
-export async function runDemo(out: Output, options: { databaseUrl?: string; logLevel: string }): Promise<void> {
+export async function runDemo(out: Output, options: { databaseUrl?: string; logLevel: string; referenceDir?: string }): Promise<void> {
   const databaseUrl = options.databaseUrl ?? DEMO_DATABASE_URL;
   const target = parseDatabaseUrl(databaseUrl);
   if (target.kind === 'sqlite' && target.path !== ':memory:') {
@@ -35,7 +35,7 @@ export async function runDemo(out: Output, options: { databaseUrl?: string; logL
   const engine = await openEngine(config, createLogger(options.logLevel));
   try {
     out.stdout(`Interflow demo — database ${target.kind === 'sqlite' ? target.path : target.kind}\n\n1. Deploying sample definitions\n`);
-    for (const file of sampleFiles()) {
+    for (const file of sampleFiles(options.referenceDir)) {
       const xml = readFileSync(file, 'utf8');
       const pkg = importXpdl(xml);
       const results = await engine.deploy(pkg, { source: xml, actor: 'demo' });
@@ -93,9 +93,9 @@ async function openItemsOfCaseTree(engine: WorkflowEngine, instanceId: string): 
 }
 
 /** The product's own examples, plus the public reference samples (beside the checkout, or INTERFLOW_REFERENCE_DIR). */
-function sampleFiles(): string[] {
+function sampleFiles(referenceDir?: string): string[] {
   const root = resolve(__dirname, '..', '..');
-  const reference = process.env.INTERFLOW_REFERENCE_DIR || resolve(root, '..', 'shared', 'reference');
+  const reference = referenceDir ?? (process.env.INTERFLOW_REFERENCE_DIR || resolve(root, '..', 'shared', 'reference'));
   const dirs = [join(root, 'examples'), resolve(reference, 'xpdl', 'samples')];
   return dirs.filter((d) => existsSync(d)).flatMap((d) => readdirSync(d).filter((f) => f.endsWith('.xpdl')).sort().map((f) => join(d, f)));
 }

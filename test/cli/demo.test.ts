@@ -1,4 +1,4 @@
-import '../support/shared-reference'; // the demo finds the reference samples through INTERFLOW_REFERENCE_DIR
+import { REFERENCE_DIR } from '../support/shared-reference';
 import { expect } from 'chai';
 import * as soap from 'soap';
 import { runDemo, serveDemo } from '../../src/cli/demo';
@@ -8,7 +8,7 @@ import { freshSqlitePath } from '../support/test-store';
 describe('interflow demo (the quick start main job)', () => {
   it('deploys the samples and walks both cases to closed.completed', async () => {
     let out = '';
-    await runDemo({ stdout: (s) => void (out += s), stderr: (s) => void (out += s) }, { databaseUrl: `sqlite:${freshSqlitePath()}`, logLevel: 'silent' });
+    await runDemo({ stdout: (s) => void (out += s), stderr: (s) => void (out += s) }, { databaseUrl: `sqlite:${freshSqlitePath()}`, logLevel: 'silent', referenceDir: REFERENCE_DIR });
     expect(out).to.match(/building-permit\.xpdl: building_permit v1, archive_case v1/);
     expect(out).to.match(/document_approval\.xpdl: document_approval v1/);
     expect(out).to.match(/shark_retailer\.xpdl: retailer v1/);
@@ -22,7 +22,7 @@ describe('interflow demo (the quick start main job)', () => {
     const databaseUrl = `sqlite:${freshSqlitePath()}`;
     let out = '';
     const output = { stdout: (s: string) => void (out += s), stderr: (s: string) => void (out += s) };
-    await runDemo(output, { databaseUrl, logLevel: 'silent' });
+    await runDemo(output, { databaseUrl, logLevel: 'silent', referenceDir: REFERENCE_DIR });
     const stop = new AbortController();
     let base = '';
     const listening = new Promise<void>((resolve) => {

@@ -22,5 +22,3 @@ function referenceDir(): string {
 
 export const REFERENCE_DIR = referenceDir();
 export const XPDL_SAMPLES_DIR = resolve(REFERENCE_DIR, 'xpdl', 'samples');
-// The demo (src/cli/demo.ts) deploys the samples it finds there too.
-process.env.INTERFLOW_REFERENCE_DIR ??= REFERENCE_DIR;
