@@ -39,6 +39,17 @@ export class IllegalStateError extends EngineError {
   }
 }
 
+/**
+ * An authenticated party asked for something the process does not grant it (docs/security-model.md).
+ * Kept apart from other refusals so logs and the message log can say "refused (not authorised)".
+ */
+export class NotAuthorisedError extends EngineError {
+  constructor(message: string) {
+    super('FORBIDDEN', `not authorised: ${message}`);
+    this.name = 'NotAuthorisedError';
+  }
+}
+
 export class InvalidDataError extends EngineError {
   constructor(message: string) {
     super('INVALID_DATA', message);

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { intraDepartmentOwners } from './definition/data-contract';
 import { systemClock, type Clock } from './clock';
 import { uuidIds, type IdGenerator } from './ids';
 import { HandlerRegistry } from './handlers/application-handler';
@@ -6,7 +7,7 @@ import { CompiledDefinition } from './definition/compiled-definition';
 import type { DefinitionPackage, ProcessDefinition } from './definition/process-definition';
 import { ConcurrencyError, type InstanceFilter, type Store, type StoreTx, type WorkItemFilter } from './ports/store';
 import type { DefinitionRecord, HistoryRecord, InstanceRecord, OutboxRecord, TimerRecord, WorkItemRecord } from './ports/records';
-import { EngineError, IllegalStateError, NotFoundError } from './errors';
+import { EngineError, IllegalStateError, NotAuthorisedError, NotFoundError } from './errors';
 import { InstanceStates, actionForTargetState, isInstanceState, type InstanceState, type StateAction } from './runtime/instance-state';
 import { UnitOfWork, type CreateOptions, type EngineEnv } from './runtime/unit-of-work';
 import type { InstanceSession } from './runtime/instance-session';
@@ -68,6 +69,16 @@ export interface StartOptions {
   instanceId?: string;
 }
 
+export interface DeployOptions {
+  /** The XPDL document, kept for download and needed to publish. */
+  source?: string;
+  actor?: string;
+  /** Also publish the package to every other participating department. */
+  publish?: boolean;
+  /** The package was published to this engine by that department (not deployed by a local administrator). */
+  publishedBy?: string;
+}
+
 export interface DeployResult {
   processId: string;
   version: number;
@@ -127,16 +138,17 @@ export class WorkflowEngine {
    * Deploys every process of a package. All of them are validated before any is stored, so a
    * package is deployed whole or not at all. Identical content is not deployed twice.
    */
-  async deploy(pkg: DefinitionPackage, options: { source?: string; actor?: string; publish?: boolean } = {}): Promise<DeployResult[]> {
+  async deploy(pkg: DefinitionPackage, options: DeployOptions = {}): Promise<DeployResult[]> {
     let published = 0;
     const results = await this.store.transaction(async (tx) => {
       const known = new Set<string>(pkg.processes.map((p) => p.id));
       for (const d of await tx.listDefinitions()) known.add(d.processId);
       for (const p of pkg.processes) CompiledDefinition.compile({ ...p, version: 0 }, known);
+      const owners = await this.ownership(tx, pkg, options);
       const results: DeployResult[] = [];
       for (const p of pkg.processes) {
         const { version: _ignored, ...content } = p;
-        const hash = createHash('sha256').update(canonicalJson(content)).digest('hex');
+        const hash = contentHashOf(p);
         const same = await tx.findDefinitionByHash(p.id, hash);
         if (same) {
           results.push({ processId: p.id, version: same.version, created: false });
@@ -154,6 +166,7 @@ export class WorkflowEngine {
           contentHash: hash,
           deployedAt: this.clock.now(),
           deployedBy: options.actor,
+          ...(owners.get(p.id) ? { owner: owners.get(p.id) } : {}),
         };
         await tx.insertDefinition(record);
         results.push({ processId: p.id, version, created: true });
@@ -183,6 +196,51 @@ export class WorkflowEngine {
     });
     if (published) for (const listener of this.outboxListeners) listener();
     return results;
+  }
+
+  /**
+   * Refuses (NotAuthorisedError, naming the process) a package department `from` may not install
+   * here, without changing anything: what a held package is checked against before it is held.
+   */
+  async checkPublication(pkg: DefinitionPackage, from: string): Promise<void> {
+    await this.store.read(async (tx) => {
+      await this.ownership(tx, pkg, { publishedBy: from });
+    });
+  }
+
+  /**
+   * Who owns each process of the package once deployed, refusing what the deployer may not do
+   * (docs/security-model.md, "Publishing"): a process belongs to its definer, except a
+   * department's intra-department process, which belongs to that department; only the owner
+   * publishes new versions, and a department's own processes are never replaced from outside.
+   * Identical content is always fine: it changes nothing.
+   */
+  private async ownership(tx: StoreTx, pkg: DefinitionPackage, options: DeployOptions): Promise<Map<string, string>> {
+    const owners = new Map<string, string>();
+    const intra = intraDepartmentOwners(pkg);
+    const here = this.department;
+    const deployer = options.publishedBy ?? here;
+    for (const p of pkg.processes) {
+      const latest = await tx.findDefinition(p.id);
+      const unchanged = latest ? !!(await tx.findDefinitionByHash(p.id, contentHashOf(p))) : false;
+      const owner = latest?.owner ?? intra.get(p.id) ?? deployer;
+      if (owner) owners.set(p.id, owner);
+      if (unchanged) continue;
+      if (options.publishedBy) {
+        if (latest && owner === here) {
+          throw new NotAuthorisedError(`package ${pkg.id} from department ${options.publishedBy} would replace process "${p.id}", which is department ${here}'s own; only ${here} deploys new versions of it`);
+        }
+        if (latest && owner !== options.publishedBy) {
+          throw new NotAuthorisedError(`package ${pkg.id} from department ${options.publishedBy} would replace process "${p.id}", which department ${owner} defined; only ${owner} publishes new versions`);
+        }
+        if (!latest && intra.get(p.id) === here) {
+          continue; // this department's own process, first seeded by the definer: it is ours from now on
+        }
+      } else if (options.publish && latest && owner !== deployer && deployer) {
+        throw new NotAuthorisedError(`process "${p.id}" was defined by department ${owner}; only ${owner} publishes new versions (deploy it here without --publish, or ask ${owner})`);
+      }
+    }
+    return owners;
   }
 
   async listDefinitions(): Promise<DefinitionRecord[]> {
@@ -413,7 +471,21 @@ export class WorkflowEngine {
       const activity = installed.definition.activities.find((a) => a.id === h.activityId);
       if (!activity) throw new NotFoundError('Activity', h.activityId, `process ${h.processId} version ${h.version} has no such activity`);
       if (!this.department || activity.department !== this.department) {
-        throw new EngineError('FORBIDDEN', `Department ${this.department ?? '(unnamed)'} does not perform activity "${h.activityId}" of ${h.processId} (performed by ${activity.department ?? 'no department'}); hand-over refused`);
+        throw new NotAuthorisedError(`department ${this.department ?? '(unnamed)'} does not perform activity "${h.activityId}" of ${h.processId} (performed by ${activity.department ?? 'no department'}); hand-over refused`);
+      }
+      if (h.home !== h.sender) throw new NotAuthorisedError(`a hand-over for a case whose home is ${h.home} may come only from ${h.home}, not from ${h.sender}`);
+      const compiled = await this.compiled(uow.tx, h.processId, installed.version);
+      const homes = possibleHomes(compiled);
+      if (homes && !homes.includes(h.sender)) {
+        throw new NotAuthorisedError(`department ${h.sender} cannot be the home of a ${h.processId} case: its first activity is performed by ${homes.join(' or ')}`);
+      }
+      const contract = compiled.dataContract(h.activityId);
+      const reads = new Set(contract.reads);
+      const extra = Object.keys(h.data).filter((k) => !reads.has(k));
+      if (extra.length) {
+        throw new NotAuthorisedError(
+          `the hand-over of "${h.activityId}" carries ${extra.map((k) => `"${k}"`).join(', ')}, which the activity does not read (it reads: ${contract.reads.join(', ') || 'nothing'}); this department keeps only what its activity needs`,
+        );
       }
       const observer = handOverObserver(h);
       const subject = `${h.activityId} of case ${h.caseId} for ${h.home}`;
@@ -425,12 +497,14 @@ export class WorkflowEngine {
         const session = await uow.create(intra, { data, subject, observer, actor: h.sender });
         // The intra-department process's output is what the handed-over activity declares it updates.
         if (activity.updates?.length) session.record.runtime.resultFields = [...activity.updates];
+        session.record.runtime.resultAllowed = [...contract.writes];
         await session.start(h.sender);
         return { accepted: true, instanceId: session.id };
       }
       const known = new Set(installed.definition.dataFields.map((f) => f.id));
       const data = Object.fromEntries(Object.entries(h.data).filter(([k]) => known.has(k)));
       const session = await uow.create(h.processId, { data, subject, observer, actor: h.sender }, installed.version);
+      session.record.runtime.resultAllowed = [...contract.writes];
       await session.startPerforming(h.activityId, h.sender);
       return { accepted: true, instanceId: session.id };
     });
@@ -450,6 +524,29 @@ export class WorkflowEngine {
       if (!(await uow.tx.recordInbox(options.messageId, options.source, uow.now))) return false;
       const session = await uow.open(instanceId);
       await session.completeExternally(activityInstanceId, data, options.actor ?? options.source);
+      return true;
+    });
+  }
+
+  /**
+   * The home's side of a transfer: a result reported by department `from` for an activity of one
+   * of this engine's cases. Idempotent by `messageId` (a duplicate changes nothing and returns
+   * false); refused with NotAuthorisedError, changing nothing, unless `from` is the department the
+   * activity instance was handed to, the instance still waits for it, and the data are among the
+   * activity's writes.
+   */
+  async acceptTransferResult(
+    caseId: string,
+    activityInstanceId: string,
+    result: { outcome: 'completed' | 'failed'; data: Record<string, unknown>; reason?: string },
+    options: { messageId: string; from: string },
+  ): Promise<boolean> {
+    return this.command(async (uow) => {
+      if (!(await uow.tx.recordInbox(options.messageId, options.from, uow.now))) return false;
+      const instance = await uow.tx.findInstance(caseId);
+      if (!instance) throw new NotAuthorisedError(`case ${caseId} does not live at department ${this.department ?? '(unnamed)'}; results go to a case's home`);
+      const session = await uow.open(caseId);
+      await session.acceptTransferResult(activityInstanceId, options.from, result);
       return true;
     });
   }
@@ -542,8 +639,40 @@ function buildView(rec: InstanceRecord, def: CompiledDefinition, workItems: Work
 }
 
 /** Every department that performs an activity of the package's processes. */
+/**
+ * The departments that may hold a case of `def` as its home: those performing its first
+ * activities (the patent: the subsystem performing the first activity starts the instance).
+ * Undefined when a first activity is performed by whichever engine starts the case.
+ */
+function possibleHomes(compiled: CompiledDefinition): string[] | undefined {
+  const firsts = new Set<string>();
+  const seen = new Set<string>();
+  const stack = compiled.startActivities.map((a) => a.id);
+  while (stack.length) {
+    const id = stack.pop()!;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    const a = compiled.activity(id);
+    // Start events and gateways do no work: look through them to the first activity that does.
+    if (a.kind === 'start' || a.kind === 'route') {
+      for (const t of compiled.outgoing.get(id) ?? []) stack.push(t.to);
+      continue;
+    }
+    if (a.kind === 'end') continue;
+    if (!a.department) return undefined;
+    firsts.add(a.department);
+  }
+  return firsts.size ? [...firsts].sort() : undefined;
+}
+
 export function participatingDepartments(pkg: DefinitionPackage): string[] {
   return [...new Set(pkg.processes.flatMap((p) => p.activities.map((a) => a.department).filter((d): d is string => !!d)))].sort();
+}
+
+/** Identifies a definition's content across engines, whatever version number it gets. */
+function contentHashOf(p: ProcessDefinition): string {
+  const { version: _ignored, ...content } = p;
+  return createHash('sha256').update(canonicalJson(content)).digest('hex');
 }
 
 /** Key-sorted JSON, so the content hash does not depend on property order. */

@@ -67,6 +67,7 @@ export function definitionToRow(r: DefinitionRecord): Row<DefinitionEntity> {
     contentHash: r.contentHash,
     deployedAt: r.deployedAt,
     deployedBy: orNull(r.deployedBy),
+    owner: orNull(r.owner),
   };
 }
 
@@ -79,7 +80,7 @@ export function definitionFromRow(e: DefinitionEntity): DefinitionRecord {
       contentHash: e.contentHash,
       deployedAt: e.deployedAt,
     },
-    { packageId: e.packageId, name: e.name, source: e.source, deployedBy: e.deployedBy },
+    { packageId: e.packageId, name: e.name, source: e.source, deployedBy: e.deployedBy, owner: e.owner },
   );
 }
 

@@ -6,6 +6,7 @@ import type { SoapServiceDefinition } from '../services/soap';
 import { parseCertificate, type Binder, type PublishedCertificate, type UddiInquiry } from '../binding';
 import { loadSigningIdentity, type SigningIdentity } from './signing';
 import { MessageLog } from './message-log';
+import { HeldPackages, installFromEnv } from './held-packages';
 import { RegistryDirectory } from './registry-directory';
 import { transferService } from './transfer-service';
 import { TransferDispatcher, type RoutingMode } from './transfer-dispatcher';
@@ -18,6 +19,8 @@ export interface DepartmentFederation {
   /** The certificate to publish in the registry (the trust store). */
   certificate: PublishedCertificate;
   messageLog: MessageLog;
+  /** Packages other departments published here that wait for an administrator. */
+  heldPackages: HeldPackages;
   directory: RegistryDirectory;
   services: SoapServiceDefinition[];
   dispatcher: TransferDispatcher;
@@ -67,6 +70,7 @@ export async function departmentFederation(o: DepartmentFederationOptions): Prom
   });
   const certificate = parseCertificate(identity.certificatePem);
   const messageLog = new MessageLog(o.store);
+  const heldPackages = new HeldPackages(o.store, o.engine);
   const directory = new RegistryDirectory(o.binder);
   const log = o.log.child({ component: 'transfer' });
   const dispatcher = new TransferDispatcher({ engine: o.engine, identity, directory, messageLog, log, ...routingFromEnv(env) });
@@ -76,7 +80,8 @@ export async function departmentFederation(o: DepartmentFederationOptions): Prom
     certificate,
     messageLog,
     directory,
-    services: [transferService({ engine: o.engine, directory, messageLog, log })],
+    heldPackages,
+    services: [transferService({ engine: o.engine, directory, messageLog, log, heldPackages, installFrom: installFromEnv(env) })],
     dispatcher,
     remoteSubprocesses,
     start: (publicUrl?: string) => {

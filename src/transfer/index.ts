@@ -22,3 +22,5 @@ export { parseRemoteFactories, remoteFactoriesFromEnv, remoteFactoryTarget, REMO
 export type { RemoteFactoryMapping, RemoteFactoryTable, RemoteFactoryTarget } from './remote-factories';
 export { RemoteFactoryFinder } from '../binding/remote-factory';
 export type { FactoryTarget, RemoteFactoryFinderOptions } from '../binding/remote-factory';
+export { HeldPackages, installFromEnv, UnknownHeldPackageError } from './held-packages';
+export type { HeldPackage, HeldState } from './held-packages';

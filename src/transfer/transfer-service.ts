@@ -1,10 +1,11 @@
 import type { Logger } from 'pino';
-import { EngineError, participatingDepartments, type WorkflowEngine } from '../engine';
+import { EngineError, NotAuthorisedError, participatingDepartments, type WorkflowEngine } from '../engine';
 import { importXpdl, XpdlImportError } from '../xpdl';
 import { SoapFault, type SoapServiceDefinition, rawXml } from '../services/soap';
 import { ReplayCache, TRANSFER_NS, type ReplayCacheLike } from './signing';
 import { TRANSFER_WSDL, verifiedDelivery } from './verified-delivery';
-import { deliverResponse, type Ack, type TransferItem } from './transfer-items';
+import { deliverResponse, type Ack, type PublishItem, type TransferItem } from './transfer-items';
+import type { HeldPackages } from './held-packages';
 import type { MessageLog } from './message-log';
 import { TRANSFER_SERVICE_PATH, type TransferDirectory } from './transfer-directory';
 
@@ -14,6 +15,9 @@ export interface TransferServiceOptions {
   messageLog: MessageLog;
   log: Logger;
   replayCache?: ReplayCacheLike;
+  /** Published packages from these departments install at once; from others they are held. */
+  installFrom?: ReadonlySet<string> | '*';
+  heldPackages: HeldPackages;
 }
 
 /**
@@ -39,8 +43,8 @@ export function transferService(o: TransferServiceOptions): SoapServiceDefinitio
           await logRefusal(o, ctx.envelope, reason, at, header.sender, header.receiver, header.messageId);
           throw new SoapFault('Client', `Transfer refused: ${reason}`, 'WRONG_RECEIVER');
         }
-        const acks: Ack[] = [];
-        for (const item of items) acks.push(await take(o, item, header.sender));
+        const results: Taken[] = [];
+        for (const item of items) results.push(await take(o, item, header.sender, at));
         await o.messageLog.record({
           messageId: header.messageId,
           direction: 'in',
@@ -49,48 +53,76 @@ export function transferService(o: TransferServiceOptions): SoapServiceDefinitio
           at,
           outcome: 'delivered',
           envelope: ctx.envelope,
-          items: items.map((item, i) => ({ item, outcome: acks[i].status, ...(acks[i].reason ? { reason: acks[i].reason } : {}) })),
+          items: items.map((item, i) => ({ item, outcome: results[i].outcome, ...(results[i].ack.reason ? { reason: results[i].ack.reason } : {}) })),
         });
-        for (const [i, a] of acks.entries()) {
+        for (const [i, { ack: a, outcome }] of results.entries()) {
           const item = items[i];
-          o.log.info({ caseId: item.caseId, itemId: a.itemId, kind: item.kind, from: header.sender, status: a.status, ...(a.reason ? { reason: a.reason } : {}) }, `transfer ${item.kind} ${a.status}`);
+          const line = { caseId: item.caseId, itemId: a.itemId, kind: item.kind, from: header.sender, status: a.status, ...(a.reason ? { reason: a.reason } : {}) };
+          if (outcome === 'not-authorised') o.log.warn(line, `transfer ${item.kind} refused (not authorised)`);
+          else o.log.info(line, `transfer ${item.kind} ${a.status}`);
         }
-        return { body: rawXml(deliverResponse(acks)) };
+        return { body: rawXml(deliverResponse(results.map((r) => r.ack))) };
       },
     },
   };
 }
 
+/** What became of one item: its acknowledgement, and the outcome the message log keeps. */
+interface Taken {
+  ack: Ack;
+  /** accepted | duplicate | held | refused | not-authorised | error */
+  outcome: string;
+}
+
+const taken = (itemId: string, status: Ack['status'], outcome: string = status, reason?: string): Taken => ({
+  ack: { itemId, status, ...(reason ? { reason } : {}) },
+  outcome,
+});
+
 /** Takes one item; refusals are per item, so one bad item does not hold up the others. */
-async function take(o: TransferServiceOptions, item: TransferItem, sender: string): Promise<Ack> {
+async function take(o: TransferServiceOptions, item: TransferItem, sender: string, at: Date): Promise<Taken> {
   try {
-    if (item.kind === 'publish') {
-      const pkg = importXpdl(item.source);
-      const department = o.engine.department;
-      if (!department || !participatingDepartments(pkg).includes(department)) {
-        return { itemId: item.itemId, status: 'refused', reason: `department ${department ?? '(unnamed)'} takes no part in package ${item.packageId}` };
-      }
-      const results = await o.engine.deploy(pkg, { source: item.source, actor: sender });
-      o.log.info({ packageId: item.packageId, from: sender, results }, 'published definition installed');
-      return { itemId: item.itemId, status: results.some((r) => r.created) ? 'accepted' : 'duplicate' };
-    }
+    if (item.kind === 'publish') return await takePackage(o, item, sender, at);
     if (item.kind === 'hand-over') {
-      if (item.home !== sender) {
-        return { itemId: item.itemId, status: 'refused', reason: `hand-over for a case whose home is ${item.home}, sent by ${sender}` };
-      }
       const receipt = await o.engine.acceptHandOver({ ...item, sender, data: item.data });
-      return { itemId: item.itemId, status: receipt.accepted ? 'accepted' : 'duplicate' };
+      return taken(item.itemId, receipt.accepted ? 'accepted' : 'duplicate');
     }
-    const options = { messageId: `result:${item.itemId}`, source: sender };
-    const applied = item.outcome === 'completed'
-      ? await o.engine.completeTransferredActivity(item.caseId, item.activityInstanceId, item.data, options)
-      : await o.engine.failTransferredActivity(item.caseId, item.activityInstanceId, item.reason ?? `department ${sender} could not perform the activity`, options);
-    return { itemId: item.itemId, status: applied ? 'accepted' : 'duplicate' };
+    const applied = await o.engine.acceptTransferResult(
+      item.caseId,
+      item.activityInstanceId,
+      { outcome: item.outcome, data: item.data, ...(item.reason ? { reason: item.reason } : {}) },
+      { messageId: `result:${item.itemId}`, from: sender },
+    );
+    return taken(item.itemId, applied ? 'accepted' : 'duplicate');
   } catch (error) {
-    if ((error instanceof EngineError && error.isClientError) || error instanceof XpdlImportError) return { itemId: item.itemId, status: 'refused', reason: error.message };
+    if (error instanceof NotAuthorisedError) return taken(item.itemId, 'refused', 'not-authorised', error.message);
+    if ((error instanceof EngineError && error.isClientError) || error instanceof XpdlImportError) return taken(item.itemId, 'refused', 'refused', error.message);
     o.log.error({ err: error, caseId: item.caseId, itemId: item.itemId }, 'transfer item failed on this side');
-    return { itemId: item.itemId, status: 'error', reason: 'the receiving engine failed; the sender will retry' };
+    return taken(item.itemId, 'error', 'error', 'the receiving engine failed; the sender will retry');
   }
+}
+
+/**
+ * A published package: installed only where this department takes part, only under the
+ * ownership rules (WorkflowEngine.checkPublication), and only from departments listed in
+ * INTERFLOW_INSTALL_FROM; from anyone else it waits for an administrator.
+ */
+async function takePackage(o: TransferServiceOptions, item: PublishItem, sender: string, at: Date): Promise<Taken> {
+  const pkg = importXpdl(item.source);
+  const department = o.engine.department;
+  if (!department || !participatingDepartments(pkg).includes(department)) {
+    throw new NotAuthorisedError(`department ${department ?? '(unnamed)'} takes no part in package ${item.packageId}; it installs only what it performs`);
+  }
+  await o.engine.checkPublication(pkg, sender);
+  const installFrom = o.installFrom ?? new Set<string>();
+  if (installFrom !== '*' && !installFrom.has(sender)) {
+    const held = await o.heldPackages.hold({ id: item.itemId, packageId: item.packageId, sender, source: item.source, at });
+    o.log.warn({ packageId: item.packageId, from: sender, heldId: item.itemId }, `package ${item.packageId} from ${sender} held for an administrator (interflow packages approve ${item.itemId})`);
+    return taken(item.itemId, held ? 'accepted' : 'duplicate', 'held', `held for an administrator of department ${department}: ${sender} is not in its INTERFLOW_INSTALL_FROM`);
+  }
+  const results = await o.engine.deploy(pkg, { source: item.source, actor: sender, publishedBy: sender });
+  o.log.info({ packageId: item.packageId, from: sender, results }, 'published definition installed');
+  return taken(item.itemId, results.some((r) => r.created) ? 'accepted' : 'duplicate');
 }
 
 async function logRefusal(o: TransferServiceOptions, envelope: string, reason: string, at: Date, sender = '?', receiver = o.engine.department ?? '?', messageId = `refused-${at.getTime()}`): Promise<void> {

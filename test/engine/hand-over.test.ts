@@ -59,7 +59,9 @@ describe('hand-over between department engines (engine level)', () => {
     expect(receipt.accepted).to.equal(true);
     expect(await environment.acceptHandOver(h)).to.deep.equal({ accepted: false }, 'a retried hand-over changes nothing');
     const performing = await environment.getInstance(receipt.instanceId!);
-    expect(performing.data).to.include({ applicant: 'ACME' });
+    expect(h.data).to.not.have.any.keys('applicant', 'note');
+    expect(performing.data.applicant ?? null).to.equal(null, 'environment reads only envOk: the applicant never leaves planning');
+    expect(performing.data.note ?? null).to.equal(null);
     expect(performing.workItems.map((w) => [w.activityId, w.participant])).to.deep.equal([['env_review', 'environment']]);
 
     const done = await environment.completeWorkItem(performing.workItems[0].id, { data: { envOk: 'true' } });
@@ -68,7 +70,7 @@ describe('hand-over between department engines (engine level)', () => {
     expect(parseHandOverObserver(result.destination)).to.deep.equal({ home: 'planning', caseId: c.id, activityInstanceId: h.activityInstanceId, itemId: h.itemId });
     expect(result.payload.data).to.deep.equal({ envOk: true }, 'only the fields the activity updates');
 
-    await planning.completeTransferredActivity(c.id, h.activityInstanceId, result.payload.data as Record<string, unknown>, { messageId: `result:${h.itemId}`, source: 'environment' });
+    await planning.acceptTransferResult(c.id, h.activityInstanceId, { outcome: 'completed', data: result.payload.data as Record<string, unknown> }, { messageId: `result:${h.itemId}`, from: 'environment' });
     const routed = await planning.getInstance(c.id);
     expect(routed.workItems.map((w) => w.activityId)).to.deep.equal(['issue'], 'the XOR decision is taken at home with the result');
   });

@@ -68,7 +68,7 @@ export class Department {
       store: this.store,
       binder: new Binder({ registry: new RegistryClient({ baseUrl: this.fed.url, timeoutMs: 3000 }), keys: this.fed.keys, cacheTtlSeconds: 1, downSeconds: 1 }),
       log: this.logs.logger,
-      env: { INTERFLOW_ROUTING: this.routing, INTERFLOW_HUB_URL: this.fed.url },
+      env: { INTERFLOW_ROUTING: this.routing, INTERFLOW_HUB_URL: this.fed.url, INTERFLOW_INSTALL_FROM: this.fed.coordinator },
       dataDir: this.fed.keyDir,
     });
     const server = createServer(this.engine, { log: this.logs.logger, services: [...wfxmlServices(this.engine), ...this.federation.services] });
@@ -116,6 +116,8 @@ export class TransferFederation {
   readonly departments = new Map<string, Department>();
   hub?: RunningRegistryHub;
   private binder?: Binder;
+  /** The department that deploys and publishes the licence: the others install from it. */
+  coordinator = '';
 
   private constructor(
     readonly store: TypeormStore,
@@ -126,6 +128,7 @@ export class TransferFederation {
     const store = await createTypeormTestStore();
     const registry = await RegistryStore.open(store, { nodeDomain: NODE_DOMAIN, tokenTtlSeconds: 3600, env: {} });
     const f = new TransferFederation(store, registry);
+    f.coordinator = options.coordinator ?? codes[codes.length - 1];
     f.hub = await startRegistryHub({
       registry,
       log: f.logs.logger,
@@ -145,7 +148,7 @@ export class TransferFederation {
       f.departments.set(code, d);
     }
     // A coordinator deploys the licence at one department; it is published to the others.
-    const coordinator = f.dept(options.coordinator ?? codes[codes.length - 1]);
+    const coordinator = f.dept(f.coordinator);
     await coordinator.engine.deploy(importXpdl(LICENCE_XPDL), { source: LICENCE_XPDL, publish: true });
     for (const d of f.departments.values()) {
       await eventually(async () => (await d.engine.listDefinitions()).some((r) => r.processId === 'business_licence'), `the licence to be installed at ${d.code}`);

@@ -1,6 +1,7 @@
 import { compileExpression, compileScript, type CompiledExpression, type CompiledScript } from '../expression';
 import { DefinitionError } from '../errors';
 import { isDuration } from './duration';
+import { activityDataContract, type ActivityDataContract } from './data-contract';
 import type { ActivityDef, ApplicationDef, ProcessDefinition, TransitionDef } from './process-definition';
 
 /**
@@ -20,6 +21,7 @@ export class CompiledDefinition {
   private readonly expressions = new Map<string, CompiledExpression>();
   private readonly scripts = new Map<string, CompiledScript>();
   private readonly reachCache = new Map<string, Set<string>>();
+  private readonly contracts = new Map<string, ActivityDataContract>();
   /** The deployed version's content hash: the same definition has the same hash on every engine. */
   contentHash?: string;
 
@@ -187,6 +189,16 @@ export class CompiledDefinition {
       this.scripts.set(source, s);
     }
     return s;
+  }
+
+  /** What the activity reads and may write (docs/security-model.md, data minimisation). */
+  dataContract(activityId: string): ActivityDataContract {
+    let contract = this.contracts.get(activityId);
+    if (!contract) {
+      contract = activityDataContract(this.def, this.activity(activityId), this);
+      this.contracts.set(activityId, contract);
+    }
+    return contract;
   }
 
   /** The activity a token on `arc` is waiting in front of. */

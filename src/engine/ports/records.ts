@@ -18,6 +18,8 @@ export interface DefinitionRecord {
   contentHash: string;
   deployedAt: Date;
   deployedBy?: string;
+  /** The department that defined the process (the patent's definer): only it publishes new versions. */
+  owner?: string;
 }
 
 export interface TokenState {
@@ -47,6 +49,8 @@ export interface ActivityInstance {
   nextIndex?: number;
   childInstanceId?: string;
   outboxId?: string;
+  /** The department a transferred activity was handed to: the only one whose result is taken. */
+  handedTo?: string;
   error?: string;
   /** Where a failed activity stopped: performing it, or choosing its outgoing transitions. */
   failedAt?: 'perform' | 'route';
@@ -73,6 +77,11 @@ export interface InstanceRuntime {
   changed?: string[];
   /** The handed-over activity's declared outputs (its `updates`), when it names them. */
   resultFields?: string[];
+  /**
+   * Everything a result of this performing instance may carry: the handed-over activity's writes
+   * (docs/security-model.md). The home refuses a result with anything else.
+   */
+  resultAllowed?: string[];
 }
 
 export interface InstanceRecord {

@@ -1,5 +1,5 @@
 import { evaluateCondition, ExpressionError } from '../expression';
-import { IllegalStateError, InvalidDataError } from '../errors';
+import { IllegalStateError, InvalidDataError, NotAuthorisedError } from '../errors';
 import { parseDuration, isDuration } from '../definition/duration';
 import type { CompiledDefinition } from '../definition/compiled-definition';
 import type { ActivityDef, ParameterMapping, TransitionDef } from '../definition/process-definition';
@@ -289,7 +289,8 @@ export class InstanceSession {
         activityId: a.id,
         activityInstanceId: ai.id,
         sender: this.uow.env.department ?? null,
-        data: remote ? this.mapIn(a.subprocess!.parameters, a, ai) : { ...this.record.data },
+        // Data minimisation: a department receives only the fields its activity reads.
+        data: remote ? this.mapIn(a.subprocess!.parameters, a, ai) : this.pick(this.def.dataContract(a.id).reads),
         ...(remote ? { remoteProcessId: a.subprocess!.processId } : {}),
       },
       state: 'pending',
@@ -299,6 +300,7 @@ export class InstanceSession {
     };
     ai.state = 'transferred';
     ai.outboxId = message.id;
+    if (!remote) ai.handedTo = a.department;
     this.outbox.push(message);
     this.event('activity.transferred', {
       activityId: a.id,
@@ -585,6 +587,11 @@ export class InstanceSession {
     return out;
   }
 
+  /** The named fields of the case that have a value. */
+  private pick(names: readonly string[]): Record<string, unknown> {
+    return Object.fromEntries(names.filter((n) => n in this.record.data).map((n) => [n, this.record.data[n]]));
+  }
+
   private isField(name: string): boolean {
     return this.def.def.dataFields.some((f) => f.id === name);
   }
@@ -652,6 +659,38 @@ export class InstanceSession {
     this.applyData(values, actor, a.id);
     await this.finishActivity(a, ai, {}, actor);
     await this.settle();
+  }
+
+  /**
+   * A result of another department for an activity of this case (the home's side of a transfer).
+   * Taken only from the department the activity instance was handed to, only while it waits for
+   * it, and only with the fields the activity may write; anything else is refused by name and
+   * changes nothing (docs/security-model.md).
+   */
+  async acceptTransferResult(activityInstanceId: string, from: string, result: { outcome: 'completed' | 'failed'; data: Record<string, unknown>; reason?: string }): Promise<void> {
+    const ai = this.record.runtime.activities.find((x) => x.id === activityInstanceId);
+    if (!ai) throw new NotAuthorisedError(`case ${this.id} has no activity instance ${activityInstanceId} waiting for a result (it finished, was withdrawn, or never existed)`);
+    const a = this.def.activity(ai.activityId);
+    const handedTo = ai.handedTo ?? (ai.state === 'transferred' && this.isForeign(a) ? a.department : undefined);
+    if (ai.state !== 'transferred' || !handedTo) {
+      throw new NotAuthorisedError(`activity "${a.id}" of case ${this.id} was not handed to any department (it is ${ai.state} here); no department may report its result`);
+    }
+    if (handedTo !== from) {
+      throw new NotAuthorisedError(`activity "${a.id}" of case ${this.id} was handed to department ${handedTo}; department ${from} may not report its result`);
+    }
+    if (result.outcome === 'failed') {
+      this.failExternally(activityInstanceId, result.reason ?? `department ${from} could not perform the activity`, from);
+      return;
+    }
+    const writes = new Set(this.def.dataContract(a.id).writes);
+    const extra = Object.keys(result.data).filter((k) => !writes.has(k));
+    if (extra.length) {
+      throw new NotAuthorisedError(
+        `the result for activity "${a.id}" of case ${this.id} carries ${extra.map((k) => `"${k}"`).join(', ')}, which the activity does not write` +
+          ` (it may write: ${[...writes].join(', ') || 'nothing'})`,
+      );
+    }
+    await this.completeExternally(activityInstanceId, result.data, from);
   }
 
   /** A transferred or remote activity that ended abnormally over there becomes an incident here. */
@@ -819,7 +858,8 @@ export class InstanceSession {
     if (!this.record.observer?.startsWith('transfer:')) return { ...this.record.data };
     const performed = rt.performs ? this.def.activities.get(rt.performs) : undefined;
     const fields = rt.resultFields ?? (performed?.updates?.length ? performed.updates : rt.changed ?? []);
-    return Object.fromEntries(fields.filter((f) => f in this.record.data).map((f) => [f, this.record.data[f]]));
+    const allowed = new Set(rt.resultAllowed ?? (performed ? this.def.dataContract(performed.id).writes : fields));
+    return Object.fromEntries(fields.filter((f) => allowed.has(f) && f in this.record.data).map((f) => [f, this.record.data[f]]));
   }
 
   private async notifyParentOfAbnormalEnd(): Promise<void> {

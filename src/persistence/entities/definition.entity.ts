@@ -33,4 +33,8 @@ export class DefinitionEntity {
 
   @Column({ name: 'deployed_by', type: 'varchar', length: Len.actor, nullable: true })
   deployedBy!: string | null;
+
+  /** The department that defined this process (the patent's definer); only it publishes new versions. */
+  @Column({ name: 'owner', type: 'varchar', length: Len.name, nullable: true })
+  owner!: string | null;
 }

@@ -12,8 +12,9 @@ import { UddiNameEntity } from './uddi-name.entity';
 import { UddiPublisherEntity } from './uddi-publisher.entity';
 import { UddiTModelInstanceEntity } from './uddi-tmodel-instance.entity';
 import { WorkItemEntity } from './work-item.entity';
+import { HeldPackageEntity } from './held-package.entity';
 
-export { DefinitionEntity, HistoryEntity, InboxEntity, InstanceEntity, OutboxEntity, TimerEntity, WorkItemEntity, MessageEntity, MessageItemEntity };
+export { DefinitionEntity, HistoryEntity, InboxEntity, InstanceEntity, OutboxEntity, TimerEntity, WorkItemEntity, MessageEntity, MessageItemEntity, HeldPackageEntity };
 export { UddiAuthTokenEntity, UddiEntityEntity, UddiKeyedReferenceEntity, UddiNameEntity, UddiPublisherEntity, UddiTModelInstanceEntity };
 
 export const ENTITIES = [
@@ -32,4 +33,5 @@ export const ENTITIES = [
   UddiAuthTokenEntity,
   MessageEntity,
   MessageItemEntity,
+  HeldPackageEntity,
 ];
