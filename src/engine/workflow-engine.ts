@@ -503,7 +503,8 @@ export class WorkflowEngine {
       }
       const known = new Set(installed.definition.dataFields.map((f) => f.id));
       const data = Object.fromEntries(Object.entries(h.data).filter(([k]) => known.has(k)));
-      const session = await uow.create(h.processId, { data, subject, observer, actor: h.sender }, installed.version);
+      const onlyFields = [...new Set([...contract.reads, ...contract.writes])];
+      const session = await uow.create(h.processId, { data, subject, observer, actor: h.sender, onlyFields }, installed.version);
       session.record.runtime.resultAllowed = [...contract.writes];
       await session.startPerforming(h.activityId, h.sender);
       return { accepted: true, instanceId: session.id };

@@ -27,6 +27,11 @@ export interface CreateOptions {
   actor?: string;
   /** Lets a caller choose the id (idempotent intake of a transferred case keeps the global case id). */
   instanceId?: string;
+  /**
+   * The only fields the instance holds (a performing instance of another department's case holds
+   * what its activity reads and writes, nothing else: not even the other fields' initial values).
+   */
+  onlyFields?: readonly string[];
 }
 
 /**
@@ -60,7 +65,9 @@ export class UnitOfWork {
   async create(processId: string, options: CreateOptions, version?: number): Promise<InstanceSession> {
     const def = await this.env.definition(this.tx, processId, version);
     const data: Record<string, unknown> = {};
+    const only = options.onlyFields ? new Set(options.onlyFields) : undefined;
     for (const f of def.def.dataFields) {
+      if (only && !only.has(f.id)) continue;
       data[f.id] = f.initialValue !== undefined ? coerceValue(f, def.expression(f.initialValue).evaluate({})) : null;
     }
     Object.assign(data, coerceData(def.def, options.data));
