@@ -547,6 +547,14 @@ export class WorkflowEngine {
       const instance = await uow.tx.findInstance(caseId);
       if (!instance) throw new NotAuthorisedError(`case ${caseId} does not live at department ${this.department ?? '(unnamed)'}; results go to a case's home`);
       const session = await uow.open(caseId);
+      if (!session.record.runtime.activities.some((x) => x.id === activityInstanceId)) {
+        // A late answer from the department the activity went to (it was withdrawn by a deadline
+        // or a deferred choice) is no attack: say so, rather than "not authorised".
+        const handOver = (await uow.tx.listOutbox({ instanceId: caseId })).find((m) => m.kind === 'transfer' && m.payload.activityInstanceId === activityInstanceId);
+        if (handOver && handOver.destination === options.from) {
+          throw new IllegalStateError(`activity instance ${activityInstanceId} of case ${caseId} no longer waits for a result from ${options.from} (it was withdrawn or has finished); nothing changed`);
+        }
+      }
       await session.acceptTransferResult(activityInstanceId, options.from, result);
       return true;
     });
