@@ -7,6 +7,7 @@ import { WorkflowEngine, type HandlerRegistry, type InstanceView } from '../../s
 import type { TypeormStore } from '../../src/persistence';
 import { RegistryStore } from '../../src/registry';
 import { createServer, type RunningServer } from '../../src/services/http';
+import type { Authenticator } from '../../src/services/security';
 import { ObserverDispatcher, wfxmlServices } from '../../src/services/wfxml';
 import { departmentFederation, type DepartmentFederation, type RemoteSubprocessOverrides } from '../../src/transfer';
 import { importXpdl } from '../../src/xpdl';
@@ -64,6 +65,8 @@ export interface NodeOptions {
   /** The binder's cache; long to make a moved factory visible only through the invocation pattern. */
   cacheTtlSeconds?: number;
   remote?: RemoteSubprocessOverrides;
+  /** Caller authentication of the department's SOAP services (users file), as `serve` applies it. */
+  security?: Authenticator;
 }
 
 /**
@@ -112,10 +115,11 @@ export class DepartmentNode {
       registry: registry(),
       remoteSubprocess: { intervalMs: 50, retryBaseMs: 100, retryMaxMs: 400, timeoutMs: 3000, leaseMs: 15_000, fetch: capture, ...this.options.remote },
     });
-    const server = createServer(this.engine, { log, services: [...wfxmlServices(this.engine), ...this.federation.services] });
+    const trust = this.federation.wfxml;
+    const server = createServer(this.engine, { log, services: [...wfxmlServices(this.engine, { trust }), ...this.federation.services], ...(this.options.security ? { security: this.options.security } : {}) });
     this.running = await server.listen({ host: '127.0.0.1', port: 0, shutdownGraceMs: 500 });
     // As serve does: Completed and StateChanged for remote observers leave through the outbox.
-    this.observers = new ObserverDispatcher({ engine: this.engine, baseUrl: this.running.url, log, intervalMs: 50, retryBaseMs: 100, retryMaxMs: 400, timeoutMs: 3000 });
+    this.observers = new ObserverDispatcher({ engine: this.engine, baseUrl: this.running.url, log, trust, intervalMs: 50, retryBaseMs: 100, retryMaxMs: 400, timeoutMs: 3000 });
     this.observers.start();
     this.registration = new SelfRegistration({
       registry: registry(),
