@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Binder, FederationKeys, RegistryClient, SelfRegistration, startRegistryHub, TRANSFER_SERVICE_OFFERING, type RunningRegistryHub } from '../../src/binding';
-import { WorkflowEngine, type HandlerRegistry, type InstanceView } from '../../src/engine';
+import { WorkflowEngine, type DefinitionPackage, type HandlerRegistry, type InstanceView } from '../../src/engine';
 import type { TypeormStore } from '../../src/persistence';
 import { RegistryStore } from '../../src/registry';
 import { createServer, type RunningServer } from '../../src/services/http';
@@ -59,6 +59,8 @@ const NODE_DOMAIN = 'hub.remote.test';
 export interface NodeOptions {
   /** XPDL documents deployed before the engine first registers (so its factories are in its entry). */
   deploy?: string[];
+  /** Definitions built in the test (not XPDL), deployed the same way. */
+  packages?: DefinitionPackage[];
   handlers?: (h: HandlerRegistry) => void;
   /** The department engine's environment (INTERFLOW_REMOTE_FACTORIES, …). */
   env?: NodeJS.ProcessEnv;
@@ -199,6 +201,7 @@ export class RemoteFederation {
     const engine = new WorkflowEngine({ store, department: code });
     options.handlers?.(engine.handlers);
     for (const xml of options.deploy ?? []) await engine.deploy(importXpdl(xml), { source: xml });
+    for (const p of options.packages ?? []) await engine.deploy(p);
     const node = new DepartmentNode(code, engine, store, this, options);
     await node.up();
     this.departments.set(code, node);
