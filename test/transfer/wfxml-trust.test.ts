@@ -259,6 +259,23 @@ describe('Trust between agencies over Wf-XML: the attacks', function () {
     await unchanged(caseId);
   });
 
+  it('a signed Completed arriving before its call is recorded as sent gets a Server fault (the sender retries), and changes nothing', async () => {
+    const dispatcher = retail.federation!.remoteSubprocesses;
+    await dispatcher.stop();
+    try {
+      const started = await retail.engine.startProcess('retailer', { data: order(16) });
+      const row = await eventually(() => remoteCall(retail, started.id, 'pending'), 'the pending call');
+      const observerKey = subprocessObserverKey(retail.url, { instanceId: started.id, messageId: row.id });
+      const request: AsapRequest = { receiverKey: observerKey, senderKey: `${manufacturing.url}/wfxml/instance/early`, resource: 'observer', operation: 'Completed', body: completedRq(`${manufacturing.url}/wfxml/instance/early`, 'Too early') };
+      const error = await postAsap(request, { signing: { identity: manufacturing.federation!.identity, receiver: 'retail' } }).then(() => undefined, (e: Error) => e);
+      expect(error?.message).to.match(/SOAP fault \(HTTP 500\): remote subprocess call .* is not recorded as sent yet; retry shortly/);
+      await unchanged(started.id);
+      await retail.engine.changeState(started.id, 'terminate', 'admin');
+    } finally {
+      dispatcher.start();
+    }
+  });
+
   it('after all that, the manufacturing department\'s own signed Completed still completes the waiting case', async () => {
     const { caseId, remoteId } = await waitingOrder(15);
     const [item] = await manufacturing.engine.worklist({ instanceId: remoteId });
