@@ -61,7 +61,7 @@ async function remoteCall(engine: WorkflowEngine, c: SubprocessCorrelation): Pro
 }
 
 /** Where the remote subprocess dispatcher bound a call, recorded on its row as it marked it sent. */
-export interface RemoteCallBinding {
+interface RemoteCallBinding {
   /** The department the CreateInstance was signed for and sent to. */
   department?: string;
   factory?: string;
@@ -69,7 +69,7 @@ export interface RemoteCallBinding {
   remoteInstance?: string;
 }
 
-export function bindingOf(row: OutboxRecord): RemoteCallBinding | undefined {
+function bindingOf(row: OutboxRecord): RemoteCallBinding | undefined {
   const b = row.payload.boundTo;
   return b && typeof b === 'object' ? (b as RemoteCallBinding) : undefined;
 }
