@@ -257,8 +257,8 @@ export class TypeormStoreTx implements StoreTx {
     return rows.map((row) => ({ ...map.outboxFromRow(row), attempts: row.attempts + 1 }));
   }
 
-  async markOutboxSent(id: string, at: Date): Promise<void> {
-    await this.update(OutboxEntity, id, { state: 'sent', sentAt: at, claimedUntil: null });
+  async markOutboxSent(id: string, at: Date, payload?: Record<string, unknown>): Promise<void> {
+    await this.update(OutboxEntity, id, { state: 'sent', sentAt: at, claimedUntil: null, ...(payload ? { payload: JSON.stringify(payload) } : {}) });
   }
 
   async markOutboxRetry(id: string, error: string, nextAttemptAt: Date, dead: boolean): Promise<void> {

@@ -3,8 +3,10 @@ import type { Logger } from 'pino';
 import type { TypeormStore } from '../persistence';
 import type { WorkflowEngine } from '../engine';
 import type { SoapServiceDefinition } from '../services/soap';
-import { parseCertificate, type Binder, type PublishedCertificate, type UddiInquiry } from '../binding';
-import { loadSigningIdentity, type SigningIdentity } from './signing';
+import { parseCertificate, RegistryClient, type Binder, type PublishedCertificate, type UddiInquiry } from '../binding';
+import type { WfxmlTrust } from '../services/wfxml';
+import { loadSigningIdentity, ReplayCache, type SigningIdentity } from './signing';
+import { RegisteredEndpoints } from './registered-endpoints';
 import { MessageLog } from './message-log';
 import { HeldPackages, installFromEnv } from './held-packages';
 import { RegistryDirectory } from './registry-directory';
@@ -24,6 +26,11 @@ export interface DepartmentFederation {
   directory: RegistryDirectory;
   services: SoapServiceDefinition[];
   dispatcher: TransferDispatcher;
+  /**
+   * Signing and checking of Wf-XML calls between departments (docs/wfxml.md): give it to
+   * wfxmlServices and the ObserverDispatcher; the remote subprocess dispatcher already has it.
+   */
+  wfxml: WfxmlTrust;
   /** Starts remote subprocesses (Wf-XML CreateInstance) of this department's cases: docs/remote-subprocess.md. */
   remoteSubprocesses: RemoteSubprocessDispatcher;
   /** `publicUrl`: this engine's address, when known only once it listens (else INTERFLOW_PUBLIC_URL or its registry entry). */
@@ -74,7 +81,17 @@ export async function departmentFederation(o: DepartmentFederationOptions): Prom
   const directory = new RegistryDirectory(o.binder);
   const log = o.log.child({ component: 'transfer' });
   const dispatcher = new TransferDispatcher({ engine: o.engine, identity, directory, messageLog, log, ...routingFromEnv(env) });
-  const remoteSubprocesses = remoteSubprocessDispatcherFromEnv({ engine: o.engine, binder: o.binder, log: o.log, env, ...(o.registry ? { registry: o.registry } : {}), ...(o.remoteSubprocess ? { overrides: o.remoteSubprocess } : {}) });
+  const registryUrl = env.INTERFLOW_REGISTRY_URL?.trim();
+  const registry = o.registry ?? (registryUrl ? new RegistryClient({ baseUrl: registryUrl }) : undefined);
+  // The same key, trust store and replay protection as transfers: one identity per department.
+  const wfxml: WfxmlTrust = {
+    department,
+    identity,
+    certificateFor: (d) => directory.certificateFor(d),
+    replayCache: new ReplayCache(),
+    endpoints: new RegisteredEndpoints({ binder: o.binder, ...(registry ? { registry } : {}) }),
+  };
+  const remoteSubprocesses = remoteSubprocessDispatcherFromEnv({ engine: o.engine, binder: o.binder, log: o.log, env, trust: wfxml, ...(registry ? { registry } : {}), ...(o.remoteSubprocess ? { overrides: o.remoteSubprocess } : {}) });
   return {
     identity,
     certificate,
@@ -83,6 +100,7 @@ export async function departmentFederation(o: DepartmentFederationOptions): Prom
     heldPackages,
     services: [transferService({ engine: o.engine, directory, messageLog, log, heldPackages, installFrom: installFromEnv(env) })],
     dispatcher,
+    wfxml,
     remoteSubprocesses,
     start: (publicUrl?: string) => {
       dispatcher.start();

@@ -20,6 +20,7 @@ export { RemoteSubprocessDispatcher, remoteSubprocessDispatcherFromEnv, REMOTE_S
 export type { RemoteSubprocessDispatcherOptions, RemoteDispatchReport, RemoteSubprocessOverrides } from './remote-subprocess-dispatcher';
 export { parseRemoteFactories, remoteFactoriesFromEnv, remoteFactoryTarget, REMOTE_FACTORIES_ENV, REMOTE_DEPARTMENT_ATTRIBUTE } from './remote-factories';
 export type { RemoteFactoryMapping, RemoteFactoryTable, RemoteFactoryTarget } from './remote-factories';
+export { RegisteredEndpoints } from './registered-endpoints';
 export { RemoteFactoryFinder } from '../binding/remote-factory';
 export type { FactoryTarget, RemoteFactoryFinderOptions } from '../binding/remote-factory';
 export { HeldPackages, installFromEnv, UnknownHeldPackageError } from './held-packages';

@@ -4,7 +4,7 @@ import { RemoteFactoryFinder } from '../binding/remote-factory';
 import { NotFoundError, outboxRetryDelayMs, type OutboxRecord, type WorkflowEngine } from '../engine';
 import { caseLogger } from '../monitoring';
 import { TEXT_KEY, type SoapNode } from '../services/soap/envelope-parser';
-import { ASAP_NS, createInstanceRequest, instanceKey, OBSERVER_PATH, postAsap, requestIdFor, subprocessObserverKey } from '../services/wfxml';
+import { ASAP_NS, createInstanceRequest, instanceKey, OBSERVER_PATH, postAsap, requestIdFor, subprocessObserverKey, type AsapSigning, type WfxmlTrust } from '../services/wfxml';
 import { decodeLocalName } from '../services/wfxml/context-data';
 import { describeTarget, remoteFactoriesFromEnv, remoteFactoryTarget, type RemoteFactoryTable, type RemoteFactoryTarget } from './remote-factories';
 import { remoteProcessId } from '../xpdl/xpdl-values';
@@ -52,6 +52,12 @@ export interface RemoteSubprocessDispatcherOptions {
   /** Per request to a factory (default 10 s). */
   timeoutMs?: number;
   fetch?: typeof fetch;
+  /**
+   * This department's Wf-XML trust (departmentFederation): every call is signed for the department
+   * whose factory it goes to, and only registered factories are called. Without it (unit tests of
+   * the binding rules) calls go unsigned.
+   */
+  trust?: WfxmlTrust;
 }
 
 export interface RemoteDispatchReport {
@@ -82,8 +88,8 @@ interface Started {
  * with a new row), while a factory nobody offers yet is waited for.
  */
 export class RemoteSubprocessDispatcher {
-  private readonly o: Required<Omit<RemoteSubprocessDispatcherOptions, 'registry' | 'table' | 'publicUrl' | 'fetch'>> &
-    Pick<RemoteSubprocessDispatcherOptions, 'table' | 'publicUrl' | 'fetch'>;
+  private readonly o: Required<Omit<RemoteSubprocessDispatcherOptions, 'registry' | 'table' | 'publicUrl' | 'fetch' | 'trust'>> &
+    Pick<RemoteSubprocessDispatcherOptions, 'table' | 'publicUrl' | 'fetch' | 'trust'>;
   private readonly finder: RemoteFactoryFinder;
   private readonly log: Logger;
   private base?: string;
@@ -221,9 +227,12 @@ export class RemoteSubprocessDispatcher {
       const observerKey = subprocessObserverKey(base, { instanceId: row.instanceId, messageId: row.id });
       const call = (factory: string, department?: string) => this.createInstance(row, factory, observerKey, base, department);
       const t = target;
-      const started = t.kind === 'url' ? await call(t.url) : await this.finder.invoke(t, (endpoint) => call(endpoint.url, endpoint.department));
+      const started = t.kind === 'url' ? await call(t.url, await this.ownerOfFactory(t.url)) : await this.finder.invoke(t, (endpoint) => call(endpoint.url, endpoint.department));
       const at = this.o.engine.clock.now();
-      await this.o.engine.store.transaction((tx) => tx.markOutboxSent(row.id, at));
+      // Whom the call went to is what the Observer later takes the result from: recorded with the
+      // sent mark, in one write, so no Completed is ever weighed against a half-recorded call.
+      const boundTo = { factory: started.factory, ...(started.department ? { department: started.department } : {}), ...(started.remoteInstance ? { remoteInstance: started.remoteInstance } : {}) };
+      await this.o.engine.store.transaction((tx) => tx.markOutboxSent(row.id, at, { ...row.payload, boundTo }));
       log.info(
         { factory: started.factory, department: started.department, remoteInstance: started.remoteInstance, boundBy: t.because, definedAs: row.destination, ...(started.omitted.length ? { omitted: started.omitted } : {}) },
         'remote subprocess started',
@@ -236,6 +245,28 @@ export class RemoteSubprocessDispatcher {
   }
 
   /**
+   * In a federation, the department publishing a factory address the mapping table names. Its
+   * results must be signed by a department, so an address no department publishes is refused
+   * (counted as a refusal: it is the operator's configuration, not something that comes by itself).
+   */
+  private async ownerOfFactory(url: string): Promise<string | undefined> {
+    if (!this.o.trust) return undefined;
+    const owner = await this.o.trust.endpoints.ownerOf(url, SERVICE_TYPES.factory);
+    if (!owner) {
+      throw new Error(`no department in the registry publishes the factory ${url}; between departments Interflow calls only registered factories, whose results it can authenticate (map the SubFlow to a department instead)`);
+    }
+    return owner;
+  }
+
+  /** The signing of a call to a department's factory; in a federation every call is signed. */
+  private signingFor(department: string | undefined, factory: string): { signing: AsapSigning } | Record<string, never> {
+    const { trust } = this.o;
+    if (!trust) return {};
+    if (!department) throw new Error(`the factory ${factory} belongs to no registered department; a call between departments must be signed for one`);
+    return { signing: { identity: trust.identity, receiver: department } };
+  }
+
+  /**
    * GetProperties first, to send only the fields the factory's ContextDataSchema declares: a
    * SubFlow whose callee is not in the package passes every actual parameter both ways (the
    * importer cannot know the directions), and a factory refuses undeclared fields. A factory that
@@ -244,7 +275,8 @@ export class RemoteSubprocessDispatcher {
   private async createInstance(row: OutboxRecord, factory: string, observerKey: string, base: string, department: string | undefined): Promise<Started> {
     const p = row.payload as Record<string, unknown>;
     const data = (p.data && typeof p.data === 'object' ? p.data : {}) as Record<string, unknown>;
-    const declared = await this.declaredFields(factory);
+    const signing = this.signingFor(department, factory);
+    const declared = await this.declaredFields(factory, signing);
     const sent: Record<string, unknown> = {};
     const omitted: string[] = [];
     for (const [k, v] of Object.entries(data)) {
@@ -262,19 +294,19 @@ export class RemoteSubprocessDispatcher {
         subject: `${String(p.processId ?? 'case')} ${row.instanceId}, activity ${String(p.activityId)}`,
         data: sent,
       }),
-      { timeoutMs: this.o.timeoutMs, ...(this.o.fetch ? { fetch: this.o.fetch } : {}) },
+      { timeoutMs: this.o.timeoutMs, ...(this.o.fetch ? { fetch: this.o.fetch } : {}), ...signing },
     );
     const key = textOf(reply.body?.InstanceKey);
     return { factory, ...(department ? { department } : {}), ...(key ? { remoteInstance: key } : {}), omitted };
   }
 
   /** The factory's declared ContextData fields, or undefined when it does not say. */
-  private async declaredFields(factory: string): Promise<Set<string> | undefined> {
+  private async declaredFields(factory: string, signing: { signing?: AsapSigning }): Promise<Set<string> | undefined> {
     let reply;
     try {
       reply = await postAsap(
         { receiverKey: factory, resource: 'factory', operation: 'GetProperties', body: `<as:GetPropertiesRq xmlns:as="${ASAP_NS}"/>` },
-        { timeoutMs: this.o.timeoutMs, ...(this.o.fetch ? { fetch: this.o.fetch } : {}) },
+        { timeoutMs: this.o.timeoutMs, ...(this.o.fetch ? { fetch: this.o.fetch } : {}), ...signing },
       );
     } catch (err) {
       // Not there: the binder must fail over. Anything else (a fault, a vendor without
@@ -376,7 +408,7 @@ function textOf(value: unknown): string | undefined {
 }
 
 /** What a department's federation may set beside what it reads from the environment (tests: faster retries). */
-export type RemoteSubprocessOverrides = Partial<Omit<RemoteSubprocessDispatcherOptions, 'engine' | 'binder' | 'log'>>;
+export type RemoteSubprocessOverrides = Partial<Omit<RemoteSubprocessDispatcherOptions, 'engine' | 'binder' | 'log' | 'trust'>>;
 
 /**
  * The dispatcher as a department engine's environment configures it: INTERFLOW_REMOTE_FACTORIES
@@ -390,6 +422,7 @@ export function remoteSubprocessDispatcherFromEnv(o: {
   env: NodeJS.ProcessEnv;
   registry?: UddiInquiry;
   overrides?: RemoteSubprocessOverrides;
+  trust?: WfxmlTrust;
 }): RemoteSubprocessDispatcher {
   const registryUrl = o.env.INTERFLOW_REGISTRY_URL?.trim();
   const registry = o.registry ?? (registryUrl ? new RegistryClient({ baseUrl: registryUrl }) : undefined);
@@ -403,6 +436,7 @@ export function remoteSubprocessDispatcherFromEnv(o: {
     ...(registry ? { registry } : {}),
     ...(publicUrl ? { publicUrl } : {}),
     ...(engineId ? { engineId } : {}),
+    ...(o.trust ? { trust: o.trust } : {}),
     ...o.overrides,
   });
 }

@@ -126,15 +126,19 @@ describe('Remote subprocess over Wf-XML: shark_retailer in one department, shark
     expect(remote.state).to.equal('closed.completed');
     expect(closed.data.manufactured_by, 'this SubFlow maps no result field').to.equal(null);
     const [line] = retail.caseLog(started.id, 'remote subprocess started');
-    expect(line).to.include({ factory: `${manufacturing.url}/wfxml/factory/manufacturer`, boundBy: 'INTERFLOW_REMOTE_FACTORIES["Factory"]' });
-    expect(line).not.to.have.property('department');
+    // The address is the manufacturing department's registered factory: the call is signed for it,
+    // and only its signed Completed is taken.
+    expect(line).to.include({ factory: `${manufacturing.url}/wfxml/factory/manufacturer`, boundBy: 'INTERFLOW_REMOTE_FACTORIES["Factory"]', department: 'manufacturing' });
+    expect(call.payload.boundTo).to.include({ department: 'manufacturing', factory: `${manufacturing.url}/wfxml/factory/manufacturer` });
   });
 
-  it('order 4: a factory that refuses the call (no process "asap_evm" there) is retried, the row dead-lettered with its answer, and the activity becomes an incident', async () => {
+  it('order 4: a factory address no department publishes (no process "asap_evm" there) is refused before any call, retried, the row dead-lettered with the reason, and the activity becomes an incident', async () => {
+    const postedBefore = retail.posted.length;
     const started = await retail.engine.startProcess('retailer', { data: order(4) });
     const dead = await eventually(() => remoteCall(retail, started.id, 'dead'), 'the call to be dead-lettered');
     expect(dead.attempts).to.equal(4);
-    expect(dead.lastError).to.match(/^refusal 4 of 4: factory http:\/\/127\.0\.0\.1:\d+\/wfxml\/factory\/asap_evm \(bound by INTERFLOW_REMOTE_FACTORIES\["asap_evm"\]\): .*SOAP fault.*asap_evm/);
+    expect(dead.lastError).to.match(/^refusal 4 of 4: factory http:\/\/127\.0\.0\.1:\d+\/wfxml\/factory\/asap_evm \(bound by INTERFLOW_REMOTE_FACTORIES\["asap_evm"\]\): no department in the registry publishes the factory http:\/\/127\.0\.0\.1:\d+\/wfxml\/factory\/asap_evm; between departments Interflow calls only registered factories/);
+    expect(retail.posted.slice(postedBefore).filter((u) => u.endsWith('/asap_evm')), 'an unregistered address is never called').to.deep.equal([]);
     const inst = await eventually(async () => {
       const i = await retail.engine.getInstance(started.id);
       return i.openActivities.some((a) => a.activityId === 'easy_asap_manufacturer' && a.state === 'failed') ? i : undefined;

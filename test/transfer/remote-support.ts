@@ -3,10 +3,11 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Binder, FederationKeys, RegistryClient, SelfRegistration, startRegistryHub, TRANSFER_SERVICE_OFFERING, type RunningRegistryHub } from '../../src/binding';
-import { WorkflowEngine, type HandlerRegistry, type InstanceView } from '../../src/engine';
+import { WorkflowEngine, type DefinitionPackage, type HandlerRegistry, type InstanceView } from '../../src/engine';
 import type { TypeormStore } from '../../src/persistence';
 import { RegistryStore } from '../../src/registry';
 import { createServer, type RunningServer } from '../../src/services/http';
+import type { Authenticator } from '../../src/services/security';
 import { ObserverDispatcher, wfxmlServices } from '../../src/services/wfxml';
 import { departmentFederation, type DepartmentFederation, type RemoteSubprocessOverrides } from '../../src/transfer';
 import { importXpdl } from '../../src/xpdl';
@@ -58,12 +59,16 @@ const NODE_DOMAIN = 'hub.remote.test';
 export interface NodeOptions {
   /** XPDL documents deployed before the engine first registers (so its factories are in its entry). */
   deploy?: string[];
+  /** Definitions built in the test (not XPDL), deployed the same way. */
+  packages?: DefinitionPackage[];
   handlers?: (h: HandlerRegistry) => void;
   /** The department engine's environment (INTERFLOW_REMOTE_FACTORIES, …). */
   env?: NodeJS.ProcessEnv;
   /** The binder's cache; long to make a moved factory visible only through the invocation pattern. */
   cacheTtlSeconds?: number;
   remote?: RemoteSubprocessOverrides;
+  /** Caller authentication of the department's SOAP services (users file), as `serve` applies it. */
+  security?: Authenticator;
 }
 
 /**
@@ -112,10 +117,11 @@ export class DepartmentNode {
       registry: registry(),
       remoteSubprocess: { intervalMs: 50, retryBaseMs: 100, retryMaxMs: 400, timeoutMs: 3000, leaseMs: 15_000, fetch: capture, ...this.options.remote },
     });
-    const server = createServer(this.engine, { log, services: [...wfxmlServices(this.engine), ...this.federation.services] });
+    const trust = this.federation.wfxml;
+    const server = createServer(this.engine, { log, services: [...wfxmlServices(this.engine, { trust }), ...this.federation.services], ...(this.options.security ? { security: this.options.security } : {}) });
     this.running = await server.listen({ host: '127.0.0.1', port: 0, shutdownGraceMs: 500 });
     // As serve does: Completed and StateChanged for remote observers leave through the outbox.
-    this.observers = new ObserverDispatcher({ engine: this.engine, baseUrl: this.running.url, log, intervalMs: 50, retryBaseMs: 100, retryMaxMs: 400, timeoutMs: 3000 });
+    this.observers = new ObserverDispatcher({ engine: this.engine, baseUrl: this.running.url, log, trust, intervalMs: 50, retryBaseMs: 100, retryMaxMs: 400, timeoutMs: 3000 });
     this.observers.start();
     this.registration = new SelfRegistration({
       registry: registry(),
@@ -195,6 +201,7 @@ export class RemoteFederation {
     const engine = new WorkflowEngine({ store, department: code });
     options.handlers?.(engine.handlers);
     for (const xml of options.deploy ?? []) await engine.deploy(importXpdl(xml), { source: xml });
+    for (const p of options.packages ?? []) await engine.deploy(p);
     const node = new DepartmentNode(code, engine, store, this, options);
     await node.up();
     this.departments.set(code, node);

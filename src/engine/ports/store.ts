@@ -71,7 +71,11 @@ export interface StoreTx {
    * `kinds` restricts the claim to those kinds, so each dispatcher claims only what it sends.
    */
   claimOutbox(limit: number, now: Date, leaseMs: number, kinds?: readonly string[]): Promise<OutboxRecord[]>;
-  markOutboxSent(id: string, at: Date): Promise<void>;
+  /**
+   * `payload`, when given, replaces the row's payload in the same write: a dispatcher records what
+   * the send established (whom a remote subprocess was bound to) atomically with marking it sent.
+   */
+  markOutboxSent(id: string, at: Date, payload?: Record<string, unknown>): Promise<void>;
   markOutboxRetry(id: string, error: string, nextAttemptAt: Date, dead: boolean): Promise<void>;
   listOutbox(filter: { instanceId?: string; state?: OutboxRecord['state'] }): Promise<OutboxRecord[]>;
 

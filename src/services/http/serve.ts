@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { WorkflowEngine } from '../../engine';
-import { ObserverDispatcher, wfxmlServices } from '../wfxml';
+import { ObserverDispatcher, wfxmlServices, type WfxmlTrust } from '../wfxml';
 import { createServer, type ServerOptions } from './create-server';
 import type { TlsFiles } from './tls-options';
 import type { SoapServiceDefinition } from '../soap';
@@ -29,7 +29,7 @@ export interface ServeOptions extends Omit<ServerOptions, 'log'> {
    * The department's transfer layer (src/transfer departmentFederation): its services are mounted,
    * its dispatcher runs while the server listens.
    */
-  federation?: { services: SoapServiceDefinition[]; start(publicUrl?: string): void; stop(): Promise<void> };
+  federation?: { services: SoapServiceDefinition[]; wfxml?: WfxmlTrust; start(publicUrl?: string): void; stop(): Promise<void> };
 }
 
 /**
@@ -39,12 +39,13 @@ export interface ServeOptions extends Omit<ServerOptions, 'log'> {
  */
 export async function serve(engine: WorkflowEngine, options: ServeOptions): Promise<void> {
   const { log } = options;
-  const server = createServer(engine, { ...options, services: [...wfxmlServices(engine), ...(options.federation?.services ?? []), ...(options.services ?? [])] });
+  const trust = options.federation?.wfxml;
+  const server = createServer(engine, { ...options, services: [...wfxmlServices(engine, trust ? { trust } : {}), ...(options.federation?.services ?? []), ...(options.services ?? [])] });
   const running = await server.listen({ host: options.host, port: options.port, tls: options.tls });
   log.info({ url: running.url, endpoints: server.endpoints(), tls: Boolean(options.tls) }, 'listening');
   options.onListening?.(running.url);
   // Wf-XML notifications to remote observers leave through the outbox, independently of requests.
-  const observers = new ObserverDispatcher({ engine, baseUrl: options.publicUrl ?? running.url, log });
+  const observers = new ObserverDispatcher({ engine, baseUrl: options.publicUrl ?? running.url, log, ...(trust ? { trust } : {}) });
   observers.start();
   options.registration?.start(options.publicUrl ?? running.url);
   options.federation?.start(options.publicUrl ?? running.url);

@@ -87,11 +87,13 @@ export function mountSoapService(app: IRouter, def: SoapServiceDefinition, optio
         envelope: text,
         httpHeaders: req.headers,
       };
-      if (options.authenticate && !def.authenticatesItself) {
+      const signed = def.verifySignature ? await def.verifySignature(ctx) : undefined;
+      if (signed) ctx.signed = signed;
+      else if (options.authenticate && !def.authenticatesItself) {
         const caller = await options.authenticate(ctx);
         if (caller) ctx.caller = caller;
       }
-      const reply = await handler(envelope.body, ctx);
+      const reply = await handler(signed ? signed.body : envelope.body, ctx);
       send(res, 200, version, responseEnvelope(version, String(reply.body), (reply.headers ?? []).map(String)));
       logRequest(log, res, { service: def.name, requestId, operation, known, version, status: 200, started });
     } catch (error) {

@@ -26,6 +26,8 @@ export interface SoapContext {
   header: SoapNode;
   /** Set by SoapOptions.authenticate when it recognised the caller. */
   caller?: SoapCaller;
+  /** Set by SoapServiceDefinition.verifySignature for a message signed by a trusted party. */
+  signed?: SignedCall;
   requestId: string;
   log: Logger;
   /** The request document as received: signature checks need the exact bytes, not a parse. */
@@ -38,6 +40,20 @@ export interface SoapReply {
   body: string | XmlFragment;
   /** Header blocks, each a complete element with its own xmlns declarations. */
   headers?: Array<string | XmlFragment>;
+}
+
+/**
+ * A request whose signature verified against a party's registered key: who signed it, and the
+ * parts that signature covers. Handlers read a signed request from here, never from the raw
+ * envelope, whose unsigned parts anyone on the path could have changed.
+ */
+export interface SignedCall {
+  /** The signing party (a department code). */
+  party: string;
+  /** The request element, parsed from the signed copy of the Body. */
+  body: SoapNode;
+  /** The signed header's fields by local name (text only). */
+  header: Readonly<Record<string, string>>;
 }
 
 /** `body` is the request element, parsed (see SoapNode); read it with FieldReader. */
@@ -56,6 +72,13 @@ export interface SoapServiceDefinition {
    * UDDI authInfo), so the server's caller authentication (UsernameToken, Basic) is not applied.
    */
   authenticatesItself?: boolean;
+  /**
+   * Runs before the server's caller authentication. A message signed by a trusted party returns
+   * what its signature covers, and then stands in for user credentials (the handler gets the
+   * signed body and `ctx.signed`); an unsigned message returns undefined and is authenticated as
+   * usual; a bad signature throws a fault.
+   */
+  verifySignature?: (ctx: SoapContext) => Promise<SignedCall | undefined>;
 }
 
 /**

@@ -6,6 +6,7 @@ import { SOAP11_ENVELOPE_NS } from '../soap/soap-version';
 import { escapeXml } from '../soap/xml-text';
 import { readLimited } from '../soap/read-limited';
 import { asapAction, ASAP_NS, type WfxmlResource } from './namespaces';
+import { signCall, signedCallHeader, type AsapSigning } from './trust';
 
 /**
  * Sending ASAP messages: a SOAP 1.1 envelope built here and POSTed with fetch. Not node-soap's
@@ -53,14 +54,23 @@ export function requestIdFor(messageId: string): string {
     : `urn:interflow:message:${encodeURIComponent(messageId)}`;
 }
 
-export function requestEnvelope(request: AsapRequest): string {
+/**
+ * The request as a SOAP 1.1 envelope; with `signing`, signed by this department for the receiving
+ * one (see trust.ts), the ASAP Request header kept beside the signed header.
+ */
+export function requestEnvelope(request: AsapRequest, signing?: AsapSigning): string {
+  const unsigned = envelopeOf(request, signing ? signedCallHeader({ sender: signing.identity.department, receiver: signing.receiver, ...(request.senderKey ? { senderKey: request.senderKey } : {}), receiverKey: request.receiverKey }) : '');
+  return signing ? signCall(unsigned, signing) : unsigned;
+}
+
+function envelopeOf(request: AsapRequest, extraHeader: string): string {
   const requestId = request.requestId ?? `urn:uuid:${randomUUID()}`;
   const sender = request.senderKey ? `<as:SenderKey>${escapeXml(request.senderKey)}</as:SenderKey>` : '';
   return (
     `<?xml version="1.0" encoding="utf-8"?>` +
     `<soap:Envelope xmlns:soap="${SOAP11_ENVELOPE_NS}"><soap:Header>` +
     `<as:Request xmlns:as="${ASAP_NS}">${sender}<as:ReceiverKey>${escapeXml(request.receiverKey)}</as:ReceiverKey>` +
-    `<as:ResponseRequired>Yes</as:ResponseRequired><as:RequestID>${escapeXml(requestId)}</as:RequestID></as:Request>` +
+    `<as:ResponseRequired>Yes</as:ResponseRequired><as:RequestID>${escapeXml(requestId)}</as:RequestID></as:Request>${extraHeader}` +
     `</soap:Header><soap:Body>${request.body}</soap:Body></soap:Envelope>`
   );
 }
@@ -70,6 +80,8 @@ export interface PostOptions {
   /** A reply longer than this is not read; a runaway receiver must not fill our memory. */
   maxReplyBytes?: number;
   fetch?: typeof fetch;
+  /** Sign the request for another department (calls between department engines). */
+  signing?: AsapSigning;
 }
 
 export async function postAsap(request: AsapRequest, options: PostOptions = {}): Promise<AsapReply> {
@@ -80,7 +92,7 @@ export async function postAsap(request: AsapRequest, options: PostOptions = {}):
     response = await doFetch(request.receiverKey, {
       method: 'POST',
       headers: { 'Content-Type': 'text/xml; charset=utf-8', SOAPAction: `"${asapAction(request.resource, request.operation)}"` },
-      body: requestEnvelope(request),
+      body: requestEnvelope(request, options.signing),
       signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
       redirect: 'manual',
     });

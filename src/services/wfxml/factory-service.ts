@@ -8,6 +8,7 @@ import { inlineDefinition, requireXpdl, withoutDeclaration } from './definition-
 import { factoryKey, instanceKey, parseUrl } from './keys';
 import { ASAP_NS, WFXML_NS, asap, wfxml } from './namespaces';
 import { allow, wfxmlOperation, type ResourceBinding, type WfxmlCall } from './wfxml-operation';
+import type { WfxmlEndpointOwners } from './trust';
 import { caseLogger } from '../../monitoring';
 
 /** ASAP has no paging; a factory lists at most this many instances (in the store's order). */
@@ -22,14 +23,15 @@ const factory: ResourceBinding = {
 };
 
 /** The Wf-XML Factory of each deployed process, at /wfxml/factory/{processId}. */
-export function factoryOperations(engine: WorkflowEngine) {
+export function factoryOperations(engine: WorkflowEngine, options: { endpoints?: WfxmlEndpointOwners } = {}) {
+  const departments = { departments: true };
   return {
     [asap('GetPropertiesRq')]: wfxmlOperation('GetPropertiesRq', factory, async ({ ctx, key }) => {
       const rec = await engine.getDefinition(processIdOf(ctx));
       return factoryProperties(key, rec.definition);
-    }),
+    }, departments),
 
-    [asap('CreateInstanceRq')]: wfxmlOperation('CreateInstanceRq', factory, async (call) => createInstance(engine, call)),
+    [asap('CreateInstanceRq')]: wfxmlOperation('CreateInstanceRq', factory, async (call) => createInstance(engine, call, options.endpoints), departments),
 
     [asap('ListInstancesRq')]: wfxmlOperation('ListInstancesRq', factory, async ({ ctx, body }) => {
       const processId = processIdOf(ctx);
@@ -107,7 +109,7 @@ export function factoryProperties(key: string, def: ProcessDefinition): string {
   );
 }
 
-async function createInstance(engine: WorkflowEngine, call: WfxmlCall): Promise<string> {
+async function createInstance(engine: WorkflowEngine, call: WfxmlCall, endpoints: WfxmlEndpointOwners | undefined): Promise<string> {
   const { ctx, body, actor } = call;
   allow(call, { kind: 'start', processId: processIdOf(ctx) });
   const startImmediately = body.optionalBoolean('StartImmediately') ?? true;
@@ -115,6 +117,7 @@ async function createInstance(engine: WorkflowEngine, call: WfxmlCall): Promise<
   if (observer !== undefined && !parseUrl(observer)) {
     throw asapFault('Client', AsapErrorCodes.invalidData, `CreateInstanceRq/ObserverKey "${observer}" is not an absolute http(s) URL; Interflow posts the observer's notifications to it`, 'INVALID_FIELD');
   }
+  if (observer !== undefined) await allowObserver(call, observer, endpoints);
   // The engine keeps one subject per instance; ASAP's Name is the closest thing when there is no Subject.
   const subject = body.optionalString('Subject')?.trim() || body.optionalString('Name')?.trim() || undefined;
   const data = readDataElement(body.optionalChild('ContextData')?.raw, 'CreateInstanceRq/ContextData');
@@ -128,6 +131,48 @@ async function createInstance(engine: WorkflowEngine, call: WfxmlCall): Promise<
   const key = instanceKey(ctx.baseUrl, view.id);
   caseLogger(ctx.log, view.id).info({ processId: view.processId, state: view.state, observer }, 'instance created through Wf-XML CreateInstance');
   return `<as:CreateInstanceRs xmlns:as="${ASAP_NS}"><as:InstanceKey>${escapeXml(key)}</as:InstanceKey></as:CreateInstanceRs>`;
+}
+
+/**
+ * The engine POSTs the instance's result to its ObserverKey, so the key decides where data goes:
+ * it is taken only from someone entitled to receive it, and only when it names a place Interflow
+ * may call (docs/wfxml.md, "Who may name an ObserverKey"). A refusal is logged and nothing is created.
+ *
+ * - A department's signed call: only that department's own Observer, as published in the registry.
+ * - A user in a federation: only the Observer of a registered department.
+ * - Outside a federation there is no registry to vouch for an address, so only an administrator
+ *   may name one (or anyone where caller authentication is off, as everything is open then).
+ */
+async function allowObserver(call: WfxmlCall, observer: string, endpoints: WfxmlEndpointOwners | undefined): Promise<void> {
+  const refuse = (reason: string): never => {
+    call.ctx.log.warn({ observer, department: call.department, user: call.ctx.caller?.username, reason }, 'CreateInstance refused: ObserverKey not authorised');
+    throw asapFault('Client', AsapErrorCodes.forbidden, `not authorised: ${reason}`, 'FORBIDDEN');
+  };
+  const registered = async (ask: () => Promise<boolean>): Promise<boolean> => {
+    try {
+      return await ask();
+    } catch (err) {
+      call.ctx.log.error({ err, observer }, 'the registry could not say whose ObserverKey this is');
+      throw asapFault('Server', AsapErrorCodes.internal, 'The ObserverKey cannot be checked right now (the registry is unreachable); retry later', 'REGISTRY_UNAVAILABLE');
+    }
+  };
+  if (call.department !== undefined) {
+    const department = call.department;
+    if (!endpoints || !(await registered(() => endpoints.publishes(department, observer, 'wfxml-observer')))) {
+      refuse(`ObserverKey ${observer} is not an Observer department ${call.department} publishes in the registry; a department may only be reported to at its own observer`);
+    }
+    return;
+  }
+  if (endpoints) {
+    if (!(await registered(async () => (await endpoints.ownerOf(observer, 'wfxml-observer')) !== undefined))) {
+      refuse(`ObserverKey ${observer} is not the Observer of any department registered in the registry; Interflow reports results only to registered observers`);
+    }
+    return;
+  }
+  const caller = call.ctx.caller;
+  if (caller && !caller.admin) {
+    refuse(`user "${caller.username}" may not name an ObserverKey: outside a federation only an administrator may, because Interflow posts the instance's result to it; leave it out, or ask an administrator`);
+  }
 }
 
 /**

@@ -17,3 +17,4 @@ export { postAsap, requestEnvelope, requestIdFor, AsapDeliveryError, type AsapRe
 export { createInstanceRequest } from './factory-client';
 export { ASAP_NS, WFXML_NS } from './namespaces';
 export { AsapErrorCodes } from './asap-fault';
+export { verifySignedCall, signedCallHeader, type WfxmlTrust, type WfxmlEndpointOwners, type WfxmlServiceType, type AsapSigning } from './trust';

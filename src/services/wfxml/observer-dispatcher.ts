@@ -7,6 +7,7 @@ import { dataChildren, resultFields } from './context-data';
 import { previousState } from './instance-service';
 import { instanceKey } from './keys';
 import { ASAP_NS } from './namespaces';
+import type { AsapSigning, WfxmlTrust } from './trust';
 import { caseLogger } from '../../monitoring';
 
 export const OBSERVER_NOTIFY_KIND = 'observer-notify';
@@ -31,6 +32,11 @@ export interface ObserverDispatcherOptions {
   /** Per request (default 10 s). */
   timeoutMs?: number;
   fetch?: typeof fetch;
+  /**
+   * A department engine in a federation: notifications go only to observers registered
+   * departments publish, signed by this department for the one whose observer it is.
+   */
+  trust?: WfxmlTrust;
 }
 
 export interface DispatchReport {
@@ -48,7 +54,7 @@ export interface DispatchReport {
  * observer drops them by correlation anyway).
  */
 export class ObserverDispatcher {
-  private readonly o: Required<Omit<ObserverDispatcherOptions, 'fetch'>> & Pick<ObserverDispatcherOptions, 'fetch'>;
+  private readonly o: Required<Omit<ObserverDispatcherOptions, 'fetch' | 'trust'>> & Pick<ObserverDispatcherOptions, 'fetch' | 'trust'>;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<unknown> | undefined;
   private stopped = true;
@@ -114,7 +120,8 @@ export class ObserverDispatcher {
     const log = caseLogger(this.o.log, message.instanceId);
     try {
       const request = await this.notification(message);
-      const reply = await postAsap(request, { timeoutMs: this.o.timeoutMs, ...(this.o.fetch ? { fetch: this.o.fetch } : {}) });
+      const signing = await this.signingFor(message.destination);
+      const reply = await postAsap(request, { timeoutMs: this.o.timeoutMs, ...(this.o.fetch ? { fetch: this.o.fetch } : {}), ...(signing ? { signing } : {}) });
       await engine.store.transaction((tx) => tx.markOutboxSent(message.id, engine.clock.now()));
       log.info({ ...entry, operation: request.operation, status: reply.status }, 'observer notified');
       return 'sent';
@@ -128,6 +135,19 @@ export class ObserverDispatcher {
       else log.warn({ ...entry, error, retryAt: next.toISOString() }, 'observer notification failed; will retry');
       return dead ? 'dead' : 'retried';
     }
+  }
+
+  /**
+   * In a federation, whose observer the key is. The factory checked it when it took the
+   * ObserverKey; it is asked again here because the registry may have changed since, and an
+   * address nobody registered is never posted to.
+   */
+  private async signingFor(observer: string): Promise<AsapSigning | undefined> {
+    const { trust } = this.o;
+    if (!trust) return undefined;
+    const receiver = await trust.endpoints.ownerOf(observer, 'wfxml-observer');
+    if (!receiver) throw new Error(`${observer} is not the Observer of any department registered in the registry; in a federation results go only to registered observers, so nothing was sent`);
+    return { identity: trust.identity, receiver };
   }
 
   /** CompletedRq (with ResultData) for closed.completed, StateChangedRq for the other closed states. */

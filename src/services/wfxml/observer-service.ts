@@ -1,4 +1,4 @@
-import { ALL_INSTANCE_STATES, type WorkflowEngine } from '../../engine';
+import { ALL_INSTANCE_STATES, type OutboxRecord, type WorkflowEngine } from '../../engine';
 import type { SoapContext } from '../soap';
 import { escapeXml } from '../soap/xml-text';
 import { asapFault, AsapErrorCodes } from './asap-fault';
@@ -45,11 +45,11 @@ function correlationFor(call: WfxmlCall): SubprocessCorrelation {
   return c;
 }
 
-/** The activity instance waiting for the remote subprocess that `correlation` names. */
-async function waitingActivity(engine: WorkflowEngine, c: SubprocessCorrelation): Promise<string> {
-  const call = (await engine.outbox({ instanceId: c.instanceId })).find((m) => m.id === c.messageId && m.kind === 'remote-subprocess');
-  const activityInstanceId = call?.payload.activityInstanceId;
-  if (typeof activityInstanceId !== 'string') {
+/** The 'remote-subprocess' outbox row that `correlation` names, and the activity instance waiting for it. */
+async function remoteCall(engine: WorkflowEngine, c: SubprocessCorrelation): Promise<{ row: OutboxRecord; activityInstanceId: string }> {
+  const row = (await engine.outbox({ instanceId: c.instanceId })).find((m) => m.id === c.messageId && m.kind === 'remote-subprocess');
+  const activityInstanceId = row?.payload.activityInstanceId;
+  if (!row || typeof activityInstanceId !== 'string') {
     throw asapFault(
       'Client',
       AsapErrorCodes.notFound,
@@ -57,10 +57,68 @@ async function waitingActivity(engine: WorkflowEngine, c: SubprocessCorrelation)
       'NOT_FOUND',
     );
   }
+  return { row, activityInstanceId };
+}
+
+/** Where the remote subprocess dispatcher bound a call, recorded on its row as it marked it sent. */
+interface RemoteCallBinding {
+  /** The department the CreateInstance was signed for and sent to. */
+  department?: string;
+  factory?: string;
+  /** The InstanceKey the factory answered. */
+  remoteInstance?: string;
+}
+
+function bindingOf(row: OutboxRecord): RemoteCallBinding | undefined {
+  const b = row.payload.boundTo;
+  return b && typeof b === 'object' ? (b as RemoteCallBinding) : undefined;
+}
+
+function notAuthorised(call: WfxmlCall, c: SubprocessCorrelation | undefined, operation: string, reason: string): never {
+  const log = c ? caseLogger(call.ctx.log, c.instanceId) : call.ctx.log;
+  log.warn({ messageId: c?.messageId, department: call.department, user: call.ctx.caller?.username, reason }, `${operation} refused: not authorised`);
+  throw asapFault('Client', AsapErrorCodes.forbidden, `not authorised: ${reason}`, 'FORBIDDEN');
+}
+
+/**
+ * Who may report the end of a remote subprocess (docs/wfxml.md, "Who may report to the Observer").
+ * In a federation: only the department the call was bound to, by its signature, about the instance
+ * the call created; never a user, whatever their rights. Outside one there is no department to
+ * ask, so only an administrator (or anyone where caller authentication is off). Checked before
+ * anything changes.
+ */
+async function authorisedCall(engine: WorkflowEngine, call: WfxmlCall, c: SubprocessCorrelation, operation: string, federation: boolean, reportedInstance?: string): Promise<string> {
+  if (federation && call.department === undefined) {
+    notAuthorised(call, c, operation, `in a federation this observer takes ${operation} only from the department the remote subprocess was sent to, signed with that department's key; user credentials do not count`);
+  }
+  if (!federation && call.ctx.caller && !call.ctx.caller.admin) {
+    notAuthorised(call, c, operation, `user "${call.ctx.caller.username}" may not report the end of a remote subprocess; outside a federation only an administrator may`);
+  }
+  const { row, activityInstanceId } = await remoteCall(engine, c);
+  if (!federation) return activityInstanceId;
+  const bound = bindingOf(row);
+  if (!bound && row.state === 'pending') {
+    // The remote instance can finish before the factory's reply has been recorded here; the
+    // sender's observer dispatcher retries a Server fault, and by then the binding is known.
+    caseLogger(call.ctx.log, c.instanceId).info({ messageId: c.messageId, department: call.department }, `${operation} arrived before its call was recorded as sent; the sender will retry`);
+    throw asapFault('Server', AsapErrorCodes.internal, `remote subprocess call ${c.messageId} of instance ${c.instanceId} is not recorded as sent yet; retry shortly`, 'NOT_YET_SENT');
+  }
+  if (!bound?.department) {
+    notAuthorised(call, c, operation, `remote subprocess call ${c.messageId} of instance ${c.instanceId} was not sent to a registered department, so no department may report on it`);
+  }
+  if (bound.department !== call.department) {
+    notAuthorised(call, c, operation, `department ${call.department} signed this ${operation}, but remote subprocess call ${c.messageId} of instance ${c.instanceId} was sent to department ${bound.department}`);
+  }
+  const reported = call.header.senderKey ?? reportedInstance;
+  if (bound.remoteInstance && (!reported || keyPath(reported) !== keyPath(bound.remoteInstance))) {
+    notAuthorised(call, c, operation, `this ${operation} is about instance ${reported ?? '(none named)'}, but the call created ${bound.remoteInstance}`);
+  }
   return activityInstanceId;
 }
 
-export function observerOperations(engine: WorkflowEngine) {
+export function observerOperations(engine: WorkflowEngine, options: { federation?: boolean } = {}) {
+  const federation = options.federation === true;
+  const departments = { departments: true };
   return {
     [asap('GetPropertiesRq')]: wfxmlOperation('GetPropertiesRq', observer, async ({ ctx, key }) => {
       const c = pathCorrelation(ctx);
@@ -68,14 +126,14 @@ export function observerOperations(engine: WorkflowEngine) {
         ? `Waits for the remote subprocess called by instance ${c.instanceId} (message ${c.messageId})`
         : 'Receives Completed and StateChanged from remote factories running subprocesses for this engine';
       return `<as:GetPropertiesRs xmlns:as="${ASAP_NS}"><as:Key>${escapeXml(key)}</as:Key><as:Name>Interflow observer</as:Name><as:Description>${escapeXml(description)}</as:Description></as:GetPropertiesRs>`;
-    }),
+    }, departments),
 
     [asap('CompletedRq')]: wfxmlOperation('CompletedRq', observer, async (call) => {
       const { ctx, body, header } = call;
       const c = correlationFor(call);
       const remoteInstance = body.optionalString('InstanceKey')?.trim();
       const data = readDataElement(body.optionalChild('ResultData')?.raw, 'CompletedRq/ResultData');
-      const activityInstanceId = await waitingActivity(engine, c);
+      const activityInstanceId = await authorisedCall(engine, call, c, 'Completed', federation, remoteInstance);
       const source = header.senderKey ?? remoteInstance ?? 'wfxml-observer';
       // The correlation, not the RequestID, makes delivery idempotent: one remote call completes
       // its activity once, however many times and under whatever RequestIDs the sender retries.
@@ -89,14 +147,14 @@ export function observerOperations(engine: WorkflowEngine) {
         applied ? 'remote subprocess completed its activity' : 'duplicate Completed acknowledged; nothing changed',
       );
       return `<as:CompletedRs xmlns:as="${ASAP_NS}"/>`;
-    }),
+    }, departments),
 
     [asap('StateChangedRq')]: wfxmlOperation('StateChangedRq', observer, async (call) => {
       const { ctx, body, header } = call;
       const state = body.enumeration('State', ALL_INSTANCE_STATES);
       const previous = body.optionalEnum('PreviousState', ALL_INSTANCE_STATES);
       const c = correlationFor(call);
-      const activityInstanceId = await waitingActivity(engine, c);
+      const activityInstanceId = await authorisedCall(engine, call, c, 'StateChanged', federation);
       const entry = { activityInstanceId, remote: header.senderKey, state, previous };
       const log = caseLogger(ctx.log, c.instanceId);
       // Completion is taken from Completed, which carries the result. An abnormal end turns the
@@ -111,6 +169,6 @@ export function observerOperations(engine: WorkflowEngine) {
         log.warn({ ...entry, duplicate: !applied }, 'remote subprocess ended abnormally; its activity is now an incident');
       } else log.info(entry, 'remote subprocess changed state');
       return `<as:StateChangedRs xmlns:as="${ASAP_NS}"/>`;
-    }),
+    }, departments),
   };
 }

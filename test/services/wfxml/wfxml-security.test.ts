@@ -59,6 +59,27 @@ describe('Wf-XML services with caller authentication and permissions', () => {
     expect(created?.actor).to.equal('clerk-system');
   });
 
+  it('outside a federation only an administrator may name an ObserverKey: a clerk\'s is refused and nothing is created', async () => {
+    const withObserver = (key: string) =>
+      `<as:CreateInstanceRq xmlns:as="${ASAP}"><as:ObserverKey>${key}</as:ObserverKey><as:ContextData><caseRef>SEC-OBS</caseRef></as:ContextData></as:CreateInstanceRq>`;
+    const before = (await t.engine.listInstances({})).total;
+    const refused = await as(CLERK, factory, withObserver('http://127.0.0.1:9/collect'));
+    const fault = faultOf(refused.body);
+    expect(fault.detailCode).to.equal('FORBIDDEN');
+    expect(fault.message).to.match(/^not authorised: user "clerk-system" may not name an ObserverKey: outside a federation only an administrator may/);
+    expect(text(refused.body, 'ErrorCode')).to.equal('102');
+    expect((await t.engine.listInstances({})).total).to.equal(before);
+    const ok = await as(OPS, factory, withObserver('http://observer.example/wfxml/observer'));
+    expect(ok.status, ok.body).to.equal(200);
+  });
+
+  it('outside a federation a clerk\'s CompletedRq to a correlated observer key is refused as not authorised', async () => {
+    const res = await as(CLERK, `${t.url}/wfxml/observer/some-case/00000000-0000-4000-8000-000000000000`, `<as:CompletedRq xmlns:as="${ASAP}"><as:InstanceKey>http://x.example/wfxml/instance/1</as:InstanceKey><as:ResultData/></as:CompletedRq>`);
+    const fault = faultOf(res.body);
+    expect(fault.detailCode).to.equal('FORBIDDEN');
+    expect(fault.message).to.equal('not authorised: user "clerk-system" may not report the end of a remote subprocess; outside a federation only an administrator may');
+  });
+
   it('ChangeState, SetProperties and SetDefinition need admin; reading does not', async () => {
     const inst = await t.engine.startProcess('building_permit', { data: { caseRef: 'SEC-2' } });
     const instance = `${t.url}/wfxml/instance/${inst.id}`;
