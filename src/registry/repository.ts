@@ -72,6 +72,8 @@ export interface FindQuery {
 export interface PublisherRecord {
   username: string;
   passwordHash: string;
+  /** The department code the hub administrator assigned; absent for a plain UDDI publisher. */
+  department?: string;
   createdAt: Date;
 }
 
@@ -100,6 +102,7 @@ export interface RegistryTx {
   findPublisher(username: string): Promise<PublisherRecord | undefined>;
   insertPublisher(record: PublisherRecord): Promise<void>;
   updatePublisherPassword(username: string, passwordHash: string): Promise<void>;
+  updatePublisherDepartment(username: string, department: string | undefined): Promise<void>;
 
   insertToken(record: TokenRecord): Promise<void>;
   findToken(tokenHash: string): Promise<TokenRecord | undefined>;

@@ -244,13 +244,18 @@ class TypeormRegistryTx implements RegistryTx {
   // ------------------------------------------------------------------ publishers and tokens
 
   async findPublisher(username: string): Promise<PublisherRecord | undefined> {
-    const rows = (await this.manager.query('SELECT username, password_hash, created_at FROM if_uddi_publisher WHERE username = ?', [username])) as Array<{ username: string; password_hash: string; created_at: unknown }>;
+    const rows = (await this.manager.query('SELECT username, password_hash, department, created_at FROM if_uddi_publisher WHERE username = ?', [username])) as Array<{ username: string; password_hash: string; department: string | null; created_at: unknown }>;
     const row = rows[0];
-    return row ? { username: row.username, passwordHash: row.password_hash, createdAt: this.hydrate(UddiPublisherEntity, row.created_at) } : undefined;
+    if (!row) return undefined;
+    return { username: row.username, passwordHash: row.password_hash, ...(row.department ? { department: row.department } : {}), createdAt: this.hydrate(UddiPublisherEntity, row.created_at) };
   }
 
   async insertPublisher(record: PublisherRecord): Promise<void> {
-    await this.manager.query('INSERT INTO if_uddi_publisher (username, password_hash, created_at) VALUES (?, ?, ?)', [record.username, record.passwordHash, this.date(record.createdAt)]);
+    await this.manager.query('INSERT INTO if_uddi_publisher (username, password_hash, department, created_at) VALUES (?, ?, ?, ?)', [record.username, record.passwordHash, record.department ?? null, this.date(record.createdAt)]);
+  }
+
+  async updatePublisherDepartment(username: string, department: string | undefined): Promise<void> {
+    await this.manager.query('UPDATE if_uddi_publisher SET department = ? WHERE username = ?', [department ?? null, username]);
   }
 
   async updatePublisherPassword(username: string, passwordHash: string): Promise<void> {
