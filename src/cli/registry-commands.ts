@@ -81,9 +81,10 @@ export function addRegistryCommands(program: Command, ctx: RegistryCommandContex
     .option('--password-stdin', 'read the password from the first line of standard input')
     .action(async (name: string, opts: { department?: string; passwordFile?: string; passwordStdin?: boolean }, cmd: Command) => {
       if (Boolean(opts.passwordFile) === Boolean(opts.passwordStdin)) throw new Error('give the password with exactly one of --password-file FILE or --password-stdin (never on the command line)');
+      const department = departmentOption(opts, cmd);
       const raw = opts.passwordFile ? readFileSync(opts.passwordFile, 'utf8') : await (ctx.readStdin ?? readStdin)();
       const password = raw.split(/\r?\n/)[0];
-      const created = await withRegistry(ctx.configOf(cmd), (registryStore) => createPublisher(registryStore, name, password, { department: opts.department }));
+      const created = await withRegistry(ctx.configOf(cmd), (registryStore) => createPublisher(registryStore, name, password, { department }));
       if (ctx.json(cmd)) return out.stdout(JSON.stringify(created, null, 2) + '\n');
       out.stdout(`publisher ${created.name} created ${describePublisher(created)}\n`);
       out.stdout(created.department
@@ -95,9 +96,11 @@ export function addRegistryCommands(program: Command, ctx: RegistryCommandContex
     .command('set')
     .description("assign the department an existing publisher acts for (publishers created before departments were assigned have none, and may no longer publish under the federation domain until they get one)")
     .argument('<name>', 'publisher name')
-    .requiredOption('--department <code>', "the department code: exactly the INTERFLOW_DEPARTMENT of that department's engines")
-    .action(async (name: string, opts: { department: string }, cmd: Command) => {
-      const updated = await withRegistry(ctx.configOf(cmd), (registryStore) => registryStore.setPublisherDepartment(name, opts.department));
+    .option('--department <code>', "the department code (required): exactly the INTERFLOW_DEPARTMENT of that department's engines")
+    .action(async (name: string, opts: { department?: string }, cmd: Command) => {
+      const department = departmentOption(opts, cmd);
+      if (!department) throw new Error(`give the department publisher ${name} acts for: --department CODE`);
+      const updated = await withRegistry(ctx.configOf(cmd), (registryStore) => registryStore.setPublisherDepartment(name, department));
       if (ctx.json(cmd)) return out.stdout(JSON.stringify(updated, null, 2) + '\n');
       out.stdout(`publisher ${updated.name} ${describePublisher(updated)}\n`);
     });
@@ -152,6 +155,15 @@ async function withRegistry<T>(config: InterflowConfig, fn: (registry: RegistryS
   } finally {
     await store.close();
   }
+}
+
+/**
+ * --department as typed on this command line. The program has a global --department (the engine's
+ * code), which commander fills instead of the subcommand's; INTERFLOW_DEPARTMENT is deliberately
+ * not read: the hub's environment must not assign departments to publishers.
+ */
+function departmentOption(opts: { department?: string }, cmd: Command): string | undefined {
+  return opts.department ?? (cmd.optsWithGlobals() as { department?: string }).department;
 }
 
 function describePublisher(p: PublisherInfo): string {
