@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { hubTModels, readCertificate, RegistryClient } from '../../src/binding';
 import { certificateGroup } from '../../src/binding/certificate';
-import { HUB_OWNER, type BusinessEntity } from '../../src/registry';
+import { HUB_OWNER, RegistryStore, type BusinessEntity } from '../../src/registry';
 import { binding, business, ref, service, tModel } from '../registry/fixtures';
 import { expectUddiError, uddiPost } from '../registry/support';
 import { Federation, makeCertificate, passwordOf, type DepartmentEngine } from './support';
@@ -154,6 +154,11 @@ describe('registry: trust between agencies (department partitions)', function ()
     // Once the hub administrator assigns it a department, it publishes there.
     await f.registry.setPublisherDepartment('roads', 'roads');
     await client.saveBusiness(roads, [business('Roads', { businessKey: f.keys.department('roads') })]);
+  });
+
+  it('a registry cannot guard a federation domain that is its own node domain', () => {
+    expect(() => new RegistryStore(f.registry.repository, { nodeDomain: 'gov.example', federationDomain: 'gov.example', env: {} })).to.throw(/must differ from the node's INTERFLOW_UDDI_DOMAIN/);
+    expect(() => new RegistryStore(f.registry.repository, { nodeDomain: 'hub.gov.example', env: { INTERFLOW_FEDERATION_DOMAIN: 'Gov.Example' } }).federation.domain).to.not.throw();
   });
 
   it('the hub takes over federation tModels a department saved before the rule, and restarts idempotently', async () => {
