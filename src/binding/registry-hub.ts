@@ -57,6 +57,10 @@ export async function startRegistryHub(options: RegistryHubOptions): Promise<Run
   const owned = await registry.claimForHub(hubTModels(keys));
   for (const { key, from } of owned.claimed) log.warn({ tModelKey: key, previousOwner: from }, 'the registry hub took over a federation tModel a publisher had saved; departments can no longer change it');
   log.info({ federationDomain: keys.domain, created: owned.created.length, claimed: owned.claimed.length, unchanged: owned.unchanged.length }, 'federation key generators and interflow:* tModels held by the hub');
+  const leftovers = await registry.federationLeftovers();
+  if (leftovers.length) {
+    log.warn({ count: leftovers.length, entries: leftovers.slice(0, 20).map(({ key, kind, owner }) => ({ key, kind, owner })), firstReason: leftovers[0].reason }, 'entries in the federation domain are held by publishers the partition rules no longer let change them (saved before departments were assigned): give an owner that is that department its code (`interflow registry publisher set NAME --department CODE`); any other owner can only delete them, and until it does the rightful department cannot register over them');
+  }
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);

@@ -566,6 +566,28 @@ export class RegistryStore {
     return result;
   }
 
+  /**
+   * Entries of the federation domain whose owner the partition rules would no longer let change
+   * them: saved by another department's publisher (or a plain one) before the rules existed. They
+   * stay readable — and trusted by binders if they are a department's business — until their
+   * owner deletes them, so the hub reports them at start-up.
+   */
+  async federationLeftovers(): Promise<Array<{ key: string; kind: EntityKind; owner: string; reason: string }>> {
+    return this.repository.read(async (tx) => {
+      const rows = await tx.entitiesUnder(this.federation.root);
+      const departments = new Map<string, string | undefined>();
+      const leftovers: Array<{ key: string; kind: EntityKind; owner: string; reason: string }> = [];
+      for (const row of rows) {
+        if (row.owner === HUB_OWNER && this.federation.partitionOf(row.key)?.owner === 'hub') continue;
+        if (!departments.has(row.owner)) departments.set(row.owner, (await tx.findPublisher(row.owner))?.department);
+        const department = departments.get(row.owner);
+        const reason = this.federation.refusal(row.key, { name: row.owner, ...(department ? { department } : {}) });
+        if (reason) leftovers.push({ ...row, reason });
+      }
+      return leftovers;
+    });
+  }
+
   // ====================================================================== bulk load
 
   /**

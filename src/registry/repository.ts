@@ -96,6 +96,8 @@ export interface RegistryTx {
   deleteEntities(keys: readonly string[]): Promise<void>;
   /** A page of matching keys, in the requested order, and how many match in all. */
   find(query: FindQuery): Promise<{ keys: string[]; total: number }>;
+  /** Every entity whose key is `root` or starts with `root:`, with its owner, in key order. */
+  entitiesUnder(root: string): Promise<Array<{ key: string; kind: EntityKind; owner: string }>>;
   /** Keys of the businesses and tModels a publisher owns. */
   ownedBy(owner: string): Promise<Array<{ key: string; kind: EntityKind }>>;
 

@@ -233,6 +233,15 @@ class TypeormRegistryTx implements RegistryTx {
     return { keys, total: Number(countRows[0]?.n ?? 0) };
   }
 
+  async entitiesUnder(root: string): Promise<Array<{ key: string; kind: EntityKind; owner: string }>> {
+    // ';' follows ':' in code point order: the range is exactly the keys beginning "root:", and the primary key index serves it.
+    const rows = (await this.manager.query(
+      'SELECT entity_key, kind, owner FROM if_uddi_entity WHERE entity_key = ? OR (entity_key > ? AND entity_key < ?) ORDER BY entity_key',
+      [root, `${root}:`, `${root};`],
+    )) as Array<{ entity_key: string; kind: EntityKind; owner: string }>;
+    return rows.map((r) => ({ key: r.entity_key, kind: r.kind, owner: r.owner }));
+  }
+
   async ownedBy(owner: string): Promise<Array<{ key: string; kind: EntityKind }>> {
     const rows = (await this.manager.query(
       `SELECT entity_key, kind FROM if_uddi_entity WHERE owner = ? AND kind IN ('business', 'tModel') ORDER BY kind, sort_name, entity_key`,

@@ -141,6 +141,8 @@ describe('registry: trust between agencies (department partitions)', function ()
     const categories = await f.registry.getOperationalInfo(hubTModels(f.keys).map((t) => t.tModelKey!));
     expect(new Set(categories.map((i) => i.authorizedName))).to.deep.equal(new Set([HUB_OWNER]));
     expect(refusals()).to.deep.equal([]);
+    // Everything in the federation domain is where the rules put it.
+    expect(await f.registry.federationLeftovers()).to.deep.equal([]);
   });
 
   it('a plain UDDI publisher keeps its own partitions and gets nothing of the federation', async () => {
@@ -169,8 +171,14 @@ describe('registry: trust between agencies (department partitions)', function ()
       await tx.deleteEntities([capability]);
       await tx.insertEntities([{ ...row, owner: 'tax' }]);
     });
+    // And police's business, saved by tax back then.
+    await f.registry.importBusinesses('tax', [business('Police, really tax', { businessKey: police() })]);
     await f.stopHub();
     await f.startHub();
+    const leftovers = f.logs.lines.find((l) => typeof l.msg === 'string' && l.msg.startsWith('entries in the federation domain are held by publishers'));
+    expect(leftovers, 'the hub reports what the rules no longer let its owner change').to.exist;
+    expect(leftovers!.entries).to.deep.equal([{ key: police(), kind: 'business', owner: 'tax' }]);
+    expect(leftovers!.firstReason).to.include(`publisher tax acts for department tax; ${police()} belongs to department police`);
     const [info] = await f.registry.getOperationalInfo([capability]);
     expect(info.authorizedName).to.equal(HUB_OWNER);
     expect(f.logs.lines.find((l) => l.tModelKey === capability)).to.include({ previousOwner: 'tax' });
