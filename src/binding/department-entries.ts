@@ -187,7 +187,25 @@ export function departmentEntries(keys: FederationKeys, d: DepartmentDescription
   return { business, tModels, bindings, warnings };
 }
 
-/** The categorisation systems, saved once per federation by whichever department comes first. */
+/**
+ * What the hub owns and creates at start-up (startRegistryHub): the key generators of the
+ * federation's root, dept and shared partitions, and the categorisation systems every department
+ * uses. No department may save or delete them.
+ */
+export function hubTModels(keys: FederationKeys): TModel[] {
+  const g = keys.hubKeyGenerators();
+  const generator = (tModelKey: string, what: string): TModel => ({
+    tModelKey,
+    name: { value: `Interflow federation ${keys.domain}: ${what} key generator`.slice(0, 255) },
+    descriptions: [{ value: `Held by the registry hub so no publisher can claim the partition ${tModelKey.slice(0, -':keygenerator'.length)}`.slice(0, 255), lang: 'en' }],
+    overviewDocs: [],
+    identifierBag: [],
+    categoryBag: { keyedReferences: [{ tModelKey: CATEGORIZATION_TYPES, keyValue: 'keyGenerator' }], keyedReferenceGroups: [] },
+  });
+  return [generator(g.root, 'root'), generator(g.departments, 'departments'), generator(g.shared, 'shared tModels'), ...categorisationTModels(keys)];
+}
+
+/** The categorisation systems every department's entries refer to; the hub creates them. */
 export function categorisationTModels(keys: FederationKeys): TModel[] {
   const described: Record<CategoryName, string> = {
     department: 'Interflow department code of a businessEntity',

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { DEFAULT_FEDERATION_DOMAIN, keySegment } from '../registry/federation';
 
 /**
  * The UDDI keys of Interflow's entries (docs/registry.md, "How Interflow maps onto UDDI"). Every
@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
  * refuses proposed keys in its own partition.
  */
 
-export const DEFAULT_FEDERATION_DOMAIN = 'interflow.org';
+export { DEFAULT_FEDERATION_DOMAIN, federationDomainFromEnv, keySegment } from '../registry/federation';
 
 /** The categorisation systems Interflow defines, under uddi:<domain>:interflow:<name>. */
 export const CATEGORY_NAMES = ['department', 'capability', 'process-id', 'service-type', 'lease-until', 'certificate'] as const;
@@ -27,27 +27,6 @@ export const SOAP_PROTOCOL = 'uddi:uddi.org:protocol:soap';
 export const HTTP_TRANSPORT = 'uddi:uddi.org:transport:http';
 export const CATEGORIZATION_TYPES = 'uddi:uddi.org:categorization:types';
 
-export function federationDomainFromEnv(env: NodeJS.ProcessEnv = process.env): string {
-  const raw = env.INTERFLOW_FEDERATION_DOMAIN?.trim();
-  if (!raw) return DEFAULT_FEDERATION_DOMAIN;
-  const domain = raw.toLowerCase();
-  if (!/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/.test(domain) || domain.length > 60) {
-    throw new Error(`INTERFLOW_FEDERATION_DOMAIN must be a DNS name such as gov.example, got "${raw}"`);
-  }
-  return domain;
-}
-
-/**
- * Key-specific strings are case-folded by the registry, may not hold whitespace, and a whole key
- * is at most 255 characters; ids that would lose information on the way (case, other characters,
- * length) keep a short hash of the original so two different ids never share a key.
- */
-export function keySegment(id: string): string {
-  const folded = id.toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40) || 'x';
-  if (folded === id) return folded;
-  return `${folded}-${createHash('sha256').update(id, 'utf8').digest('hex').slice(0, 8)}`;
-}
-
 export class FederationKeys {
   constructor(readonly domain: string = DEFAULT_FEDERATION_DOMAIN) {}
 
@@ -59,7 +38,20 @@ export class FederationKeys {
     return `uddi:${this.domain}:dept:${keySegment(code)}`;
   }
 
-  /** Claims the department's partition: service, binding and WSDL tModel keys live under it. */
+  /**
+   * Key generators the hub owns (UDDI v3 §5.2.2): the domain's own, the one of the dept partition
+   * above every department's, and the one of the shared interflow:* tModels. Owning them is what
+   * keeps any publisher from claiming those partitions first.
+   */
+  hubKeyGenerators(): { root: string; departments: string; shared: string } {
+    return {
+      root: `uddi:${this.domain}:keygenerator`,
+      departments: `uddi:${this.domain}:dept:keygenerator`,
+      shared: `uddi:${this.domain}:interflow:keygenerator`,
+    };
+  }
+
+  /** Names the department's partition for UDDI clients; the hub's partition rules are what guard it. */
   keyGenerator(code: string): string {
     return `${this.department(code)}:keygenerator`;
   }

@@ -7,7 +7,7 @@ export { EndpointFailure, isEndpointFailure } from './endpoint-failure';
 export type { DepartmentView, ServiceView, Endpoint } from './department-view';
 export { readCertificate, readCertificates, certificateGroup, loadCertificateFile, parseCertificate, fingerprintOf, CertificateError } from './certificate';
 export type { PublishedCertificate } from './certificate';
-export { departmentEntries, offeredServices, categorisationTModels, SERVICE_TYPES, TRANSFER_SERVICE_OFFERING } from './department-entries';
+export { departmentEntries, offeredServices, categorisationTModels, hubTModels, SERVICE_TYPES, TRANSFER_SERVICE_OFFERING } from './department-entries';
 export type { DepartmentDescription, DepartmentEntries, OfferedService, WsdlDescription } from './department-entries';
 export { FederationKeys, federationDomainFromEnv, DEFAULT_FEDERATION_DOMAIN } from './federation-keys';
 export { leaseOf, leaseExpired } from './lease';

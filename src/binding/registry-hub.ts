@@ -6,7 +6,8 @@ import { listen, type RunningServer, type TlsFiles } from '../services/http';
 import { errorHandler, notFound } from '../services/http/fallback-routes';
 import { requestLog } from '../services/http/request-log';
 import { mountSoapService } from '../services/soap';
-import type { FederationKeys } from './federation-keys';
+import { hubTModels } from './department-entries';
+import { FederationKeys } from './federation-keys';
 import { LeaseSweeper } from './lease-sweeper';
 
 /**
@@ -15,6 +16,10 @@ import { LeaseSweeper } from './lease-sweeper';
  * WS-Security authenticator of src/services/security: UDDI clients authenticate publication with
  * authInfo tokens and Inquiry is open, and a client generated from the official WSDL sends no
  * WS-Security header at all.
+ *
+ * Before it listens, the hub creates (or takes over) what it owns in the federation domain: the
+ * key generators of the root, dept and shared partitions and the interflow:* tModels, so that no
+ * department can claim them and lock the others out (src/registry/federation.ts).
  */
 
 export interface RegistryHubOptions {
@@ -27,6 +32,8 @@ export interface RegistryHubOptions {
   trustProxy?: boolean;
   /** Withdraw bindings whose lease lapsed this long ago; false: no sweeping. */
   sweeper?: { withdrawAfterSeconds: number; intervalSeconds?: number; keys?: FederationKeys } | false;
+  /** The federation's keys; default those of the registry's federation domain, which they must match. */
+  keys?: FederationKeys;
   shutdownGraceMs?: number;
   /** More services on the hub (the transfer relay), mounted beside the registry's. */
   extraServices?: SoapServiceDefinition[];
@@ -41,6 +48,19 @@ export interface RunningRegistryHub {
 
 export async function startRegistryHub(options: RegistryHubOptions): Promise<RunningRegistryHub> {
   const { log, registry } = options;
+  const keys = options.keys ?? new FederationKeys(registry.federation.domain);
+  for (const k of [keys, options.sweeper ? options.sweeper.keys : undefined]) {
+    if (k && k.domain !== registry.federation.domain) {
+      throw new Error(`the hub serves the federation domain ${k.domain}, but its registry guards ${registry.federation.domain}: open the registry with the same federationDomain (INTERFLOW_FEDERATION_DOMAIN)`);
+    }
+  }
+  const owned = await registry.claimForHub(hubTModels(keys));
+  for (const { key, from } of owned.claimed) log.warn({ tModelKey: key, previousOwner: from }, 'the registry hub took over a federation tModel a publisher had saved; departments can no longer change it');
+  log.info({ federationDomain: keys.domain, created: owned.created.length, claimed: owned.claimed.length, unchanged: owned.unchanged.length }, 'federation key generators and interflow:* tModels held by the hub');
+  const leftovers = await registry.federationLeftovers();
+  if (leftovers.length) {
+    log.warn({ count: leftovers.length, entries: leftovers.slice(0, 20).map(({ key, kind, owner }) => ({ key, kind, owner })), firstReason: leftovers[0].reason }, 'entries in the federation domain are held by publishers the partition rules no longer let change them (saved before departments were assigned): give an owner that is that department its code (`interflow registry publisher set NAME --department CODE`); any other owner can only delete them, and until it does the rightful department cannot register over them');
+  }
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { DefinitionRecord } from '../engine';
-import { UddiError, type BindingTemplate, type BusinessEntity, type BusinessService, type TModel } from '../registry';
+import { UddiError, type BindingTemplate, type BusinessEntity, type BusinessService } from '../registry';
 import type { PublishedCertificate } from './certificate';
 import { categorisationTModels, departmentEntries, offeredServices, type DepartmentEntries, type OfferedService } from './department-entries';
 import { FederationKeys, keySegment } from './federation-keys';
@@ -80,6 +80,7 @@ export class SelfRegistration {
   private stopped = false;
   private failures = 0;
   private current: RegistrationStatus = { state: 'idle', consecutiveFailures: 0 };
+  private categorisationsChecked = false;
   private readonly waiters: Array<{ resolve: (r: RegistrationReport) => void; reject: (e: Error) => void }> = [];
 
   constructor(private readonly options: SelfRegistrationOptions) {
@@ -150,7 +151,7 @@ export class SelfRegistration {
       leaseUntil,
     });
     for (const warning of entries.warnings) this.log.warn(warning);
-    await this.ensureCategorisations();
+    await this.checkCategorisations();
     await this.withToken((auth) => this.options.registry.saveTModel(auth, entries.tModels));
     const business = await this.withOtherReplicas(entries.business);
     await this.withToken((auth) => this.options.registry.saveBusiness(auth, [business]));
@@ -242,29 +243,22 @@ export class SelfRegistration {
   }
 
   /**
-   * The interflow:* categorisation tModels belong to whichever department saved them first; the
-   * others only check that they exist. Two departments starting together may both try: the loser's
-   * E_userMismatch means the tModel is there, which is all that matters.
+   * The interflow:* categorisation tModels belong to the hub, which creates them when it starts
+   * (a department may not save them). Registration does not depend on them — keyedReferences name
+   * them by key — so a hub that lacks them is only worth a warning: it predates the rule.
    */
-  private async ensureCategorisations(): Promise<void> {
-    const wanted = categorisationTModels(this.keys);
-    const missing: TModel[] = [];
-    await Promise.all(wanted.map(async (t) => {
-      try {
-        const [found] = await this.options.registry.getTModelDetail([t.tModelKey!]);
-        if (found?.deleted) missing.push(t);
-      } catch (e) {
-        if (e instanceof UddiError && e.errorCode === 'E_invalidKeyPassed') missing.push(t);
-        else throw e;
-      }
-    }));
-    for (const t of missing) {
-      try {
-        await this.withToken((auth) => this.options.registry.saveTModel(auth, [t]));
-      } catch (e) {
-        if (!(e instanceof UddiError) || (e.errorCode !== 'E_userMismatch' && e.errorCode !== 'E_keyUnavailable')) throw e;
-      }
+  private async checkCategorisations(): Promise<void> {
+    if (this.categorisationsChecked) return;
+    const wanted = categorisationTModels(this.keys).map((t) => t.tModelKey!);
+    let missing: string[] = [];
+    try {
+      missing = (await this.options.registry.getTModelDetail(wanted)).filter((t) => t.deleted).map((t) => t.tModelKey!);
+    } catch (e) {
+      if (!(e instanceof UddiError) || e.errorCode !== 'E_invalidKeyPassed') throw e;
+      missing = wanted;
     }
+    if (missing.length) this.log.warn({ missing }, 'the registry lacks the federation\'s interflow:* tModels, which its hub creates when it starts; registering anyway (is the hub older than this engine, or serving another INTERFLOW_FEDERATION_DOMAIN?)');
+    this.categorisationsChecked = true;
   }
 
   /**
@@ -334,9 +328,9 @@ export function explain(e: unknown, o: Pick<SelfRegistrationOptions, 'user' | 'd
     case 'E_unknownUser':
       return `the registry does not accept publisher "${o.user}" with this password: on the registry host run \`interflow registry publisher add ${o.user}\`, and check INTERFLOW_REGISTRY_USER / INTERFLOW_REGISTRY_PASSWORD`;
     case 'E_userMismatch':
-      return `entries of department "${o.department}" belong to another publisher in the registry (${e.message}): the department code is taken by someone else; ask the registry administrator, or check INTERFLOW_DEPARTMENT`;
+      return `entries of department "${o.department}" belong to another publisher in the registry (${e.message}): either publisher "${o.user}" acts for another department than INTERFLOW_DEPARTMENT, or the department's entries were saved by another of its publishers; ask the registry administrator (\`interflow registry publisher set ${o.user} --department ${o.department}\`), or check INTERFLOW_DEPARTMENT`;
     case 'E_keyUnavailable':
-      return `the registry refuses keys under uddi:${domain}: (${e.message}); INTERFLOW_FEDERATION_DOMAIN must differ from the registry node's INTERFLOW_UDDI_DOMAIN, and no other publisher may own its key generator`;
+      return `the registry refuses keys under uddi:${domain}: (${e.message}); the hub administrator assigns each publisher the department it publishes for (\`interflow registry publisher add ${o.user} --department ${o.department}\`, or \`publisher set\` for an existing one), and INTERFLOW_FEDERATION_DOMAIN must be the hub's and differ from its INTERFLOW_UDDI_DOMAIN`;
     case 'E_busy':
       return `the registry is busy (${e.message})`;
     default:

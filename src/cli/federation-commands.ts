@@ -50,14 +50,15 @@ export function addFederationCommands(program: Command, ctx: FederationCommandCo
 
   federation
     .command('publishers')
-    .description("create the registry's publisher accounts, or reset their passwords, from password files (idempotent: run it before every `registry serve` of a deployment)")
-    .argument('<name=file...>', 'publisher name (the department code) and the file whose first line is its password')
+    .description("create the registry's publisher accounts of the departments, or reset their passwords and departments, from password files (idempotent: run it before every `registry serve` of a deployment). Each publisher is named after the department code it acts for, and may publish only in that department's partition")
+    .argument('<code=file...>', 'department code (also the publisher name) and the file whose first line is its password')
     .action(async (pairs: string[], _opts: unknown, cmd: Command) => {
       const publishers = pairs.map((pair) => {
         const eq = pair.indexOf('=');
-        if (eq <= 0 || eq === pair.length - 1) throw new Error(`"${pair}": give each publisher as NAME=PASSWORD_FILE`);
-        return { name: pair.slice(0, eq), password: readFileSync(pair.slice(eq + 1), 'utf8').split(/\r?\n/)[0] };
+        if (eq <= 0 || eq === pair.length - 1) throw new Error(`"${pair}": give each publisher as DEPARTMENT_CODE=PASSWORD_FILE`);
+        const code = pair.slice(0, eq);
+        return { name: code, department: code, password: readFileSync(pair.slice(eq + 1), 'utf8').split(/\r?\n/)[0] };
       });
-      for (const r of await ensurePublishers(ctx.configOf(cmd).databaseUrl, publishers)) out.stdout(`publisher ${r.name} ${r.created ? 'created' : 'password reset'}\n`);
+      for (const r of await ensurePublishers(ctx.configOf(cmd).databaseUrl, publishers)) out.stdout(`publisher ${r.name} ${r.created ? 'created' : 'password reset'} for department ${r.department}\n`);
     });
 }

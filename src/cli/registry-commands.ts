@@ -20,7 +20,7 @@ import {
 } from '../binding';
 import { listRegistry, type ListedBusiness } from '../binding/registry-listing';
 import { openStore, type TypeormStore } from '../persistence';
-import { createPublisher, RegistryStore } from '../registry';
+import { createPublisher, RegistryStore, type PublisherInfo } from '../registry';
 import { tlsFromEnv } from '../services/http';
 import { hubRelay } from '../transfer';
 import { table, type Output } from './format';
@@ -59,14 +59,11 @@ export function addRegistryCommands(program: Command, ctx: RegistryCommandContex
       const withdrawAfterSeconds = withdrawAfterSecondsFromEnv(process.env);
       const log = createLogger(config.logLevel);
       await withRegistry(config, async (registryStore, store) => {
-        if (keys.domain === registryStore.nodeDomain) {
-          throw new Error(`INTERFLOW_FEDERATION_DOMAIN (${keys.domain}) must differ from the node's INTERFLOW_UDDI_DOMAIN: the node refuses keys publishers propose in its own partition`);
-        }
         // The hub also relays transfers (INTERFLOW_ROUTING=relay on the departments): it finds the
         // receivers through its own registry, over the same UDDI API everyone else uses.
         let binder: Binder | undefined;
         const relay = hubRelay({ store, binder: () => binder, log });
-        const hub = await startRegistryHub({ registry: registryStore, log, host, port, tls, sweeper: { withdrawAfterSeconds, intervalSeconds: Math.min(60, Math.max(1, refreshSecondsFromEnv(process.env))), keys }, extraServices: [relay] });
+        const hub = await startRegistryHub({ registry: registryStore, keys, log, host, port, tls, sweeper: { withdrawAfterSeconds, intervalSeconds: Math.min(60, Math.max(1, refreshSecondsFromEnv(process.env))), keys }, extraServices: [relay] });
         binder = new Binder({ registry: new RegistryClient({ baseUrl: hub.url }), keys, cacheTtlSeconds: cacheTtlSecondsFromEnv(process.env), log });
         out.stdout(`registry listening on ${hub.url}\n  Inquiry      ${hub.url}/uddi/inquiry\n  Publication  ${hub.url}/uddi/publication\n  Security     ${hub.url}/uddi/security\n  Relay        ${hub.url}/services/TransferRelay\n`);
         await untilSignal(log);
@@ -77,18 +74,35 @@ export function addRegistryCommands(program: Command, ctx: RegistryCommandContex
   const publisher = registry.command('publisher').description('registry publishers (the accounts departments publish with)');
   publisher
     .command('add')
-    .description('create a publisher in the registry database; the password (at least 8 characters) is read from a file or stdin, never from the command line, and is stored as a scrypt hash')
-    .argument('<name>', 'publisher name (use the department code, e.g. planning)')
+    .description("create a publisher in the registry database; the password (at least 8 characters) is read from a file or stdin, never from the command line, and is stored as a scrypt hash. With --department it is a department's account and may publish only in that department's partition of the federation domain (uddi:<INTERFLOW_FEDERATION_DOMAIN>:dept:<code>); without, a plain UDDI publisher that may publish nothing under the federation domain")
+    .argument('<name>', 'publisher name (for a department, usually its code, e.g. planning)')
+    .option('--department <code>', "the department code this publisher acts for: exactly the INTERFLOW_DEPARTMENT of that department's engines")
     .option('--password-file <file>', 'read the password from the first line of this file')
     .option('--password-stdin', 'read the password from the first line of standard input')
-    .action(async (name: string, opts: { passwordFile?: string; passwordStdin?: boolean }, cmd: Command) => {
+    .action(async (name: string, opts: { department?: string; passwordFile?: string; passwordStdin?: boolean }, cmd: Command) => {
       if (Boolean(opts.passwordFile) === Boolean(opts.passwordStdin)) throw new Error('give the password with exactly one of --password-file FILE or --password-stdin (never on the command line)');
+      const department = departmentOption(opts, cmd);
       const raw = opts.passwordFile ? readFileSync(opts.passwordFile, 'utf8') : await (ctx.readStdin ?? readStdin)();
       const password = raw.split(/\r?\n/)[0];
-      await withRegistry(ctx.configOf(cmd), async (registryStore) => {
-        await createPublisher(registryStore, name, password);
-      });
-      out.stdout(`publisher ${name} created; the department sets INTERFLOW_REGISTRY_USER=${name} and INTERFLOW_REGISTRY_PASSWORD (or _FILE)\n`);
+      const created = await withRegistry(ctx.configOf(cmd), (registryStore) => createPublisher(registryStore, name, password, { department }));
+      if (ctx.json(cmd)) return out.stdout(JSON.stringify(created, null, 2) + '\n');
+      out.stdout(`publisher ${created.name} created ${describePublisher(created)}\n`);
+      out.stdout(created.department
+        ? `the department's engines set INTERFLOW_DEPARTMENT=${created.department}, INTERFLOW_REGISTRY_USER=${created.name} and INTERFLOW_REGISTRY_PASSWORD (or _FILE)\n`
+        : `a department's engines need a publisher with --department CODE\n`);
+    });
+
+  publisher
+    .command('set')
+    .description("assign the department an existing publisher acts for (publishers created before departments were assigned have none, and may no longer publish under the federation domain until they get one)")
+    .argument('<name>', 'publisher name')
+    .option('--department <code>', "the department code (required): exactly the INTERFLOW_DEPARTMENT of that department's engines")
+    .action(async (name: string, opts: { department?: string }, cmd: Command) => {
+      const department = departmentOption(opts, cmd);
+      if (!department) throw new Error(`give the department publisher ${name} acts for: --department CODE`);
+      const updated = await withRegistry(ctx.configOf(cmd), (registryStore) => registryStore.setPublisherDepartment(name, department));
+      if (ctx.json(cmd)) return out.stdout(JSON.stringify(updated, null, 2) + '\n');
+      out.stdout(`publisher ${updated.name} ${describePublisher(updated)}\n`);
     });
 
   registry
@@ -141,6 +155,21 @@ async function withRegistry<T>(config: InterflowConfig, fn: (registry: RegistryS
   } finally {
     await store.close();
   }
+}
+
+/**
+ * --department as typed on this command line. The program has a global --department (the engine's
+ * code), which commander fills instead of the subcommand's; INTERFLOW_DEPARTMENT is deliberately
+ * not read: the hub's environment must not assign departments to publishers.
+ */
+function departmentOption(opts: { department?: string }, cmd: Command): string | undefined {
+  return opts.department ?? (cmd.optsWithGlobals() as { department?: string }).department;
+}
+
+function describePublisher(p: PublisherInfo): string {
+  return p.department
+    ? `for department ${p.department}: it may publish only under ${p.partition} (its business) and ${p.partition}:…`
+    : 'as a plain UDDI publisher (no department): it may publish in partitions of its own, but nothing under the federation domain';
 }
 
 function untilSignal(log: Logger): Promise<void> {

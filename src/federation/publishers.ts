@@ -3,23 +3,24 @@ import { RegistryStore } from '../registry';
 
 /**
  * Publisher accounts of the registry, made to match the password files: created when missing,
- * password reset when present. A deployment runs this before every start of the hub, so the files
- * (or secrets) stay the single source of the passwords and a restart never fails on "exists".
+ * password reset and department (re)assigned when present. A deployment runs this before every
+ * start of the hub, so the files (or secrets) stay the single source of the passwords, a restart
+ * never fails on "exists", and publishers created before departments were assigned get theirs.
  */
-export async function ensurePublishers(databaseUrl: string, publishers: Array<{ name: string; password: string }>): Promise<Array<{ name: string; created: boolean }>> {
+export async function ensurePublishers(databaseUrl: string, publishers: Array<{ name: string; password: string; department: string }>): Promise<Array<{ name: string; department: string; created: boolean }>> {
   const store = await openStore(databaseUrl);
   try {
     const registry = await RegistryStore.open(store);
     try {
-      const done: Array<{ name: string; created: boolean }> = [];
-      for (const { name, password } of publishers) {
-        try {
+      const done: Array<{ name: string; department: string; created: boolean }> = [];
+      for (const { name, password, department } of publishers) {
+        if (await registry.getPublisher(name)) {
           await registry.setPublisherPassword(name, password);
-          done.push({ name, created: false });
-        } catch (error) {
-          if (!/^no publisher/.test((error as Error).message)) throw error;
-          await registry.createPublisher(name, password);
-          done.push({ name, created: true });
+          await registry.setPublisherDepartment(name, department);
+          done.push({ name, department, created: false });
+        } else {
+          await registry.createPublisher(name, password, { department });
+          done.push({ name, department, created: true });
         }
       }
       return done;

@@ -54,6 +54,17 @@ export class UddiError extends Error {
     this.name = 'UddiError';
   }
 
+  /**
+   * Who was refused what, for the node's log (a refused publication is worth an operator's look:
+   * it may be a department trying another's partition). Never sent; never holds a secret.
+   */
+  audit?: Record<string, string | string[] | undefined>;
+
+  withAudit(audit: Record<string, string | string[] | undefined>): this {
+    this.audit = audit;
+    return this;
+  }
+
   /** The caller's fault (soap:Client) unless the node itself failed or is busy. */
   get isClientError(): boolean {
     return this.errorCode !== 'E_fatalError' && this.errorCode !== 'E_busy';

@@ -1,6 +1,8 @@
 /** The UDDI v3 registry (docs/registry.md). */
 export { RegistryStore, createPublisher, openRegistryStore, tokenTtlFromEnv, DEFAULT_MAX_ROWS, DEFAULT_TOKEN_TTL_SECONDS } from './registry-store';
-export type { RegistryOptions } from './registry-store';
+export type { RegistryOptions, PublisherInfo } from './registry-store';
+export { FederationPartitions, HUB_OWNER, departmentCode } from './federation';
+export type { FederationPartition, PublisherIdentity } from './federation';
 export { createRegistryServices, UDDI_INQUIRY_PATH, UDDI_PUBLICATION_PATH, UDDI_SECURITY_PATH } from './soap-services';
 export type { RegistryServiceOptions } from './soap-services';
 export { UddiError, uddiError, UDDI_ERRORS } from './errors';

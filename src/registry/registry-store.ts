@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { TypeormStore } from '../persistence';
 import { uddiError, type UddiKeyType } from './errors';
+import { departmentCode, federationDomainFromEnv, FederationPartitions, HUB_OWNER, type PublisherIdentity } from './federation';
 import { parseFindQualifiers, type Qualifiers } from './find-qualifiers';
 import { generateKey, keyGeneratorOf, nodeDomainFromEnv, normaliseKey, partitionOf } from './keys';
 import type {
@@ -39,6 +40,12 @@ export interface RegistryOptions {
   tokenTtlSeconds?: number;
   /** Upper bound on rows per find; default 1000. */
   maxRows?: number;
+  /**
+   * The federation's key domain, whose partitions belong to departments and the hub rather than to
+   * whoever claims them first (src/registry/federation.ts); default INTERFLOW_FEDERATION_DOMAIN or
+   * interflow.org. Must differ from nodeDomain.
+   */
+  federationDomain?: string;
   /** Injected time, for tests of token expiry. */
   clock?: () => Date;
   env?: NodeJS.ProcessEnv;
@@ -67,6 +74,7 @@ export class RegistryStore {
   readonly nodeID: string;
   readonly tokenTtlSeconds: number;
   readonly maxRows: number;
+  readonly federation: FederationPartitions;
   private readonly clock: () => Date;
 
   constructor(
@@ -76,6 +84,10 @@ export class RegistryStore {
     const env = options.env ?? process.env;
     this.nodeDomain = options.nodeDomain ?? nodeDomainFromEnv(env);
     this.nodeID = `uddi:${this.nodeDomain}:node`;
+    this.federation = new FederationPartitions(options.federationDomain ?? federationDomainFromEnv(env));
+    if (this.federation.domain === this.nodeDomain) {
+      throw new Error(`INTERFLOW_FEDERATION_DOMAIN (${this.federation.domain}) must differ from the node's INTERFLOW_UDDI_DOMAIN: the node refuses keys publishers propose in its own partition`);
+    }
     this.tokenTtlSeconds = options.tokenTtlSeconds ?? tokenTtlFromEnv(env);
     this.maxRows = options.maxRows ?? DEFAULT_MAX_ROWS;
     this.clock = options.clock ?? (() => new Date());
@@ -95,7 +107,8 @@ export class RegistryStore {
 
   async getAuthToken(userID: string, cred: string): Promise<string> {
     const username = userID ?? '';
-    const publisher = username ? await this.repository.read((tx) => tx.findPublisher(username)) : undefined;
+    // The hub's owner name never logs in, even if a publisher row by that name predates the rule.
+    const publisher = username && username !== HUB_OWNER ? await this.repository.read((tx) => tx.findPublisher(username)) : undefined;
     // Same time and same answer for an unknown user and a wrong password: neither may be probed.
     const valid = publisher ? await verifyPassword(cred ?? '', publisher.passwordHash) : (await burnVerification(cred ?? ''), false);
     if (!publisher || !valid) throw uddiError('E_unknownUser', 'get_authToken: the userID and cred pair is not known to this node');
@@ -132,14 +145,38 @@ export class RegistryStore {
 
   // ====================================================================== publishers (administration)
 
-  async createPublisher(username: string, password: string): Promise<void> {
+  /**
+   * A publisher with `department` may publish in that department's partition of the federation
+   * domain (and in partitions of its own outside it); without, it is a plain UDDI publisher that may
+   * hold nothing under the federation domain.
+   */
+  async createPublisher(username: string, password: string, options: { department?: string } = {}): Promise<PublisherInfo> {
     const name = checkUsername(username);
+    const department = options.department === undefined ? undefined : departmentCode(options.department);
     if (typeof password !== 'string' || password.length < 8) throw new Error('a publisher password needs at least 8 characters');
     const passwordHash = await hashPassword(password);
+    const createdAt = this.clock();
     await this.repository.write(async (tx) => {
       if (await tx.findPublisher(name)) throw new Error(`publisher "${name}" already exists`);
-      await tx.insertPublisher({ username: name, passwordHash, createdAt: this.clock() });
+      await tx.insertPublisher({ username: name, passwordHash, ...(department ? { department } : {}), createdAt });
     });
+    return this.publisherInfo({ username: name, department, createdAt });
+  }
+
+  /** Assigns (or with undefined, withdraws) the department a publisher acts for. */
+  async setPublisherDepartment(username: string, department: string | undefined): Promise<PublisherInfo> {
+    const code = department === undefined ? undefined : departmentCode(department);
+    return this.repository.write(async (tx) => {
+      const found = await tx.findPublisher(username);
+      if (!found) throw new Error(`no publisher "${username}"`);
+      await tx.updatePublisherDepartment(username, code);
+      return this.publisherInfo({ ...found, department: code });
+    });
+  }
+
+  async getPublisher(username: string): Promise<PublisherInfo | undefined> {
+    const found = await this.repository.read((tx) => tx.findPublisher(username));
+    return found && this.publisherInfo(found);
   }
 
   async setPublisherPassword(username: string, password: string): Promise<void> {
@@ -149,6 +186,21 @@ export class RegistryStore {
       if (!(await tx.findPublisher(username))) throw new Error(`no publisher "${username}"`);
       await tx.updatePublisherPassword(username, passwordHash);
     });
+  }
+
+  private publisherInfo(p: { username: string; department?: string; createdAt: Date }): PublisherInfo {
+    return {
+      name: p.username,
+      ...(p.department ? { department: p.department, partition: this.federation.departmentKey(p.department) } : {}),
+      createdAt: p.createdAt,
+    };
+  }
+
+  /** The publisher an authInfo stands for, with the department it acts for. */
+  private async publisherOf(authInfo: string | undefined, operation: string): Promise<PublisherIdentity> {
+    const name = await this.authenticate(authInfo, operation);
+    const found = await this.repository.read((tx) => tx.findPublisher(name));
+    return { name, ...(found?.department ? { department: found.department } : {}) };
   }
 
   // ====================================================================== inquiry: find
@@ -296,12 +348,23 @@ export class RegistryStore {
 
   async saveBusiness(authInfo: string | undefined, entities: readonly BusinessEntity[]): Promise<BusinessEntity[]> {
     const op = 'save_business';
-    const publisher = await this.authenticate(authInfo, op);
+    const actor = await this.publisherOf(authInfo, op);
+    const publisher = actor.name;
     requireSome(entities, 'businessEntity', op);
     const fresh = new FreshKeys(this.nodeDomain);
     const inputs = entities.map((e, i) => this.withKeys(validate.businessEntity(e, indexed(`${op}/businessEntity`, i, entities.length)), indexed(`${op}/businessEntity`, i, entities.length), fresh));
     const now = this.clock();
     return this.repository.write(async (tx) => {
+      await this.checkFederation(tx, actor, inputs.flatMap((e, i) => {
+        const at = indexed(`${op}/businessEntity`, i, inputs.length);
+        return [
+          { key: e.businessKey!, keyType: 'businessKey' as const, where: `${at}/@businessKey` },
+          ...e.businessServices.flatMap((s) => [
+            { key: s.serviceKey!, keyType: 'serviceKey' as const, where: `${at}/businessService/@serviceKey` },
+            ...s.bindingTemplates.map((b) => ({ key: b.bindingKey!, keyType: 'bindingKey' as const, where: `${at}/bindingTemplate/@bindingKey` })),
+          ]),
+        ];
+      }));
       const saved: BusinessEntity[] = [];
       for (const entity of inputs) saved.push(await this.storeBusiness(tx, publisher, entity, now, op, fresh));
       return saved;
@@ -310,7 +373,8 @@ export class RegistryStore {
 
   async saveService(authInfo: string | undefined, services: readonly BusinessService[]): Promise<BusinessService[]> {
     const op = 'save_service';
-    const publisher = await this.authenticate(authInfo, op);
+    const actor = await this.publisherOf(authInfo, op);
+    const publisher = actor.name;
     requireSome(services, 'businessService', op);
     const fresh = new FreshKeys(this.nodeDomain);
     const inputs = services.map((s, i) => {
@@ -324,6 +388,11 @@ export class RegistryStore {
         const existing = (await tx.getEntities([service.serviceKey!], { forUpdate: true }))[0];
         const businessKey = service.businessKey ?? (existing?.kind === 'service' ? existing.businessKey : undefined);
         if (!businessKey) throw uddiError('E_invalidValue', `${where}/@businessKey: is missing; a new businessService names the businessEntity it belongs to`);
+        await this.checkFederation(tx, actor, [
+          { key: businessKey, keyType: 'businessKey', where: `${where}/@businessKey` },
+          { key: service.serviceKey!, keyType: 'serviceKey', where: `${where}/@serviceKey` },
+          ...service.bindingTemplates.map((b) => ({ key: b.bindingKey!, keyType: 'bindingKey' as const, where: `${where}/bindingTemplate/@bindingKey` })),
+        ]);
         const business = await this.requireOwned(tx, businessKey, 'business', publisher, `${where}/@businessKey`);
         const siblings = await tx.getChildren('service', [businessKey]);
         const position = siblings.find((s) => s.key === service.serviceKey)?.position ?? siblings.length;
@@ -335,7 +404,8 @@ export class RegistryStore {
 
   async saveBinding(authInfo: string | undefined, bindings: readonly BindingTemplate[]): Promise<BindingTemplate[]> {
     const op = 'save_binding';
-    const publisher = await this.authenticate(authInfo, op);
+    const actor = await this.publisherOf(authInfo, op);
+    const publisher = actor.name;
     requireSome(bindings, 'bindingTemplate', op);
     const fresh = new FreshKeys(this.nodeDomain);
     const inputs = bindings.map((b, i) => {
@@ -348,10 +418,14 @@ export class RegistryStore {
       const saved: BindingTemplate[] = [];
       for (const { where, binding } of inputs) {
         const existing = (await tx.getEntities([binding.bindingKey], { forUpdate: true }))[0];
-        if (existing) this.checkReplace(existing, 'binding', publisher, `${where}/@bindingKey`);
-        else await this.checkKeyAvailable(tx, binding.bindingKey, publisher, 'bindingKey', `${where}/@bindingKey`, fresh);
         const serviceKey = binding.serviceKey ?? existing?.parentKey;
         if (!serviceKey) throw uddiError('E_invalidValue', `${where}/@serviceKey: is missing; a new bindingTemplate names the businessService it belongs to`);
+        await this.checkFederation(tx, actor, [
+          { key: serviceKey, keyType: 'serviceKey', where: `${where}/@serviceKey` },
+          { key: binding.bindingKey, keyType: 'bindingKey', where: `${where}/@bindingKey` },
+        ]);
+        if (existing) this.checkReplace(existing, 'binding', publisher, `${where}/@bindingKey`);
+        else await this.checkKeyAvailable(tx, binding.bindingKey, publisher, 'bindingKey', `${where}/@bindingKey`, fresh);
         const service = await this.requireOwned(tx, serviceKey, 'service', publisher, `${where}/@serviceKey`);
         await this.checkRedirector(tx, binding, where);
         const siblings = await tx.getChildren('binding', [serviceKey]);
@@ -367,7 +441,8 @@ export class RegistryStore {
 
   async saveTModel(authInfo: string | undefined, tModels: readonly TModel[]): Promise<TModel[]> {
     const op = 'save_tModel';
-    const publisher = await this.authenticate(authInfo, op);
+    const actor = await this.publisherOf(authInfo, op);
+    const publisher = actor.name;
     requireSome(tModels, 'tModel', op);
     const fresh = new FreshKeys(this.nodeDomain);
     const inputs = tModels.map((t, i) => {
@@ -377,6 +452,7 @@ export class RegistryStore {
     });
     const now = this.clock();
     return this.repository.write(async (tx) => {
+      await this.checkFederation(tx, actor, inputs.map(({ where, model }) => ({ key: model.tModelKey, keyType: 'tModelKey' as const, where: `${where}/@tModelKey` })));
       const saved: TModel[] = [];
       for (const { where, model } of inputs) {
         const existing = (await tx.getEntities([model.tModelKey], { forUpdate: true }))[0];
@@ -449,6 +525,66 @@ export class RegistryStore {
         .filter((t) => infoSelection === 'all' || (infoSelection === 'hidden') === Boolean(t.deleted))
         .map((t) => ({ tModelKey: t.tModelKey!, name: t.name, descriptions: t.descriptions }));
       return { businessInfos, tModelInfos };
+    });
+  }
+
+  // ====================================================================== the hub's own entries
+
+  /**
+   * Creates the tModels the hub owns (HUB_OWNER) — the federation's key generators and shared
+   * interflow:* tModels — or takes them over from whoever saved them before this rule existed.
+   * Idempotent: a tModel already the hub's and unchanged is left alone. Only keys the federation
+   * rules give the hub are accepted.
+   */
+  async claimForHub(tModels: readonly TModel[]): Promise<{ created: string[]; claimed: Array<{ key: string; from: string }>; unchanged: string[] }> {
+    const inputs = tModels.map((t, i) => {
+      const model = validate.tModel(t, `hub tModel[${i + 1}]`);
+      if (!model.tModelKey || this.federation.partitionOf(model.tModelKey)?.owner !== 'hub') {
+        throw new Error(`the hub owns only keys of the federation domain outside its departments' partitions, not ${model.tModelKey ?? 'a tModel without a key'}`);
+      }
+      return { ...model, tModelKey: model.tModelKey, deleted: false };
+    });
+    const now = this.clock();
+    const result = { created: [] as string[], claimed: [] as Array<{ key: string; from: string }>, unchanged: [] as string[] };
+    await this.repository.write(async (tx) => {
+      for (const model of inputs) {
+        const existing = (await tx.getEntities([model.tModelKey], { forUpdate: true }))[0];
+        if (existing && existing.kind !== 'tModel') {
+          throw new Error(`${model.tModelKey} is the key of a ${ELEMENT[existing.kind]} of publisher ${existing.owner}; the hub needs it for its tModel: delete that ${ELEMENT[existing.kind]} first`);
+        }
+        if (existing?.owner === HUB_OWNER && JSON.stringify(existing.data) === JSON.stringify(model)) {
+          result.unchanged.push(model.tModelKey);
+          continue;
+        }
+        if (existing) await tx.deleteEntities([existing.key]);
+        await tx.insertEntities([{ kind: 'tModel', key: model.tModelKey, position: 0, owner: HUB_OWNER, createdAt: existing?.createdAt ?? now, modifiedAt: now, data: model }]);
+        if (!existing) result.created.push(model.tModelKey);
+        else if (existing.owner !== HUB_OWNER) result.claimed.push({ key: model.tModelKey, from: existing.owner });
+        else result.unchanged.push(model.tModelKey);
+      }
+    });
+    return result;
+  }
+
+  /**
+   * Entries of the federation domain whose owner the partition rules would no longer let change
+   * them: saved by another department's publisher (or a plain one) before the rules existed. They
+   * stay readable — and trusted by binders if they are a department's business — until their
+   * owner deletes them, so the hub reports them at start-up.
+   */
+  async federationLeftovers(): Promise<Array<{ key: string; kind: EntityKind; owner: string; reason: string }>> {
+    return this.repository.read(async (tx) => {
+      const rows = await tx.entitiesUnder(this.federation.root);
+      const departments = new Map<string, string | undefined>();
+      const leftovers: Array<{ key: string; kind: EntityKind; owner: string; reason: string }> = [];
+      for (const row of rows) {
+        if (row.owner === HUB_OWNER && this.federation.partitionOf(row.key)?.owner === 'hub') continue;
+        if (!departments.has(row.owner)) departments.set(row.owner, (await tx.findPublisher(row.owner))?.department);
+        const department = departments.get(row.owner);
+        const reason = this.federation.refusal(row.key, { name: row.owner, ...(department ? { department } : {}) });
+        if (reason) leftovers.push({ ...row, reason });
+      }
+      return leftovers;
     });
   }
 
@@ -544,14 +680,14 @@ export class RegistryStore {
   private async requireOwned(tx: RegistryTx, key: string, kind: EntityKind, publisher: string, where: string): Promise<StoredEntity> {
     const row = (await tx.getEntities([key], { forUpdate: true }))[0];
     if (!row || row.kind !== kind) throw uddiError('E_invalidKeyPassed', `${where}: no ${ELEMENT[kind]} has the key ${key}`, KEY_TYPE[kind]);
-    if (row.owner !== publisher) throw uddiError('E_userMismatch', `${where}: the ${ELEMENT[kind]} ${key} belongs to another publisher`, KEY_TYPE[kind]);
+    if (row.owner !== publisher) throw uddiError('E_userMismatch', `${where}: the ${ELEMENT[kind]} ${key} belongs to ${ownerText(row.owner)}`, KEY_TYPE[kind]).withAudit({ publisher, key });
     return row;
   }
 
   /** An existing row a save would replace must be of the same kind and the publisher's own. */
   private checkReplace(existing: StoredEntity, kind: EntityKind, publisher: string, where: string): void {
     if (existing.kind !== kind) throw uddiError('E_invalidKeyPassed', `${where}: ${existing.key} is the key of a ${ELEMENT[existing.kind]}, not of a ${ELEMENT[kind]}`, KEY_TYPE[kind]);
-    if (existing.owner !== publisher) throw uddiError('E_userMismatch', `${where}: the ${ELEMENT[kind]} ${existing.key} belongs to another publisher`, KEY_TYPE[kind]);
+    if (existing.owner !== publisher) throw uddiError('E_userMismatch', `${where}: the ${ELEMENT[kind]} ${existing.key} belongs to ${ownerText(existing.owner)}`, KEY_TYPE[kind]).withAudit({ publisher, key: existing.key });
   }
 
   /**
@@ -565,12 +701,31 @@ export class RegistryStore {
     if (key === own || key.startsWith(`${own}:`)) {
       throw uddiError('E_keyUnavailable', `${where}: keys under ${own}: are generated by this node; leave the key empty to get one, or use a key in your own domain (uddi:your-domain:...)`, keyType);
     }
+    // The federation's rules (checkFederation, already passed) decide its keys: the hub owns the key
+    // generators above the departments' partitions, which the first-come rule would read as locking
+    // every department out.
+    if (this.federation.partitionOf(key)) return;
     const partitions: string[] = [];
     for (let p = partitionOf(key); p; p = partitionOf(p)) partitions.push(p);
     if (partitions.length === 0) return;
     const generators = await tx.getEntities(partitions.map(keyGeneratorOf));
     const foreign = generators.find((g) => g.owner !== publisher);
-    if (foreign) throw uddiError('E_keyUnavailable', `${where}: the key partition of ${key} belongs to another publisher (key generator ${foreign.key})`, keyType);
+    if (foreign) throw uddiError('E_keyUnavailable', `${where}: the key partition of ${key} belongs to ${ownerText(foreign.owner)} (key generator ${foreign.key})`, keyType).withAudit({ publisher, key });
+  }
+
+  /**
+   * Keys of the federation domain a save touches must be in the publisher's department's partition
+   * (src/registry/federation.ts). Checked for existing entities too: a department must not keep
+   * changing entries in another's partition it came to own before this rule.
+   */
+  private async checkFederation(tx: RegistryTx, actor: PublisherIdentity, keys: ReadonlyArray<{ key: string; keyType: UddiKeyType; where: string }>): Promise<void> {
+    for (const { key, keyType, where } of keys) {
+      const why = this.federation.refusal(key, actor);
+      if (!why) continue;
+      const exists = (await tx.getEntities([key])).length > 0;
+      throw uddiError(exists ? 'E_userMismatch' : 'E_keyUnavailable', `${where}: ${why}`, keyType)
+        .withAudit({ publisher: actor.name, department: actor.department, key });
+    }
   }
 
   private async checkRedirector(tx: RegistryTx, binding: BindingTemplate, where: string): Promise<void> {
@@ -670,7 +825,10 @@ export class RegistryStore {
     await this.repository.write(async (tx) => {
       const rows = await this.requireKinds(tx, keys, kind, op, true);
       const foreign = keys.filter((k) => rows.get(k)!.owner !== publisher);
-      if (foreign.length) throw uddiError('E_userMismatch', `${op}: ${foreign.join(', ')} belong${foreign.length === 1 ? 's' : ''} to another publisher`, KEY_TYPE[kind]);
+      if (foreign.length) {
+        const owners = [...new Set(foreign.map((k) => ownerText(rows.get(k)!.owner)))];
+        throw uddiError('E_userMismatch', `${op}: ${foreign.join(', ')} belong${foreign.length === 1 ? 's' : ''} to ${owners.length === 1 ? owners[0] : 'other publishers'}`, KEY_TYPE[kind]).withAudit({ publisher, keys: foreign });
+      }
       await remove(tx, keys, rows);
     });
   }
@@ -696,6 +854,10 @@ class FreshKeys {
   }
 }
 
+function ownerText(owner: string): string {
+  return owner === HUB_OWNER ? 'the registry hub' : 'another publisher';
+}
+
 function tokenHash(token: string): string {
   return createHash('sha256').update(token, 'utf8').digest('hex');
 }
@@ -703,6 +865,7 @@ function tokenHash(token: string): string {
 function checkUsername(username: string): string {
   const name = typeof username === 'string' ? username.trim() : '';
   if (!name || name.length > USERNAME_MAX || /[\u0000-\u001f]/.test(name)) throw new Error(`a publisher name must be 1 to ${USERNAME_MAX} printable characters`);
+  if (name === HUB_OWNER) throw new Error(`"${HUB_OWNER}" is the registry hub's own name; no publisher may have it`);
   return name;
 }
 
@@ -805,9 +968,18 @@ function rowsOfService(service: BusinessService, businessKey: string, position: 
   return rows;
 }
 
+/** A publisher as the administrator sees it: never its password hash. */
+export interface PublisherInfo {
+  name: string;
+  /** The department it acts for, and the key partition that gives it. */
+  department?: string;
+  partition?: string;
+  createdAt: Date;
+}
+
 /** Creates a publisher: the administrator's way in (the CLI calls this). */
-export async function createPublisher(store: RegistryStore, username: string, password: string): Promise<void> {
-  await store.createPublisher(username, password);
+export async function createPublisher(store: RegistryStore, username: string, password: string, options: { department?: string } = {}): Promise<PublisherInfo> {
+  return store.createPublisher(username, password, options);
 }
 
 /** Opens the registry on the engine's store; see RegistryStore.open. */

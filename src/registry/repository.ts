@@ -72,6 +72,8 @@ export interface FindQuery {
 export interface PublisherRecord {
   username: string;
   passwordHash: string;
+  /** The department code the hub administrator assigned; absent for a plain UDDI publisher. */
+  department?: string;
   createdAt: Date;
 }
 
@@ -94,12 +96,15 @@ export interface RegistryTx {
   deleteEntities(keys: readonly string[]): Promise<void>;
   /** A page of matching keys, in the requested order, and how many match in all. */
   find(query: FindQuery): Promise<{ keys: string[]; total: number }>;
+  /** Every entity whose key is `root` or starts with `root:`, with its owner, in key order. */
+  entitiesUnder(root: string): Promise<Array<{ key: string; kind: EntityKind; owner: string }>>;
   /** Keys of the businesses and tModels a publisher owns. */
   ownedBy(owner: string): Promise<Array<{ key: string; kind: EntityKind }>>;
 
   findPublisher(username: string): Promise<PublisherRecord | undefined>;
   insertPublisher(record: PublisherRecord): Promise<void>;
   updatePublisherPassword(username: string, passwordHash: string): Promise<void>;
+  updatePublisherDepartment(username: string, department: string | undefined): Promise<void>;
 
   insertToken(record: TokenRecord): Promise<void>;
   findToken(tokenHash: string): Promise<TokenRecord | undefined>;

@@ -113,6 +113,7 @@ function toFault(error: unknown, ctx: SoapContext, op: string): SoapFault {
   let uddi: UddiError;
   if (error instanceof UddiError) {
     uddi = error;
+    if (uddi.audit) ctx.log.warn({ operation: op, errCode: uddi.errorCode, ...uddi.audit, reason: uddi.message }, 'registry refused a publication outside the publisher\'s rights');
   } else {
     ctx.log.error({ err: error, operation: op }, 'UDDI request failed with an unexpected error');
     uddi = uddiError('E_fatalError', `${op}: the registry could not process the request because of an internal error, logged under correlation id ${ctx.requestId}; quote it when you report the problem`);

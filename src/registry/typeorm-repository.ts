@@ -233,6 +233,15 @@ class TypeormRegistryTx implements RegistryTx {
     return { keys, total: Number(countRows[0]?.n ?? 0) };
   }
 
+  async entitiesUnder(root: string): Promise<Array<{ key: string; kind: EntityKind; owner: string }>> {
+    // ';' follows ':' in code point order: the range is exactly the keys beginning "root:", and the primary key index serves it.
+    const rows = (await this.manager.query(
+      'SELECT entity_key, kind, owner FROM if_uddi_entity WHERE entity_key = ? OR (entity_key > ? AND entity_key < ?) ORDER BY entity_key',
+      [root, `${root}:`, `${root};`],
+    )) as Array<{ entity_key: string; kind: EntityKind; owner: string }>;
+    return rows.map((r) => ({ key: r.entity_key, kind: r.kind, owner: r.owner }));
+  }
+
   async ownedBy(owner: string): Promise<Array<{ key: string; kind: EntityKind }>> {
     const rows = (await this.manager.query(
       `SELECT entity_key, kind FROM if_uddi_entity WHERE owner = ? AND kind IN ('business', 'tModel') ORDER BY kind, sort_name, entity_key`,
@@ -244,13 +253,18 @@ class TypeormRegistryTx implements RegistryTx {
   // ------------------------------------------------------------------ publishers and tokens
 
   async findPublisher(username: string): Promise<PublisherRecord | undefined> {
-    const rows = (await this.manager.query('SELECT username, password_hash, created_at FROM if_uddi_publisher WHERE username = ?', [username])) as Array<{ username: string; password_hash: string; created_at: unknown }>;
+    const rows = (await this.manager.query('SELECT username, password_hash, department, created_at FROM if_uddi_publisher WHERE username = ?', [username])) as Array<{ username: string; password_hash: string; department: string | null; created_at: unknown }>;
     const row = rows[0];
-    return row ? { username: row.username, passwordHash: row.password_hash, createdAt: this.hydrate(UddiPublisherEntity, row.created_at) } : undefined;
+    if (!row) return undefined;
+    return { username: row.username, passwordHash: row.password_hash, ...(row.department ? { department: row.department } : {}), createdAt: this.hydrate(UddiPublisherEntity, row.created_at) };
   }
 
   async insertPublisher(record: PublisherRecord): Promise<void> {
-    await this.manager.query('INSERT INTO if_uddi_publisher (username, password_hash, created_at) VALUES (?, ?, ?)', [record.username, record.passwordHash, this.date(record.createdAt)]);
+    await this.manager.query('INSERT INTO if_uddi_publisher (username, password_hash, department, created_at) VALUES (?, ?, ?, ?)', [record.username, record.passwordHash, record.department ?? null, this.date(record.createdAt)]);
+  }
+
+  async updatePublisherDepartment(username: string, department: string | undefined): Promise<void> {
+    await this.manager.query('UPDATE if_uddi_publisher SET department = ? WHERE username = ?', [department ?? null, username]);
   }
 
   async updatePublisherPassword(username: string, passwordHash: string): Promise<void> {

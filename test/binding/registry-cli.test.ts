@@ -81,7 +81,7 @@ describe('interflow registry (CLI)', function () {
     // Each command has its own help.
     const help = await cli('registry', '--help');
     expect(help.stdout).to.match(/serve/).and.match(/publisher/).and.match(/list/).and.match(/publish/);
-    for (const sub of [['serve'], ['publisher', 'add'], ['list'], ['publish']]) {
+    for (const sub of [['serve'], ['publisher', 'add'], ['publisher', 'set'], ['list'], ['publish']]) {
       const h = await cli('registry', ...sub, '--help');
       expect(h.code, sub.join(' ')).to.equal(0);
       expect(h.stdout).to.match(/Usage: interflow registry/);
@@ -90,17 +90,29 @@ describe('interflow registry (CLI)', function () {
     // 1. The hub: publishers (the password never on the command line, never echoed).
     const pwFile = join(dir, 'planning.pw');
     writeFileSync(pwFile, 'planning-password-1\n');
-    const added = await cli('--db', hubDb, 'registry', 'publisher', 'add', 'planning', '--password-file', pwFile);
+    const added = await cli('--db', hubDb, 'registry', 'publisher', 'add', 'planning', '--department', 'planning', '--password-file', pwFile);
     expect(added.code, added.stderr).to.equal(0);
-    expect(added.stdout).to.include('publisher planning created').and.not.include('planning-password-1');
-    const twice = await cli('--db', hubDb, 'registry', 'publisher', 'add', 'planning', '--password-file', pwFile);
+    expect(added.stdout).to.include('publisher planning created for department planning: it may publish only under uddi:interflow.org:dept:planning')
+      .and.include('INTERFLOW_DEPARTMENT=planning').and.not.include('planning-password-1');
+    const twice = await cli('--db', hubDb, 'registry', 'publisher', 'add', 'planning', '--department', 'planning', '--password-file', pwFile);
     expect(twice.code).to.equal(1);
     expect(twice.stderr).to.match(/already exists/);
     const noPassword = await cli('--db', hubDb, 'registry', 'publisher', 'add', 'x');
     expect(noPassword.stderr).to.match(/--password-file FILE or --password-stdin/);
-    const viaStdin = CliProcess.start(['--db', hubDb, 'registry', 'publisher', 'add', 'fire-safety', '--password-stdin'], {}, 'fire-password-22\n');
+    const viaStdin = CliProcess.start(['--db', hubDb, 'registry', 'publisher', 'add', 'fire-safety', '--department', 'fire-safety', '--password-stdin'], {}, 'fire-password-22\n');
     expect(await viaStdin.exited, viaStdin.stderr).to.equal(0);
     expect(viaStdin.stdout + viaStdin.stderr).to.not.include('fire-password-22');
+    // Without --department: a plain UDDI publisher, and the output says what that means.
+    const roadsPw = join(dir, 'roads.pw');
+    writeFileSync(roadsPw, 'roads-password-1\n');
+    const plain = await cli('--db', hubDb, 'registry', 'publisher', 'add', 'roads', '--password-file', roadsPw);
+    expect(plain.code, plain.stderr).to.equal(0);
+    expect(plain.stdout).to.include('publisher roads created as a plain UDDI publisher (no department)').and.include('nothing under the federation domain');
+    const json = JSON.parse((await cli('--db', hubDb, '--json', 'registry', 'publisher', 'set', 'roads', '--department', 'roads')).stdout) as { name: string; department: string; partition: string };
+    expect(json).to.include({ name: 'roads', department: 'roads', partition: 'uddi:interflow.org:dept:roads' });
+    const reserved = await cli('--db', hubDb, 'registry', 'publisher', 'add', 'x', '--department', 'keygenerator', '--password-file', roadsPw);
+    expect(reserved.code).to.equal(1);
+    expect(reserved.stderr).to.match(/"keygenerator" cannot be a department code/);
     expect((await cli('--db', hubDb, 'registry', 'list')).stdout).to.match(/holds no businesses/);
 
     const hub = CliProcess.start(['--db', hubDb, 'registry', 'serve', '--port', '0'], { INTERFLOW_REGISTRY_REFRESH: '1', INTERFLOW_REGISTRY_WITHDRAW_AFTER: '3600' });
@@ -111,10 +123,14 @@ describe('interflow registry (CLI)', function () {
     const health = (await (await fetch(`${url}/health`)).json()) as { role: string };
     expect(health.role).to.equal('registry');
 
-    // 2. A department publishes its entries once, with its certificate.
+    // 2. A department publishes its entries once, with its certificate. Not as another department's publisher.
     const cert = makeCertificate('planning-cli');
-    Object.assign(process.env, { INTERFLOW_REGISTRY_USER: 'planning', INTERFLOW_REGISTRY_PASSWORD_FILE: pwFile, INTERFLOW_SIGNING_CERT: cert.path });
     expect((await cli('--db', engineDb, 'deploy', PERMIT_XPDL)).code).to.equal(0);
+    Object.assign(process.env, { INTERFLOW_REGISTRY_USER: 'roads', INTERFLOW_REGISTRY_PASSWORD_FILE: roadsPw, INTERFLOW_SIGNING_CERT: cert.path });
+    const foreign = await cli('--db', engineDb, '--department', 'planning', 'registry', 'publish', '--url', url, '--public-url', 'http://planning.example.gov:8080');
+    expect(foreign.code).to.equal(1);
+    expect(foreign.stderr).to.include('publisher roads acts for department roads; uddi:interflow.org:dept:planning:keygenerator belongs to department planning');
+    Object.assign(process.env, { INTERFLOW_REGISTRY_USER: 'planning', INTERFLOW_REGISTRY_PASSWORD_FILE: pwFile });
     const published = await cli('--db', engineDb, '--department', 'planning', 'registry', 'publish', '--url', url, '--public-url', 'http://planning.example.gov:8080');
     expect(published.code, published.stderr).to.equal(0);
     expect(published.stdout).to.include('published uddi:interflow.org:dept:planning')
@@ -128,9 +144,9 @@ describe('interflow registry (CLI)', function () {
       .and.include(`certificate sha256 ${cert.certificate.fingerprint}`)
       .and.match(/ProcessService\s+http:\/\/planning\.example\.gov:8080\/services\/ProcessService\s+no lease/)
       .and.match(/wfxml-factory\s+building_permit\s+http:\/\/planning\.example\.gov:8080\/wfxml\/factory\/building_permit/);
-    const json = JSON.parse((await cli('--json', 'registry', 'list', '--url', url)).stdout) as Array<{ department?: string; services: Array<{ type?: string; bindings: Array<{ lease: string }> }> }>;
-    expect(json.map((b) => b.department)).to.deep.equal(['planning']);
-    expect(json[0].services.flatMap((s) => s.bindings.map((b) => b.lease))).to.deep.equal(['none', 'none', 'none', 'none']);
+    const listing = JSON.parse((await cli('--json', 'registry', 'list', '--url', url)).stdout) as Array<{ department?: string; services: Array<{ type?: string; bindings: Array<{ lease: string }> }> }>;
+    expect(listing.map((b) => b.department)).to.deep.equal(['planning']);
+    expect(listing[0].services.flatMap((s) => s.bindings.map((b) => b.lease))).to.deep.equal(['none', 'none', 'none', 'none']);
 
     // 3. An engine of another department registers itself when it serves, and keeps its lease fresh.
     const fireDb = testDatabaseConfig().kind === 'mysql' ? engineDb : `sqlite:${freshSqlitePath()}`;

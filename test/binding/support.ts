@@ -41,7 +41,7 @@ export class Federation {
 
   static async open(options: { startHub?: boolean; withdrawAfterSeconds?: number } = {}): Promise<Federation> {
     const store = await createTypeormTestStore();
-    const registry = await RegistryStore.open(store, { nodeDomain: NODE_DOMAIN, tokenTtlSeconds: 3600, env: {} });
+    const registry = await RegistryStore.open(store, { nodeDomain: NODE_DOMAIN, federationDomain: FEDERATION_DOMAIN, tokenTtlSeconds: 3600, env: {} });
     const f = new Federation(store, registry);
     if (options.startHub !== false) await f.startHub(0, options.withdrawAfterSeconds);
     return f;
@@ -69,8 +69,9 @@ export class Federation {
     this.hub = undefined;
   }
 
-  async publisher(name: string): Promise<void> {
-    await this.registry.createPublisher(name, passwordOf(name));
+  /** A department's publisher (its department is its name unless given); null: a plain UDDI publisher. */
+  async publisher(name: string, department: string | null = name): Promise<void> {
+    await this.registry.createPublisher(name, passwordOf(name), department === null ? {} : { department });
   }
 
   client(): RegistryClient {

@@ -75,12 +75,12 @@ describe('interflow federation (CLI)', function () {
     writeFileSync(join(dir, 'market.pw'), 'first-password-123\n', { mode: 0o600 });
     const first = await cli('--db', db, 'federation', 'publishers', `market=${join(dir, 'market.pw')}`);
     expect(first.code, first.stderr).to.equal(0);
-    expect(first.stdout).to.equal('publisher market created\n');
+    expect(first.stdout).to.equal('publisher market created for department market\n');
     const again = await cli('--db', db, 'federation', 'publishers', `market=${join(dir, 'market.pw')}`);
-    expect(again.stdout).to.equal('publisher market password reset\n');
+    expect(again.stdout).to.equal('publisher market password reset for department market\n');
     const bad = await cli('--db', db, 'federation', 'publishers', 'market');
     expect(bad.code).to.equal(1);
-    expect(bad.stderr).to.include('NAME=PASSWORD_FILE');
+    expect(bad.stderr).to.include('DEPARTMENT_CODE=PASSWORD_FILE');
   });
 
   it('credentials: a publisher password and a users file per department, mode 0600, with distinct random passwords', async () => {

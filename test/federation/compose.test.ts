@@ -148,6 +148,15 @@ describe('docker-compose.yml, run as processes against MariaDB', function () {
       expect(compose.services[code].environment!.INTERFLOW_DEPARTMENT).to.equal(code);
     }
     expect(Object.keys(compose.services.registry.environment!)).to.include.members(launcherHub.filter((k) => !notInCompose.has(k)));
+    // Each department's engines log in as a publisher the hub administrator assigned that department:
+    // `federation publishers CODE=FILE` gives publisher CODE department CODE.
+    const publishers = compose.services['registry-publishers'].command!.slice(4);
+    expect(compose.services['registry-publishers'].command!.slice(2, 4)).to.deep.equal(['federation', 'publishers']);
+    expect(publishers).to.deep.equal(['market', 'tax', 'fire'].map((code) => `${code}=/run/secrets/${code}_registry_password`));
+    for (const code of ['market', 'tax', 'fire']) {
+      expect(compose.services[code].environment!.INTERFLOW_REGISTRY_USER, `${code}'s publisher`).to.equal(code);
+      expect(compose.services[code].environment!.INTERFLOW_REGISTRY_PASSWORD_FILE).to.equal(`/run/secrets/${code}_registry_password`);
+    }
     expect(compose.services.mysql.image).to.match(/^mysql:8/);
   });
 

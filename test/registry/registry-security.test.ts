@@ -91,3 +91,30 @@ describe('UDDI registry: security (get_authToken, discard_authToken, publishers)
     expect(() => nodeDomainFromEnv({ INTERFLOW_UDDI_DOMAIN: 'not a domain' })).to.throw(/INTERFLOW_UDDI_DOMAIN/);
   });
 });
+
+// Its own database: on MySQL a second test store would reset the one the block above uses.
+describe('UDDI registry: publishers created before departments were assigned', () => {
+  it('keeps the publishers of a registry from before departments: migrated with none, plain until the administrator assigns one', async () => {
+    const old = await openTestRegistry({ federationDomain: 'gov.example' });
+    try {
+      const ds = old.store.dataSource;
+      await ds.undoLastMigration();
+      const runner = ds.createQueryRunner();
+      try {
+        expect((await runner.getTable('if_uddi_publisher'))!.columns.map((c) => c.name)).to.not.include('department');
+        await runner.query('INSERT INTO if_uddi_publisher (username, password_hash, created_at) VALUES (?, ?, ?)', ['planning', await hashPassword('planning-secret'), '2026-01-01 00:00:00.000']);
+      } finally {
+        await runner.release();
+      }
+      await ds.runMigrations({ transaction: 'each' });
+      expect(await old.registry.getPublisher('planning')).to.deep.include({ name: 'planning' }).and.not.have.property('department');
+      const token = await old.registry.getAuthToken('planning', 'planning-secret');
+      const refused = await expectUddiError(() => old.registry.saveBusiness(token, [business('Planning', { businessKey: 'uddi:gov.example:dept:planning' })]), 'E_keyUnavailable');
+      expect(refused.message).to.include('publisher planning acts for no department');
+      expect(await old.registry.setPublisherDepartment('planning', 'planning')).to.include({ department: 'planning', partition: 'uddi:gov.example:dept:planning' });
+      await old.registry.saveBusiness(token, [business('Planning', { businessKey: 'uddi:gov.example:dept:planning' })]);
+    } finally {
+      await old.close();
+    }
+  });
+});

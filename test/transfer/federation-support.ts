@@ -126,7 +126,7 @@ export class TransferFederation {
 
   static async open(codes: string[] = ['market', 'tax', 'fire'], options: { routing?: Partial<Record<string, RoutingMode>>; coordinator?: string } = {}): Promise<TransferFederation> {
     const store = await createTypeormTestStore();
-    const registry = await RegistryStore.open(store, { nodeDomain: NODE_DOMAIN, tokenTtlSeconds: 3600, env: {} });
+    const registry = await RegistryStore.open(store, { nodeDomain: NODE_DOMAIN, federationDomain: FEDERATION_DOMAIN, tokenTtlSeconds: 3600, env: {} });
     const f = new TransferFederation(store, registry);
     f.coordinator = options.coordinator ?? codes[codes.length - 1];
     f.hub = await startRegistryHub({
@@ -140,7 +140,7 @@ export class TransferFederation {
     });
     f.binder = new Binder({ registry: new RegistryClient({ baseUrl: f.url }), keys: f.keys, cacheTtlSeconds: 1, downSeconds: 1 });
     for (const code of codes) {
-      await registry.createPublisher(code, passwordOf(code));
+      await registry.createPublisher(code, passwordOf(code), { department: code });
       const store = await departmentStore(code);
       const engine = new WorkflowEngine({ store, department: code });
       const d = new Department(code, engine, store, f, options.routing?.[code] ?? 'direct');

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import pino from 'pino';
-import { Binder, BindingError, EndpointFailure, FederationKeys, SelfRegistration, type Endpoint } from '../../src/binding';
+import { Binder, BindingError, EndpointFailure, FederationKeys, hubTModels, SelfRegistration, type Endpoint } from '../../src/binding';
 import { RemoteFactoryFinder } from '../../src/binding/remote-factory';
 import { WorkflowEngine, type DefinitionRecord, type ProcessDefinition } from '../../src/engine';
 import type { TypeormStore } from '../../src/persistence';
@@ -64,7 +64,7 @@ describe('remote subprocess binding: RemoteFactoryFinder on a registry', functio
 
   /** A department's entry as its engine would register it, offering a factory per process. */
   async function register(code: string, url: string, processes: string[]): Promise<void> {
-    await registry.createPublisher(code, `${code}-secret-password`);
+    await registry.createPublisher(code, `${code}-secret-password`, { department: code });
     const definitions = processes.map((p) => ({ processId: p, version: 1, name: p, definition: { id: p, activities: [] } as unknown as ProcessDefinition, contentHash: p, deployedAt: new Date() }) as DefinitionRecord);
     const registration = new SelfRegistration({ registry, user: code, password: `${code}-secret-password`, department: code, keys, refreshSeconds: 3600, engine: { listDefinitions: async () => definitions }, log: silent });
     registration.start(url);
@@ -74,7 +74,9 @@ describe('remote subprocess binding: RemoteFactoryFinder on a registry', functio
 
   before(async () => {
     store = await createTypeormTestStore();
-    registry = await RegistryStore.open(store, { nodeDomain: 'node.finder.test', tokenTtlSeconds: 3600, env: {} });
+    registry = await RegistryStore.open(store, { nodeDomain: 'node.finder.test', federationDomain: keys.domain, tokenTtlSeconds: 3600, env: {} });
+    // What the hub creates at start-up; this registry is used in-process, without one.
+    await registry.claimForHub(hubTModels(keys));
     await register('east', 'http://east.invalid', ['manufacturer']);
     await register('west', 'http://west.invalid', ['manufacturer', 'retailer']);
     await register('north', 'http://north.invalid', ['retailer']);
@@ -154,7 +156,7 @@ describe('RemoteSubprocessDispatcher: what it decides before calling a factory',
 
   before(async () => {
     store = await createTypeormTestStore();
-    registry = await RegistryStore.open(store, { nodeDomain: 'node.dispatch.test', tokenTtlSeconds: 3600, env: {} });
+    registry = await RegistryStore.open(store, { nodeDomain: 'node.dispatch.test', federationDomain: 'dispatch.test', tokenTtlSeconds: 3600, env: {} });
     engine = new WorkflowEngine({ store, department: 'retail' });
     retailerHandlers(engine.handlers);
     await engine.deploy(importXpdl(RETAILER_XPDL));

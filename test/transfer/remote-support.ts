@@ -184,7 +184,7 @@ export class RemoteFederation {
 
   static async open(): Promise<RemoteFederation> {
     const store = await createTypeormTestStore();
-    const registry = await RegistryStore.open(store, { nodeDomain: NODE_DOMAIN, tokenTtlSeconds: 3600, env: {} });
+    const registry = await RegistryStore.open(store, { nodeDomain: NODE_DOMAIN, federationDomain: FEDERATION_DOMAIN, tokenTtlSeconds: 3600, env: {} });
     const f = new RemoteFederation(store, registry);
     f.hub = await startRegistryHub({ registry, log: f.logs.logger, host: '127.0.0.1', port: 0, shutdownGraceMs: 500, sweeper: false });
     return f;
@@ -196,7 +196,7 @@ export class RemoteFederation {
 
   /** A department engine with its definitions deployed and handlers registered, up and registered. */
   async department(code: string, options: NodeOptions = {}): Promise<DepartmentNode> {
-    await this.registry.createPublisher(code, passwordOf(code));
+    await this.registry.createPublisher(code, passwordOf(code), { department: code });
     const store = await departmentStore(code);
     const engine = new WorkflowEngine({ store, department: code });
     options.handlers?.(engine.handlers);

@@ -1,4 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Len } from '../schema-types';
 import { UddiLen } from './uddi-entity.entity';
 
 /** A publisher of the UDDI registry: who may save, and owns what it saved. */
@@ -10,6 +11,10 @@ export class UddiPublisherEntity {
   /** scrypt$N$r$p$salt$hash — never the password. */
   @Column({ name: 'password_hash', type: 'varchar', length: 255 })
   passwordHash!: string;
+
+  /** The department code it acts for (src/registry/federation.ts); null: a plain UDDI publisher. */
+  @Column({ name: 'department', type: 'varchar', length: Len.name, nullable: true })
+  department!: string | null;
 
   @Column({ name: 'created_at', type: 'datetime', precision: 3 })
   createdAt!: Date;
