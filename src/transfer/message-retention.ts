@@ -20,14 +20,14 @@ export function messageLogRetentionFromEnv(env: NodeJS.ProcessEnv = process.env)
   const raw = env[RETENTION_ENV]?.trim();
   if (!raw) return { days: DEFAULT_MESSAGE_LOG_RETENTION_DAYS };
   if (raw.toLowerCase() === 'forever') return 'forever';
-  return { days: retentionDays(raw, RETENTION_ENV, ', or forever to keep every message') };
+  return { days: retentionDays(raw, RETENTION_ENV, true) };
 }
 
 /** Parses a number of days (a whole number from 1); `what` names the setting in the error. */
-export function retentionDays(raw: string, what: string, alternative = ''): number {
+export function retentionDays(raw: string, what: string, orForever = false): number {
   const n = Number(raw);
-  if (/^0+$/.test(raw)) throw new Error(`${what} is 0: write a number of days from 1${alternative}`);
-  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(n)) throw new Error(`${what} must be a whole number of days from 1${alternative}; got "${raw}"`);
+  if (/^0+$/.test(raw)) throw new Error(`${what} is 0: write a number of days from 1${orForever ? ', or forever to keep every message' : ''}`);
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(n)) throw new Error(`${what} must be a whole number of days from 1${orForever ? ' or forever' : ''}; got "${raw}"`);
   return n;
 }
 
