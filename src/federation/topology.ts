@@ -93,8 +93,6 @@ export function hubEnv(s: FederationSettings, hub: HubPlacement): Record<string,
     INTERFLOW_UDDI_DOMAIN: s.uddiDomain,
     INTERFLOW_DATA_DIR: hub.dataDir,
     INTERFLOW_LOG_LEVEL: s.logLevel,
-    // Packages the coordinator publishes install at once; from anyone else they wait for an administrator.
-    INTERFLOW_INSTALL_FROM: COORDINATOR,
     ...s.extraEnv,
   };
 }
@@ -115,6 +113,8 @@ export function departmentEnv(s: FederationSettings, hub: HubPlacement, d: Depar
     INTERFLOW_UDDI_DOMAIN: s.uddiDomain,
     INTERFLOW_DATA_DIR: d.dataDir,
     INTERFLOW_LOG_LEVEL: s.logLevel,
+    // Packages the coordinator publishes install at once; from anyone else they wait for an administrator.
+    INTERFLOW_INSTALL_FROM: COORDINATOR,
     ...s.extraEnv,
   };
 }
