@@ -6,9 +6,11 @@ import { fieldInput } from '../forms.js';
 export async function renderList(ctx) {
   const { items } = await api.get('/definitions');
   const order = [...new Set(items.flatMap((d) => d.departments))].sort();
-  const held = ctx.session.user?.admin ? await heldPackagesSection(ctx, order) : '';
+  const held = ctx.session.user?.admin && ctx.session.heldPackages ? await heldPackagesSection(ctx, order) : { node: '', waiting: 0 };
   return [
     h('h1', {}, 'Process definitions'),
+    // Packages waiting for a decision come first: they are the page's one call to act.
+    held.waiting ? held.node : '',
     items.length
       ? table(
           `${items.length} deployed process${items.length === 1 ? '' : 'es'}`,
@@ -23,7 +25,7 @@ export async function renderList(ctx) {
           { class: 'definitions' },
         )
       : h('p', {}, 'No process is deployed yet: interflow deploy FILE.xpdl'),
-    held,
+    held.waiting ? '' : held.node,
   ];
 }
 
@@ -32,17 +34,14 @@ export async function renderList(ctx) {
  * (INTERFLOW_INSTALL_FROM does not name their sender), with what each would add here.
  */
 async function heldPackagesSection(ctx, order) {
-  let items;
-  try {
-    ({ items } = await api.get('/packages?state=held'));
-  } catch (e) {
-    if (e instanceof ApiError && (e.status === 404 || e.status === 403)) return '';
-    throw e;
-  }
+  const { items } = await api.get('/packages?state=held');
   const body = items.length
     ? items.map((p) => heldPackage(p, ctx, order))
     : h('p', {}, 'No published package waits for a decision.');
-  return section('Packages waiting for approval', h('p', { class: 'muted' }, 'Published by departments this one does not install from automatically (INTERFLOW_INSTALL_FROM).'), body);
+  return {
+    node: section('Packages waiting for approval', h('p', { class: 'muted' }, 'Published by departments this one does not install from automatically (INTERFLOW_INSTALL_FROM).'), body),
+    waiting: items.length,
+  };
 }
 
 function heldPackage(p, ctx, order) {

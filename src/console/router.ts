@@ -177,6 +177,8 @@ export function consoleRouter(ctx: ConsoleContext): Router {
       open: auth.open,
       department: engine.department ?? null,
       loginConfigured: ctx.security.users.length > 0,
+      // Whether this server holds published packages at all: the page asks for them only then.
+      heldPackages: Boolean(ctx.heldPackages),
     };
   }
 
