@@ -13,7 +13,7 @@ import { outstandingWarnings } from './import-warnings';
 import { serve, tlsFromEnv } from '../services/http';
 import { createAuthenticator, describeSecurity, loadSecurityConfig, SecurityConfigError } from '../services/security';
 import { binderFromEnv, RegistryClient, registryUrlFromEnv, selfRegistrationFromEnv, TRANSFER_SERVICE_OFFERING } from '../binding';
-import { departmentFederation, HeldPackages, MessageLog, messageLogRetentionFromEnv, RegistryDirectory, startMessageLogPurge, verifyCaseMessages, whereIs, type MessageLogPurger } from '../transfer';
+import { departmentFederation, MessageLog, messageLogRetentionFromEnv, RegistryDirectory, startMessageLogPurge, verifyCaseMessages, whereIs, type MessageLogPurger } from '../transfer';
 import type { TypeormStore } from '../persistence';
 import { addRegistryCommands } from './registry-commands';
 import { addFederationCommands } from './federation-commands';
@@ -290,7 +290,7 @@ export async function main(argv: string[], out: Output = defaultOutput): Promise
           log,
           ...(federation ? { certificate: federation.certificate, extraServices: [TRANSFER_SERVICE_OFFERING] } : {}),
         });
-        await serve(engine, { log, host, port, tls, publicUrl, security, console: { security: securityConfig, transferLog: messageLog, heldPackages: federation?.heldPackages ?? new HeldPackages(engine.store as TypeormStore, engine) }, ...consoleRegistry(), registration, federation, signal: stop.signal, onListening: (url) => out.stdout(`listening on ${url}\n`) });
+        await serve(engine, { log, host, port, tls, publicUrl, security, console: { security: securityConfig, transferLog: messageLog, ...(federation ? { heldPackages: federation.heldPackages } : {}) }, ...consoleRegistry(), registration, federation, signal: stop.signal, onListening: (url) => out.stdout(`listening on ${url}\n`) });
       } finally {
         await purger?.stop();
         process.off('SIGINT', onSignal);
