@@ -153,7 +153,7 @@ function caseBody(c, order, ctx, reload) {
         table(
           'Signed messages of this case in the transfer log',
           ['Time', 'Direction', 'From → to', 'Kind', 'Activity', 'Outcome'],
-          c.messages.map((m) => [timeEl(m.at), m.direction, [deptChip(m.from, order), ' → ', deptChip(m.to, order)], m.kind, m.activityId ?? '—', [m.outcome, m.reason ? ` (${m.reason})` : '']]),
+          c.messages.map((m) => [timeEl(m.at), m.direction, [deptChip(m.from, order), ' → ', deptChip(m.to, order)], m.kind, m.activityId ?? '—', outcomeCell(m)]),
           { class: 'messages' },
         ),
       ),
@@ -268,4 +268,11 @@ function actions(c, ctx, reload) {
     ),
   );
   return h('div', { class: 'admin-actions', role: 'group', 'aria-label': 'Administrative actions' }, ...buttons, error);
+}
+
+/** The outcome in words (refused (signature), refused (not authorised), …) and why. */
+function outcomeCell(m) {
+  const words = m.outcomeText ?? m.outcome;
+  const refused = words.startsWith('refused') || words.startsWith('error');
+  return [h('span', { class: refused ? 'outcome outcome-refused' : 'outcome' }, words), m.reason ? h('span', { class: 'muted' }, `: ${m.reason}`) : ''];
 }

@@ -3,11 +3,14 @@ import { h, link, section, table, timeEl, deptChip, fmtValue } from '../dom.js';
 import { renderGraph } from '../graph.js';
 import { fieldInput } from '../forms.js';
 
-export async function renderList() {
+export async function renderList(ctx) {
   const { items } = await api.get('/definitions');
   const order = [...new Set(items.flatMap((d) => d.departments))].sort();
+  const held = ctx.session.user?.admin && ctx.session.heldPackages ? await heldPackagesSection(ctx, order) : { node: '', waiting: 0 };
   return [
     h('h1', {}, 'Process definitions'),
+    // Packages waiting for a decision come first: they are the page's one call to act.
+    held.waiting ? held.node : '',
     items.length
       ? table(
           `${items.length} deployed process${items.length === 1 ? '' : 'es'}`,
@@ -22,7 +25,71 @@ export async function renderList() {
           { class: 'definitions' },
         )
       : h('p', {}, 'No process is deployed yet: interflow deploy FILE.xpdl'),
+    held.waiting ? '' : held.node,
   ];
+}
+
+/**
+ * Administrators only: packages other departments published here that wait for a decision
+ * (INTERFLOW_INSTALL_FROM does not name their sender), with what each would add here.
+ */
+async function heldPackagesSection(ctx, order) {
+  const { items } = await api.get('/packages?state=held');
+  const body = items.length
+    ? items.map((p) => heldPackage(p, ctx, order))
+    : h('p', {}, 'No published package waits for a decision.');
+  return {
+    node: section('Packages waiting for approval', h('p', { class: 'muted' }, 'Published by departments this one does not install from automatically (INTERFLOW_INSTALL_FROM).'), body),
+    waiting: items.length,
+  };
+}
+
+function heldPackage(p, ctx, order) {
+  const error = h('p', { class: 'error', role: 'alert' });
+  const reasonId = `reject-reason-${p.id.replace(/[^A-Za-z0-9_-]/g, '_')}`;
+  const reason = h('input', { id: reasonId, type: 'text', maxlength: '2000', name: 'reason' });
+  const approve = h('button', { type: 'button' }, 'Approve');
+  const reject = h('button', { type: 'button', class: 'danger' }, 'Reject');
+  const decide = async (action) => {
+    error.textContent = '';
+    approve.disabled = reject.disabled = true;
+    try {
+      await api.post(`/packages/${encodeURIComponent(p.id)}/${action}`, action === 'reject' ? { reason: reason.value } : {});
+      ctx.flash(action === 'approve' ? `Installed package ${p.packageId} from ${p.sender}.` : `Rejected package ${p.packageId} from ${p.sender}.`);
+      ctx.navigate('/definitions', { replace: true });
+    } catch (e) {
+      error.textContent = e instanceof ApiError ? e.message : String(e);
+      approve.disabled = reject.disabled = false;
+    }
+  };
+  approve.addEventListener('click', () => void decide('approve'));
+  reject.addEventListener('click', () => void decide('reject'));
+  const activities = p.activities ?? [];
+  return h(
+    'article',
+    { class: 'held-package' },
+    h('h3', {}, h('code', {}, p.packageId), ' from ', deptChip(p.sender, order)),
+    h(
+      'dl',
+      { class: 'facts' },
+      h('dt', {}, 'Received'),
+      h('dd', {}, timeEl(p.receivedAt)),
+      h('dt', {}, 'Processes'),
+      h('dd', {}, p.processes.map((id) => ((p.newProcesses ?? []).includes(id) ? `${id} (new here)` : id)).join(', ') || '—'),
+      h('dt', {}, 'Held id'),
+      h('dd', {}, h('code', {}, p.id)),
+    ),
+    activities.length
+      ? table(
+          `What department ${p.department ?? ''} would perform`,
+          ['Activity', 'Process', 'Change', 'Receives', 'Returns'],
+          activities.map((a) => [a.name ?? a.activityId, a.processId, a.added ? 'added' : 'performed already', a.reads.join(', ') || '—', a.writes.join(', ') || '—']),
+        )
+      : h('p', {}, 'This department performs no activity in it.'),
+    h('div', { class: 'field' }, h('label', { for: reasonId }, 'Reason for rejecting (optional)'), reason),
+    h('p', { class: 'actions' }, approve, ' ', reject),
+    error,
+  );
 }
 
 export async function renderOne(ctx) {
@@ -70,6 +137,7 @@ export async function renderOne(ctx) {
         ]),
       ),
     ),
+    section('Data by department', dataFlows(d, order)),
     section(
       'Transitions',
       table(
@@ -87,6 +155,20 @@ export async function renderOne(ctx) {
     section('Participants', d.participants.length ? table('Participants', ['Participant', 'Type', 'Department'], d.participants.map((p) => [p.name ? `${p.name} (${p.id})` : p.id, p.type, fmtValue(p.department ?? (p.type === 'ORGANIZATIONAL_UNIT' ? p.id : null))])) : h('p', {}, 'No participants.')),
   );
   return out;
+}
+
+/** Which fields reach each department: a hand-over carries only what the activity reads. */
+function dataFlows(d, order) {
+  if (!d.dataFlows?.length) return h('p', {}, 'No activity is performed by a named department: every field stays at the case\'s home.');
+  return [
+    table(
+      'Fields each department receives and returns',
+      ['Department', 'Activities', 'Receives', 'Returns'],
+      d.dataFlows.map((f) => [deptChip(f.department, order), f.activities.map((a) => a.name ?? a.activityId).join(', '), f.receives.join(', ') || '—', f.returns.join(', ') || '—']),
+      { class: 'data-flows' },
+    ),
+    h('p', { class: 'muted' }, 'A department receives only the fields its activities read, and may return only those they write.'),
+  ];
 }
 
 function versionLinks(d) {

@@ -13,10 +13,11 @@ import { outstandingWarnings } from './import-warnings';
 import { serve, tlsFromEnv } from '../services/http';
 import { createAuthenticator, describeSecurity, loadSecurityConfig, SecurityConfigError } from '../services/security';
 import { binderFromEnv, RegistryClient, registryUrlFromEnv, selfRegistrationFromEnv, TRANSFER_SERVICE_OFFERING } from '../binding';
-import { departmentFederation, MessageLog, RegistryDirectory, verifyCaseMessages, whereIs } from '../transfer';
+import { departmentFederation, MessageLog, messageLogRetentionFromEnv, RegistryDirectory, startMessageLogPurge, verifyCaseMessages, whereIs, type MessageLogPurger } from '../transfer';
 import type { TypeormStore } from '../persistence';
 import { addRegistryCommands } from './registry-commands';
 import { addFederationCommands } from './federation-commands';
+import { addOperatorCommands } from './operator-commands';
 
 interface GlobalOptions {
   db?: string;
@@ -74,9 +75,9 @@ export async function main(argv: string[], out: Output = defaultOutput): Promise
       for (const w of warnings) out.stderr(`warning: ${w}\n`);
     }));
 
-  program
+  const definitions = program
     .command('definitions')
-    .description('list deployed process definitions and their versions')
+    .description('list deployed process definitions and their versions; definitions data-flow PROCESS: which fields reach each department')
     .action(withEngine(async (engine, _opts, cmd) => {
       const defs = await engine.listDefinitions();
       if (json(cmd)) return out.stdout(JSON.stringify(defs.map(({ definition: _d, source: _s, ...rest }) => rest), null, 2) + '\n');
@@ -200,8 +201,13 @@ export async function main(argv: string[], out: Output = defaultOutput): Promise
       const where = await whereIs(engine, messageLog, caseId);
       const binder = opts.verify ? binderFromEnv(process.env) : undefined;
       if (opts.verify && !binder) throw new InvalidArgumentError('--verify needs the registry (INTERFLOW_REGISTRY_URL): certificates come from there, never from the messages');
-      const checks = binder ? await verifyCaseMessages(messageLog, new RegistryDirectory(binder), caseId) : undefined;
-      if (json(cmd)) return out.stdout(JSON.stringify({ ...where, ...(checks ? { verification: checks } : {}) }, null, 2) + '\n');
+      const checks = binder ? await verifyCaseMessages(messageLog, new RegistryDirectory(binder), caseId, engine) : undefined;
+      if (json(cmd)) {
+        out.stdout(JSON.stringify({ ...where, ...(checks ? { verification: checks } : {}) }, null, 2) + '\n');
+        const failed = (checks ?? []).filter((c) => !c.ok).length;
+        if (failed) throw new Error(`${failed} of ${checks!.length} check${checks!.length === 1 ? '' : 's'} did not verify`);
+        return;
+      }
       if (where.home) {
         out.stdout(`case ${caseId}: home ${where.home.department ?? '(this engine)'}, ${where.home.processId} v${where.home.version}, ${where.home.state}\n`);
         for (const h of where.home.holders) out.stdout(`  ${h.activityId}${h.name ? ` (${h.name})` : ''}: ${h.state} at ${h.department}\n`);
@@ -210,8 +216,10 @@ export async function main(argv: string[], out: Output = defaultOutput): Promise
         out.stdout(`case ${caseId}: its home is another department; what passed through here:\n`);
       }
       if (!where.transfers.length) out.stdout('  no transfers logged here\n');
-      else table(out, ['TIME', 'DIRECTION', 'FROM', 'TO', 'KIND', 'ACTIVITY', 'OUTCOME'], where.transfers.map((t) => [t.at.toISOString(), t.direction, t.from, t.to, t.kind, t.activityId ?? '', t.outcome + (t.reason ? ` (${t.reason})` : '')]));
-      for (const c of checks ?? []) out.stdout(`  ${c.ok ? 'verified' : 'NOT VERIFIED'}  ${c.direction} ${c.messageId}: ${c.detail}\n`);
+      else table(out, ['TIME', 'DIRECTION', 'FROM', 'TO', 'KIND', 'ACTIVITY', 'OUTCOME'], where.transfers.map((t) => [t.at.toISOString(), t.direction, t.from, t.to, t.kind, t.activityId ?? '', t.outcomeText + (t.reason ? `: ${t.reason}` : '')]));
+      for (const c of checks ?? []) out.stdout(`  ${c.ok ? 'verified' : 'NOT VERIFIED'}  ${c.check === 'signature' ? 'signature' : 'result origin'}  ${c.direction} ${c.messageId}: ${c.detail}\n`);
+      const failed = (checks ?? []).filter((c) => !c.ok).length;
+      if (failed) throw new Error(`${failed} of ${checks!.length} check${checks!.length === 1 ? '' : 's'} did not verify`);
     }));
 
   program
@@ -256,6 +264,7 @@ export async function main(argv: string[], out: Output = defaultOutput): Promise
       // Certificates and the users file are read before anything opens: a bad setting fails fast.
       const tls = tlsFromEnv();
       const securityConfig = loadSecurityConfig(process.env);
+      const retention = messageLogRetentionFromEnv(process.env);
       const log = createLogger(config.logLevel);
       log.info({ security: describeSecurity(securityConfig) }, 'caller authentication');
       const security = createAuthenticator(securityConfig, { logger: log });
@@ -267,19 +276,23 @@ export async function main(argv: string[], out: Output = defaultOutput): Promise
       };
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
+      let purger: MessageLogPurger | undefined;
       try {
         const publicUrl = process.env.INTERFLOW_PUBLIC_URL?.trim().replace(/\/+$/, '') || undefined;
         // A department engine with a registry takes part in cross-department transfers: it signs
         // with its own key, publishes the certificate, and serves its TransferService.
         const binder = config.department ? binderFromEnv(process.env, log) : undefined;
         const federation = binder ? await departmentFederation({ engine, store: engine.store as TypeormStore, binder, log }) : undefined;
+        const messageLog = federation?.messageLog ?? new MessageLog(engine.store as TypeormStore);
+        purger = startMessageLogPurge({ messageLog, retention, log: log.child({ component: 'message-log' }) });
         const registration = selfRegistrationFromEnv(process.env, {
           engine,
           log,
           ...(federation ? { certificate: federation.certificate, extraServices: [TRANSFER_SERVICE_OFFERING] } : {}),
         });
-        await serve(engine, { log, host, port, tls, publicUrl, security, console: { security: securityConfig, ...(federation ? { transferLog: federation.messageLog } : {}) }, ...consoleRegistry(), registration, federation, signal: stop.signal, onListening: (url) => out.stdout(`listening on ${url}\n`) });
+        await serve(engine, { log, host, port, tls, publicUrl, security, console: { security: securityConfig, transferLog: messageLog, ...(federation ? { heldPackages: federation.heldPackages } : {}) }, ...consoleRegistry(), registration, federation, signal: stop.signal, onListening: (url) => out.stdout(`listening on ${url}\n`) });
       } finally {
+        await purger?.stop();
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
       }
@@ -316,6 +329,7 @@ export async function main(argv: string[], out: Output = defaultOutput): Promise
       }
     });
 
+  addOperatorCommands(program, definitions, { out, json, withEngine });
   addRegistryCommands(program, { out, configOf, json, parsePort: (v) => parsePositiveInt(v, '--port', true) });
   addFederationCommands(program, { out, configOf, parsePort: (v) => parsePositiveInt(v, '--base-port', true) });
 
@@ -323,6 +337,11 @@ export async function main(argv: string[], out: Output = defaultOutput): Promise
     await program.parseAsync(argv);
     return 0;
   } catch (e) {
+    // Commander prints the usage errors it finds while parsing; one an action throws is printed here.
+    if (e instanceof InvalidArgumentError) {
+      out.stderr(`error: ${e.message}\n`);
+      return 2;
+    }
     if (e instanceof CommanderError) {
       return e.exitCode === 0 ? 0 : 2;
     }

@@ -22,7 +22,7 @@ import { listRegistry, type ListedBusiness } from '../binding/registry-listing';
 import { openStore, type TypeormStore } from '../persistence';
 import { createPublisher, RegistryStore, type PublisherInfo } from '../registry';
 import { tlsFromEnv } from '../services/http';
-import { hubRelay } from '../transfer';
+import { hubRelay, MessageLog, messageLogRetentionFromEnv, startMessageLogPurge } from '../transfer';
 import { table, type Output } from './format';
 
 /**
@@ -57,6 +57,7 @@ export function addRegistryCommands(program: Command, ctx: RegistryCommandContex
       const tls = tlsFromEnv();
       const keys = new FederationKeys(federationDomainFromEnv(process.env));
       const withdrawAfterSeconds = withdrawAfterSecondsFromEnv(process.env);
+      const retention = messageLogRetentionFromEnv(process.env);
       const log = createLogger(config.logLevel);
       await withRegistry(config, async (registryStore, store) => {
         // The hub also relays transfers (INTERFLOW_ROUTING=relay on the departments): it finds the
@@ -66,7 +67,10 @@ export function addRegistryCommands(program: Command, ctx: RegistryCommandContex
         const hub = await startRegistryHub({ registry: registryStore, keys, log, host, port, tls, sweeper: { withdrawAfterSeconds, intervalSeconds: Math.min(60, Math.max(1, refreshSecondsFromEnv(process.env))), keys }, extraServices: [relay] });
         binder = new Binder({ registry: new RegistryClient({ baseUrl: hub.url }), keys, cacheTtlSeconds: cacheTtlSecondsFromEnv(process.env), log });
         out.stdout(`registry listening on ${hub.url}\n  Inquiry      ${hub.url}/uddi/inquiry\n  Publication  ${hub.url}/uddi/publication\n  Security     ${hub.url}/uddi/security\n  Relay        ${hub.url}/services/TransferRelay\n`);
+        // The relay's log holds every message it passed on: it is purged like a department's.
+        const purger = startMessageLogPurge({ messageLog: new MessageLog(store), retention, log: log.child({ component: 'message-log' }) });
         await untilSignal(log);
+        await purger.stop();
         await hub.close();
       });
     });

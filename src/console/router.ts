@@ -3,7 +3,9 @@ import { readFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { Logger } from 'pino';
-import { EngineError, allowedActions, type DefinitionRecord, type InstanceRecord, type WorkflowEngine, type WorkItemRecord } from '../engine';
+import { EngineError, allowedActions, type DefinitionRecord, type DeployResult, type InstanceRecord, type WorkflowEngine, type WorkItemRecord } from '../engine';
+import type { HeldPackage, HeldState } from '../transfer/held-packages';
+import { dataFlowsOf, heldPackageImpact } from '../transfer/data-flows';
 import type { SecurityConfig } from '../services/security';
 import { canActAs, canAdminister, canStart, visibleParticipants, type Caller } from '../services/security';
 import type { SoapServiceDefinition } from '../services/soap';
@@ -30,6 +32,16 @@ export interface ConsoleOptions {
   federationKeys?: FederationKeys;
   /** The transfer message log (src/transfer MessageLog fits): the case page lists the messages of a case. */
   transferLog?: TransferLogReader;
+  /** Published packages held for an administrator (src/transfer HeldPackages): administrators approve or reject them on the Definitions page. */
+  heldPackages?: HeldPackageAdmin;
+}
+
+/** What the console needs of src/transfer HeldPackages. */
+export interface HeldPackageAdmin {
+  list(filter?: { state?: HeldState }): Promise<HeldPackage[]>;
+  get(id: string): Promise<HeldPackage & { source: string }>;
+  approve(id: string, actor: string): Promise<DeployResult[]>;
+  reject(id: string, actor: string, reason?: string): Promise<void>;
 }
 
 /** One logged inter-department message item, as the transfer message log reports it. */
@@ -43,6 +55,8 @@ export interface TransferLogEntry {
   itemId: string;
   messageId: string;
   outcome: string;
+  /** The outcome in words (accepted, refused (signature), …), when the log gives it. */
+  outcomeText?: string;
   reason?: string;
 }
 
@@ -163,6 +177,8 @@ export function consoleRouter(ctx: ConsoleContext): Router {
       open: auth.open,
       department: engine.department ?? null,
       loginConfigured: ctx.security.users.length > 0,
+      // Whether this server holds published packages at all: the page asks for them only then.
+      heldPackages: Boolean(ctx.heldPackages),
     };
   }
 
@@ -275,8 +291,77 @@ export function consoleRouter(ctx: ConsoleContext): Router {
         activities: def.activities.map((a) => ({ id: a.id, name: a.name ?? null, kind: a.kind, department: a.department ?? null, performers: a.performers, join: a.join, split: a.split, updates: a.updates ?? [] })),
         transitions: def.transitions,
         graph: await layoutDefinition(def),
+        dataFlows: dataFlowsOf(def).map((f) => ({
+          department: f.department,
+          receives: f.receives,
+          returns: f.returns,
+          activities: f.activities.map((a) => ({ activityId: a.activityId, name: def.activities.find((x) => x.id === a.activityId)?.name ?? null, reads: a.reads, writes: a.writes })),
+        })),
         canStart: canStart(caller(s.user), rec.processId) && versions[0] === rec.version,
       };
+    }),
+  );
+
+  // --------------------------------------------------------------- held packages
+  // Only administrators see them: a package is a proposal to change what this department runs.
+
+  const heldPackages = (s: ConsoleSession): HeldPackageAdmin => {
+    if (!canAdminister(caller(s.user))) throw new HttpError(403, `user "${s.user.username}" may not see or decide held packages; it needs "admin": true`, 'FORBIDDEN');
+    if (!ctx.heldPackages) throw new HttpError(404, 'this server holds no published packages (it takes no part in a federation)', 'NOT_FOUND');
+    return ctx.heldPackages;
+  };
+
+  const packageView = async (p: HeldPackage & { source: string }) => {
+    const { source: _source, ...rest } = p;
+    return { ...rest, ...(await heldPackageImpact(engine, p).catch((e: unknown) => ({ activities: [], newProcesses: [], impactError: (e as Error).message }))) };
+  };
+
+  api.get(
+    '/packages',
+    handle(async (req, _res, s) => {
+      const held = heldPackages(s);
+      const state = typeof req.query.state === 'string' && req.query.state ? req.query.state : undefined;
+      if (state && state !== 'held' && state !== 'installed' && state !== 'rejected') throw new HttpError(400, 'state must be held, installed or rejected');
+      const list = await held.list(state ? { state: state as HeldState } : {});
+      return { items: await Promise.all(list.map(async (p) => (p.state === 'held' ? packageView(await held.get(p.id)) : p))) };
+    }),
+  );
+
+  api.get(
+    '/packages/:id',
+    handle(async (req, _res, s) => packageView(await heldPackages(s).get(String(req.params.id)))),
+  );
+
+  const undecided = async (held: HeldPackageAdmin, id: string) => {
+    const p = await held.get(id);
+    if (p.state !== 'held') throw new HttpError(409, `package ${id} was already ${p.state}${p.decidedBy ? ` by ${p.decidedBy}` : ''}`, 'CONFLICT');
+    return p;
+  };
+
+  api.post(
+    '/packages/:id/approve',
+    handle(async (req, _res, s) => {
+      const held = heldPackages(s);
+      const id = String(req.params.id);
+      const p = await undecided(held, id);
+      const results = await held.approve(id, s.user.username);
+      ctx.log.info({ heldId: id, packageId: p.packageId, from: p.sender, actor: s.user.username, results }, 'held package approved from the console');
+      return { id, state: 'installed', results };
+    }),
+  );
+
+  api.post(
+    '/packages/:id/reject',
+    handle(async (req, _res, s) => {
+      const held = heldPackages(s);
+      const id = String(req.params.id);
+      const raw = (req.body as { reason?: unknown } | undefined)?.reason;
+      if (raw !== undefined && typeof raw !== 'string') throw new HttpError(400, 'reason must be text');
+      const reason = raw?.trim().slice(0, 2000) || undefined;
+      const p = await undecided(held, id);
+      await held.reject(id, s.user.username, reason);
+      ctx.log.info({ heldId: id, packageId: p.packageId, from: p.sender, actor: s.user.username, reason }, 'held package rejected from the console');
+      return { id, state: 'rejected', ...(reason ? { reason } : {}) };
     }),
   );
 

@@ -73,6 +73,6 @@ export async function printTrace(out: Output, f: Federation, caseId: string): Pr
   out.stdout(`\nTrace of case ${caseId} (${holders}) from the departments' message logs:\n`);
   for (const t of rows) {
     const verb = t.direction === 'out' ? 'sent    ' : t.direction === 'in' ? 'received' : t.direction;
-    out.stdout(`  ${t.at.toISOString().slice(11, 23)}  ${t.node.padEnd(7)} ${verb} ${t.kind.padEnd(9)} ${`${t.from} → ${t.to}`.padEnd(16)} ${(t.activityId ?? '').padEnd(18)} ${t.outcome}${t.reason ? ` (${t.reason})` : ''}\n`);
+    out.stdout(`  ${t.at.toISOString().slice(11, 23)}  ${t.node.padEnd(7)} ${verb} ${t.kind.padEnd(9)} ${`${t.from} → ${t.to}`.padEnd(16)} ${(t.activityId ?? '').padEnd(18)} ${t.outcomeText}${t.reason ? ` (${t.reason})` : ''}\n`);
   }
 }

@@ -1,5 +1,7 @@
+import { In } from 'typeorm';
 import type { TypeormStore } from '../persistence';
 import { MessageEntity, MessageItemEntity } from '../persistence/entities';
+import { Len } from '../persistence/schema-types';
 import type { TransferItem } from './transfer-items';
 
 export type MessageDirection = 'out' | 'in' | 'relay' | 'refused';
@@ -27,7 +29,88 @@ export interface TraceEntry {
   itemId: string;
   messageId: string;
   outcome: string;
+  /** The outcome in words (outcomeInWords): what an operator reads. */
+  outcomeText: string;
   reason?: string;
+}
+
+/**
+ * Item outcomes as the log stores them, and what they mean:
+ * - receiver side (direction `in`): accepted, duplicate, held (a published package waiting for an
+ *   administrator), not-authorised (the engine refused the sender the act), refused (the item was
+ *   invalid: unknown definition, bad data), error (this engine failed; the sender retries);
+ * - refused-signature: an item as claimed by a message whose signature did not verify (direction
+ *   `refused`): nothing of it was taken, and its fields are only what the envelope claimed;
+ * - sender side (direction `out`): the receiver's acknowledgement (accepted, duplicate, refused,
+ *   error), unacknowledged, or pending (not delivered, retried); relay: forwarded, pending, refused.
+ */
+export function outcomeInWords(direction: string, outcome: string): string {
+  switch (outcome) {
+    case 'accepted':
+    case 'duplicate':
+    case 'held':
+    case 'forwarded':
+      return outcome;
+    case 'not-authorised':
+      return 'refused (not authorised)';
+    case 'refused-signature':
+      return 'refused (signature)';
+    case 'refused':
+      // The sender and the hub see only the receiver's refusal, not which check refused it.
+      return direction === 'in' ? 'refused (invalid)' : 'refused by the receiver';
+    case 'error':
+      return direction === 'in' ? 'error here (the sender retries)' : 'error at the receiver (retried)';
+    case 'pending':
+      return 'not delivered (retried)';
+    case 'unacknowledged':
+      return 'not acknowledged (retried)';
+    default:
+      return outcome;
+  }
+}
+
+/** Why a message or an item was refused, as a security officer sorts them. */
+export type RefusalCause = 'signature' | 'not-authorised' | 'invalid';
+
+/** One refused message or item: who tried what, and why it was refused. */
+export interface Refusal {
+  at: Date;
+  cause: RefusalCause;
+  messageId: string;
+  direction: MessageDirection;
+  /** The sender as verified, or (signature refusals) as the envelope claimed it. */
+  sender: string;
+  receiver: string;
+  reason?: string;
+  /** The item refused; for a refused message, each item it claimed to carry. */
+  items: Array<{ itemId: string; caseId: string; kind: string; activityId?: string }>;
+}
+
+export interface PurgeReport {
+  /** Messages (if_message rows) removed, or that would be with dryRun. */
+  messages: number;
+  /** Their items (if_message_item rows). */
+  items: number;
+  /** Everything logged before this was purged. */
+  before: Date;
+  dryRun: boolean;
+}
+
+/** Rows per delete: small enough that a purge of a big log never holds the write lock for long. */
+const PURGE_BATCH = 500;
+
+const SIGNATURE_CODES = ['malformed', 'unsigned', 'incomplete', 'unknown-sender', 'bad-signature', 'expired', 'not-yet-valid', 'replay', 'wrong-receiver'];
+
+/** A refused message's cause, from the reason it was logged with (`<code>: <message>` for signatures). */
+function causeOfRefusedMessage(reason: string | null | undefined): RefusalCause {
+  const code = /^([a-z-]+): /.exec(reason ?? '')?.[1];
+  return code && SIGNATURE_CODES.includes(code) ? 'signature' : 'invalid';
+}
+
+function toDate(v: unknown): Date {
+  if (v instanceof Date) return v;
+  const s = String(v);
+  return new Date(s.replace(' ', 'T') + (s.endsWith('Z') ? '' : 'Z'));
 }
 
 /**
@@ -84,7 +167,7 @@ export class MessageLog {
       .orderBy('m.at', 'ASC')
       .getRawMany()) as Array<Record<string, unknown>>;
     return rows.map((r) => ({
-      at: r.at instanceof Date ? r.at : new Date(String(r.at).replace(' ', 'T') + (String(r.at).endsWith('Z') ? '' : 'Z')),
+      at: toDate(r.at),
       direction: r.direction as MessageDirection,
       from: String(r.sender),
       to: String(r.receiver),
@@ -93,18 +176,111 @@ export class MessageLog {
       itemId: String(r.itemId),
       messageId: String(r.messageId),
       outcome: String(r.outcome),
+      outcomeText: outcomeInWords(String(r.direction), String(r.outcome)),
       ...(r.reason ? { reason: String(r.reason) } : {}),
     }));
   }
 
   /** The signed envelopes of a case's messages, to verify again afterwards. */
-  async envelopes(caseId: string): Promise<Array<{ messageId: string; direction: string; sender: string; envelope: string }>> {
+  async envelopes(caseId: string): Promise<Array<{ messageId: string; direction: string; sender: string; at: Date; envelope: string }>> {
     const rows = await this.dataSource
       .createQueryBuilder(MessageEntity, 'm')
       .where((qb) => `m.logId IN ${qb.subQuery().select('i.logId').from(MessageItemEntity, 'i').where('i.caseId = :caseId').getQuery()}`)
       .setParameter('caseId', caseId)
       .orderBy('m.at', 'ASC')
       .getMany();
-    return rows.map((r) => ({ messageId: r.messageId, direction: r.direction, sender: r.sender, envelope: r.envelope }));
+    return rows.map((r) => ({ messageId: r.messageId, direction: r.direction, sender: r.sender, at: toDate(r.at), envelope: r.envelope }));
+  }
+
+  /**
+   * Refused messages and items logged since `since` (all when absent), newest first: messages
+   * whose signature did not verify or that were misaddressed, and items of verified messages the
+   * engine refused (not authorised, or invalid).
+   */
+  async refusals(filter: { since?: Date; limit?: number } = {}): Promise<Refusal[]> {
+    const limit = filter.limit ?? 1000;
+    const messages = this.dataSource
+      .createQueryBuilder(MessageEntity, 'm')
+      .where('m.direction = :refused', { refused: 'refused' })
+      .orderBy('m.at', 'DESC')
+      .limit(limit);
+    if (filter.since) messages.andWhere('m.at >= :since', { since: filter.since });
+    const refusedMessages = await messages.getMany();
+    const claimed = refusedMessages.length
+      ? await this.dataSource.getRepository(MessageItemEntity).createQueryBuilder('i').where('i.logId IN (:...ids)', { ids: refusedMessages.map((m) => m.logId) }).getMany()
+      : [];
+    const items = this.dataSource
+      .createQueryBuilder(MessageItemEntity, 'i')
+      .innerJoin(MessageEntity, 'm', 'm.logId = i.logId')
+      .select(['i.itemId AS itemId', 'i.caseId AS caseId', 'i.kind AS kind', 'i.activityId AS activityId', 'i.outcome AS outcome', 'i.reason AS reason',
+        'm.messageId AS messageId', 'm.direction AS direction', 'm.sender AS sender', 'm.receiver AS receiver', 'm.at AS at'])
+      .where('m.direction = :in', { in: 'in' })
+      .andWhere('i.outcome IN (:...outcomes)', { outcomes: ['not-authorised', 'refused'] })
+      .orderBy('m.at', 'DESC')
+      .limit(limit);
+    if (filter.since) items.andWhere('m.at >= :since', { since: filter.since });
+    const refusedItems = (await items.getRawMany()) as Array<Record<string, unknown>>;
+    const out: Refusal[] = [
+      ...refusedMessages.map((m) => ({
+        at: toDate(m.at),
+        cause: causeOfRefusedMessage(m.reason),
+        messageId: m.messageId,
+        direction: m.direction as MessageDirection,
+        sender: m.sender,
+        receiver: m.receiver,
+        ...(m.reason ? { reason: m.reason } : {}),
+        items: claimed.filter((i) => i.logId === m.logId).map((i) => ({ itemId: i.itemId, caseId: i.caseId, kind: i.kind, ...(i.activityId ? { activityId: i.activityId } : {}) })),
+      })),
+      ...refusedItems.map((r) => ({
+        at: toDate(r.at),
+        cause: (r.outcome === 'not-authorised' ? 'not-authorised' : 'invalid') as RefusalCause,
+        messageId: String(r.messageId),
+        direction: r.direction as MessageDirection,
+        sender: String(r.sender),
+        receiver: String(r.receiver),
+        ...(r.reason ? { reason: String(r.reason) } : {}),
+        items: [{ itemId: String(r.itemId), caseId: String(r.caseId), kind: String(r.kind), ...(r.activityId ? { activityId: String(r.activityId) } : {}) }],
+      })),
+    ];
+    return out.sort((a, b) => b.at.getTime() - a.at.getTime()).slice(0, limit);
+  }
+
+  /**
+   * Removes messages logged before `before`, with their items, in batches of a few hundred, each
+   * its own short transaction: other writers (the transfer service, the engine on SQLite's single
+   * writer) get their turn between batches. With dryRun only counts.
+   */
+  async purge(before: Date, options: { dryRun?: boolean; batchSize?: number } = {}): Promise<PurgeReport> {
+    if (options.dryRun) {
+      const messages = await this.dataSource.createQueryBuilder(MessageEntity, 'm').where('m.at < :before', { before }).getCount();
+      const items = await this.dataSource
+        .createQueryBuilder(MessageItemEntity, 'i')
+        .innerJoin(MessageEntity, 'm', 'm.logId = i.logId')
+        .where('m.at < :before', { before })
+        .getCount();
+      return { messages, items, before, dryRun: true };
+    }
+    const batch = options.batchSize ?? PURGE_BATCH;
+    const report: PurgeReport = { messages: 0, items: 0, before, dryRun: false };
+    for (;;) {
+      const removed = await this.store.managed(async (manager) => {
+        const ids = (await manager
+          .createQueryBuilder(MessageEntity, 'm')
+          .select('m.logId', 'logId')
+          .where('m.at < :before', { before })
+          .orderBy('m.at', 'ASC')
+          .limit(batch)
+          .getRawMany()) as Array<{ logId: string }>;
+        if (!ids.length) return undefined;
+        const logIds = ids.map((r) => r.logId);
+        const items = await manager.delete(MessageItemEntity, { logId: In(logIds) });
+        const messages = await manager.delete(MessageEntity, { logId: In(logIds) });
+        return { messages: messages.affected ?? logIds.length, items: items.affected ?? 0 };
+      });
+      if (!removed) return report;
+      report.messages += removed.messages;
+      report.items += removed.items;
+      await new Promise((r) => setImmediate(r));
+    }
   }
 }

@@ -4,6 +4,7 @@ import { SoapFault, type WsdlFiles } from '../services/soap';
 import { SignatureError, verifyEnvelope, type ReplayCacheLike } from './signing';
 import type { MessageLog } from './message-log';
 import type { TransferDirectory } from './transfer-directory';
+import { Len } from '../persistence/schema-types';
 import { readDeliver, readTransferHeader, type TransferHeader, type TransferItem } from './transfer-items';
 
 const WSDL_DIR = join(__dirname, '..', '..', 'wsdl');
@@ -33,10 +34,42 @@ export async function verifiedDelivery(
     return { header: readTransferHeader(verified.signedHeader), items: readDeliver(verified.signedBody) };
   } catch (error) {
     if (!(error instanceof SignatureError)) throw error;
+    const reason = `${error.code}: ${error.message}`;
+    const refusal = { messageId: `refused-${at.getTime()}`, direction: 'refused' as const, sender: error.sender ?? '?', receiver: o.receiver, at, outcome: 'refused' as const, reason, envelope };
+    // The items it claimed go in the log too, marked refused-signature, so a case's trace shows
+    // who tried what with it; should they not fit the log, the refusal is logged without them.
     await o.messageLog
-      .record({ messageId: `refused-${at.getTime()}`, direction: 'refused', sender: error.sender ?? '?', receiver: o.receiver, at, outcome: 'refused', reason: `${error.code}: ${error.message}`, envelope, items: [] })
+      .record({ ...refusal, items: claimedItems(envelope).map((item) => ({ item, outcome: 'refused-signature', reason })) })
+      .catch(() => o.messageLog.record({ ...refusal, items: [] }))
       .catch((err: unknown) => o.log.error({ err }, 'could not log a refused transfer'));
     o.log.warn({ code: error.code, reason: error.message }, `${o.refusedBy} refused a message: signature`);
     throw new SoapFault('Client', `${o.refusedBy} refused: ${error.message}`, `SIGNATURE_${error.code.toUpperCase().replace(/-/g, '_')}`);
+  }
+}
+
+/** At most this many claimed items of a refused message are logged. */
+const MAX_CLAIMED_ITEMS = 50;
+
+/**
+ * The items an unverified envelope claims to carry, read only for the log (nothing is taken from
+ * them). Anything unreadable, oversized or carrying a DTD yields none: a forger gets no say over
+ * how much the log stores or how the parser expands it.
+ */
+function claimedItems(envelope: string): TransferItem[] {
+  if (/<!DOCTYPE|<!ENTITY/i.test(envelope)) return [];
+  const open = /<((?:[A-Za-z_][\w.-]*:)?)Body[\s>]/.exec(envelope);
+  if (!open) return [];
+  const close = `</${open[1]}Body>`;
+  const end = envelope.lastIndexOf(close);
+  if (end < open.index) return [];
+  const body = envelope.slice(open.index, end + close.length);
+  try {
+    const seen = new Set<string>();
+    return readDeliver(body)
+      .filter((i) => i.itemId.length <= Len.id && i.caseId.length <= Len.instanceId && (i.kind !== 'hand-over' || i.activityId.length <= Len.name) && (i.kind !== 'publish' || i.packageId.length <= Len.name))
+      .filter((i) => (seen.has(i.itemId) ? false : (seen.add(i.itemId), true)))
+      .slice(0, MAX_CLAIMED_ITEMS);
+  } catch {
+    return [];
   }
 }

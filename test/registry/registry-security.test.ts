@@ -98,7 +98,10 @@ describe('UDDI registry: publishers created before departments were assigned', (
     const old = await openTestRegistry({ federationDomain: 'gov.example' });
     try {
       const ds = old.store.dataSource;
-      await ds.undoLastMigration();
+      // Undo migrations down to (and including) the one that added the department column.
+      while ((await ds.query('SELECT name FROM if_migrations ORDER BY timestamp DESC LIMIT 1') as Array<{ name: string }>)[0]?.name !== 'MessageLog1795300000000') {
+        await ds.undoLastMigration();
+      }
       const runner = ds.createQueryRunner();
       try {
         expect((await runner.getTable('if_uddi_publisher'))!.columns.map((c) => c.name)).to.not.include('department');
