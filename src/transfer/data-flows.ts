@@ -1,17 +1,10 @@
 import { departmentDataFlows, NotFoundError, type DepartmentDataFlow, type ProcessDefinition, type WorkflowEngine } from '../engine';
-import { compileExpression, compileScript } from '../engine/expression';
 import { importXpdl } from '../xpdl';
 import type { HeldPackage } from './held-packages';
 
-/**
- * Compiles expressions for the data contracts without caching: a definition shown once, or a held
- * package not yet installed, has no CompiledDefinition to borrow one from.
- */
-const compiler = { expression: compileExpression, script: compileScript };
-
 /** Per department, the activities it performs in `def` and the fields it receives and returns. */
 export function dataFlowsOf(def: ProcessDefinition): DepartmentDataFlow[] {
-  return departmentDataFlows(def, compiler);
+  return departmentDataFlows(def);
 }
 
 /** One activity a held package gives this department to perform. */

@@ -1,6 +1,6 @@
 import { isDuration } from './duration';
 import type { ActivityDef, DefinitionPackage, ProcessDefinition } from './process-definition';
-import type { CompiledExpression, CompiledScript } from '../expression';
+import { compileExpression, compileScript, type CompiledExpression, type CompiledScript } from '../expression';
 
 /**
  * What one activity needs of a case and what it may give back — the unit of data minimisation
@@ -23,6 +23,9 @@ interface Compiler {
   script(source: string): CompiledScript;
 }
 
+/** For a definition shown once (or a package not installed): compiles without a cache. */
+const uncached: Compiler = { expression: compileExpression, script: compileScript };
+
 /**
  * The fields an activity declares or uses, read from the definition alone:
  * - reads: its VIEW and UPDATE fields (a performer sees what they edit), the fields its
@@ -34,7 +37,7 @@ interface Compiler {
  * An application with neither parameters nor script (a registered handler) gets only what the
  * activity declares: the handler's own code is not evidence of what it needs.
  */
-export function activityDataContract(def: ProcessDefinition, a: ActivityDef, c: Compiler): ActivityDataContract {
+export function activityDataContract(def: ProcessDefinition, a: ActivityDef, c: Compiler = uncached): ActivityDataContract {
   const fields = new Set(def.dataFields.map((f) => f.id));
   const reads = new Set<string>();
   const writes = new Set<string>();
@@ -83,7 +86,7 @@ export interface DepartmentDataFlow {
   returns: string[];
 }
 
-export function departmentDataFlows(def: ProcessDefinition, c: Compiler): DepartmentDataFlow[] {
+export function departmentDataFlows(def: ProcessDefinition, c: Compiler = uncached): DepartmentDataFlow[] {
   const byDepartment = new Map<string, ActivityDataContract[]>();
   for (const a of def.activities) {
     if (!a.department || a.kind === 'route' || a.kind === 'start' || a.kind === 'end') continue;
