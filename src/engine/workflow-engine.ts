@@ -139,6 +139,19 @@ export class WorkflowEngine {
    * package is deployed whole or not at all. Identical content is not deployed twice.
    */
   async deploy(pkg: DefinitionPackage, options: DeployOptions = {}): Promise<DeployResult[]> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.deployOnce(pkg, options);
+      } catch (e) {
+        // A concurrent deploy of the same package took the version number: the next attempt
+        // finds its content (a no-op) or takes the next number.
+        if (e instanceof ConcurrencyError && attempt < MAX_CONFLICT_RETRIES) continue;
+        throw e;
+      }
+    }
+  }
+
+  private async deployOnce(pkg: DefinitionPackage, options: DeployOptions): Promise<DeployResult[]> {
     let published = 0;
     const results = await this.store.transaction(async (tx) => {
       const known = new Set<string>(pkg.processes.map((p) => p.id));

@@ -63,7 +63,14 @@ export class TypeormStoreTx implements StoreTx {
   // ------------------------------------------------------------------ definitions
 
   async insertDefinition(record: DefinitionRecord): Promise<void> {
-    await this.insert(DefinitionEntity, [map.definitionToRow(record)]);
+    try {
+      await this.insert(DefinitionEntity, [map.definitionToRow(record)]);
+    } catch (error) {
+      // Another process deployed the same version number first (two replicas taking one publish,
+      // say): deploying again sees its row, so the caller retries rather than failing.
+      if (isDuplicateKeyError(error)) throw new ConcurrencyError(`process ${record.processId} version ${record.version} was deployed concurrently`);
+      throw error;
+    }
   }
 
   async latestDefinitionVersion(processId: string): Promise<number | undefined> {
