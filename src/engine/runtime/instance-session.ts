@@ -474,6 +474,7 @@ export class InstanceSession {
   delegate(item: WorkItemRecord, to: string, actor?: string): void {
     this.assertRunning(`delegate work item ${item.id}`);
     this.assertOpen(item, 'delegated');
+    this.assertParticipant(to, `delegate work item ${item.id}`);
     const from = item.participant;
     item.delegatedFrom = from;
     item.participant = to;
@@ -484,6 +485,7 @@ export class InstanceSession {
   assist(item: WorkItemRecord, helper: string, actor?: string, note?: string): WorkItemRecord {
     this.assertRunning(`ask for assistance on work item ${item.id}`);
     this.assertOpen(item, 'given an assistant');
+    this.assertParticipant(helper, `ask for assistance on work item ${item.id}`);
     const a = this.def.activity(item.activityId);
     const ai = this.activityInstance(item.activityInstanceId);
     item.state = 'suspended';
@@ -499,6 +501,7 @@ export class InstanceSession {
 
   notify(item: WorkItemRecord, participant: string, actor?: string, message?: string): WorkItemRecord {
     this.assertRunning(`send a notification from work item ${item.id}`);
+    this.assertParticipant(participant, `notify from work item ${item.id}`);
     const a = this.def.activity(item.activityId);
     const ai = this.activityInstance(item.activityInstanceId);
     const note = this.createWorkItem(a, ai, participant, undefined, {
@@ -508,6 +511,20 @@ export class InstanceSession {
     });
     this.event('workitem.notified', { activityId: a.id, workItemId: item.id, actor, detail: { participant, notifyItem: note.id } });
     return note;
+  }
+
+  /**
+   * Work goes only to participants the definition knows: its declared participants and the
+   * performers its activities name. Anything else would put an item in nobody's worklist.
+   */
+  private assertParticipant(who: string, what: string): void {
+    const known = new Set([...this.def.def.participants.map((p) => p.id), ...this.def.def.activities.flatMap((a) => a.performers)]);
+    known.delete('');
+    if (!known.has(who)) {
+      throw new InvalidDataError(
+        `cannot ${what} to "${who}": process "${this.def.id}" knows no such participant (it knows ${[...known].sort().map((p) => `"${p}"`).join(', ') || 'none'})`,
+      );
+    }
   }
 
   private assertOpen(item: WorkItemRecord, what: string): void {
