@@ -30,7 +30,7 @@ describe('console API: retry and deliver (administrators only, CSRF)', () => {
   it('offers the operations to administrators only, and refuses others', async () => {
     const admin = await as(USERS.admin);
     const clerk = await as(USERS.clerk);
-    const seen = (await admin.get<{ retryable: Array<{ activityInstanceId: string }>; awaitedMessages: Array<{ message: string; fields: string[] }> }>(`/cases/${caseId}`)).body;
+    const seen = (await admin.get<{ retryable: Array<{ activityInstanceId: string }>; awaitedMessages: Array<{ activityInstanceId: string; message: string; fields: string[] }> }>(`/cases/${caseId}`)).body;
     expect(seen.retryable.map((r) => r.activityInstanceId)).to.deep.equal([failed]);
     expect(seen.awaitedMessages).to.deep.include({ activityInstanceId: seen.awaitedMessages[0].activityInstanceId, activityId: 'bank', name: 'bank', message: 'payment', fields: ['paid'] });
     const clerkView = (await clerk.get<{ retryable: unknown[]; awaitedMessages: unknown[] }>(`/cases/${caseId}`)).body;
