@@ -126,6 +126,7 @@ function caseBody(c, order, ctx, reload) {
     ),
   ];
   if (c.actions.length) out.push(actions(c, ctx, reload));
+  if (c.retryable?.length || c.awaitedMessages?.length) out.push(section('Incidents and messages', operations(c, ctx, reload)));
   out.push(section('Where the case is now', whereNow(c, order)));
   const statusById = new Map(c.activities.map((a) => [a.activityId, a]));
   out.push(
@@ -239,6 +240,59 @@ function trace(c, order) {
       ),
     ),
   ];
+}
+
+/** Administrators retry failed activities and deliver awaited messages (POST with the CSRF header, like every change). */
+function operations(c, ctx, reload) {
+  const error = h('p', { class: 'error', role: 'alert' });
+  const run = async (button, path, body, done) => {
+    button.disabled = true;
+    try {
+      const r = await api.post(`/cases/${encodeURIComponent(c.id)}/${path}`, body);
+      ctx.flash(`${done}; case ${c.id} is ${r.state}.`);
+      await reload();
+    } catch (e) {
+      error.textContent = e instanceof ApiError ? e.message : String(e);
+      button.disabled = false;
+    }
+  };
+  const retries = c.retryable.map((a) =>
+    h(
+      'li',
+      { 'data-incident': a.activityInstanceId },
+      h('strong', {}, a.name ?? a.activityId),
+      ` failed: ${a.error ?? 'incident'} `,
+      h('button', { type: 'button', class: 'secondary', 'data-retry': a.activityInstanceId, onclick: (event) => run(event.currentTarget, 'retry', { activityInstanceId: a.activityInstanceId }, `Retried ${a.name ?? a.activityId}`) }, 'Retry'),
+    ),
+  );
+  const deliveries = c.awaitedMessages.map((m) => {
+    const data = h('textarea', { rows: 2, name: 'data', 'aria-label': `Data for message ${m.message}`, placeholder: m.fields.length ? m.fields.map((f) => `${f}=…`).join('\n') : 'field=value, one a line' });
+    return h(
+      'li',
+      { 'data-awaits': m.message },
+      h('strong', {}, m.name ?? m.activityId),
+      ` waits for message "${m.message}" `,
+      data,
+      h('button', {
+        type: 'button',
+        class: 'secondary',
+        'data-deliver': m.message,
+        onclick: (event) => {
+          const values = {};
+          for (const line of data.value.split('\n').map((l) => l.trim()).filter(Boolean)) {
+            const at = line.indexOf('=');
+            if (at <= 0) {
+              error.textContent = `"${line}" is not field=value`;
+              return;
+            }
+            values[line.slice(0, at).trim()] = line.slice(at + 1).trim();
+          }
+          return run(event.currentTarget, 'deliver', { message: m.message, data: values }, `Delivered "${m.message}"`);
+        },
+      }, 'Deliver'),
+    );
+  });
+  return [h('ul', { class: 'plain operations' }, ...retries, ...deliveries), error];
 }
 
 function actions(c, ctx, reload) {

@@ -47,7 +47,7 @@ export function printInstance(out: Output, inst: InstanceView, history: HistoryR
   out.stdout('\nwhere the case is\n');
   if (!inst.openActivities.length && !inst.waitingAt.length) out.stdout('  nowhere: the case is closed\n');
   for (const a of inst.openActivities) {
-    out.stdout(`  activity ${a.activityId}${a.name && a.name !== a.activityId ? ` (${a.name})` : ''}: ${a.state}${a.department ? ` in department ${a.department}` : ''}${a.error ? ` — ${a.error}` : ''}\n`);
+    out.stdout(`  activity ${a.activityId}${a.name && a.name !== a.activityId ? ` (${a.name})` : ''}: ${a.state}${a.department ? ` in department ${a.department}` : ''}${a.error ? ` — ${a.error} (interflow retry ${inst.id} ${a.activityInstanceId})` : ''}\n`);
   }
   for (const w of inst.waitingAt) out.stdout(`  token waiting in front of ${w} (a join waiting for its other branches)\n`);
   if (inst.workItems.length) {

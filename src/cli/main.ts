@@ -18,6 +18,7 @@ import type { TypeormStore } from '../persistence';
 import { addRegistryCommands } from './registry-commands';
 import { addFederationCommands } from './federation-commands';
 import { addOperatorCommands } from './operator-commands';
+import { addCaseCommands } from './case-commands';
 
 interface GlobalOptions {
   db?: string;
@@ -103,8 +104,10 @@ export async function main(argv: string[], out: Output = defaultOutput): Promise
     .option('--actor <name>', 'who starts it (recorded)')
     .option('--version <n>', 'definition version (default: latest)', (v) => parsePositiveInt(v, '--version'))
     .option('--no-start', 'create the case without starting it (open.notrunning)')
+    .option('--start-at <activity>', 'with several start events: the one this case starts at')
     .action(withEngine(async (engine, opts, cmd, processId) => {
       const inst = await engine.startProcess(processId, {
+        startAt: opts.startAt as string | undefined,
         data: parseAssignments(opts.data as string[] | undefined),
         subject: opts.subject as string | undefined,
         actor: opts.actor as string | undefined,
@@ -330,6 +333,7 @@ export async function main(argv: string[], out: Output = defaultOutput): Promise
     });
 
   addOperatorCommands(program, definitions, { out, json, withEngine });
+  addCaseCommands(program, { out, json, withEngine });
   addRegistryCommands(program, { out, configOf, json, parsePort: (v) => parsePositiveInt(v, '--port', true) });
   addFederationCommands(program, { out, configOf, parsePort: (v) => parsePositiveInt(v, '--base-port', true) });
 

@@ -14,6 +14,7 @@ import { FederationKeys, federationDomainFromEnv } from '../binding';
 import { caseLogger } from '../monitoring';
 import { ConsoleAuth, type ConsoleSession, type ConsoleUser } from './auth';
 import { activityStatuses, traceFromHistory, type CaseTrace } from './case-view';
+import { caseOperations } from './case-operations';
 import { layoutDefinition } from './graph';
 import { bindingView, registryPage, type ConsoleRegistry } from './registry-view';
 import { fetchText, httpLoader, summariseWsdl, type WsdlSummary } from './wsdl-summary';
@@ -469,6 +470,7 @@ export function consoleRouter(ctx: ConsoleContext): Router {
         outbox: outbox.map((m) => ({ id: m.id, kind: m.kind, destination: m.destination, state: m.state, attempts: m.attempts, createdAt: m.createdAt, sentAt: m.sentAt ?? null, lastError: m.lastError ?? null })),
         graph: await layoutDefinition(def),
         actions: canAdminister(user) ? allowedActions(view.state).filter((a) => a === 'suspend' || a === 'resume' || a === 'terminate') : [],
+        ...caseOperations(def, view, canAdminister(user)),
       };
     }),
   );
@@ -483,6 +485,33 @@ export function consoleRouter(ctx: ConsoleContext): Router {
       const view = await engine.changeState(id, action, s.user.username);
       caseLogger(ctx.log, id).info({ action, state: view.state, actor: s.user.username }, 'case state changed from the console');
       return { id, state: view.state };
+    }),
+  );
+
+  // Operators act on incidents and messages (issue 11): administrators only, CSRF like every POST.
+  api.post(
+    '/cases/:id/retry',
+    handle(async (req, _res, s) => {
+      if (!canAdminister(caller(s.user))) throw new HttpError(403, `user "${s.user.username}" may not retry activities; it needs "admin": true`, 'FORBIDDEN');
+      const activityInstanceId = (req.body as { activityInstanceId?: unknown })?.activityInstanceId;
+      if (typeof activityInstanceId !== 'string' || !activityInstanceId) throw new HttpError(400, 'activityInstanceId must name the failed activity instance');
+      const id = String(req.params.id);
+      const view = await engine.retryActivity(id, activityInstanceId, s.user.username);
+      caseLogger(ctx.log, id).info({ activityInstanceId, state: view.state, actor: s.user.username }, 'activity retried from the console');
+      return { id, state: view.state, openActivities: view.openActivities };
+    }),
+  );
+  api.post(
+    '/cases/:id/deliver',
+    handle(async (req, _res, s) => {
+      if (!canAdminister(caller(s.user))) throw new HttpError(403, `user "${s.user.username}" may not deliver messages; it needs "admin": true`, 'FORBIDDEN');
+      const { message, data } = (req.body ?? {}) as { message?: unknown; data?: unknown };
+      if (typeof message !== 'string' || !message) throw new HttpError(400, 'message must name the message a receive activity waits for');
+      if (data !== undefined && (typeof data !== 'object' || data === null || Array.isArray(data))) throw new HttpError(400, 'data must be an object of field names and values');
+      const id = String(req.params.id);
+      const view = await engine.deliverMessage(id, message, (data ?? {}) as Record<string, unknown>, s.user.username);
+      caseLogger(ctx.log, id).info({ message, state: view.state, actor: s.user.username }, 'message delivered from the console');
+      return { id, state: view.state, openActivities: view.openActivities };
     }),
   );
 

@@ -7,7 +7,8 @@ import { CompiledDefinition } from './definition/compiled-definition';
 import type { DefinitionPackage, ProcessDefinition } from './definition/process-definition';
 import { ConcurrencyError, type InstanceFilter, type Store, type StoreTx, type WorkItemFilter } from './ports/store';
 import type { DefinitionRecord, HistoryRecord, InstanceRecord, OutboxRecord, TimerRecord, WorkItemRecord } from './ports/records';
-import { EngineError, IllegalStateError, NotAuthorisedError, NotFoundError } from './errors';
+import { DefinitionError, EngineError, IllegalStateError, NotAuthorisedError, NotFoundError } from './errors';
+import { unconditionalRecursion } from './definition/recursion';
 import { InstanceStates, actionForTargetState, isInstanceState, type InstanceState, type StateAction } from './runtime/instance-state';
 import { UnitOfWork, type CreateOptions, type EngineEnv } from './runtime/unit-of-work';
 import type { InstanceSession } from './runtime/instance-session';
@@ -67,6 +68,8 @@ export interface StartOptions {
   observer?: string;
   version?: number;
   instanceId?: string;
+  /** With several start events: the one this case starts at (docs/execution.md, "Start"). */
+  startAt?: string;
 }
 
 export interface DeployOptions {
@@ -103,6 +106,8 @@ export interface InstanceView extends InstanceRecord {
 }
 
 const MAX_CONFLICT_RETRIES = 5;
+/** How long an engine holds the due timers it claimed before another may take them over. */
+const TIMER_LEASE_MS = 60_000;
 
 /**
  * The departmental workflow engine's public API. It speaks in definitions, instances and work
@@ -157,24 +162,46 @@ export class WorkflowEngine {
       const known = new Set<string>(pkg.processes.map((p) => p.id));
       for (const d of await tx.listDefinitions()) known.add(d.processId);
       for (const p of pkg.processes) CompiledDefinition.compile({ ...p, version: 0 }, known);
+      await this.refuseEndlessRecursion(tx, pkg);
       const owners = await this.ownership(tx, pkg, options);
       const results: DeployResult[] = [];
+      // Versions first (a process's new version, or the one with identical content), so that each
+      // version can pin the versions of the subprocesses it calls: those deployed with it in the
+      // package, else the latest deployed now (docs/execution.md, "Subprocess versions").
+      const planned = new Map<string, { hash: string; same?: DefinitionRecord; version: number }>();
       for (const p of pkg.processes) {
-        const { version: _ignored, ...content } = p;
         const hash = contentHashOf(p);
         const same = await tx.findDefinitionByHash(p.id, hash);
-        if (same) {
+        const latest = await tx.latestDefinitionVersion(p.id);
+        planned.set(p.id, { hash, same, version: same?.version ?? (latest ?? 0) + 1 });
+      }
+      for (const p of pkg.processes) {
+        const { version: _ignored, subprocessVersions: _pinned, ...content } = p;
+        const plan = planned.get(p.id)!;
+        const pins: Record<string, number> = {};
+        for (const a of p.activities) {
+          if (a.kind !== 'subprocess' || !a.subprocess) continue;
+          const callee = a.subprocess.processId;
+          const v = planned.get(callee)?.version ?? (await tx.latestDefinitionVersion(callee));
+          if (v !== undefined) pins[callee] = v;
+        }
+        const hash = plan.hash;
+        const same = plan.same;
+        if (same && canonicalJson(same.definition.subprocessVersions ?? {}) === canonicalJson(pins)) {
           results.push({ processId: p.id, version: same.version, created: false });
           continue;
         }
-        const latest = await tx.findDefinition(p.id);
-        const version = (latest?.version ?? 0) + 1;
+        // Identical content whose subprocesses have moved on gets a new version (same content
+        // hash): redeploying a parent re-pins it to the children deployed now.
+        const latestNow = await tx.latestDefinitionVersion(p.id);
+        const version = same ? (latestNow ?? 0) + 1 : plan.version;
+        plan.version = version;
         const record: DefinitionRecord = {
           processId: p.id,
           version,
           packageId: pkg.id,
           name: p.name,
-          definition: { ...content, version },
+          definition: { ...content, version, ...(Object.keys(pins).length ? { subprocessVersions: pins } : {}) },
           source: options.source,
           contentHash: hash,
           deployedAt: this.clock.now(),
@@ -215,6 +242,24 @@ export class WorkflowEngine {
    * Refuses (NotAuthorisedError, naming the process) a package department `from` may not install
    * here, without changing anything: what a held package is checked against before it is held.
    */
+  /** Refuses a package with a process that calls itself through subprocesses before any wait state. */
+  private async refuseEndlessRecursion(tx: StoreTx, pkg: DefinitionPackage): Promise<void> {
+    const processes = new Map<string, ProcessDefinition>(pkg.processes.map((p) => [p.id, p]));
+    const pending = pkg.processes.flatMap((p) => this.subprocessIds(p));
+    while (pending.length) {
+      const id = pending.pop()!;
+      if (processes.has(id)) continue;
+      const rec = await tx.findDefinition(id);
+      if (!rec) continue;
+      processes.set(id, rec.definition);
+      pending.push(...this.subprocessIds(rec.definition));
+    }
+    for (const p of pkg.processes) {
+      const problems = unconditionalRecursion(processes, [p.id], this.department);
+      if (problems.length) throw new DefinitionError(p.id, problems);
+    }
+  }
+
   async checkPublication(pkg: DefinitionPackage, from: string): Promise<void> {
     await this.store.read(async (tx) => {
       await this.ownership(tx, pkg, { publishedBy: from });
@@ -311,7 +356,8 @@ export class WorkflowEngine {
         instanceId: options.instanceId,
       };
       const session = await uow.create(processId, created, options.version);
-      if (options.startImmediately !== false) await session.start(options.actor);
+      if (options.startImmediately !== false) await session.start(options.actor, options.startAt);
+      else if (options.startAt) session.def.startsFor(options.startAt);
       return () => viewOf(session);
     });
   }
@@ -441,14 +487,20 @@ export class WorkflowEngine {
   // ---------------------------------------------------------------------------------------------
   // Events from outside: timers, messages, results of transferred or remote activities
 
-  /** Fires timers and deadlines due by now; returns how many fired. Call it periodically. */
-  async fireDueTimers(limit = 100): Promise<number> {
-    const due = await this.store.read((tx) => tx.dueTimers(this.clock.now(), limit));
+  /**
+   * Fires timers and deadlines due by now; returns how many fired. Call it periodically. Safe with
+   * any number of engines on one database: due timers of running cases are claimed for a lease
+   * (like outbox rows), and each is fired by the one transaction that deletes its row — a timer
+   * another engine fired meanwhile is found gone and skipped.
+   */
+  async fireDueTimers(limit = 100, leaseMs = TIMER_LEASE_MS): Promise<number> {
+    const due = await this.store.transaction((tx) => tx.claimDueTimers(this.clock.now(), limit, leaseMs));
     let fired = 0;
     for (const timer of due) {
       const done = await this.command(async (uow) => {
         const session = await uow.open(timer.instanceId);
         if (session.state !== InstanceStates.running) return false;
+        if (!(await uow.tx.takeTimer(timer.id))) return false; // fired by another engine, or its activity ended
         await session.fireTimer(timer);
         return true;
       }).catch((e) => {

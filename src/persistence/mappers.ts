@@ -258,6 +258,7 @@ export function timerToRow(r: TimerRecord): Row<TimerEntity> {
     kind: r.kind,
     exceptionName: orNull(r.exceptionName),
     cancelsActivity: orNull(r.cancelsActivity),
+    claimedUntil: null,
   };
 }
 

@@ -343,6 +343,44 @@ export class TypeormStoreTx implements StoreTx {
     return rows.map(map.timerFromRow);
   }
 
+  async claimDueTimers(now: Date, limit: number, leaseMs: number): Promise<TimerRecord[]> {
+    this.writable('claimDueTimers');
+    if (limit <= 0) return [];
+    const qb = this.select(TimerEntity, 't')
+      .innerJoin(InstanceEntity, 'i', 'i.id = t.instanceId')
+      .where('t.dueAt <= :now', { now })
+      .andWhere('i.state = :running', { running: 'open.running' })
+      .andWhere('(t.claimedUntil IS NULL OR t.claimedUntil < :now)')
+      .orderBy('t.dueAt', 'ASC')
+      .addOrderBy('t.id', 'ASC')
+      .limit(limit);
+    // As claimOutbox: rows another replica is claiming right now are skipped, not waited for.
+    if (this.dialect === 'mysql') qb.setLock('pessimistic_write').setOnLocked('skip_locked');
+    const rows = await qb.getMany();
+    if (rows.length === 0) return [];
+    await this.manager
+      .createQueryBuilder()
+      .update(TimerEntity)
+      .set({ claimedUntil: new Date(now.getTime() + leaseMs) })
+      .where('id IN (:...ids)', { ids: rows.map((r) => r.id) })
+      .updateEntity(false)
+      .callListeners(false)
+      .execute();
+    return rows.map(map.timerFromRow);
+  }
+
+  async takeTimer(id: string): Promise<boolean> {
+    this.writable('takeTimer');
+    const result = await this.manager
+      .createQueryBuilder()
+      .delete()
+      .from(TimerEntity)
+      .where({ id })
+      .callListeners(false)
+      .execute();
+    return (result.affected ?? 0) > 0;
+  }
+
   async listTimers(instanceId: string): Promise<TimerRecord[]> {
     const rows = await this.select(TimerEntity, 't')
       .where('t.instanceId = :instanceId', { instanceId })

@@ -243,11 +243,21 @@ function mapBehaviour(
   return { kind: 'manual' };
 }
 
+/**
+ * Why a complex join (a discriminator, an N-out-of-M join) is refused, and what to model instead.
+ * An OR-join cannot express it: it waits for every branch still alive.
+ */
+const COMPLEX_JOIN =
+  'Type Complex is not supported: Interflow has no discriminator or N-out-of-M join (continue on the Nth arrival, ignore the rest), and an Inclusive (OR) join, which waits for every live branch, cannot express one. ' +
+  'Instead: for "the first branch to finish wins, the others are withdrawn", make the branches a deferred choice (Split Type Exclusive with ExclusiveType Event); ' +
+  'for "continue when N of M performances of one task are done", use one multi-instance activity (LoopMultiInstance MI_FlowCondition Complex, ComplexMI_FlowCondition nrOfCompletedInstances >= N); ' +
+  'when every branch must finish, use a Parallel (AND) join';
+
 function mapRoute(route: XNode, refuse: Refuse): Behaviour {
   const gatewayType = attr(route, 'GatewayType');
   const kind = gatewayKind(gatewayType);
   if (kind === 'complex') {
-    refuse('Route', 'GatewayType Complex is not supported; express the rule as conditions on an Inclusive (OR) gateway');
+    refuse('Route', `GatewayType Complex is not supported; express the rule as conditions on an Inclusive (OR) gateway where it splits. ${COMPLEX_JOIN}`);
   }
   if (gatewayType !== undefined && kind === undefined) {
     refuse('Route', `GatewayType "${gatewayType}" is not an XPDL gateway type`);
@@ -452,7 +462,7 @@ function mapJoinSplit(
     if (type === undefined) return undefined;
     const kind = gatewayKind(type);
     if (kind === 'complex') {
-      refuse(element, `Type Complex is not supported; express the rule as conditions on an Inclusive (OR) ${element.toLowerCase()}`);
+      refuse(element, element === 'Join' ? COMPLEX_JOIN : `Type Complex is not supported; express the rule as conditions on an Inclusive (OR) split`);
     }
     if (kind === undefined) refuse(element, `Type "${type}" is not an XPDL ${element.toLowerCase()} type`);
     return kind;

@@ -172,6 +172,21 @@ function mapProcess(node: XNode, pkg: PackageScope): ProcessDefinition {
     synthesised: [],
     warnings: pkg.warnings,
   };
+  const adHoc = attr(node, 'AdHoc');
+  if (adHoc === 'true' || adHoc === '1') {
+    // Interleaved (Sequential) or free (Parallel) ad-hoc routing lets people pick the activities of
+    // a set in any order; the engine runs transitions only, so it refuses rather than ignore it.
+    const ordering = attr(node, 'AdHocOrdering') ?? 'Parallel';
+    throw new XpdlImportError({
+      element: 'WorkflowProcess',
+      elementId: id,
+      location: label,
+      reason:
+        `AdHoc="true" with AdHocOrdering "${ordering}" (${ordering === 'Sequential' ? 'interleaved parallel routing: the activities run one at a time in any order' : 'the activities run in any order and number'}) is not supported: ` +
+        'Interflow routes by transitions only. Model the order explicitly (a sequence, or an AND-split and AND-join when the order does not matter and the activities may overlap), ' +
+        'or let one manual activity hold the whole ad-hoc set as a checklist',
+    });
+  }
   const activities = activityNodes.map((activity) => mapActivity(activity, scope));
   // After the activities, so that a BlockActivity is reported with the activity that uses it.
   if (children(child(node, 'ActivitySets'), 'ActivitySet').length > 0) {

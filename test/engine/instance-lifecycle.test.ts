@@ -9,6 +9,7 @@ describe('instance lifecycle, free-flow extension and versions', () => {
 
   const simple = (id: string, extraField = false) => process(id, {
     fields: [field('note', 'STRING'), ...(extraField ? [field('extra', 'STRING')] : [])],
+    participants: ['deputy', 'lawyer', 'press-office'].map((id) => ({ id, type: 'ROLE' as const })),
     activities: [start(), manual('work', 'clerk', { updates: ['note'] }), end()],
     transitions: [flow('start', 'work'), flow('work', 'end')],
   });

@@ -23,6 +23,23 @@ async function scenario(engine: WorkflowEngine): Promise<Record<string, string>>
   return { instanceId: inst.id, workItemId: inst.workItems[0].id };
 }
 
+/**
+ * What RetryActivity and DeliverMessage act on (operators.xpdl): a payment case whose charge failed
+ * — no handler was registered — while it waits for the bank's "payment" message. The handler is
+ * registered afterwards, so a retry succeeds.
+ */
+async function operatorScenario(engine: WorkflowEngine): Promise<Record<string, string>> {
+  const xml = readFileSync(join(ROOT, 'operators.xpdl'), 'utf8');
+  await engine.deploy(importXpdl(xml), { source: xml, actor: 'golden' });
+  const inst = await engine.startProcess('golden_payment', { actor: 'clerk1' });
+  const failed = inst.openActivities.find((a) => a.state === 'failed');
+  if (!failed) throw new Error('the operator scenario expects the charge to fail');
+  engine.handlers.register('golden_charge', () => ({}));
+  return { paymentId: inst.id, failedActivityInstanceId: failed.activityInstanceId };
+}
+
+const OPERATOR_OPERATIONS = new Set(['RetryActivity', 'DeliverMessage']);
+
 const operations = readdirSync(ROOT).filter((name) => statSync(join(ROOT, name)).isDirectory()).sort();
 
 /**
@@ -43,7 +60,7 @@ describe('ProcessService golden files', () => {
       const dir = join(ROOT, operation);
       const srv = await startTestServer();
       try {
-        const vars = await scenario(srv.engine);
+        const vars = { ...(await scenario(srv.engine)), ...(OPERATOR_OPERATIONS.has(operation) ? await operatorScenario(srv.engine) : {}) };
         const request = fillPlaceholders(readFileSync(join(dir, 'request.xml'), 'utf8'), vars);
         expect(schemaErrors(XSD, bodyElement(request)), 'request.xml Body is schema-valid').to.equal(undefined);
         const version = request.includes(SOAP12) ? '1.2' : '1.1';

@@ -83,6 +83,15 @@ describe('ProcessService with caller authentication and permissions', () => {
     expect(faultOf(suspend.body).detailCode).to.equal('FORBIDDEN');
     const bySupervisor = await as(OPS, `<ChangeProcessInstanceState xmlns="${PS_NS}"><ProcessInstanceId>${id}</ProcessInstanceId><Action>suspend</Action></ChangeProcessInstanceState>`);
     expect(textOf(bySupervisor.body, 'State')).to.equal('open.notrunning.suspended');
+
+    // Issue 11: the operators' RetryActivity and DeliverMessage are administrators' acts too.
+    const retry = await as(CLERK, `<RetryActivity xmlns="${PS_NS}"><ProcessInstanceId>${id}</ProcessInstanceId><ActivityInstanceId>${id}/a1</ActivityInstanceId></RetryActivity>`);
+    expect(faultOf(retry.body)).to.deep.include({ detailCode: 'FORBIDDEN' });
+    expect(faultOf(retry.body).message).to.match(/RetryActivity/);
+    const deliver = await as(CLERK, `<DeliverMessage xmlns="${PS_NS}"><ProcessInstanceId>${id}</ProcessInstanceId><Message>m</Message></DeliverMessage>`);
+    expect(faultOf(deliver.body)).to.deep.include({ detailCode: 'FORBIDDEN' });
+    const byOps = await as(OPS, `<DeliverMessage xmlns="${PS_NS}"><ProcessInstanceId>${id}</ProcessInstanceId><Message>m</Message></DeliverMessage>`);
+    expect(faultOf(byOps.body).detailCode).to.equal('ILLEGAL_STATE');
   });
 
   it('shows a caller only the work items of participants it may act as, and lets it complete only those', async () => {

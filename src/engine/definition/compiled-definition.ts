@@ -1,5 +1,5 @@
 import { compileExpression, compileScript, type CompiledExpression, type CompiledScript } from '../expression';
-import { DefinitionError } from '../errors';
+import { DefinitionError, InvalidDataError } from '../errors';
 import { isDuration } from './duration';
 import { activityDataContract, type ActivityDataContract } from './data-contract';
 import type { ActivityDef, ApplicationDef, ProcessDefinition, TransitionDef } from './process-definition';
@@ -89,6 +89,18 @@ export class CompiledDefinition {
     if ((a.split === 'xor' || a.split === 'or') && out.length > 0) {
       const otherwise = out.filter((t) => t.kind === 'otherwise');
       if (otherwise.length > 1) problems.push(`${where} has ${otherwise.length} otherwise transitions; at most one is allowed`);
+    }
+    if (a.split === 'xor') {
+      // An exclusive split takes the first transition that holds; an unconditional one always
+      // holds, so a second unconditional branch could never be taken (and a loop back through the
+      // first would run until the step limit). Refused rather than silently taking the first.
+      const unconditional = out.filter((t) => t.kind === 'normal');
+      if (unconditional.length > 1) {
+        problems.push(
+          `${where} is an exclusive (XOR) split with ${unconditional.length} unconditional transitions (${unconditional.map((t) => `"${t.id}"`).join(', ')}): ` +
+            'only the first could ever be taken; give all but one a condition (or make one the otherwise branch), or make the split AND/OR if every branch should run',
+        );
+      }
     }
     if (a.split === 'and' || a.split === 'none' || a.split === 'deferred') {
       for (const t of out) {
@@ -199,6 +211,33 @@ export class CompiledDefinition {
       this.contracts.set(activityId, contract);
     }
     return contract;
+  }
+
+  /**
+   * Where one case starts (docs/execution.md, "Start"). A process with several start events starts
+   * each case at one of them, as BPMN does: `startAt` when the caller names one, else the
+   * process's ExtendedAttribute DefaultStartActivityId, else the first start event without a
+   * trigger (document order), else the first start event. A process without start events starts
+   * at every activity without incoming transitions at once (XPDL 1.0).
+   */
+  startsFor(startAt?: string): ActivityDef[] {
+    const starts = this.startActivities;
+    if (startAt) {
+      const chosen = starts.find((a) => a.id === startAt);
+      if (!chosen) {
+        throw new InvalidDataError(
+          `process "${this.id}" cannot start at "${startAt}": its start activities are ${starts.map((a) => `"${a.id}"`).join(', ')}`,
+        );
+      }
+      return [chosen];
+    }
+    const explicit = starts.filter((a) => a.kind === 'start');
+    if (explicit.length <= 1) return starts;
+    const preferred = this.def.extendedAttributes?.DefaultStartActivityId;
+    const byDefault = explicit.find((a) => a.id === preferred);
+    if (byDefault) return [byDefault];
+    const untriggered = explicit.find((a) => !a.extendedAttributes?.Trigger || a.extendedAttributes.Trigger === 'None');
+    return [untriggered ?? explicit[0]];
   }
 
   /** The activity a token on `arc` is waiting in front of. */

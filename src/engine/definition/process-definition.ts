@@ -185,6 +185,12 @@ export interface ProcessDefinition {
   activities: ActivityDef[];
   transitions: TransitionDef[];
   extendedAttributes?: Record<string, string>;
+  /**
+   * Set by the repository at deploy time, never by import: the version of each local subprocess
+   * this version calls (docs/execution.md, "Subprocess versions"). Its cases start those versions,
+   * not whatever is latest when the SubFlow is reached.
+   */
+  subprocessVersions?: Record<string, number>;
 }
 
 /** A package groups the processes deployed together (an XPDL Package). */

@@ -82,6 +82,8 @@ export interface InstanceRuntime {
    * (docs/security-model.md). The home refuses a result with anything else.
    */
   resultAllowed?: string[];
+  /** How deeply this case is nested as a local subprocess (absent: a top-level case). */
+  depth?: number;
 }
 
 export interface InstanceRecord {

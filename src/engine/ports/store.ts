@@ -86,6 +86,17 @@ export interface StoreTx {
   deleteTimers(ids: string[]): Promise<void>;
   deleteTimersOfActivity(activityInstanceId: string): Promise<void>;
   dueTimers(now: Date, limit: number): Promise<TimerRecord[]>;
+  /**
+   * Claims up to `limit` timers due at `now` for `leaseMs`, as claimOutbox claims messages: only
+   * timers of running instances (a suspended case's timers never crowd out others), not claimed
+   * by another engine (FOR UPDATE SKIP LOCKED on MySQL/MariaDB), earliest first.
+   */
+  claimDueTimers(now: Date, limit: number, leaseMs: number): Promise<TimerRecord[]>;
+  /**
+   * Deletes the timer row and says whether it was still there: the one firer of a timer is the
+   * transaction that took it (a second replica, or a stale claim, finds it gone).
+   */
+  takeTimer(id: string): Promise<boolean>;
   listTimers(instanceId: string): Promise<TimerRecord[]>;
 }
 

@@ -1,5 +1,5 @@
 import { evaluateCondition, ExpressionError } from '../expression';
-import { IllegalStateError, InvalidDataError, NotAuthorisedError } from '../errors';
+import { EngineError, IllegalStateError, InvalidDataError, NotAuthorisedError } from '../errors';
 import { parseDuration, isDuration } from '../definition/duration';
 import type { CompiledDefinition } from '../definition/compiled-definition';
 import type { ActivityDef, ParameterMapping, TransitionDef } from '../definition/process-definition';
@@ -18,6 +18,13 @@ import type { UnitOfWork } from './unit-of-work';
 
 /** A cascade that never waits (e.g. an automatic loop whose condition never turns false) is stopped here. */
 const MAX_STEPS_PER_CASCADE = 10_000;
+/**
+ * Steps of one command over every instance it touches (a parent and its nested children run in one
+ * transaction): beyond this the command fails and nothing of it is kept.
+ */
+export const MAX_STEPS_PER_COMMAND = 50_000;
+/** How deeply local subprocesses may nest (a case, its child, the child's child, …). */
+export const MAX_SUBPROCESS_DEPTH = 32;
 
 /**
  * One instance being changed inside one transaction: the token game of seed 002 (enable, lock,
@@ -33,6 +40,12 @@ export class InstanceSession {
   readonly dirtyItems = new Map<string, WorkItemRecord>();
   /** Ids of work items created by this session: inserted, not upserted. */
   readonly createdItems = new Set<string>();
+  /**
+   * Child cases of activities withdrawn in this session (a terminate end, a cancelling deadline, a
+   * deferred choice, an abort): the unit of work terminates them before it saves, so no child case
+   * outlives the activity that waited for it.
+   */
+  readonly childrenToTerminate: Array<{ childId: string; reason: string }> = [];
   private steps = 0;
 
   constructor(
@@ -68,9 +81,18 @@ export class InstanceSession {
   // ---------------------------------------------------------------------------------------------
   // Lifecycle
 
-  async start(actor?: string): Promise<void> {
+  /**
+   * Starts the case. With several start events it starts at one of them (docs/execution.md,
+   * "Start"): `startAt` when given, else the process's DefaultStartActivityId, else the first start
+   * event without a trigger.
+   */
+  async start(actor?: string, startAt?: string): Promise<void> {
+    const starts = this.def.startsFor(startAt);
     this.transition('start', actor);
-    for (const a of this.def.startActivities) {
+    if (this.def.startActivities.length > 1 && starts.length === 1) {
+      this.event('instance.startedAt', { actor, activityId: starts[0].id, detail: { of: this.def.startActivities.map((a) => a.id) } });
+    }
+    for (const a of starts) {
       this.record.runtime.tokens.push({ id: this.nextId('t'), arc: `start:${a.id}` });
     }
     await this.settle();
@@ -140,6 +162,12 @@ export class InstanceSession {
     while (this.record.state === InstanceStates.running) {
       const enabled = this.findEnabled();
       if (!enabled) break;
+      if (++this.uow.steps > MAX_STEPS_PER_COMMAND) {
+        throw new EngineError(
+          'INVALID_DEFINITION',
+          `case ${this.id} (process "${this.def.id}"): one command took more than ${MAX_STEPS_PER_COMMAND} steps over this case and its subprocesses without waiting; nothing of it was kept`,
+        );
+      }
       if (++this.steps > MAX_STEPS_PER_CASCADE) {
         await this.abort(`more than ${MAX_STEPS_PER_CASCADE} steps without waiting; the process loops endlessly`);
         return;
@@ -446,6 +474,7 @@ export class InstanceSession {
   delegate(item: WorkItemRecord, to: string, actor?: string): void {
     this.assertRunning(`delegate work item ${item.id}`);
     this.assertOpen(item, 'delegated');
+    this.assertParticipant(to, `delegate work item ${item.id}`);
     const from = item.participant;
     item.delegatedFrom = from;
     item.participant = to;
@@ -456,6 +485,7 @@ export class InstanceSession {
   assist(item: WorkItemRecord, helper: string, actor?: string, note?: string): WorkItemRecord {
     this.assertRunning(`ask for assistance on work item ${item.id}`);
     this.assertOpen(item, 'given an assistant');
+    this.assertParticipant(helper, `ask for assistance on work item ${item.id}`);
     const a = this.def.activity(item.activityId);
     const ai = this.activityInstance(item.activityInstanceId);
     item.state = 'suspended';
@@ -471,6 +501,7 @@ export class InstanceSession {
 
   notify(item: WorkItemRecord, participant: string, actor?: string, message?: string): WorkItemRecord {
     this.assertRunning(`send a notification from work item ${item.id}`);
+    this.assertParticipant(participant, `notify from work item ${item.id}`);
     const a = this.def.activity(item.activityId);
     const ai = this.activityInstance(item.activityInstanceId);
     const note = this.createWorkItem(a, ai, participant, undefined, {
@@ -480,6 +511,20 @@ export class InstanceSession {
     });
     this.event('workitem.notified', { activityId: a.id, workItemId: item.id, actor, detail: { participant, notifyItem: note.id } });
     return note;
+  }
+
+  /**
+   * Work goes only to participants the definition knows: its declared participants and the
+   * performers its activities name. Anything else would put an item in nobody's worklist.
+   */
+  private assertParticipant(who: string, what: string): void {
+    const known = new Set([...this.def.def.participants.map((p) => p.id), ...this.def.def.activities.flatMap((a) => a.performers)]);
+    known.delete('');
+    if (!known.has(who)) {
+      throw new InvalidDataError(
+        `cannot ${what} to "${who}": process "${this.def.id}" knows no such participant (it knows ${[...known].sort().map((p) => `"${p}"`).join(', ') || 'none'})`,
+      );
+    }
   }
 
   private assertOpen(item: WorkItemRecord, what: string): void {
@@ -601,19 +646,34 @@ export class InstanceSession {
 
   private async startChild(a: ActivityDef, ai: ActivityInstance): Promise<void> {
     const sub = a.subprocess!;
+    const depth = (this.record.runtime.depth ?? 0) + 1;
+    if (depth > MAX_SUBPROCESS_DEPTH) {
+      throw new EngineError(
+        'INVALID_DEFINITION',
+        `activity "${a.id}" of process "${this.def.id}" would start a subprocess "${sub.processId}" nested ${depth} deep (at most ${MAX_SUBPROCESS_DEPTH}): the subprocesses recurse without end; nothing of this command was kept`,
+      );
+    }
     let input: Record<string, unknown>;
     try {
       input = this.mapIn(sub.parameters, a, ai);
     } catch (e) {
       return this.fail(a, ai, e);
     }
-    const child = await this.uow.create(sub.processId, {
-      data: input,
-      parent: { instanceId: this.id, activityInstanceId: ai.id },
-      subject: `${a.name ?? a.id} of ${this.id}`,
-    });
+    // The child version this definition version was deployed with (pinned at deploy time);
+    // definitions deployed before pinning existed call the latest version.
+    const pinned = this.def.def.subprocessVersions?.[sub.processId];
+    const child = await this.uow.create(
+      sub.processId,
+      {
+        data: input,
+        parent: { instanceId: this.id, activityInstanceId: ai.id },
+        subject: `${a.name ?? a.id} of ${this.id}`,
+      },
+      pinned,
+    );
+    child.record.runtime.depth = depth;
     ai.childInstanceId = child.id;
-    this.event('subprocess.started', { activityId: a.id, detail: { childInstanceId: child.id, processId: sub.processId } });
+    this.event('subprocess.started', { activityId: a.id, detail: { childInstanceId: child.id, processId: sub.processId, version: child.def.version } });
     if (sub.execution === 'async') {
       ai.childInstanceId = undefined;
       await child.start();
@@ -628,6 +688,7 @@ export class InstanceSession {
     if (!ai) return;
     const a = this.def.activity(ai.activityId);
     if (child.state !== InstanceStates.completed) {
+      ai.childInstanceId = undefined;
       this.fail(a, ai, new Error(`subprocess ${child.id} ended ${child.state}`));
       return;
     }
@@ -815,8 +876,21 @@ export class InstanceSession {
     for (const item of [...this.items.values()]) {
       if (item.activityInstanceId === ai.id && item.kind !== 'notify') this.closeItem(item, 'withdrawn', actor);
     }
+    if (how === 'withdrawn' && ai.childInstanceId) {
+      // The child case waited for by this activity is terminated with it (in the same transaction).
+      this.childrenToTerminate.push({ childId: ai.childInstanceId, reason: `activity "${ai.activityId}" (${ai.id}) of parent instance ${this.id} was withdrawn` });
+      this.event('subprocess.terminated', { activityId: ai.activityId, actor, detail: { childInstanceId: ai.childInstanceId } });
+      ai.childInstanceId = undefined;
+    }
     if (how === 'withdrawn' && ai.outboxId) {
-      this.event('activity.withdrawn', { activityId: ai.activityId, detail: { transferredMessage: ai.outboxId } });
+      // A transferred activity or remote subprocess: this engine cannot end the other side's work.
+      // The withdrawal is recorded; the other side's late result is refused (the instance no
+      // longer waits for it) and shows in the message log as refused.
+      this.event('activity.withdrawn', {
+        activityId: ai.activityId,
+        actor,
+        detail: { transferredMessage: ai.outboxId, ...(ai.handedTo ? { handedTo: ai.handedTo } : {}), otherSide: 'not cancelled; a late result is refused' },
+      });
     }
   }
 

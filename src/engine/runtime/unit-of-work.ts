@@ -5,7 +5,7 @@ import type { CompiledDefinition } from '../definition/compiled-definition';
 import type { StoreTx } from '../ports/store';
 import type { InstanceRecord, WorkItemRecord } from '../ports/records';
 import { NotFoundError } from '../errors';
-import { InstanceStates } from './instance-state';
+import { InstanceStates, isClosed, nextState } from './instance-state';
 import { coerceData, coerceValue } from './data-coercion';
 import { InstanceSession } from './instance-session';
 
@@ -41,6 +41,8 @@ export interface CreateOptions {
 export class UnitOfWork {
   private readonly sessions = new Map<string, InstanceSession>();
   readonly now: Date;
+  /** Steps taken by every session of this command (InstanceSession.settle counts them). */
+  steps = 0;
 
   constructor(
     readonly tx: StoreTx,
@@ -96,8 +98,28 @@ export class UnitOfWork {
     return session;
   }
 
+  /**
+   * Terminates the child cases of withdrawn activities (and, through them, their own children)
+   * until none is left: a parent never completes, or ends, with a child case still open.
+   */
+  private async terminateWithdrawnChildren(): Promise<void> {
+    for (let again = true; again; ) {
+      again = false;
+      for (const s of [...this.sessions.values()]) {
+        while (s.childrenToTerminate.length) {
+          const { childId, reason } = s.childrenToTerminate.shift()!;
+          const child = await this.open(childId).catch(() => undefined);
+          if (!child || isClosed(child.state) || !nextState(child.state, 'terminate')) continue;
+          await child.changeState('terminate', undefined, reason);
+          again = true;
+        }
+      }
+    }
+  }
+
   /** Saves everything; resolves to whether outbox messages were written. */
   async flush(): Promise<boolean> {
+    await this.terminateWithdrawnChildren();
     const history = [];
     const outbox = [];
     const items: WorkItemRecord[] = [];

@@ -26,4 +26,8 @@ export class TimerEntity {
 
   @Column({ name: 'cancels_activity', type: 'boolean', nullable: true })
   cancelsActivity!: boolean | null;
+
+  /** Set while an engine holds the timer to fire it; another replica may take it once it passes. */
+  @Column({ name: 'claimed_until', type: 'datetime', precision: 3, nullable: true })
+  claimedUntil!: Date | null;
 }

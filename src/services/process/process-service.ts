@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { ALL_INSTANCE_STATES, type WorkflowEngine } from '../../engine';
+import { ALL_INSTANCE_STATES, type InstanceView, type WorkflowEngine } from '../../engine';
 import { importXpdl, XpdlImportError } from '../../xpdl';
 import { authorize, filterByParticipant, type AuthorizedAction } from '../security';
 import { clark, FieldReader, SoapFault, xml, optionalElement, type SoapContext, type SoapHandler, type SoapNode, type SoapServiceDefinition } from '../soap';
@@ -31,9 +31,7 @@ export function processService(engine: WorkflowEngine): SoapServiceDefinition {
       const id = r.string('ProcessInstanceId');
       const inst = await engine.getInstance(id);
       const history = await engine.history(id);
-      return response('GetProcessInstanceResponse', xml`<ProcessInstanceId>${inst.id}</ProcessInstanceId><ProcessDefinitionId>${inst.processId}</ProcessDefinitionId><Version>${inst.version}</Version><State>${inst.state}</State>${optionalElement('Subject', inst.subject)}<OpenActivities>${inst.openActivities.map(
-        (a) => xml`<Activity><ActivityId>${a.activityId}</ActivityId>${optionalElement('ActivityName', a.name)}${optionalElement('Department', a.department)}<State>${a.state}</State></Activity>`,
-      )}</OpenActivities><Data>${dataItems(inst.data)}</Data><History>${history.map(
+      return response('GetProcessInstanceResponse', xml`<ProcessInstanceId>${inst.id}</ProcessInstanceId><ProcessDefinitionId>${inst.processId}</ProcessDefinitionId><Version>${inst.version}</Version><State>${inst.state}</State>${optionalElement('Subject', inst.subject)}<OpenActivities>${inst.openActivities.map(openActivity)}</OpenActivities><Data>${dataItems(inst.data)}</Data><History>${history.map(
         (h) => xml`<Event><At>${h.at}</At><Type>${h.type}</Type>${optionalElement('ActivityId', h.activityId)}${optionalElement('Actor', h.actor)}${optionalElement('Detail', h.detail && Object.keys(h.detail).length ? JSON.stringify(h.detail) : undefined)}</Event>`,
       )}</History>`);
     },
@@ -82,6 +80,22 @@ export function processService(engine: WorkflowEngine): SoapServiceDefinition {
       return response('ChangeProcessInstanceStateResponse', xml`<State>${inst.state}</State>`);
     },
 
+    RetryActivity: async (r, ctx) => {
+      const id = r.string('ProcessInstanceId');
+      const activityInstanceId = r.string('ActivityInstanceId');
+      allow(ctx, { kind: 'administer', operation: 'RetryActivity' });
+      const inst = await engine.retryActivity(id, activityInstanceId, ctx.caller?.username);
+      return response('RetryActivityResponse', xml`<State>${inst.state}</State><OpenActivities>${inst.openActivities.map(openActivity)}</OpenActivities>`);
+    },
+
+    DeliverMessage: async (r, ctx) => {
+      const id = r.string('ProcessInstanceId');
+      const message = r.string('Message');
+      allow(ctx, { kind: 'administer', operation: 'DeliverMessage' });
+      const inst = await engine.deliverMessage(id, message, readDataItems(r), ctx.caller?.username);
+      return response('DeliverMessageResponse', xml`<State>${inst.state}</State><OpenActivities>${inst.openActivities.map(openActivity)}</OpenActivities>`);
+    },
+
     GetWorklist: async (r, ctx) => {
       const participants = r.strings('Participant').map((p) => p.trim()).filter((p) => p !== '');
       const all = await engine.worklist(participants.length ? { participants } : {});
@@ -112,6 +126,10 @@ export function processService(engine: WorkflowEngine): SoapServiceDefinition {
     },
     operations,
   };
+}
+
+function openActivity(a: InstanceView['openActivities'][number]) {
+  return xml`<Activity><ActivityId>${a.activityId}</ActivityId>${optionalElement('ActivityName', a.name)}${optionalElement('Department', a.department)}<State>${a.state}</State><ActivityInstanceId>${a.activityInstanceId}</ActivityInstanceId>${optionalElement('Error', a.error)}</Activity>`;
 }
 
 /** Without an authenticated caller (no security configured: tests, embedding) everything is allowed. */
