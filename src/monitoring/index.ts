@@ -14,6 +14,7 @@ export {
   transfersReceived,
   transfersRefused,
   transfersRetried,
+  transferKindLabel,
   consoleLogins,
   EngineMetrics,
   KNOWN_OUTBOX_KINDS,
