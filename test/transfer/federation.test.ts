@@ -65,7 +65,7 @@ describe('cross-department transfer: the business licence across three engines',
   }
 
   it('moves the transfer counters: hand-overs sent and results received at the home, the opposite at the performer', async () => {
-    const value = async (c: typeof transfersSent, labels: Record<string, string>) => (await c.get()).values.find((v) => Object.entries(labels).every(([k, x]) => v.labels[k] === x))?.value ?? 0;
+    const value = async (c: typeof transfersSent, labels: Record<string, string>) => (await c.get()).values.find((v) => Object.entries(labels).every(([k, x]) => (v.labels as Record<string, unknown>)[k] === x))?.value ?? 0;
     const counted = () => Promise.all([
       value(transfersSent, { peer: 'tax', kind: 'handover' }),
       value(transfersReceived, { peer: 'market', kind: 'handover' }),
