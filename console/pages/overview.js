@@ -1,14 +1,16 @@
 import { api } from '../api.js';
-import { h, link, section, deptChip } from '../dom.js';
+import { h, link, section, deptChip, consoleOwner } from '../dom.js';
+import { attentionCards } from './attention.js';
 
 export async function render(ctx) {
-  const o = await api.get('/overview');
+  const [o, attention] = await Promise.all([api.get('/overview'), api.get('/attention')]);
   const states = Object.entries(o.casesByState).sort(([a], [b]) => a.localeCompare(b));
   const total = states.reduce((n, [, c]) => n + c, 0);
   const user = ctx.session.user;
   return [
-    h('h1', {}, 'Overview'),
-    h('p', { class: 'muted' }, ctx.session.department ? `This engine performs the activities of department ${ctx.session.department}.` : 'This engine performs the activities of every department itself (no INTERFLOW_DEPARTMENT).'),
+    h('h1', {}, consoleOwner(ctx.session) ? `Overview — ${consoleOwner(ctx.session)}` : 'Overview'),
+    h('p', { class: 'muted' }, ctx.session.department ? `This engine performs the activities of department ${consoleOwner(ctx.session)}.` : 'This engine performs the activities of every department itself (no INTERFLOW_DEPARTMENT).'),
+    section('Needs attention', attentionCards(attention), h('p', {}, link('/console/attention', 'Everything that needs attention, listed'))),
     h(
       'div',
       { class: 'cards' },
