@@ -73,7 +73,7 @@ function renderChrome(current) {
     ['definitions', '/definitions', 'Definitions'],
     ['cases', '/cases', 'Cases'],
     ['worklist', '/worklist', 'Worklist'],
-  ];
+  ].filter(([key]) => s.role !== 'hub' || key === 'overview' || key === 'registry'); // the hub runs no cases
   nav.append(h('ul', {}, items.map(([key, path, text]) => h('li', {}, h('a', { href: `${BASE}${path}`, ...(key === current ? { 'aria-current': 'page' } : {}) }, text)))));
   const role = s.user.admin ? 'administrator' : s.user.participants.length ? `acts as ${s.user.participants.join(', ')}` : 'read only';
   who.append(h('span', { class: 'user' }, h('strong', {}, s.user.username), ` (${role})`));

@@ -9,7 +9,7 @@ const PARTS = [
   { key: 'incidents', title: 'Incidents', empty: 'No activity has failed.', hint: () => 'Activities whose application failed; the case waits at them until they are retried.' },
   { key: 'held', title: 'Packages held for approval', empty: 'No package waits for approval.', hint: () => 'Published by other departments; approve or reject them on the Definitions page.', adminOnly: true },
   { key: 'refused', title: 'Refused messages', empty: 'No message was refused recently.', hint: (a) => `Refused in the last ${a.refusalsSinceHours} hours (signature, not authorised, invalid).`, adminOnly: true },
-  { key: 'leases', title: 'Lapsed leases', empty: 'Every binding of this department has a current lease.', hint: () => "This department's bindings in the registry whose lease ran out: other departments may stop choosing this engine." },
+  { key: 'leases', title: 'Lapsed leases', empty: 'Every binding has a current lease.', hint: (a) => (a.department ? "This department's bindings in the registry whose lease ran out: other departments may stop choosing this engine." : 'Bindings whose lease ran out: their engines stopped renewing them; the hub withdraws them later.') },
 ];
 
 /** The attention counts as cards; each links to its list. Parts the user may not see, or the server does not have, are left out. */
@@ -59,7 +59,7 @@ function list(p, part) {
     case 'refused':
       return [table(p.title, ['When', 'Cause', 'From', 'To', 'Items', 'Reason'], part.items.map((r) => [timeEl(r.at), r.cause, r.sender, r.receiver, r.items.map((i) => `${i.kind} ${i.caseId}`).join(', ') || '—', fmtValue(r.reason)])), more];
     case 'leases':
-      return [table(p.title, ['Binding', 'Address', 'Lease ran out'], part.items.map((l) => [l.bindingKey, l.accessPoint ?? '—', timeEl(l.lease)])), h('p', {}, link('/console/registry', 'The registry page')), more];
+      return [table(p.title, ['Binding', 'Department', 'Address', 'Lease ran out'], part.items.map((l) => [l.bindingKey, l.department ?? '—', l.accessPoint ?? '—', timeEl(l.lease)])), h('p', {}, link('/console/registry', 'The registry page')), more];
     default:
       return null;
   }

@@ -3,6 +3,7 @@ import { h, link, section, deptChip, consoleOwner } from '../dom.js';
 import { attentionCards } from './attention.js';
 
 export async function render(ctx) {
+  if (ctx.session.role === 'hub') return renderHub(ctx);
   const [o, attention] = await Promise.all([api.get('/overview'), api.get('/attention')]);
   const states = Object.entries(o.casesByState).sort(([a], [b]) => a.localeCompare(b));
   const total = states.reduce((n, [, c]) => n + c, 0);
@@ -27,6 +28,18 @@ export async function render(ctx) {
     ),
     section('Departments', o.departments.length ? h('p', { class: 'chips' }, o.departments.map((d) => deptChip(d, o.departments))) : h('p', {}, 'No definition names a department.'), h('p', {}, link('/console/registry', 'Registry and contracts'))),
   ];
+}
+
+/** The registry hub's overview: it runs no cases; it watches the leases and the relay's refusals. */
+async function renderHub(ctx) {
+  const attention = await api.get('/attention');
+  return [
+    h('h1', {}, 'Overview — registry hub'),
+    h('p', { class: 'muted' }, 'This is the federation\'s registry hub: departments register here and find each other here; relayed transfers pass through it.'),
+    section('Needs attention', attentionCards(attention), h('p', {}, link('/console/attention', 'Everything that needs attention, listed'))),
+    h('p', {}, link('/console/registry', 'Registry: every department, its services, bindings and leases')),
+  ];
+  void ctx;
 }
 
 function card(title, value, footer) {

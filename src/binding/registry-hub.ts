@@ -1,4 +1,4 @@
-import express from 'express';
+import express, { type Express } from 'express';
 import type { SoapServiceDefinition } from '../services/soap';
 import type { Logger } from 'pino';
 import { createRegistryServices, type RegistryStore } from '../registry';
@@ -41,6 +41,8 @@ export interface RegistryHubOptions {
   extraServices?: SoapServiceDefinition[];
   /** GET /ready checks beside the registry's own inquiry (the CLI adds the database write probe). */
   readiness?: ReadinessCheck[];
+  /** Mounts more routes before the SOAP services (the CLI mounts the hub's console here). */
+  mount?: (app: Express) => void;
 }
 
 export interface RunningRegistryHub {
@@ -81,6 +83,7 @@ export async function startRegistryHub(options: RegistryHubOptions): Promise<Run
   const checks: ReadinessCheck[] = [registryCheck(registry), ...(options.readiness ?? [])];
   app.get('/ready', readinessHandler(() => checks, log));
   app.get('/metrics', metricsHandler(undefined, log));
+  options.mount?.(app);
   for (const def of services) mountSoapService(app, def, { log, maxBodyBytes: options.maxBodyBytes, trustProxy: options.trustProxy });
   app.use(notFound(() => services.map((s) => s.path)));
   app.use(errorHandler(log));

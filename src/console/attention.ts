@@ -1,7 +1,7 @@
 import type { OutboxRecord, WorkflowEngine } from '../engine';
 import type { FederationKeys } from '../binding';
 import type { HeldPackage, HeldState } from '../transfer/held-packages';
-import { bindingView, type ConsoleRegistry } from './registry-view';
+import { bindingView, registryPage, type ConsoleRegistry } from './registry-view';
 
 /**
  * What needs an operator's attention on this server (the console overview's first part and the
@@ -28,6 +28,8 @@ export interface AttentionSources {
   refusals?: (filter: { since?: Date; limit?: number }) => Promise<Array<{ at: Date; cause: string; messageId: string; direction: string; sender: string; receiver: string; reason?: string; items: Array<{ itemId: string; caseId: string; kind: string; activityId?: string }> }>>;
   registry?: ConsoleRegistry;
   keys: FederationKeys;
+  /** The registry hub's console: it runs no cases (no hand-overs, no incidents) and watches every department's leases. */
+  hub?: boolean;
 }
 
 export interface AttentionPart<T> {
@@ -70,15 +72,16 @@ export interface Attention {
   department: string | null;
   stuckAfterSeconds: number;
   refusalsSinceHours: number;
-  stuck: AttentionPart<MessageItem>;
-  dead: AttentionPart<MessageItem>;
-  incidents: AttentionPart<IncidentItem>;
+  /** Null on the registry hub, which sends nothing itself. */
+  stuck: AttentionPart<MessageItem> | null;
+  dead: AttentionPart<MessageItem> | null;
+  incidents: AttentionPart<IncidentItem> | null;
   /** Administrators only; null for anyone else, or where the server holds no packages. */
   held: AttentionPart<HeldPackage> | null;
   /** Administrators only; null for anyone else, or where there is no transfer message log. */
   refused: AttentionPart<Record<string, unknown>> | null;
-  /** Null where there is no registry or no department. */
-  leases: AttentionPart<LeaseItem> | null;
+  /** Null where there is no registry or no department (on the hub: every department's). */
+  leases: AttentionPart<LeaseItem & { department?: string }> | null;
 }
 
 export async function readAttention(src: AttentionSources, o: { admin: boolean; now: Date; stuckAfterSeconds?: number; refusalsHours?: number }): Promise<Attention> {
@@ -86,6 +89,13 @@ export async function readAttention(src: AttentionSources, o: { admin: boolean; 
   const hours = o.refusalsHours ?? DEFAULT_REFUSALS_HOURS;
   const { engine } = src;
   const department = engine.department ?? null;
+  if (src.hub) {
+    const [refused, leases] = await Promise.all([
+      o.admin && src.refusals ? part(async () => (await src.refusals!({ since: new Date(o.now.getTime() - hours * 3600_000), limit: LIST_LIMIT + 1 })).map((r) => ({ ...r }) as Record<string, unknown>)) : null,
+      src.registry ? part(() => everyLapsedLease(src.registry!, src.keys, o.now)) : null,
+    ]);
+    return { department: null, stuckAfterSeconds: stuckAfter, refusalsSinceHours: hours, stuck: null, dead: null, incidents: null, held: null, refused, leases };
+  }
   const [pending, dead, incidents, held, refused, leases] = await Promise.all([
     part(async () => {
       const rows = await engine.outbox({ state: 'pending' });
@@ -143,6 +153,15 @@ async function readIncidents(engine: WorkflowEngine): Promise<{ items: IncidentI
     if (chunk.items.length < 200) break;
   }
   return { items, truncated: scanned < total };
+}
+
+/** Every registered department's bindings whose lease ran out (the hub's view). */
+async function everyLapsedLease(registry: ConsoleRegistry, keys: FederationKeys, now: Date): Promise<Array<LeaseItem & { department?: string }>> {
+  const page = await registryPage(registry, [], now, keys);
+  if (page.note && !page.departments.some((d) => d.registered)) throw new Error(page.note);
+  return page.departments.flatMap((d) =>
+    d.services.flatMap((s) => s.bindings.filter((b) => b.leaseExpired && b.lease).map((b) => ({ bindingKey: b.bindingKey, accessPoint: b.accessPoint ?? null, lease: b.lease!, ...(d.code ? { department: d.code } : {}) }))),
+  );
 }
 
 async function lapsedLeases(registry: ConsoleRegistry, keys: FederationKeys, department: string, now: Date): Promise<LeaseItem[]> {

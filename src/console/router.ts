@@ -240,7 +240,7 @@ export function consoleRouter(ctx: ConsoleContext): Router {
       const stuck = clampInt(req.query.stuckAfter, 0, 1, 7 * 86400);
       const hours = clampInt(req.query.hours, 0, 1, 24 * 90);
       return readAttention(
-        { engine, keys: federationKeys, ...(ctx.heldPackages ? { heldPackages: ctx.heldPackages } : {}), ...(ctx.transferLog?.refusals ? { refusals: (f) => ctx.transferLog!.refusals!(f) } : {}), ...(ctx.registry ? { registry: ctx.registry } : {}) },
+        { engine, keys: federationKeys, hub: ctx.role === 'hub', ...(ctx.heldPackages ? { heldPackages: ctx.heldPackages } : {}), ...(ctx.transferLog?.refusals ? { refusals: (f) => ctx.transferLog!.refusals!(f) } : {}), ...(ctx.registry ? { registry: ctx.registry } : {}) },
         { admin: canAdminister(caller(s.user)), now: engine.clock.now(), ...(stuck ? { stuckAfterSeconds: stuck } : {}), ...(hours ? { refusalsHours: hours } : {}) },
       );
     }),

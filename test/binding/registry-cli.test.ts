@@ -130,6 +130,13 @@ describe('interflow registry (CLI)', function () {
     const metrics = await fetch(`${url}/metrics`, { headers: { Authorization: 'Bearer hub-scrape-token' } });
     expect(metrics.status).to.equal(200);
     expect(await metrics.text()).to.match(/^# TYPE interflow_soap_requests_total counter/m).and.match(/^process_cpu/m);
+    // Its console says it is the registry hub (open here: no users file, as in development).
+    const session = (await (await fetch(`${url}/console/api/session`)).json()) as { role: string; department: string | null };
+    expect(session).to.include({ role: 'hub', department: null });
+    const cookie = (await fetch(`${url}/console/api/session`)).headers.get('set-cookie')?.split(';')[0] ?? '';
+    const attention = (await (await fetch(`${url}/console/api/attention`, { headers: { cookie } })).json()) as Record<string, unknown>;
+    expect(attention).to.include({ stuck: null, incidents: null });
+    expect(attention.leases).to.deep.include({ count: 0 });
 
     // 2. A department publishes its entries once, with its certificate. Not as another department's publisher.
     const cert = makeCertificate('planning-cli');
