@@ -131,6 +131,13 @@ describe('README', function () {
         const bare = withoutAssignments(cmd);
         const runner = RUN.find((r) => r.command.test(bare));
         if (runner) return runner.run(cmd);
+        const script = /^npm run (\S+)$/.exec(bare)?.[1];
+        if (script && !COVERED_ELSEWHERE.some((c) => c.command.test(bare))) {
+          // `npm run X`: a script of package.json that CI (.ci/run) runs.
+          expect(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts, `package.json has the script ${script}`).to.have.property(script);
+          expect(readFileSync(join(ROOT, '.ci', 'run'), 'utf8'), `.ci/run runs npm run ${script}`).to.match(new RegExp(`npm run (--silent )?${script.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`));
+          return;
+        }
         const elsewhere = COVERED_ELSEWHERE.find((c) => c.command.test(bare));
         if (!elsewhere) throw new Error(`no test runs this README command; run it in test/readme.test.ts (RUN) or name the test that does (COVERED_ELSEWHERE):\n  ${cmd}`);
         const text = readFileSync(join(ROOT, elsewhere.by), 'utf8');
