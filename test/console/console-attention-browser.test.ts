@@ -1,6 +1,11 @@
 import { expect } from 'chai';
 import type { Page } from 'playwright-core';
+import express from 'express';
 import { RegistryClient } from '../../src/binding';
+import { consoleRouter, CONSOLE_PATH } from '../../src/console';
+import { WorkflowEngine } from '../../src/engine';
+import { listen } from '../../src/services/http';
+import { MessageLog } from '../../src/transfer';
 import { createServer, type RunningServer } from '../../src/services/http';
 import { createAuthenticator, demoSecurityConfig } from '../../src/services/security';
 import { LogCapture } from '../services/support';
@@ -115,7 +120,41 @@ describe('console in Chromium: the overview counts what needs attention', functi
     expect(new Set(same).size).to.equal(1);
   });
 
+  it("the hub's console says it is the registry hub, and shows what needs attention there", async () => {
+    const config = demoSecurityConfig(Object.values(USERS), { allowInsecureBasic: true });
+    const app = express();
+    app.use(CONSOLE_PATH, consoleRouter({
+      role: 'hub',
+      security: config,
+      registry: fed.registry,
+      federationKeys: fed.keys,
+      transferLog: new MessageLog(fed.store),
+      engine: new WorkflowEngine({ store: fed.store }),
+      log: new LogCapture().logger,
+      services: () => [],
+      isSecure: () => false,
+      baseUrl: (req) => `http://${req.headers.host}`,
+    }));
+    const hub = await listen(app, { host: '127.0.0.1', port: 0, shutdownGraceMs: 200 });
+    try {
+      await page.context().clearCookies();
+      await page.goto(`${hub.url}/console/login`);
+      await page.getByLabel('User name').fill(USERS.admin.username);
+      await page.getByLabel('Password').fill(USERS.admin.password);
+      await page.getByRole('button', { name: 'Log in' }).click();
+      await page.getByRole('heading', { name: 'Overview — registry hub', level: 1 }).waitFor();
+      expect(await page.title()).to.equal('Overview · Interflow — registry hub console');
+      expect(await page.locator('#brand').textContent()).to.equal('Interflow — registry hub');
+      expect(await page.getByRole('navigation', { name: 'Console' }).getByRole('link').allTextContents()).to.deep.equal(['Overview', 'Registry']);
+      expect(await card('leases').locator('.big').textContent(), 'every department renews its lease').to.equal('0');
+      expect(await card('stuck').count(), 'the hub sends no hand-overs of its own').to.equal(0);
+    } finally {
+      await hub.close();
+    }
+  });
+
   it('offers the same counts as JSON', async () => {
+    await loginAs(USERS.admin);
     const res = await page.request.get(`${running.url}/console/api/attention`);
     expect(res.status()).to.equal(200);
     const a = (await res.json()) as { stuck: { count: number; items: Array<{ caseId: string; destination: string }> }; incidents: { count: number; items: Array<{ caseId: string; activityId: string }> } };
