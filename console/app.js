@@ -1,8 +1,9 @@
 // The console's shell: session, navigation, and a small History-API router. Each page module
 // exports render(ctx) and returns the nodes of <main>; ctx has the session and helpers.
 import { api, ApiError, setCsrf } from './api.js';
-import { h, clear } from './dom.js';
+import { h, clear, consoleOwner } from './dom.js';
 import * as overview from './pages/overview.js';
+import * as attention from './pages/attention.js';
 import * as registry from './pages/registry.js';
 import * as definitions from './pages/definitions.js';
 import * as cases from './pages/cases.js';
@@ -17,6 +18,7 @@ const flashBox = document.getElementById('flash');
 
 const routes = [
   { re: /^\/$/, page: overview.render, nav: 'overview', title: 'Overview' },
+  { re: /^\/attention$/, page: attention.render, nav: 'overview', title: 'Needs attention' },
   { re: /^\/registry$/, page: registry.render, nav: 'registry', title: 'Registry' },
   { re: /^\/definitions$/, page: definitions.renderList, nav: 'definitions', title: 'Definitions' },
   { re: /^\/definitions\/([^/]+)\/(\d+|latest)$/, page: definitions.renderOne, nav: 'definitions', title: 'Definition' },
@@ -47,10 +49,23 @@ async function loadSession() {
   renderChrome();
 }
 
+/** "Interflow — Tax bureau (tax)": every page says whose console it is. */
+function consoleTitle() {
+  const owner = consoleOwner(state.session);
+  return owner ? `Interflow — ${owner}` : 'Interflow';
+}
+
+function pageTitle(text) {
+  return `${text} · ${consoleTitle()} console`;
+}
+
 function renderChrome(current) {
   clear(nav);
   clear(who);
   const s = state.session;
+  const brand = document.getElementById('brand');
+  const owner = consoleOwner(s);
+  clear(brand).append('Interflow', ...(owner ? [h('span', { class: 'owner' }, ` — ${owner}`)] : []));
   if (!s?.user) return;
   const items = [
     ['overview', '/', 'Overview'],
@@ -58,7 +73,7 @@ function renderChrome(current) {
     ['definitions', '/definitions', 'Definitions'],
     ['cases', '/cases', 'Cases'],
     ['worklist', '/worklist', 'Worklist'],
-  ];
+  ].filter(([key]) => s.role !== 'hub' || key === 'overview' || key === 'registry'); // the hub runs no cases
   nav.append(h('ul', {}, items.map(([key, path, text]) => h('li', {}, h('a', { href: `${BASE}${path}`, ...(key === current ? { 'aria-current': 'page' } : {}) }, text)))));
   const role = s.user.admin ? 'administrator' : s.user.participants.length ? `acts as ${s.user.participants.join(', ')}` : 'read only';
   who.append(h('span', { class: 'user' }, h('strong', {}, s.user.username), ` (${role})`));
@@ -109,7 +124,7 @@ async function show() {
       await loadSession();
     },
     setTitle: (text) => {
-      document.title = `${text} · Interflow console`;
+      document.title = pageTitle(text);
     },
     /** A page that refreshes itself registers its stop function here. */
     onLeave: (fn) => {
@@ -117,7 +132,7 @@ async function show() {
     },
     isCurrent: () => seq === state.renderSeq,
   };
-  document.title = `${route.title} · Interflow console`;
+  document.title = pageTitle(route.title);
   try {
     const nodes = await route.page(ctx);
     if (seq !== state.renderSeq) return;

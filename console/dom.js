@@ -82,11 +82,22 @@ export function section(title, ...children) {
   return h('section', { 'aria-labelledby': id }, h('h2', { id }, title), ...children);
 }
 
-/** Department colours: index in the server's department order, eight classes in the CSS. */
-export function deptClass(code, order) {
+/**
+ * Department colours: from the department's code alone (twelve classes in the CSS), so a
+ * department has the same colour on every server, whatever departments each one knows. `order`
+ * is accepted for the callers' sake and not used.
+ */
+export const DEPT_COLOURS = 12;
+export function deptClass(code, _order) {
   if (!code) return 'dept-none';
-  const i = order.indexOf(code);
-  return `dept-${(i < 0 ? hash(code) : i) % 8}`;
+  return `dept-${hash(code) % DEPT_COLOURS}`;
+}
+
+/** "Tax bureau (tax)", "tax", "registry hub" or "" (an engine without a department): whose console this is. */
+export function consoleOwner(session) {
+  if (session?.role === 'hub') return 'registry hub';
+  if (!session?.department) return '';
+  return session.departmentName && session.departmentName !== session.department ? `${session.departmentName} (${session.department})` : session.department;
 }
 
 export function deptChip(code, order, label) {

@@ -1,4 +1,4 @@
-import express from 'express';
+import express, { type Express } from 'express';
 import type { SoapServiceDefinition } from '../services/soap';
 import type { Logger } from 'pino';
 import { createRegistryServices, type RegistryStore } from '../registry';
@@ -6,13 +6,15 @@ import { listen, type RunningServer, type TlsFiles } from '../services/http';
 import { errorHandler, notFound } from '../services/http/fallback-routes';
 import { requestLog } from '../services/http/request-log';
 import { mountSoapService } from '../services/soap';
+import { metricsHandler, readinessHandler, registryCheck, type ReadinessCheck } from '../monitoring';
 import { hubTModels } from './department-entries';
 import { FederationKeys } from './federation-keys';
 import { LeaseSweeper } from './lease-sweeper';
 
 /**
  * The registry host (`interflow registry serve`): the UDDI Inquiry, Publication and Security
- * endpoints on the shared SOAP layer, /health, and the lease sweeper. Mounted without the
+ * endpoints on the shared SOAP layer, /health, /ready, /metrics (INTERFLOW_METRICS_TOKEN as on
+ * departments, docs/console.md), and the lease sweeper. Mounted without the
  * WS-Security authenticator of src/services/security: UDDI clients authenticate publication with
  * authInfo tokens and Inquiry is open, and a client generated from the official WSDL sends no
  * WS-Security header at all.
@@ -37,6 +39,10 @@ export interface RegistryHubOptions {
   shutdownGraceMs?: number;
   /** More services on the hub (the transfer relay), mounted beside the registry's. */
   extraServices?: SoapServiceDefinition[];
+  /** GET /ready checks beside the registry's own inquiry (the CLI adds the database write probe). */
+  readiness?: ReadinessCheck[];
+  /** Mounts more routes before the SOAP services (the CLI mounts the hub's console here). */
+  mount?: (app: Express) => void;
 }
 
 export interface RunningRegistryHub {
@@ -73,6 +79,11 @@ export async function startRegistryHub(options: RegistryHubOptions): Promise<Run
   app.get('/health', (_req, res) => {
     res.json({ status: 'ok', role: 'registry', nodeID: registry.nodeID });
   });
+  // The hub's registry is its own database: when it cannot answer, the hub cannot work.
+  const checks: ReadinessCheck[] = [registryCheck(registry), ...(options.readiness ?? [])];
+  app.get('/ready', readinessHandler(() => checks, log));
+  app.get('/metrics', metricsHandler(undefined, log));
+  options.mount?.(app);
   for (const def of services) mountSoapService(app, def, { log, maxBodyBytes: options.maxBodyBytes, trustProxy: options.trustProxy });
   app.use(notFound(() => services.map((s) => s.path)));
   app.use(errorHandler(log));

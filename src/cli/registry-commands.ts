@@ -23,6 +23,11 @@ import { openStore, type TypeormStore } from '../persistence';
 import { createPublisher, RegistryStore, type PublisherInfo } from '../registry';
 import { tlsFromEnv } from '../services/http';
 import { hubRelay, MessageLog, messageLogRetentionFromEnv, startMessageLogPurge } from '../transfer';
+import { databaseCheck } from '../monitoring';
+import { consoleRouter, CONSOLE_PATH } from '../console';
+import { WorkflowEngine } from '../engine';
+import { loadSecurityConfig, type SecurityConfig } from '../services/security';
+import { baseUrlOf, trustProxyFromEnv } from '../services/soap';
 import { table, type Output } from './format';
 
 /**
@@ -47,7 +52,7 @@ export function addRegistryCommands(program: Command, ctx: RegistryCommandContex
 
   registry
     .command('serve')
-    .description('serve the UDDI v3 registry (Inquiry /uddi/inquiry, Publication /uddi/publication, Security /uddi/security, /health) from the database, and withdraw bindings whose lease lapsed long ago (INTERFLOW_REGISTRY_WITHDRAW_AFTER, default 10 × INTERFLOW_REGISTRY_REFRESH), until SIGINT/SIGTERM')
+    .description('serve the UDDI v3 registry (Inquiry /uddi/inquiry, Publication /uddi/publication, Security /uddi/security, /health, /ready, /metrics) from the database, and withdraw bindings whose lease lapsed long ago (INTERFLOW_REGISTRY_WITHDRAW_AFTER, default 10 × INTERFLOW_REGISTRY_REFRESH), until SIGINT/SIGTERM')
     .option('--port <n>', 'TCP port (env INTERFLOW_PORT; default 8080; 0 picks a free one)', ctx.parsePort)
     .option('--host <address>', 'address to listen on (env INTERFLOW_HOST; default 127.0.0.1)')
     .action(async (opts: { port?: number; host?: string }, cmd: Command) => {
@@ -59,14 +64,41 @@ export function addRegistryCommands(program: Command, ctx: RegistryCommandContex
       const withdrawAfterSeconds = withdrawAfterSecondsFromEnv(process.env);
       const retention = messageLogRetentionFromEnv(process.env);
       const log = createLogger(config.logLevel);
+      // The hub's console logs in the users of INTERFLOW_USERS_FILE; a bad file fails here. In
+      // production without one the hub serves no console (it would be open to anyone).
+      const hasUsersFile = Boolean(process.env.INTERFLOW_USERS_FILE?.trim());
+      let securityConfig: SecurityConfig | undefined;
+      try {
+        securityConfig = loadSecurityConfig(process.env);
+      } catch (e) {
+        if (hasUsersFile) throw e;
+      }
+      const trustProxy = trustProxyFromEnv();
       await withRegistry(config, async (registryStore, store) => {
         // The hub also relays transfers (INTERFLOW_ROUTING=relay on the departments): it finds the
         // receivers through its own registry, over the same UDDI API everyone else uses.
         let binder: Binder | undefined;
         const relay = hubRelay({ store, binder: () => binder, log });
-        const hub = await startRegistryHub({ registry: registryStore, keys, log, host, port, tls, sweeper: { withdrawAfterSeconds, intervalSeconds: Math.min(60, Math.max(1, refreshSecondsFromEnv(process.env))), keys }, extraServices: [relay] });
+        const hub = await startRegistryHub({ registry: registryStore, keys, log, host, port, tls, sweeper: { withdrawAfterSeconds, intervalSeconds: Math.min(60, Math.max(1, refreshSecondsFromEnv(process.env))), keys }, extraServices: [relay], readiness: [databaseCheck({ store })],
+          // The hub's console (docs/console.md): the registry, the relay's refusals and lapsed leases, for the users of INTERFLOW_USERS_FILE.
+          mount: (app) => {
+            if (!securityConfig) return log.warn('no console on this hub: production without INTERFLOW_USERS_FILE');
+            app.use(CONSOLE_PATH, consoleRouter({
+              role: 'hub',
+              security: securityConfig,
+              registry: registryStore,
+              federationKeys: keys,
+              transferLog: new MessageLog(store),
+              engine: new WorkflowEngine({ store }),
+              log: log.child({ component: 'console' }),
+              services: () => [],
+              isSecure: (req) => baseUrlOf(req, trustProxy).startsWith('https:'),
+              baseUrl: (req) => baseUrlOf(req, trustProxy),
+            }));
+            app.get('/', (_req, res) => res.redirect(302, `${CONSOLE_PATH}/`));
+          } });
         binder = new Binder({ registry: new RegistryClient({ baseUrl: hub.url }), keys, cacheTtlSeconds: cacheTtlSecondsFromEnv(process.env), log });
-        out.stdout(`registry listening on ${hub.url}\n  Inquiry      ${hub.url}/uddi/inquiry\n  Publication  ${hub.url}/uddi/publication\n  Security     ${hub.url}/uddi/security\n  Relay        ${hub.url}/services/TransferRelay\n`);
+        out.stdout(`registry listening on ${hub.url}\n  Inquiry      ${hub.url}/uddi/inquiry\n  Publication  ${hub.url}/uddi/publication\n  Security     ${hub.url}/uddi/security\n  Relay        ${hub.url}/services/TransferRelay\n  health / ready  ${hub.url}/health   ${hub.url}/ready   metrics ${hub.url}/metrics\n`);
         // The relay's log holds every message it passed on: it is purged like a department's.
         const purger = startMessageLogPurge({ messageLog: new MessageLog(store), retention, log: log.child({ component: 'message-log' }) });
         await untilSignal(log);

@@ -1,4 +1,5 @@
 /** The operator console (docs/console.md): pages at /console/, their JSON API at /console/api/. */
+export { readAttention, DEFAULT_STUCK_AFTER_SECONDS, type Attention } from './attention';
 export { consoleRouter, CONSOLE_PATH, STATIC_DIR, type ConsoleOptions, type ConsoleContext, type TransferLogReader, type TransferLogEntry } from './router';
 export { ConsoleAuth, SESSION_COOKIE, CSRF_HEADER, type ConsoleUser } from './auth';
 export { layoutDefinition, computeLayout, transitionLabel, type GraphLayout, type GraphNode, type GraphEdge } from './graph';

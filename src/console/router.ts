@@ -16,7 +16,8 @@ import { ConsoleAuth, type ConsoleSession, type ConsoleUser } from './auth';
 import { activityStatuses, traceFromHistory, type CaseTrace } from './case-view';
 import { caseOperations } from './case-operations';
 import { layoutDefinition } from './graph';
-import { bindingView, registryPage, type ConsoleRegistry } from './registry-view';
+import { bindingView, departmentsOfDefinitions, registryPage, type ConsoleRegistry } from './registry-view';
+import { readAttention, type Attention } from './attention';
 import { fetchText, httpLoader, summariseWsdl, type WsdlSummary } from './wsdl-summary';
 
 export interface ConsoleOptions {
@@ -35,6 +36,13 @@ export interface ConsoleOptions {
   transferLog?: TransferLogReader;
   /** Published packages held for an administrator (src/transfer HeldPackages): administrators approve or reject them on the Definitions page. */
   heldPackages?: HeldPackageAdmin;
+  /**
+   * The department's display name for the header and title ("Tax bureau"); default
+   * INTERFLOW_DEPARTMENT_NAME, else the name definitions give the department's participant.
+   */
+  departmentName?: string;
+  /** Whose console this is: a department engine (default) or the registry hub. */
+  role?: 'department' | 'hub';
 }
 
 /** What the console needs of src/transfer HeldPackages. */
@@ -63,6 +71,8 @@ export interface TransferLogEntry {
 
 export interface TransferLogReader {
   trace(caseId: string): Promise<TransferLogEntry[]>;
+  /** Refused messages and items (src/transfer MessageLog.refusals): the overview counts the recent ones. */
+  refusals?(filter: { since?: Date; limit?: number }): Promise<Array<{ at: Date; cause: string; messageId: string; direction: string; sender: string; receiver: string; reason?: string; items: Array<{ itemId: string; caseId: string; kind: string; activityId?: string }> }>>;
 }
 
 export interface ConsoleContext extends ConsoleOptions {
@@ -146,9 +156,9 @@ export function consoleRouter(ctx: ConsoleContext): Router {
 
   // ------------------------------------------------------------------------- session
 
-  api.get('/session', (req, res) => {
+  api.get('/session', (req, res, next) => {
     const s = auth.sessionOrOpen(req, res);
-    res.json(sessionBody(s));
+    sessionBody(s).then((body) => res.json(body), next);
   });
 
   api.post('/login', (req, res) => {
@@ -168,15 +178,31 @@ export function consoleRouter(ctx: ConsoleContext): Router {
       return;
     }
     ctx.log.info({ username: result.session.user.username }, 'console login');
-    res.json(sessionBody(result.session));
+    void sessionBody(result.session).then((body) => res.json(body), (e: unknown) => res.status(500).json({ error: (e as Error).message, code: 'INTERNAL' }));
   });
 
-  function sessionBody(s: ConsoleSession | undefined) {
+  let nameFromDefinitions: { at: number; name: string | null } | undefined;
+  async function departmentName(): Promise<string | null> {
+    const given = ctx.departmentName ?? (process.env.INTERFLOW_DEPARTMENT_NAME?.trim() || undefined);
+    if (given) return given;
+    const code = engine.department;
+    if (!code) return null;
+    // The participant the definitions name for this department, read at most once a minute.
+    if (!nameFromDefinitions || Date.now() - nameFromDefinitions.at > 60_000) {
+      const view = departmentsOfDefinitions(await latestDefinitions().catch(() => [])).get(code);
+      nameFromDefinitions = { at: Date.now(), name: view && view.name !== code ? view.name : null };
+    }
+    return nameFromDefinitions.name;
+  }
+
+  async function sessionBody(s: ConsoleSession | undefined) {
     return {
       user: s ? { username: s.user.username, admin: s.user.admin, start: s.user.start, participants: s.user.participants, anonymous: s.user.anonymous ?? false } : null,
       csrf: s?.csrf ?? null,
       open: auth.open,
       department: engine.department ?? null,
+      departmentName: await departmentName(),
+      role: ctx.role ?? 'department',
       loginConfigured: ctx.security.users.length > 0,
       // Whether this server holds published packages at all: the page asks for them only then.
       heldPackages: Boolean(ctx.heldPackages),
@@ -202,6 +228,22 @@ export function consoleRouter(ctx: ConsoleContext): Router {
         myOpenWorkItems: items.length,
         departments: departmentCodes(defs),
       };
+    }),
+  );
+
+  // ----------------------------------------------------------------------- attention
+  // What needs an operator: counts and lists (src/console/attention.ts). Held packages and
+  // refusals are for administrators only, like the held packages' own page.
+
+  api.get(
+    '/attention',
+    handle(async (req, _res, s): Promise<Attention> => {
+      const stuck = clampInt(req.query.stuckAfter, 0, 1, 7 * 86400);
+      const hours = clampInt(req.query.hours, 0, 1, 24 * 90);
+      return readAttention(
+        { engine, keys: federationKeys, hub: ctx.role === 'hub', ...(ctx.heldPackages ? { heldPackages: ctx.heldPackages } : {}), ...(ctx.transferLog?.refusals ? { refusals: (f) => ctx.transferLog!.refusals!(f) } : {}), ...(ctx.registry ? { registry: ctx.registry } : {}) },
+        { admin: canAdminister(caller(s.user)), now: engine.clock.now(), ...(stuck ? { stuckAfterSeconds: stuck } : {}), ...(hours ? { refusalsHours: hours } : {}) },
+      );
     }),
   );
 
@@ -604,7 +646,7 @@ export function consoleRouter(ctx: ConsoleContext): Router {
   // ------------------------------------------------------------------------- pages
 
   // Every page path answers with the same document; the browser side draws the page it names.
-  router.get(/^\/(?:$|registry|definitions|cases|worklist|login)(?:\/.*)?$/, (req, res) => {
+  router.get(/^\/(?:$|attention|registry|definitions|cases|worklist|login)(?:\/.*)?$/, (req, res) => {
     if (req.path === '' || req.originalUrl === CONSOLE_PATH) {
       res.redirect(302, `${CONSOLE_PATH}/`);
       return;

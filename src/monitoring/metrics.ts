@@ -88,6 +88,11 @@ export const transfersRefused = new Counter({
   registers: [processRegistry],
 });
 
+/** The `kind` label of a transfer item: handover, result or publish. */
+export function transferKindLabel(kind: string): string {
+  return kind === 'hand-over' ? 'handover' : kind;
+}
+
 export const transfersRetried = new Counter({
   name: 'interflow_transfers_retried_total',
   help: 'Transfer deliveries that failed and were scheduled again',

@@ -3,33 +3,72 @@ import type { Logger } from 'pino';
 import type { WorkflowEngine } from '../engine';
 import type { FindBusinessRequest } from '../registry';
 
-/** One dependency the server needs to do useful work. `check` rejects when it is not usable. */
+/**
+ * One dependency the server needs to do useful work. `check` rejects when it is not usable.
+ * A check marked `degradedOnly` names something the server can work without for a while (the
+ * registry, while bindings are cached): its failure makes the server degraded, not unready.
+ */
 export interface ReadinessCheck {
   name: string;
   check(): Promise<void>;
+  degradedOnly?: boolean;
 }
 
 export interface ReadinessReport {
-  status: 'ready' | 'not ready';
-  checks: Record<string, { ok: boolean; ms: number; error?: string }>;
+  /** ready: everything answers; degraded: it can work, but something it uses is down (still 200); not ready: 503. */
+  status: 'ready' | 'degraded' | 'not ready';
+  checks: Record<string, { ok: boolean; ms: number; error?: string; degradedOnly?: true }>;
+  /** The failed checks the server can work without, when there are any. */
+  degraded?: string[];
 }
 
 export const DEFAULT_READY_TIMEOUT_MS = 2000;
 
-/** A primary-key lookup of an id that never exists: touches the database and nothing else. */
-export function databaseCheck(engine: WorkflowEngine): ReadinessCheck {
+/** How long one write probe's outcome stands for the next probes (a write per probe would cost). */
+export const DEFAULT_WRITE_PROBE_INTERVAL_MS = 5000;
+const PROBE_TIMER_ID = '~readiness-probe~';
+
+/**
+ * The database can be read and written: a primary-key lookup on every probe, and a tiny write
+ * transaction (insert and delete one timer row due in the year 9999, so it is never seen as due),
+ * at most once per `writeIntervalMs`; between writes the last write's outcome stands. A disk
+ * that is full (or a database that went read-only) fails the write while reads still answer.
+ */
+export function databaseCheck(engine: Pick<WorkflowEngine, 'store'>, options: { writeIntervalMs?: number } = {}): ReadinessCheck {
+  const interval = options.writeIntervalMs ?? DEFAULT_WRITE_PROBE_INTERVAL_MS;
+  let last: { at: number; error?: Error } | undefined;
+  let inFlight: Promise<void> | undefined;
+  const write = async (): Promise<void> => {
+    await engine.store.transaction(async (tx) => {
+      await tx.saveTimers([{ id: PROBE_TIMER_ID, instanceId: PROBE_TIMER_ID, activityInstanceId: PROBE_TIMER_ID, dueAt: new Date(Date.UTC(9999, 0, 1)), kind: 'deadline' }]);
+      await tx.deleteTimers([PROBE_TIMER_ID]);
+    });
+  };
   return {
     name: 'database',
     check: async () => {
-      await engine.store.read((tx) => tx.findInstance('~readiness-probe~'));
+      await engine.store.read((tx) => tx.findInstance(PROBE_TIMER_ID));
+      const now = Date.now();
+      if (!last || now - last.at >= interval) {
+        inFlight ??= write().then(
+          () => void (last = { at: Date.now() }),
+          (e: unknown) => void (last = { at: Date.now(), error: e instanceof Error ? e : new Error(String(e)) }),
+        ).finally(() => (inFlight = undefined));
+        await inFlight;
+      }
+      if (last?.error) throw new Error(`the database cannot be written: ${last.error.message}`);
     },
   };
 }
 
-/** A one-row inquiry; works for a local store and a remote node alike. */
-export function registryCheck(registry: { findBusiness(request: FindBusinessRequest): Promise<unknown> }): ReadinessCheck {
+/**
+ * A one-row inquiry; works for a local store and a remote node alike. `degradedOnly` for a
+ * department that uses a remote registry: transfers go on from cached bindings while it is down.
+ */
+export function registryCheck(registry: { findBusiness(request: FindBusinessRequest): Promise<unknown> }, options: { degradedOnly?: boolean } = {}): ReadinessCheck {
   return {
     name: 'registry',
+    ...(options.degradedOnly ? { degradedOnly: true } : {}),
     check: async () => {
       await registry.findBusiness({ names: [{ value: '%' }], findQualifiers: ['approximateMatch'], maxRows: 1 });
     },
@@ -50,28 +89,38 @@ export async function runReadiness(checks: readonly ReadinessCheck[], timeoutMs 
             timer.unref();
           }),
         ]);
-        return [c.name, { ok: true, ms: elapsedMs(started) }] as const;
+        return [c, { ok: true, ms: elapsedMs(started) }] as const;
       } catch (e) {
-        return [c.name, { ok: false, ms: elapsedMs(started), error: shortMessage(e) }] as const;
+        return [c, { ok: false, ms: elapsedMs(started), error: shortMessage(e) }] as const;
       } finally {
         if (timer) clearTimeout(timer);
       }
     }),
   );
   const report: ReadinessReport = { status: 'ready', checks: {} };
-  for (const [name, r] of results) {
-    report.checks[name] = r;
-    if (!r.ok) report.status = 'not ready';
+  const degraded: string[] = [];
+  let unready = false;
+  for (const [c, r] of results) {
+    report.checks[c.name] = c.degradedOnly ? { ...r, degradedOnly: true } : r;
+    if (r.ok) continue;
+    if (c.degradedOnly) degraded.push(c.name);
+    else unready = true;
   }
+  if (unready) report.status = 'not ready';
+  else if (degraded.length) report.status = 'degraded';
+  if (degraded.length) report.degraded = degraded;
   return report;
 }
 
-/** GET /ready: 200 when every check passes, else 503; the body says which failed and why. */
+/**
+ * GET /ready: 200 when the server can do its work (status ready, or degraded when only checks it
+ * can work without failed), else 503; the body says which failed and why.
+ */
 export function readinessHandler(checks: () => readonly ReadinessCheck[], log: Logger, timeoutMs?: number) {
   return async (_req: Request, res: Response): Promise<void> => {
     const report = await runReadiness(checks(), timeoutMs);
-    if (report.status !== 'ready') log.warn({ readiness: report.checks }, 'not ready');
-    res.status(report.status === 'ready' ? 200 : 503).setHeader('Cache-Control', 'no-store');
+    if (report.status !== 'ready') log.warn({ readiness: report.checks }, report.status);
+    res.status(report.status === 'not ready' ? 503 : 200).setHeader('Cache-Control', 'no-store');
     res.json(report);
   };
 }

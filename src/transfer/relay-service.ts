@@ -5,6 +5,7 @@ import { TRANSFER_WSDL, verifiedDelivery } from './verified-delivery';
 import type { MessageLog } from './message-log';
 import { TRANSFER_RELAY_PATH, type TransferDirectory } from './transfer-directory';
 import { endpointFailureFor } from './registry-directory';
+import { transferKindLabel, transfersRefused, transfersSent } from '../monitoring';
 
 export interface RelayServiceOptions {
   directory: TransferDirectory;
@@ -49,6 +50,8 @@ export function relayService(o: RelayServiceOptions): SoapServiceDefinition {
         }
         await o.messageLog.record({ messageId: header.messageId, direction: 'relay', sender: header.sender, receiver: header.receiver, at, outcome: status === 200 ? 'delivered' : 'refused', ...(status === 200 ? {} : { reason: `receiver answered HTTP ${status}` }), envelope: ctx.envelope, items: items.map((item) => ({ item, outcome: status === 200 ? 'forwarded' : 'refused' })) });
         o.log.info({ messageId: header.messageId, from: header.sender, to: header.receiver, items: items.length, status }, 'transfer relayed');
+        if (status === 200) for (const item of items) transfersSent.inc({ peer: header.receiver, kind: transferKindLabel(item.kind) });
+        else transfersRefused.inc({ peer: header.receiver, direction: 'out', reason: 'receiver-refused' }, items.length || 1);
         if (status !== 200) throw new SoapFault(status >= 500 ? 'Server' : 'Client', `Department ${header.receiver} refused the relayed message (HTTP ${status})`, 'RECEIVER_REFUSED');
         // The receiver's DeliverResponse body goes back as it is.
         const body = /<soap:Body[^>]*>([\s\S]*)<\/soap:Body>/.exec(text)?.[1] ?? /<(?:\w+:)?Body[^>]*>([\s\S]*)<\/(?:\w+:)?Body>/.exec(text)?.[1];

@@ -6,6 +6,7 @@ import { deliverEnvelope, readAcks, toText, type TransferItem } from './transfer
 import type { MessageLog } from './message-log';
 import { TRANSFER_RELAY_PATH, type TransferDirectory } from './transfer-directory';
 import { endpointFailureFor } from './registry-directory';
+import { transferKindLabel, transfersRefused, transfersRetried, transfersSent } from '../monitoring';
 
 export type RoutingMode = 'direct' | 'relay';
 
@@ -209,8 +210,14 @@ export class TransferDispatcher {
       for (const { row, item } of entries) {
         const ack = acks.get(item.itemId);
         outcomes.push({ item, outcome: ack?.status ?? 'unacknowledged', ...(ack?.reason ? { reason: ack.reason } : {}) });
-        if (ack && (ack.status === 'accepted' || ack.status === 'duplicate')) done.push(row);
-        else await this.retry([row], ack?.reason ?? `no acknowledgement from ${receiver}`, report);
+        if (ack && (ack.status === 'accepted' || ack.status === 'duplicate')) {
+          done.push(row);
+          transfersSent.inc({ peer: receiver, kind: transferKindLabel(item.kind) });
+          continue;
+        }
+        if (ack?.status === 'refused') transfersRefused.inc({ peer: receiver, direction: 'out', reason: 'refused' });
+        this.countRetries(receiver, [{ row, item }]);
+        await this.retry([row], ack?.reason ?? `no acknowledgement from ${receiver}`, report);
       }
       if (done.length) {
         const at = engine.clock.now();
@@ -227,8 +234,14 @@ export class TransferDispatcher {
         .record({ messageId: header.messageId, direction: 'out', sender, receiver, at: header.sentAt, outcome: 'failed', reason, envelope, items: items.map((item) => ({ item, outcome: 'pending', reason })) })
         .catch(() => undefined);
       log.warn({ messageId: header.messageId, to: receiver, endpoint, items: items.length, reason }, `transfer to ${receiver} failed; will retry`);
+      this.countRetries(receiver, entries);
       await this.retry(entries.map((e) => e.row), `delivery to ${receiver} failed: ${reason}`, report);
     }
+  }
+
+  /** interflow_transfers_retried_total: the deliveries retry() will schedule again (not those it gives up). */
+  private countRetries(receiver: string, entries: Array<{ row: OutboxRecord; item: TransferItem }>): void {
+    for (const { row, item } of entries) if (row.attempts < this.o.maxAttempts) transfersRetried.inc({ peer: receiver, kind: transferKindLabel(item.kind) });
   }
 
   private async retry(rows: OutboxRecord[], error: string, report: DispatchReport, dead = false): Promise<void> {

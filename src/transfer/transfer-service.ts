@@ -8,6 +8,7 @@ import { deliverResponse, type Ack, type PublishItem, type TransferItem } from '
 import type { HeldPackages } from './held-packages';
 import type { MessageLog } from './message-log';
 import { TRANSFER_SERVICE_PATH, type TransferDirectory } from './transfer-directory';
+import { transferKindLabel, transfersReceived, transfersRefused } from '../monitoring';
 
 export interface TransferServiceOptions {
   engine: WorkflowEngine;
@@ -41,6 +42,7 @@ export function transferService(o: TransferServiceOptions): SoapServiceDefinitio
         if (!department || header.receiver !== department) {
           const reason = `addressed to department ${header.receiver}; this is ${department ?? 'an engine without a department'}`;
           await logRefusal(o, ctx.envelope, reason, at, header.sender, header.receiver, header.messageId);
+          transfersRefused.inc({ peer: header.sender, direction: 'in', reason: 'wrong-receiver' }, items.length || 1);
           throw new SoapFault('Client', `Transfer refused: ${reason}`, 'WRONG_RECEIVER');
         }
         const results: Taken[] = [];
@@ -58,6 +60,8 @@ export function transferService(o: TransferServiceOptions): SoapServiceDefinitio
         for (const [i, { ack: a, outcome }] of results.entries()) {
           const item = items[i];
           const line = { caseId: item.caseId, itemId: a.itemId, kind: item.kind, from: header.sender, status: a.status, ...(a.reason ? { reason: a.reason } : {}) };
+          if (a.status === 'accepted') transfersReceived.inc({ peer: header.sender, kind: transferKindLabel(item.kind) });
+          if (a.status === 'refused') transfersRefused.inc({ peer: header.sender, direction: 'in', reason: outcome === 'not-authorised' ? 'not-authorised' : 'invalid' });
           if (outcome === 'not-authorised') o.log.warn(line, `transfer ${item.kind} refused (not authorised)`);
           else o.log.info(line, `transfer ${item.kind} ${a.status}`);
         }

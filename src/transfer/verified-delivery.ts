@@ -5,6 +5,7 @@ import { SignatureError, verifyEnvelope, type ReplayCacheLike } from './signing'
 import type { MessageLog } from './message-log';
 import type { TransferDirectory } from './transfer-directory';
 import { Len } from '../persistence/schema-types';
+import { transfersRefused } from '../monitoring';
 import { readDeliver, readTransferHeader, type TransferHeader, type TransferItem } from './transfer-items';
 
 const WSDL_DIR = join(__dirname, '..', '..', 'wsdl');
@@ -43,6 +44,8 @@ export async function verifiedDelivery(
       .catch(() => o.messageLog.record({ ...refusal, items: [] }))
       .catch((err: unknown) => o.log.error({ err }, 'could not log a refused transfer'));
     o.log.warn({ code: error.code, reason: error.message }, `${o.refusedBy} refused a message: signature`);
+    // The sender is unverified here (anyone can claim any name): it never becomes a label.
+    transfersRefused.inc({ peer: '(unverified)', direction: 'in', reason: error.code });
     throw new SoapFault('Client', `${o.refusedBy} refused: ${error.message}`, `SIGNATURE_${error.code.toUpperCase().replace(/-/g, '_')}`);
   }
 }

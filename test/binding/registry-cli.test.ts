@@ -115,13 +115,28 @@ describe('interflow registry (CLI)', function () {
     expect(reserved.stderr).to.match(/"keygenerator" cannot be a department code/);
     expect((await cli('--db', hubDb, 'registry', 'list')).stdout).to.match(/holds no businesses/);
 
-    const hub = CliProcess.start(['--db', hubDb, 'registry', 'serve', '--port', '0'], { INTERFLOW_REGISTRY_REFRESH: '1', INTERFLOW_REGISTRY_WITHDRAW_AFTER: '3600' });
+    const hub = CliProcess.start(['--db', hubDb, 'registry', 'serve', '--port', '0'], { INTERFLOW_REGISTRY_REFRESH: '1', INTERFLOW_REGISTRY_WITHDRAW_AFTER: '3600', INTERFLOW_METRICS_TOKEN: 'hub-scrape-token' });
     processes.push(hub);
     await eventually(() => /registry listening on (http:\/\/\S+)/.test(hub.stdout), `the hub to listen (${hub.stderr})`, 60_000);
     const url = /registry listening on (http:\/\/\S+)/.exec(hub.stdout)![1];
     expect(hub.stdout).to.include(`${url}/uddi/inquiry`);
     const health = (await (await fetch(`${url}/health`)).json()) as { role: string };
     expect(health.role).to.equal('registry');
+    // The hub is probed and scraped like a department: /ready writes to its database, /metrics wants the token.
+    const ready = await fetch(`${url}/ready`);
+    expect(ready.status).to.equal(200);
+    expect(Object.keys(((await ready.json()) as { checks: object }).checks)).to.deep.equal(['registry', 'database']);
+    expect((await fetch(`${url}/metrics`)).status).to.equal(401);
+    const metrics = await fetch(`${url}/metrics`, { headers: { Authorization: 'Bearer hub-scrape-token' } });
+    expect(metrics.status).to.equal(200);
+    expect(await metrics.text()).to.match(/^# TYPE interflow_soap_requests_total counter/m).and.match(/^process_cpu/m);
+    // Its console says it is the registry hub (open here: no users file, as in development).
+    const session = (await (await fetch(`${url}/console/api/session`)).json()) as { role: string; department: string | null };
+    expect(session).to.include({ role: 'hub', department: null });
+    const cookie = (await fetch(`${url}/console/api/session`)).headers.get('set-cookie')?.split(';')[0] ?? '';
+    const attention = (await (await fetch(`${url}/console/api/attention`, { headers: { cookie } })).json()) as Record<string, unknown>;
+    expect(attention).to.include({ stuck: null, incidents: null });
+    expect(attention.leases).to.deep.include({ count: 0 });
 
     // 2. A department publishes its entries once, with its certificate. Not as another department's publisher.
     const cert = makeCertificate('planning-cli');

@@ -4,7 +4,7 @@ import express from 'express';
 import { expect } from 'chai';
 import pino from 'pino';
 import { WorkflowEngine, HandlerRegistry } from '../../src/engine';
-import { caseLogger, EngineMetrics, metricsHandler, runReadiness, transfersSent, transfersRefused, type ReadinessCheck } from '../../src/monitoring';
+import { caseLogger, databaseCheck, EngineMetrics, metricsHandler, runReadiness, transfersSent, transfersRefused, type ReadinessCheck } from '../../src/monitoring';
 import { listen } from '../../src/services/http';
 import { importXpdl } from '../../src/xpdl';
 import { envelope, LogCapture, post, PS_NS, startTestServer, type TestServer } from '../services/support';
@@ -119,7 +119,7 @@ describe('monitoring', () => {
   });
 
   describe('GET /ready', () => {
-    it('is 200 while the database answers, and 503 saying what is wrong when a dependency does not', async () => {
+    it('is 200 while the database answers; a registry that is down makes it degraded (still 200), as transfers go on from cached bindings', async () => {
       let registryUp = true;
       const registry = { findBusiness: async () => { if (!registryUp) throw new Error('connect ECONNREFUSED 127.0.0.1:9'); return {}; } };
       const srv = await startTestServer({ registry: registry as never });
@@ -131,14 +131,58 @@ describe('monitoring', () => {
         expect(Object.keys(body.checks)).to.deep.equal(['database', 'registry']);
         registryUp = false;
         const down = await fetch(`${srv.url}/ready`);
-        expect(down.status).to.equal(503);
-        const report = (await down.json()) as { status: string; checks: Record<string, { ok: boolean; error?: string }> };
-        expect(report.status).to.equal('not ready');
+        expect(down.status, 'a department whose hub is down still works').to.equal(200);
+        const report = (await down.json()) as { status: string; degraded?: string[]; checks: Record<string, { ok: boolean; error?: string }> };
+        expect(report.status).to.equal('degraded');
+        expect(report.degraded).to.deep.equal(['registry']);
         expect(report.checks.database!.ok).to.equal(true);
         expect(report.checks.registry).to.include({ ok: false, error: 'connect ECONNREFUSED 127.0.0.1:9' });
         expect((await fetch(`${srv.url}/health`)).status, 'liveness does not depend on the registry').to.equal(200);
       } finally {
         await srv.close();
+      }
+    });
+
+    it('is 503 when a registry the server cannot work without is down', async () => {
+      const registry = { findBusiness: async () => { throw new Error('no such table: uddi_entity'); } };
+      const srv = await startTestServer({ registry: registry as never, registryRequired: true });
+      try {
+        const res = await fetch(`${srv.url}/ready`);
+        expect(res.status).to.equal(503);
+        expect(((await res.json()) as { status: string }).status).to.equal('not ready');
+      } finally {
+        await srv.close();
+      }
+    });
+
+    it('is 503 while writes fail although reads answer (disk full), and checks writes at most once per interval', async () => {
+      const store = await createTestStore();
+      const engine = new WorkflowEngine({ store, handlers: new HandlerRegistry() });
+      let writes = 0;
+      let full = false;
+      const transaction = store.transaction.bind(store);
+      store.transaction = (async (fn: never) => {
+        writes += 1;
+        if (full) throw new Error('SQLITE_FULL: database or disk is full');
+        return transaction(fn);
+      }) as typeof store.transaction;
+      try {
+        const check = databaseCheck(engine, { writeIntervalMs: 60_000 });
+        expect((await runReadiness([check])).status).to.equal('ready');
+        expect(await store.read((tx) => tx.listTimers('~readiness-probe~')), 'the probe leaves no row behind').to.deep.equal([]);
+        await runReadiness([check]);
+        await runReadiness([check]);
+        expect(writes, 'probes within the interval reuse the last write').to.equal(1);
+
+        full = true;
+        const fresh = databaseCheck(engine, { writeIntervalMs: 0 });
+        const report = await runReadiness([fresh]);
+        expect(report.status).to.equal('not ready');
+        expect(report.checks.database!.error).to.match(/cannot be written: SQLITE_FULL/);
+        full = false;
+        expect((await runReadiness([fresh])).status, 'ready again once writes succeed').to.equal('ready');
+      } finally {
+        await store.close();
       }
     });
 

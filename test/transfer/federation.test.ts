@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { InstanceStates } from '../../src/engine';
 import { whereIs } from '../../src/transfer';
 import { main } from '../../src/cli/main';
+import { metricsText, transfersReceived, transfersRetried, transfersSent } from '../../src/monitoring';
 import { closedCase, eventually, storeUrls, TransferFederation } from './federation-support';
 
 /**
@@ -62,6 +63,30 @@ describe('cross-department transfer: the business licence across three engines',
       expect(taxSaw.transfers.map((t) => `${t.direction} ${t.kind} ${t.from}->${t.to}`)).to.deep.equal(['in hand-over market->tax', 'out result tax->market']);
     });
   }
+
+  it('moves the transfer counters: hand-overs sent and results received at the home, the opposite at the performer', async () => {
+    const value = async (c: typeof transfersSent, labels: Record<string, string>) => (await c.get()).values.find((v) => Object.entries(labels).every(([k, x]) => (v.labels as Record<string, unknown>)[k] === x))?.value ?? 0;
+    const counted = () => Promise.all([
+      value(transfersSent, { peer: 'tax', kind: 'handover' }),
+      value(transfersReceived, { peer: 'market', kind: 'handover' }),
+      value(transfersSent, { peer: 'market', kind: 'result' }),
+      value(transfersReceived, { peer: 'tax', kind: 'result' }),
+    ]);
+    const before = await counted();
+    const retriedBefore = await value(transfersRetried, { peer: 'tax' });
+    const market = fed.dept('market');
+    const c = await market.engine.startProcess('business_licence_express', { data: { applicantId: 'M-1', businessName: 'Metrics', address: '2 Gauge Rd' } });
+    await closedCase(market, c.id);
+    // The performer counts its result as sent once market acknowledged it, a moment after the case moved on.
+    const after = await eventually(async () => {
+      const now = await counted();
+      return now.every((n, i) => n > before[i]!) ? now : undefined;
+    }, 'every transfer counter to move');
+    // Counters are per process and all three departments run in this one: tax and fire both count what they get from market.
+    expect([after[0]! - before[0]!, after[3]! - before[3]!]).to.deep.equal([1, 1], 'one hand-over market→tax and one result tax→market, each counted once');
+    expect(await value(transfersRetried, { peer: 'tax' })).to.equal(retriedBefore, 'nothing was retried');
+    expect(await metricsText()).to.match(/^interflow_transfers_sent_total\{peer="tax",kind="handover"\} [1-9]/m);
+  });
 
   it('interflow trace answers where a case is, at the home and at a performing department, and verifies the signatures', async () => {
     const market = fed.dept('market');

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { loadSigningIdentity, signEnvelope } from '../../src/transfer/signing';
 import { deliverEnvelope, TRANSFER_SERVICE_PATH, verifyCaseMessages } from '../../src/transfer';
 import { closedCase, eventually, TransferFederation } from './federation-support';
+import { transfersRefused } from '../../src/monitoring';
 
 /**
  * Messages between departments that are not what they claim: each is refused with a fault,
@@ -55,8 +56,11 @@ describe('cross-department transfer: tampered, replayed and foreign messages cha
     await expectRefused(tampered, /SIGNATURE_BAD_SIGNATURE/, /Transfer refused/);
   });
 
-  it('a replayed message is refused (the same signature seen within the window)', async () => {
+  it('a replayed message is refused (the same signature seen within the window), and counted as refused', async () => {
+    const replays = async () => (await transfersRefused.get()).values.find((v) => v.labels.direction === 'in' && v.labels.reason === 'replay')?.value ?? 0;
+    const before = await replays();
     await expectRefused(original, /SIGNATURE_REPLAY/, /replay/i);
+    expect(await replays()).to.equal(before + 1);
   });
 
   it('an unsigned message is refused', async () => {

@@ -26,8 +26,14 @@ export interface ServerOptions {
   services?: SoapServiceDefinition[];
   /** The operator console at /console/ (docs/console.md), logging in the users of this security configuration. */
   console?: Omit<ConsoleOptions, 'registry'>;
-  /** The registry this server serves or uses: the console shows it and GET /ready checks it. */
+  /**
+   * The registry this server serves or uses: the console shows it and GET /ready checks it. A
+   * department works on from cached bindings while a remote registry is down, so its failure
+   * makes /ready report "degraded" (still 200) unless `registryRequired`.
+   */
   registry?: ConsoleRegistry;
+  /** The registry's failure makes this server unready (503), e.g. when the registry is its own store. */
+  registryRequired?: boolean;
   /** More GET /ready checks beside the database (and the registry). */
   readiness?: ReadinessCheck[];
 }
@@ -71,7 +77,7 @@ export function createServer(engine: WorkflowEngine, options: ServerOptions): In
   app.get('/health', (_req, res) => {
     res.json({ status: 'ok', department: engine.department ?? null });
   });
-  const checks: ReadinessCheck[] = [databaseCheck(engine), ...(options.registry ? [registryCheck(options.registry)] : []), ...(options.readiness ?? [])];
+  const checks: ReadinessCheck[] = [databaseCheck(engine), ...(options.registry ? [registryCheck(options.registry, { degradedOnly: !options.registryRequired })] : []), ...(options.readiness ?? [])];
   app.get('/ready', readinessHandler(() => checks, options.log));
   app.get('/metrics', metricsHandler(new EngineMetrics(engine), options.log));
   if (options.console) {
