@@ -27,6 +27,7 @@ export function relayService(o: RelayServiceOptions): SoapServiceDefinition {
     path: TRANSFER_RELAY_PATH,
     wsdl: TRANSFER_WSDL,
     authenticatesItself: true,
+    understoodHeaders: [`{${TRANSFER_NS}}TransferHeader`],
     operations: {
       [`{${TRANSFER_NS}}Deliver`]: async (_body, ctx) => {
         const at = new Date();

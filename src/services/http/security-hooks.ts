@@ -23,7 +23,7 @@ export function authenticateWith(authenticator: Authenticator): SoapAuthenticato
     try {
       return authenticator.authenticate({
         serviceName: securityServiceName(ctx.service),
-        soapHeader: ctx.envelope,
+        headerBlocks: ctx.headerBlocks,
         authorization: ctx.httpHeaders.authorization,
         secure: ctx.baseUrl.startsWith('https:'),
       });

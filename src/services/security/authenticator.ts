@@ -10,6 +10,8 @@ import {
   TokenFormatError,
   decodeBase64Strict,
   extractUsernameToken,
+  extractUsernameTokenFromBlocks,
+  type HeaderElement,
   parseCreated,
   passwordDigestBytes,
   type ParsedHeaderFormat,
@@ -26,6 +28,8 @@ export interface AuthenticateInput {
    * Undefined/null when the message has no header.
    */
   soapHeader?: unknown;
+  /** The Header's blocks already parsed with namespaces resolved; used instead of soapHeader. */
+  headerBlocks?: readonly HeaderElement[];
   /** The HTTP `Authorization` request header, as received. */
   authorization?: string;
   /** True when the request came over TLS (express `req.secure`). */
@@ -275,7 +279,7 @@ export function createAuthenticator(config: SecurityConfig, options: Authenticat
     let token: RawUsernameToken | null = null;
     if (wssAccepted) {
       try {
-        token = extractUsernameToken(input.soapHeader, format);
+        token = input.headerBlocks ? extractUsernameTokenFromBlocks(input.headerBlocks) : extractUsernameToken(input.soapHeader, format);
       } catch (e) {
         if (!(e instanceof TokenFormatError)) throw e;
         throw fail(serviceName, 'malformed', e.kind === 'not-xml' ? e.message : `WS-Security header: ${e.message}`, e.message, { wsseFault: e.kind === 'not-xml' ? 'InvalidSecurity' : 'InvalidSecurityToken' });
