@@ -96,6 +96,7 @@ export function mountSoapService(app: IRouter, def: SoapServiceDefinition, optio
         header: envelope.header,
         headerBlocks: envelope.headerBlocks,
         requestId,
+        remoteAddress: req.socket.remoteAddress ?? 'unknown',
         get log() {
           return requestLog();
         },

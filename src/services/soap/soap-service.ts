@@ -32,6 +32,8 @@ export interface SoapContext {
   /** Set by SoapServiceDefinition.verifySignature for a message signed by a trusted party. */
   signed?: SignedCall;
   requestId: string;
+  /** The client's address as the socket has it (for throttling; never trusted for anything else). */
+  remoteAddress: string;
   log: Logger;
   /** The request document as received: signature checks need the exact bytes, not a parse. */
   envelope: string;
