@@ -43,6 +43,8 @@ export interface Authenticator {
   authenticate(input: AuthenticateInput): Caller;
   /** The mode that applies to a service (exact name, then `/`-prefixes, then `*`). */
   modeFor(serviceName: string): ServiceAuthMode;
+  /** True when HTTP Basic is accepted over plain HTTP (allowInsecureBasic): loopback listeners only. */
+  readonly allowsInsecureBasic: boolean;
 }
 
 /** What the authenticator may log. pino's Logger fits. It is only ever given names, never secrets. */
@@ -360,7 +362,7 @@ export function createAuthenticator(config: SecurityConfig, options: Authenticat
     return (viaWss ?? viaBasic)!;
   }
 
-  return { authenticate, modeFor };
+  return { authenticate, modeFor, allowsInsecureBasic: config.allowInsecureBasic };
 }
 
 /** `Basic base64(user:password)` → the credentials, or undefined when malformed. */
