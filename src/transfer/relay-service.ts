@@ -50,7 +50,8 @@ export function relayService(o: RelayServiceOptions): SoapServiceDefinition {
         }
         await o.messageLog.record({ messageId: header.messageId, direction: 'relay', sender: header.sender, receiver: header.receiver, at, outcome: status === 200 ? 'delivered' : 'refused', ...(status === 200 ? {} : { reason: `receiver answered HTTP ${status}` }), envelope: ctx.envelope, items: items.map((item) => ({ item, outcome: status === 200 ? 'forwarded' : 'refused' })) });
         o.log.info({ messageId: header.messageId, from: header.sender, to: header.receiver, items: items.length, status }, 'transfer relayed');
-        if (status !== 200) throw new SoapFault(status >= 500 ? 'Server' : 'Client', `Department ${header.receiver} refused the relayed message (HTTP ${status})`, 'RECEIVER_REFUSED');
+        // 413 passes through as 413, so the sender splits its batch rather than retrying it whole.
+        if (status !== 200) throw new SoapFault(status >= 500 ? 'Server' : 'Client', `Department ${header.receiver} refused the relayed message (HTTP ${status})`, 'RECEIVER_REFUSED', status === 413 ? { httpStatus: 413 } : {});
         // The receiver's DeliverResponse body goes back as it is.
         const body = /<soap:Body[^>]*>([\s\S]*)<\/soap:Body>/.exec(text)?.[1] ?? /<(?:\w+:)?Body[^>]*>([\s\S]*)<\/(?:\w+:)?Body>/.exec(text)?.[1];
         if (!body) throw new SoapFault('Server', `Department ${header.receiver} answered without a SOAP Body`, 'RECEIVER_BAD_ANSWER');
