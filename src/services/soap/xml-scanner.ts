@@ -54,15 +54,6 @@ function isLegalCode(code: number): boolean {
  */
 export function scanXml(text: string, limits: XmlLimits = DEFAULT_XML_LIMITS): void {
   if (text.trim() === '') throw new SoapFault('Client', 'the request body is empty; POST a SOAP envelope', 'NOT_SOAP');
-  const bad = ILLEGAL_CHAR.exec(text);
-  if (bad) {
-    const code = bad[0].codePointAt(0)!;
-    throw new SoapFault(
-      'Client',
-      `the request contains the character U+${code.toString(16).toUpperCase().padStart(4, '0')}, which XML 1.0 does not allow, at line ${lineAt(text, bad.index)}${whereIn(text, bad.index)}; remove it or send the data Base64-encoded`,
-      'ILLEGAL_CHARACTER',
-    );
-  }
   const stack: string[] = [];
   let elements = 0;
   let roots = 0;
@@ -157,6 +148,17 @@ export function scanXml(text: string, limits: XmlLimits = DEFAULT_XML_LIMITS): v
   }
   if (stack.length > 0) throw malformed(text, n, `<${echo(stack[stack.length - 1])}> is not closed`);
   if (roots === 0) throw malformed(text, n, 'there is no root element');
+  // Last: a hostile document is refused by the structure checks above after reading only as far
+  // as its first excess, while this one regex pass reads every character.
+  const bad = ILLEGAL_CHAR.exec(text);
+  if (bad) {
+    const code = bad[0].codePointAt(0)!;
+    throw new SoapFault(
+      'Client',
+      `the request contains the character U+${code.toString(16).toUpperCase().padStart(4, '0')}, which XML 1.0 does not allow, at line ${lineAt(text, bad.index)}${whereIn(text, bad.index)}; remove it or send the data Base64-encoded`,
+      'ILLEGAL_CHARACTER',
+    );
+  }
 }
 
 function readName(text: string, at: number, limits: XmlLimits, what: string): string {
