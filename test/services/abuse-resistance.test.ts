@@ -86,3 +86,20 @@ describe('issue 10: bounded cost per request and strict envelopes', () => {
     expect(ref.message).to.match(/&#x0;.*in <Participant>/);
   });
 });
+
+describe('issue 10: field lengths of the ProcessService', () => {
+  let srv: TestServer;
+  before(async () => {
+    srv = await startTestServer();
+  });
+  after(async () => srv.close());
+
+  it('finding: strings had no length limit beyond the body size — an id over ps:Identifier\'s 512 characters is refused naming the field', async () => {
+    const res = await call(srv.endpoint, '1.1', `<GetProcessInstance xmlns="${PS_NS}"><ProcessInstanceId>${'i'.repeat(600)}</ProcessInstanceId></GetProcessInstance>`);
+    const fault = faultOf(res.body);
+    expect(fault.detailCode).to.equal('INVALID_FIELD');
+    expect(fault.message).to.equal('GetProcessInstance/ProcessInstanceId: is 600 characters long; at most 512 are allowed (an identifier, ps:Identifier)');
+    const data = await call(srv.endpoint, '1.1', `<StartProcess xmlns="${PS_NS}"><ProcessDefinitionId>x</ProcessDefinitionId><Data><Item><Name>${'n'.repeat(513)}</Name><Value>v</Value></Item></Data></StartProcess>`);
+    expect(faultOf(data.body).message).to.match(/StartProcess\/Data\/Item\/Name: is 513 characters long/);
+  });
+});
