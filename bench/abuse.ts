@@ -2,11 +2,11 @@
  * bench/abuse — does one caller's hostile requests slow everyone else down? The server
  * (`interflow serve`, a users file, a SQLite file) runs in its own process; this process measures
  * GET /health latency one request at a time, first idle (the baseline, same run), then while six
- * connections keep posting unauthenticated 1 MiB envelopes with 50,000 attributes each (the finding
+ * connections from a third process (bench/servers/abuse-load.ts) keep posting unauthenticated 1 MiB envelopes with 50,000 attributes each (the finding
  * of issue 10: ~3.9 s of parsing apiece, /health from 6 ms to 11.6 s). The figure is /health p99
  * under the burst against the idle p99, and how long each hostile request took to be refused.
  *
- *   npm run build && npm run bench:abuse        (BENCH_SECONDS, default 5, per phase)
+ *   npm run bench:abuse        (BENCH_SECONDS, default 5, per phase)
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -18,15 +18,6 @@ import { makeUser, demoSecurityConfig, writeUsersFile } from '../src/services/se
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
 const ATTACKERS = 6;
-
-function hostileBody(): Buffer {
-  const attrs: string[] = [];
-  for (let i = 0; i < 50_000; i++) attrs.push(` a${i}="x"`);
-  const inner = `<GetWorklist xmlns="urn:interflow:process-service:1"${attrs.join('')}><Participant>clerk</Participant></GetWorklist>`;
-  let text = `<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>${inner}</soap:Body></soap:Envelope>`;
-  text += ' '.repeat(Math.max(0, 1024 * 1024 - 64 - text.length)); // about 1 MiB, under the limit
-  return Buffer.from(text);
-}
 
 async function freePort(): Promise<number> {
   return new Promise((res) => {
@@ -46,21 +37,6 @@ function get(agent: Agent, port: number, path: string): Promise<number> {
     });
     req.on('error', reject);
     req.end();
-  });
-}
-
-function post(agent: Agent, port: number, body: Buffer): Promise<{ ms: number; status: number }> {
-  return new Promise((resolveMs, reject) => {
-    const started = process.hrtime.bigint();
-    const req = request(
-      { agent, host: '127.0.0.1', port, path: '/services/ProcessService', method: 'POST', headers: { 'Content-Type': 'text/xml; charset=utf-8', 'Content-Length': body.length } },
-      (res) => {
-        res.resume();
-        res.on('end', () => resolveMs({ ms: Number(process.hrtime.bigint() - started) / 1e6, status: res.statusCode ?? 0 }));
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
   });
 }
 
@@ -93,7 +69,7 @@ export async function benchAbuse(): Promise<AbuseResult> {
   writeUsersFile(usersFile, demoSecurityConfig([makeUser({ username: 'bench-clerk', password: 'bench-password-1234', participants: ['clerk'] })]));
   const port = await freePort();
   const root = resolve(__dirname, '..');
-  const child = spawn(process.execPath, [join(root, 'bin', 'interflow.js'), '--db', `sqlite:${join(dir, 'bench.sqlite')}`, 'serve', '--port', String(port)], {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'bench', 'servers', 'interflow-cli.ts'), '--db', `sqlite:${join(dir, 'bench.sqlite')}`, 'serve', '--port', String(port)], {
     stdio: ['ignore', 'pipe', 'ignore'],
     env: { ...process.env, INTERFLOW_USERS_FILE: usersFile, INTERFLOW_PRODUCTION: '', INTERFLOW_LOG_LEVEL: 'error' },
   });
@@ -109,26 +85,23 @@ export async function benchAbuse(): Promise<AbuseResult> {
     await healthFor(port, 1); // warm-up
     const idle = await healthFor(port, seconds);
 
-    const body = hostileBody();
-    let stop = false;
-    const refusals: number[] = [];
-    const statuses = new Map<number, number>();
-    const attackers = Array.from({ length: ATTACKERS }, async () => {
-      const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-      while (!stop) {
-        const r = await post(agent, port, body);
-        refusals.push(r.ms);
-        statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
-      }
-      agent.destroy();
+    // The load runs in a third process: the prober's timings are then not its event loop's.
+    const load = spawn(process.execPath, ['--import', 'tsx', join(root, 'bench', 'servers', 'abuse-load.ts'), String(port), String(seconds + 1), String(ATTACKERS)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let loadOut = '';
+    const loadDone = new Promise<void>((ok) => load.once('exit', () => ok()));
+    await new Promise<void>((ok) => {
+      load.stdout!.on('data', (c: Buffer) => {
+        loadOut += c.toString();
+        if (loadOut.includes('started')) ok();
+      });
     });
-    await new Promise((r) => setTimeout(r, 300));
+    await new Promise((r) => setTimeout(r, 500));
     const burst = await healthFor(port, seconds);
-    stop = true;
-    await Promise.all(attackers);
+    await loadDone;
+    const { times: refusals, statuses } = JSON.parse(loadOut.slice(loadOut.indexOf('{'))) as { times: number[]; statuses: Record<string, number> };
 
     const summary = (v: number[]) => ({ p50: percentile(v, 50), p99: percentile(v, 99), n: v.length });
-    const result: AbuseResult = { idle: summary(idle), burst: summary(burst), refusal: { ...summary(refusals), statuses: [...statuses].map(([s, n]) => `${n}×${s}`).join(', ') } };
+    const result: AbuseResult = { idle: summary(idle), burst: summary(burst), refusal: { ...summary(refusals), statuses: Object.entries(statuses).map(([s, n]) => `${n}×${s}`).join(', ') } };
     console.log(`abuse: /health idle p50 ${result.idle.p50.toFixed(2)} ms, p99 ${result.idle.p99.toFixed(2)} ms (${result.idle.n} requests)`);
     console.log(`abuse: /health under ${ATTACKERS} hostile 1 MiB / 50,000-attribute posters p50 ${result.burst.p50.toFixed(2)} ms, p99 ${result.burst.p99.toFixed(2)} ms (${result.burst.n} requests)`);
     console.log(`abuse: each hostile request refused in p50 ${result.refusal.p50.toFixed(1)} ms, p99 ${result.refusal.p99.toFixed(1)} ms (${result.refusal.n} requests: ${result.refusal.statuses})`);
