@@ -5,7 +5,7 @@ import { baseUrlOf, trustProxyFromEnv } from './base-url';
 import { parseEnvelope } from './envelope-parser';
 import { faultEnvelope, faultStatus, responseEnvelope } from './envelope-writer';
 import { maxBodyFromEnv, readBody } from './request-body';
-import { scanXml, DEFAULT_XML_LIMITS } from './xml-scanner';
+import { scanXml, scanXmlPrefix, DEFAULT_XML_LIMITS } from './xml-scanner';
 import { echo } from './echo';
 import { SoapFault, faultFromError } from './soap-fault';
 import { clark, type SoapContext, type SoapHandler, type SoapOptions, type SoapServiceDefinition } from './soap-service';
@@ -65,7 +65,7 @@ export function mountSoapService(app: IRouter, def: SoapServiceDefinition, optio
         req.resume();
         throw new SoapFault('Client', `Content-Type "${contentType}" is not SOAP; send text/xml (SOAP 1.1) or application/soap+xml (SOAP 1.2)`, 'NOT_SOAP', { httpStatus: 415 });
       }
-      const text = await readBody(req, limit);
+      const text = await readBody(req, limit, { probe: (prefix) => scanXmlPrefix(prefix, xmlLimits) });
       // One cheap pass bounds what the parse below may cost; then the envelope is parsed once and
       // that parse is shared by the MustUnderstand check, the security check and the operation.
       scanXml(text, xmlLimits);

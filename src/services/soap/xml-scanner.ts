@@ -168,7 +168,7 @@ function readName(text: string, at: number, limits: XmlLimits, what: string): st
   if (!m) throw malformed(text, at, `expected ${what === 'attribute' ? 'an attribute' : 'an element'} name`);
   const name = m[0];
   if (name.length > limits.maxNameLength) {
-    throw limit(`an ${what === 'attribute' ? 'attribute' : 'element'} name of ${name.length} characters`, limits.maxNameLength, `"${echo(name, 40)}" at line ${lineAt(text, at)}`, 'NAME_TOO_LONG');
+    throw limit(`an ${what === 'attribute' ? 'attribute' : 'element'} name longer than ${limits.maxNameLength} characters`, limits.maxNameLength, `"${echo(name, 40)}" at line ${lineAt(text, at)}`, 'NAME_TOO_LONG');
   }
   return name;
 }
@@ -209,4 +209,16 @@ function whereIn(text: string, index: number): string {
     else if (!m[3]) stack.push(m[2]);
   }
   return stack.length ? ` in <${echo(stack[stack.length - 1])}>` : '';
+}
+
+/**
+ * The same checks on the start of a body still arriving: only what more text cannot undo is
+ * reported (a limit exceeded, a DTD); a construct the cut left open is not an error here.
+ */
+export function scanXmlPrefix(prefix: string, limits: XmlLimits = DEFAULT_XML_LIMITS): void {
+  try {
+    scanXml(prefix, limits);
+  } catch (e) {
+    if (e instanceof SoapFault && (e.code === 'LIMIT_EXCEEDED' || e.code === 'NAME_TOO_LONG' || e.code === 'DTD_NOT_ALLOWED')) throw e;
+  }
 }
