@@ -119,3 +119,16 @@ describe('issue 10: the start of a large body is checked as it arrives', () => {
     expect(await readBody(asRequest(fine) as never, 1024 * 1024, { probe: (p) => scanXmlPrefix(p) })).to.equal(fine);
   });
 });
+
+describe('issue 10: understood headers', () => {
+  it('a wsse:Security header with mustUnderstand is understood even by a server without users (development)', async () => {
+    const srv = await startTestServer();
+    try {
+      const header = `<wsse:Security xmlns:wsse="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd" xmlns:s="${SOAP11}" s:mustUnderstand="1"/>`;
+      const res = await post(srv.endpoint, envelope('1.1', `<GetWorklist xmlns="${PS_NS}"><Participant>clerk</Participant></GetWorklist>`, header), { 'Content-Type': contentType('1.1') });
+      expect(res.status).to.equal(200);
+    } finally {
+      await srv.close();
+    }
+  });
+});

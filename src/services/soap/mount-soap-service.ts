@@ -36,7 +36,9 @@ export function mountSoapService(app: IRouter, def: SoapServiceDefinition, optio
   const knownOperations = describeOperations(Object.keys(def.operations));
   const xmlLimits = options.xmlLimits ?? DEFAULT_XML_LIMITS;
   const understood = new Set(def.understoodHeaders ?? []);
-  if (options.authenticate || def.verifySignature || def.authenticatesItself) understood.add(clark(WSSE_NS, 'Security'));
+  // docs/security.md: wsse:Security is understood on every endpoint (the security layer reads it
+  // where credentials or signatures are checked; a development server without users ignores it).
+  understood.add(clark(WSSE_NS, 'Security'));
 
   app.post(def.path, (req, res) => {
     void dispatch(req, res);

@@ -86,8 +86,8 @@ export interface SoapServiceDefinition {
   verifySignature?: (ctx: SoapContext) => Promise<SignedCall | undefined>;
   /**
    * Header blocks (Clark names, `{namespace}LocalName`) this service reads. A block addressed to
-   * us with mustUnderstand that is neither listed here nor wsse:Security of a service that checks
-   * credentials or signatures is answered with a MustUnderstand fault before any work.
+   * us with mustUnderstand that is neither listed here nor wsse:Security (understood everywhere) is
+   * answered with a MustUnderstand fault before any work.
    */
   understoodHeaders?: readonly string[];
 }
