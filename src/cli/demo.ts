@@ -145,6 +145,7 @@ export async function serveDemo(out: Output, options: DemoServeOptions): Promise
         out.stdout(`  Wf-XML Factory      ${url}/wfxml/factory/building_permit?wsdl\n`);
         out.stdout(`  Wf-XML Instance     ${url}/wfxml/instance/${waiting.id}?wsdl   (a permit case waiting at "register")\n`);
         out.stdout(`  Wf-XML Observer     ${url}/wfxml/observer?wsdl\n  health              ${url}/health   ready ${url}/ready   metrics ${url}/metrics\n\n`);
+        out.stdout('  HTTP Basic is accepted over plain HTTP only because the demo listens on loopback;\n  the demo refuses to start on any other address (--host).\n');
         out.stdout('  Demo users (random for this run; console login, WS-Security UsernameToken digest, or HTTP Basic on this loopback demo):\n');
         for (const u of users) {
           out.stdout(`    ${u.username.padEnd(16)} ${String(u.password).padEnd(36)} ${u.admin ? 'admin' : `starts ${u.start.join(', ') || '-'}; acts as ${u.participants.join(', ')}`}\n`);

@@ -10,7 +10,7 @@ import { parseAssignments } from './assignments';
 import { printInstance, printInstances, printWorklist, printDefinitions, table, type Output } from './format';
 import { runDemo, serveDemo } from './demo';
 import { outstandingWarnings } from './import-warnings';
-import { serve, tlsFromEnv } from '../services/http';
+import { checkExposure, serve, tlsFromEnv } from '../services/http';
 import { createAuthenticator, describeSecurity, loadSecurityConfig, SecurityConfigError } from '../services/security';
 import { binderFromEnv, RegistryClient, registryUrlFromEnv, selfRegistrationFromEnv, TRANSFER_SERVICE_OFFERING } from '../binding';
 import { departmentFederation, MessageLog, messageLogRetentionFromEnv, RegistryDirectory, startMessageLogPurge, verifyCaseMessages, whereIs, type MessageLogPurger } from '../transfer';
@@ -312,6 +312,9 @@ export async function main(argv: string[], out: Output = defaultOutput): Promise
       const g = cmd.optsWithGlobals() as GlobalOptions;
       const databaseUrl = opts.db ?? g.db;
       const logLevel = g.logLevel ?? 'warn';
+      const host = opts.host ?? (process.env.INTERFLOW_HOST || '127.0.0.1');
+      // The demo accepts HTTP Basic over plain HTTP: loopback only, refused before any work.
+      if (!opts.once) checkExposure(host, false, true);
       await runDemo(out, { databaseUrl, logLevel });
       if (opts.once) return;
       const stop = new AbortController();
@@ -322,7 +325,7 @@ export async function main(argv: string[], out: Output = defaultOutput): Promise
         await serveDemo(out, {
           databaseUrl,
           logLevel,
-          host: opts.host ?? (process.env.INTERFLOW_HOST || '127.0.0.1'),
+          host,
           port: opts.port ?? (process.env.INTERFLOW_PORT ? parsePositiveInt(process.env.INTERFLOW_PORT, 'INTERFLOW_PORT', true) : 8080),
           signal: stop.signal,
         });

@@ -1,6 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
-import type { SecurityConfig } from '../services/security';
+import { AuthThrottle, throttledMessage, type SecurityConfig } from '../services/security';
 import { consoleLogins } from '../monitoring';
 
 /** What a console user may do: the permissions of the same user in the security configuration. */
@@ -27,9 +27,6 @@ const IDLE_MS = 30 * 60_000;
 const ABSOLUTE_MS = 8 * 3600_000;
 /** Logins beyond this many live sessions evict the oldest: memory stays bounded whatever happens. */
 const MAX_SESSIONS = 10_000;
-const FAILURE_WINDOW_MS = 10 * 60_000;
-const MAX_FAILURES = 10;
-const MAX_TRACKED_ADDRESSES = 10_000;
 
 export interface AuthOptions {
   security: SecurityConfig;
@@ -38,6 +35,8 @@ export interface AuthOptions {
   /** Whether a request reached us over TLS (directly or through a trusted proxy): the cookie is then Secure. */
   isSecure: (req: Request) => boolean;
   now?: () => number;
+  /** Failed-login throttle (per user and per address); default a fresh one with the default limits. */
+  throttle?: AuthThrottle;
 }
 
 /**
@@ -48,7 +47,7 @@ export interface AuthOptions {
  */
 export class ConsoleAuth {
   private readonly sessions = new Map<string, Session>();
-  private readonly failures = new Map<string, { count: number; since: number }>();
+  private readonly throttle: AuthThrottle;
   private readonly users: Map<string, SecurityConfig['users'][number]>;
   private readonly dummy = randomBytes(24).toString('base64url');
   private readonly now: () => number;
@@ -58,6 +57,7 @@ export class ConsoleAuth {
   constructor(private readonly o: AuthOptions) {
     this.users = new Map(o.security.users.map((u) => [u.username, u]));
     this.now = o.now ?? Date.now;
+    this.throttle = o.throttle ?? new AuthThrottle({ now: this.now });
     this.open = o.security.source === null && o.security.users.length === 0 && !o.security.production;
   }
 
@@ -87,22 +87,22 @@ export class ConsoleAuth {
   /** Checks a user name and password; on success starts a session (a new id: no fixation). */
   login(req: Request, res: Response, username: string, password: string): { ok: true; session: Session } | { ok: false; status: number; message: string } {
     const address = req.socket.remoteAddress ?? 'unknown';
-    const now = this.now();
-    const f = this.failures.get(address);
-    if (f && now - f.since < FAILURE_WINDOW_MS && f.count >= MAX_FAILURES) {
+    // A success resets nothing: a good login as one user does not buy more guesses for another.
+    const keys = { user: username.slice(0, 256), address };
+    const throttled = this.throttle.check(keys);
+    if (throttled) {
       consoleLogins.inc({ outcome: 'throttled' });
-      const minutes = Math.ceil((FAILURE_WINDOW_MS - (now - f.since)) / 60_000);
-      return { ok: false, status: 429, message: `too many failed logins from this address; try again in ${minutes} minute${minutes === 1 ? '' : 's'}` };
+      res.setHeader('Retry-After', String(throttled.retryAfterSeconds));
+      return { ok: false, status: 429, message: throttledMessage(throttled) };
     }
     const user = username.length > 0 && username.length <= 256 ? this.users.get(username) : undefined;
     const ok = equalSecrets(password, user?.password ?? this.dummy) && user !== undefined;
     if (!ok || !user) {
       consoleLogins.inc({ outcome: 'failed' });
-      this.noteFailure(address, now);
+      this.throttle.fail(keys);
       return { ok: false, status: 401, message: 'user name or password is wrong' };
     }
     consoleLogins.inc({ outcome: 'ok' });
-    this.failures.delete(address);
     const old = readCookie(req.headers.cookie, SESSION_COOKIE);
     if (old) this.sessions.delete(old);
     return { ok: true, session: this.start(res, req, { username: user.username, start: user.start, participants: user.participants, admin: user.admin }) };
@@ -157,14 +157,6 @@ export class ConsoleAuth {
     const now = this.now();
     for (const [id, s] of this.sessions) if (now - s.lastSeen > IDLE_MS || now - s.createdAt > ABSOLUTE_MS) this.sessions.delete(id);
     while (this.sessions.size >= MAX_SESSIONS) this.sessions.delete(this.sessions.keys().next().value as string);
-  }
-
-  private noteFailure(address: string, now: number): void {
-    const f = this.failures.get(address);
-    if (!f || now - f.since >= FAILURE_WINDOW_MS) {
-      if (this.failures.size >= MAX_TRACKED_ADDRESSES) this.failures.delete(this.failures.keys().next().value as string);
-      this.failures.set(address, { count: 1, since: now });
-    } else f.count += 1;
   }
 }
 

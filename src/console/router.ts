@@ -247,6 +247,19 @@ export function consoleRouter(ctx: ConsoleContext): Router {
     }),
   );
 
+  // Outbox messages given up on (a receiver refused them for good, or they never got through):
+  // incidents a person must act on; each row's lastError says what happened and what to do.
+  api.get(
+    '/outbox/dead',
+    handle(async () => {
+      const dead = await engine.outbox({ state: 'dead' });
+      return {
+        dead: dead.slice(0, 500).map((m) => ({ id: m.id, caseId: m.instanceId, kind: m.kind, destination: m.destination, attempts: m.attempts, createdAt: m.createdAt, lastError: m.lastError ?? null })),
+        total: dead.length,
+      };
+    }),
+  );
+
   // ------------------------------------------------------------------------ registry
 
   api.get(

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { chmodSync, createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 
 /**
@@ -63,8 +63,15 @@ export class SupervisedProcess {
   constructor(spec: ChildSpec) {
     this.name = spec.name;
     this.logFile = spec.logFile;
-    mkdirSync(dirname(spec.logFile), { recursive: true });
+    mkdirSync(dirname(spec.logFile), { recursive: true, mode: 0o700 });
     this.log = createWriteStream(spec.logFile, { flags: 'a', mode: 0o600 });
+    // A log kept from an earlier run may predate this rule: logs name users and departments.
+    try {
+      chmodSync(dirname(spec.logFile), 0o700);
+      chmodSync(spec.logFile, 0o600);
+    } catch {
+      // created by the stream in a moment, with mode 0600
+    }
     this.log.write(`--- ${new Date().toISOString()} interflow ${spec.args.join(' ')}\n`);
     const cli = cliCommand();
     // A process group of its own: Ctrl-C in the terminal reaches only the launcher, which then

@@ -5,12 +5,17 @@ import { collectProcessMetrics, metricsText, METRICS_CONTENT_TYPE, type EngineMe
 
 /**
  * GET /metrics. With INTERFLOW_METRICS_TOKEN set, scrapers must send `Authorization: Bearer
- * <token>`: metrics name departments and processes, which not every network should read.
+ * <token>`: metrics name departments and processes, which not every network should read. Without
+ * a token, a server listening beyond loopback (`exposed()`) answers 403: the token is required there.
  */
-export function metricsHandler(engineMetrics: EngineMetrics | undefined, log: Logger, token = process.env.INTERFLOW_METRICS_TOKEN?.trim() || undefined) {
+export function metricsHandler(engineMetrics: EngineMetrics | undefined, log: Logger, token = process.env.INTERFLOW_METRICS_TOKEN?.trim() || undefined, exposed: () => boolean = () => false) {
   collectProcessMetrics();
   const expected = token ? createHash('sha256').update(token).digest() : undefined;
   return async (req: Request, res: Response): Promise<void> => {
+    if (!expected && exposed()) {
+      res.status(403).type('text/plain').send('metrics are not served on a non-loopback listener without a token: set INTERFLOW_METRICS_TOKEN and send Authorization: Bearer <token>\n');
+      return;
+    }
     if (expected) {
       const m = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
       const given = createHash('sha256').update(m?.[1] ?? '').digest();

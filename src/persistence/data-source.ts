@@ -70,8 +70,25 @@ const common = {
   logging: false,
 } as const;
 
+/**
+ * The database holds cases, credentials' hashes and messages: its folder is made 0700 when we
+ * create it, and the file 0600 (created so before SQLite opens it; an existing one is tightened).
+ * SQLite gives the -wal and -shm files the mode of the database file; they are tightened as well.
+ */
+export function protectSqliteFile(file: string): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  fs.closeSync(fs.openSync(file, 'a', 0o600));
+  for (const f of [file, `${file}-wal`, `${file}-shm`]) {
+    try {
+      if ((fs.statSync(f).mode & 0o077) !== 0) fs.chmodSync(f, 0o600);
+    } catch {
+      // not there (yet), or not ours to change: SQLite creates -wal/-shm with the file's mode
+    }
+  }
+}
+
 function sqliteOptions(config: SqliteDatabaseConfig, role: 'writer' | 'reader'): DataSourceOptions {
-  if (config.path !== ':memory:') fs.mkdirSync(path.dirname(config.path), { recursive: true });
+  if (config.path !== ':memory:' && role === 'writer') protectSqliteFile(config.path);
   return {
     ...common,
     type: 'better-sqlite3',
@@ -85,6 +102,7 @@ function sqliteOptions(config: SqliteDatabaseConfig, role: 'writer' | 'reader'):
         // In WAL mode NORMAL only risks the last commits on power loss, never corruption, and
         // saves an fsync per transaction: it is what makes ~1,000 small transactions/s possible.
         db.pragma('synchronous = NORMAL');
+        if (config.path !== ':memory:') protectSqliteFile(config.path);
       } else {
         db.pragma('query_only = ON');
       }

@@ -1,3 +1,4 @@
+import { AuthThrottle, throttledMessage } from '../services/security/throttle';
 import { resolve } from 'node:path';
 import { clark, SoapFault, type SoapContext, type SoapHandler, type SoapNode, type SoapServiceDefinition } from '../services/soap';
 import { UddiError, uddiError } from './errors';
@@ -15,6 +16,8 @@ const WSDL_DIR = resolve(__dirname, '..', '..', 'wsdl', 'uddi');
 export interface RegistryServiceOptions {
   /** Where the three endpoints live; default /uddi (…/inquiry, …/publication, …/security). */
   basePath?: string;
+  /** Failed get_authToken throttle (per userID and per address); default a fresh one. */
+  throttle?: AuthThrottle;
 }
 
 type Operation = (body: SoapNode, ctx: SoapContext) => Promise<string>;
@@ -29,6 +32,7 @@ type Operation = (body: SoapNode, ctx: SoapContext) => Promise<string>;
  */
 export function createRegistryServices(registry: RegistryStore, options: RegistryServiceOptions = {}): SoapServiceDefinition[] {
   const base = (options.basePath ?? '/uddi').replace(/\/+$/, '');
+  const throttle = options.throttle ?? new AuthThrottle();
 
   const inquiry: Record<string, Operation> = {
     find_business: async (b) => write.businessList(await registry.findBusiness(read.findBusiness(b))),
@@ -61,7 +65,22 @@ export function createRegistryServices(registry: RegistryStore, options: Registr
   };
 
   const security: Record<string, Operation> = {
-    get_authToken: async (b) => write.authToken(await registry.getAuthToken(read.attr(b, 'userID') ?? '', read.attr(b, 'cred') ?? '')),
+    get_authToken: async (b, ctx) => {
+      const userID = read.attr(b, 'userID') ?? '';
+      const keys = { user: userID, address: ctx.remoteAddress };
+      const throttled = throttle.check(keys);
+      if (throttled) {
+        ctx.log.warn({ address: ctx.remoteAddress, by: throttled.by, retryAfterSeconds: throttled.retryAfterSeconds }, 'get_authToken throttled');
+        const uddi = uddiError('E_busy', `get_authToken: ${throttledMessage(throttled)}`);
+        throw new SoapFault('Client', uddi.message, uddi.errorCode, { detail: write.dispositionReport(uddi), httpStatus: 429, httpHeaders: { 'Retry-After': String(throttled.retryAfterSeconds) } });
+      }
+      try {
+        return write.authToken(await registry.getAuthToken(userID, read.attr(b, 'cred') ?? ''));
+      } catch (e) {
+        if (e instanceof UddiError && e.errorCode === 'E_unknownUser') throttle.fail(keys);
+        throw e;
+      }
+    },
     discard_authToken: async (b) => empty(await registry.discardAuthToken(read.authInfo(b))),
   };
 

@@ -56,6 +56,42 @@ export function attr(value: Value, name: string): string | undefined {
   return attrs?.[name];
 }
 
+/** Most names, keys or keyed references one find may list (a find is an inquiry, not a bulk export). */
+export const MAX_FIND_OPTIONS = 50;
+/** uddi_v3.xsd nameType (validationTypeString255). */
+const NAME_MAX = 255;
+/** uddi_v3.xsd keyValue / keyName (validationTypeString255), tModelKey (uddiKey, 255). */
+const KEYED_MAX = 255;
+
+function capped<T>(list: T[], op: string, field: string): T[] {
+  if (list.length > MAX_FIND_OPTIONS) throw uddiError('E_tooManyOptions', `${op}/${field}: ${list.length} given; a find takes at most ${MAX_FIND_OPTIONS}. Split the inquiry into several finds`);
+  return list;
+}
+
+function findNames(v: Value, op: string): LocalizedText[] {
+  const names = capped(localized(v, 'name'), op, 'name');
+  names.forEach((n, i) => {
+    const length = [...n.value].length;
+    if (length > NAME_MAX) throw uddiError('E_invalidValue', `${op}/name${names.length > 1 ? `[${i + 1}]` : ''}: is ${length} characters long; at most ${NAME_MAX} are allowed (uddi_v3.xsd nameType)`);
+  });
+  return names;
+}
+
+function findBagChecks(r: { categoryBag?: CategoryBag; identifierBag?: KeyedReference[]; tModelBag?: string[] }, op: string): void {
+  if (r.tModelBag) capped(r.tModelBag, op, 'tModelBag/tModelKey');
+  if (r.identifierBag) capped(r.identifierBag, op, 'identifierBag/keyedReference');
+  if (r.categoryBag) {
+    capped(r.categoryBag.keyedReferences, op, 'categoryBag/keyedReference');
+    capped(r.categoryBag.keyedReferenceGroups, op, 'categoryBag/keyedReferenceGroup');
+  }
+  const refs = [...(r.identifierBag ?? []), ...(r.categoryBag?.keyedReferences ?? []), ...(r.categoryBag?.keyedReferenceGroups ?? []).flatMap((g) => g.keyedReferences)];
+  for (const ref of refs) {
+    for (const [field, value] of [['keyValue', ref.keyValue], ['keyName', ref.keyName], ['tModelKey', ref.tModelKey]] as const) {
+      if (typeof value === 'string' && [...value].length > KEYED_MAX) throw uddiError('E_invalidValue', `${op}/keyedReference/@${field}: is ${[...value].length} characters long; at most ${KEYED_MAX} are allowed (uddi_v3.xsd)`);
+    }
+  }
+}
+
 function localized(node: Value, name: string): LocalizedText[] {
   return all(node, name).map((v) => {
     const lang = attr(v, 'lang');
@@ -242,7 +278,7 @@ function tModelBag(v: Value): string[] | undefined {
 }
 
 export function findTModel(v: Value, op = 'find_tModel'): FindTModelRequest {
-  const names = localized(v, 'name');
+  const names = findNames(v, op);
   if (names.length > 1) throw uddiError('E_invalidValue', `${op}/name: appears ${names.length} times; find_tModel takes one name`);
   const r: FindTModelRequest = { ...common(v, op) };
   if (names[0]) r.name = names[0];
@@ -250,6 +286,7 @@ export function findTModel(v: Value, op = 'find_tModel'): FindTModelRequest {
   if (ids !== undefined) r.identifierBag = identifierBag(ids);
   const bag = categoryBag(one(v, 'categoryBag'));
   if (bag) r.categoryBag = bag;
+  findBagChecks(r, op);
   return r;
 }
 
@@ -261,7 +298,7 @@ function nestedFindTModel(v: Value, op: string): FindTModelRequest | undefined {
 export function findBusiness(v: Value): FindBusinessRequest {
   const op = 'find_business';
   const r: FindBusinessRequest = { ...common(v, op) };
-  const names = localized(v, 'name');
+  const names = findNames(v, op);
   if (names.length) r.names = names;
   const ids = one(v, 'identifierBag');
   if (ids !== undefined) r.identifierBag = identifierBag(ids);
@@ -274,6 +311,8 @@ export function findBusiness(v: Value): FindBusinessRequest {
   const urls = one(v, 'discoveryURLs');
   if (urls !== undefined) r.discoveryURLs = all(urls, 'discoveryURL').map(typed);
   if (one(v, 'find_relatedBusinesses') !== undefined) r.findRelatedBusinesses = true;
+  if (r.discoveryURLs) capped(r.discoveryURLs, op, 'discoveryURLs/discoveryURL');
+  findBagChecks(r, op);
   return r;
 }
 
@@ -282,7 +321,7 @@ export function findService(v: Value): FindServiceRequest {
   const r: FindServiceRequest = { ...common(v, op) };
   const businessKey = attr(v, 'businessKey');
   if (businessKey !== undefined) r.businessKey = businessKey;
-  const names = localized(v, 'name');
+  const names = findNames(v, op);
   if (names.length) r.names = names;
   const bag = categoryBag(one(v, 'categoryBag'));
   if (bag) r.categoryBag = bag;
@@ -290,6 +329,7 @@ export function findService(v: Value): FindServiceRequest {
   if (tModels) r.tModelBag = tModels;
   const nested = nestedFindTModel(v, op);
   if (nested) r.findTModel = nested;
+  findBagChecks(r, op);
   return r;
 }
 
@@ -304,6 +344,7 @@ export function findBinding(v: Value): FindBindingRequest {
   if (nested) r.findTModel = nested;
   const bag = categoryBag(one(v, 'categoryBag'));
   if (bag) r.categoryBag = bag;
+  findBagChecks(r, op);
   return r;
 }
 

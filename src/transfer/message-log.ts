@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { In } from 'typeorm';
 import type { TypeormStore } from '../persistence';
 import { MessageEntity, MessageItemEntity } from '../persistence/entities';
@@ -119,6 +120,9 @@ function toDate(v: unknown): Date {
  * it records what crossed the wire, whatever the engine then did with it.
  */
 export class MessageLog {
+  /** Signature refusals (anonymous: nobody verified sent them) logged one by one, per minute. */
+  readonly anonymousRefusals = new RefusalBudget();
+
   constructor(private readonly store: TypeormStore) {}
 
   private get dataSource() {
@@ -137,7 +141,9 @@ export class MessageLog {
         at: m.at,
         outcome: m.outcome,
         reason: m.reason ?? null,
-        envelope: m.envelope,
+        // A refused message is nobody's evidence of anything: its digest and a bounded excerpt
+        // identify it, and a stranger cannot make the log store megabytes per request.
+        envelope: m.outcome === 'refused' || m.direction === 'refused' ? refusedExcerpt(m.envelope) : m.envelope,
       });
       if (m.items.length) {
         await manager.insert(
@@ -282,5 +288,67 @@ export class MessageLog {
       report.items += removed.items;
       await new Promise((r) => setImmediate(r));
     }
+  }
+}
+
+/** Characters of a refused message's envelope kept in the log. */
+export const REFUSED_EXCERPT_CHARS = 4096;
+
+/**
+ * What the log keeps of a refused envelope: its SHA-256 and size, then its first 4 KiB. The digest
+ * matches the bytes the sender sent (UTF-8), so a copy kept elsewhere can be recognised.
+ */
+export function refusedExcerpt(envelope: string): string {
+  const bytes = Buffer.byteLength(envelope, 'utf8');
+  const digest = createHash('sha256').update(envelope, 'utf8').digest('hex');
+  const cut = envelope.length > REFUSED_EXCERPT_CHARS;
+  return `<!-- refused message: sha256=${digest}, ${bytes} bytes${cut ? `; the first ${REFUSED_EXCERPT_CHARS} characters follow` : ''} -->\n${cut ? envelope.slice(0, REFUSED_EXCERPT_CHARS) : envelope}`;
+}
+
+/**
+ * Counts refusals of messages nobody could be held to (their signature did not verify): the first
+ * `perWindow` of each window are logged one by one, the rest only counted, and one summary says
+ * how many were left out once the window ends. A flood of forged messages costs a few rows.
+ */
+export class RefusalBudget {
+  private windowStart = 0;
+  private used = 0;
+  private suppressed = 0;
+  private timer?: NodeJS.Timeout;
+  private summarise?: (count: number, from: Date, to: Date) => void;
+
+  constructor(
+    readonly perWindow = 20,
+    readonly windowMs = 60_000,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** True: log this refusal in full. False: it was counted for the summary. */
+  take(summarise: (count: number, from: Date, to: Date) => void): boolean {
+    const now = this.now();
+    if (now - this.windowStart >= this.windowMs) {
+      this.flush();
+      this.windowStart = now;
+      this.used = 0;
+    }
+    this.summarise = summarise;
+    if (this.used < this.perWindow) {
+      this.used++;
+      return true;
+    }
+    this.suppressed++;
+    if (!this.timer) {
+      this.timer = setTimeout(() => this.flush(), Math.max(0, this.windowStart + this.windowMs - now));
+      this.timer.unref();
+    }
+    return false;
+  }
+
+  /** Emits the summary of the window so far, if anything was left out. */
+  flush(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.suppressed > 0 && this.summarise) this.summarise(this.suppressed, new Date(this.windowStart), new Date(this.now()));
+    this.suppressed = 0;
   }
 }

@@ -28,6 +28,7 @@ export function relayService(o: RelayServiceOptions): SoapServiceDefinition {
     path: TRANSFER_RELAY_PATH,
     wsdl: TRANSFER_WSDL,
     authenticatesItself: true,
+    understoodHeaders: [`{${TRANSFER_NS}}TransferHeader`],
     operations: {
       [`{${TRANSFER_NS}}Deliver`]: async (_body, ctx) => {
         const at = new Date();
@@ -52,7 +53,8 @@ export function relayService(o: RelayServiceOptions): SoapServiceDefinition {
         o.log.info({ messageId: header.messageId, from: header.sender, to: header.receiver, items: items.length, status }, 'transfer relayed');
         if (status === 200) for (const item of items) transfersSent.inc({ peer: header.receiver, kind: transferKindLabel(item.kind) });
         else transfersRefused.inc({ peer: header.receiver, direction: 'out', reason: 'receiver-refused' }, items.length || 1);
-        if (status !== 200) throw new SoapFault(status >= 500 ? 'Server' : 'Client', `Department ${header.receiver} refused the relayed message (HTTP ${status})`, 'RECEIVER_REFUSED');
+        // 413 passes through as 413, so the sender splits its batch rather than retrying it whole.
+        if (status !== 200) throw new SoapFault(status >= 500 ? 'Server' : 'Client', `Department ${header.receiver} refused the relayed message (HTTP ${status})`, 'RECEIVER_REFUSED', status === 413 ? { httpStatus: 413 } : {});
         // The receiver's DeliverResponse body goes back as it is.
         const body = /<soap:Body[^>]*>([\s\S]*)<\/soap:Body>/.exec(text)?.[1] ?? /<(?:\w+:)?Body[^>]*>([\s\S]*)<\/(?:\w+:)?Body>/.exec(text)?.[1];
         if (!body) throw new SoapFault('Server', `Department ${header.receiver} answered without a SOAP Body`, 'RECEIVER_BAD_ANSWER');

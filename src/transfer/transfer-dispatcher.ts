@@ -33,6 +33,22 @@ export interface TransferDispatcherOptions {
 
 const KINDS = ['transfer', 'transfer-result', 'publish'] as const;
 
+/** The receiver (or the hub) answered 413: the message is over its request size limit. */
+class TooLargeError extends Error {
+  constructor(
+    readonly url: string,
+    readonly bytes: number,
+  ) {
+    super(`${url} answered HTTP 413: the message of ${bytes} bytes is over its request size limit`);
+    this.name = 'TooLargeError';
+  }
+}
+
+/** What a person reads on a dead outbox row: what happened, and what to do about it. */
+function deadReason(receiver: string, item: TransferItem, problem: string, todo: string): string {
+  return `dead, not retried: ${problem}. ${todo} (case ${item.caseId}, item ${item.itemId}, to ${receiver})`;
+}
+
 export interface DispatchReport {
   sent: number;
   retried: number;
@@ -199,6 +215,10 @@ export class TransferDispatcher {
           await res.body?.cancel();
           throw failure;
         }
+        if (res.status === 413) {
+          await res.body?.cancel();
+          throw new TooLargeError(url, Buffer.byteLength(envelope));
+        }
         return res.text();
       };
       const text = this.o.routing === 'relay'
@@ -216,6 +236,18 @@ export class TransferDispatcher {
           continue;
         }
         if (ack?.status === 'refused') transfersRefused.inc({ peer: receiver, direction: 'out', reason: 'refused' });
+        if (ack?.status === 'refused' && ack.reason?.startsWith('not authorised:')) {
+          // The process does not grant this: it would be refused the same way every time, so it
+          // is dead at once, alone; the rest of the batch went on. Other refusals (a definition
+          // not installed there yet, a case suspended) may pass later and are retried.
+          await this.retry(
+            [row],
+            deadReason(receiver, item, `${receiver} refused it: ${ack.reason}`, `Fix what the refusal names at ${receiver} or in the case, then start the work again from the case`),
+            report,
+            true,
+          );
+          continue;
+        }
         this.countRetries(receiver, [{ row, item }]);
         await this.retry([row], ack?.reason ?? `no acknowledgement from ${receiver}`, report);
       }
@@ -230,6 +262,31 @@ export class TransferDispatcher {
       log.info({ messageId: header.messageId, to: receiver, via: this.o.routing, items: items.length, acknowledged: done.length, cases: [...new Set(items.map((i) => i.caseId))].slice(0, 5) }, 'transfer message delivered');
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
+      if (error instanceof TooLargeError) {
+        await this.o.messageLog
+          .record({ messageId: header.messageId, direction: 'out', sender, receiver, at: header.sentAt, outcome: 'failed', reason, envelope, items: items.map((item) => ({ item, outcome: 'pending', reason })) })
+          .catch(() => undefined);
+        if (entries.length > 1) {
+          // Poison isolation: one oversized item must not hold back the others of its batch.
+          log.warn({ messageId: header.messageId, to: receiver, items: items.length, bytes: error.bytes }, `transfer to ${receiver} is too large for it; sending its ${items.length} items one by one`);
+          for (const entry of entries) await this.send(receiver, [entry], report);
+          return;
+        }
+        const [{ row, item }] = entries;
+        log.error({ messageId: header.messageId, to: receiver, caseId: item.caseId, itemId: item.itemId, bytes: error.bytes }, 'transfer item is too large for the receiver on its own: dead');
+        await this.retry(
+          [row],
+          deadReason(
+            receiver,
+            item,
+            `alone it makes a message of ${error.bytes} bytes, over what ${receiver} accepts (HTTP 413)`,
+            `Make the case's data smaller (large documents belong in a document store, referenced by id) or raise INTERFLOW_MAX_BODY at ${receiver}, then start the work again from the case`,
+          ),
+          report,
+          true,
+        );
+        return;
+      }
       await this.o.messageLog
         .record({ messageId: header.messageId, direction: 'out', sender, receiver, at: header.sentAt, outcome: 'failed', reason, envelope, items: items.map((item) => ({ item, outcome: 'pending', reason })) })
         .catch(() => undefined);

@@ -35,6 +35,7 @@ export function transferService(o: TransferServiceOptions): SoapServiceDefinitio
     path: TRANSFER_SERVICE_PATH,
     wsdl: TRANSFER_WSDL,
     authenticatesItself: true,
+    understoodHeaders: [`{${TRANSFER_NS}}TransferHeader`],
     operations: {
       [`{${TRANSFER_NS}}Deliver`]: async (_body, ctx) => {
         const at = new Date();

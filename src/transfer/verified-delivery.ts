@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { SoapFault, type WsdlFiles } from '../services/soap';
+import { echo } from '../services/soap/echo';
 import { SignatureError, verifyEnvelope, type ReplayCacheLike } from './signing';
 import type { MessageLog } from './message-log';
 import type { TransferDirectory } from './transfer-directory';
@@ -36,6 +37,16 @@ export async function verifiedDelivery(
   } catch (error) {
     if (!(error instanceof SignatureError)) throw error;
     const reason = `${error.code}: ${error.message}`;
+    const fault = new SoapFault('Client', `${o.refusedBy} refused: ${error.message}`, `SIGNATURE_${error.code.toUpperCase().replace(/-/g, '_')}`);
+    // The sender is unverified here (anyone can claim any name): it never becomes a label.
+    transfersRefused.inc({ peer: '(unverified)', direction: 'in', reason: error.code });
+    const full = o.messageLog.anonymousRefusals.take((count, from, to) => {
+      o.log.warn({ count, from, to }, `${o.refusedBy} refused ${count} more unsigned or badly signed messages, not logged one by one`);
+      void o.messageLog
+        .record({ messageId: `refused-summary-${to.getTime()}`, direction: 'refused', sender: '?', receiver: o.receiver, at: to, outcome: 'refused', reason: `summary: ${count} more messages refused for their signature between ${from.toISOString()} and ${to.toISOString()}, not logged one by one`, envelope: '', items: [] })
+        .catch((err: unknown) => o.log.error({ err }, 'could not log a refusal summary'));
+    });
+    if (!full) throw fault;
     const refusal = { messageId: `refused-${at.getTime()}`, direction: 'refused' as const, sender: error.sender ?? '?', receiver: o.receiver, at, outcome: 'refused' as const, reason, envelope };
     // The items it claimed go in the log too, marked refused-signature, so a case's trace shows
     // who tried what with it; should they not fit the log, the refusal is logged without them.
@@ -43,10 +54,8 @@ export async function verifiedDelivery(
       .record({ ...refusal, items: claimedItems(envelope).map((item) => ({ item, outcome: 'refused-signature', reason })) })
       .catch(() => o.messageLog.record({ ...refusal, items: [] }))
       .catch((err: unknown) => o.log.error({ err }, 'could not log a refused transfer'));
-    o.log.warn({ code: error.code, reason: error.message }, `${o.refusedBy} refused a message: signature`);
-    // The sender is unverified here (anyone can claim any name): it never becomes a label.
-    transfersRefused.inc({ peer: '(unverified)', direction: 'in', reason: error.code });
-    throw new SoapFault('Client', `${o.refusedBy} refused: ${error.message}`, `SIGNATURE_${error.code.toUpperCase().replace(/-/g, '_')}`);
+    o.log.warn({ code: error.code, reason: echo(error.message, 512) }, `${o.refusedBy} refused a message: signature`);
+    throw fault;
   }
 }
 

@@ -9,6 +9,7 @@ import { listen, type ListenOptions, type RunningServer } from './listen';
 import { requestLog } from './request-log';
 import { authenticateWith, securityFault } from './security-hooks';
 import { consoleRouter, CONSOLE_PATH, type ConsoleOptions, type ConsoleRegistry } from '../../console';
+import { checkExposure, isLoopback } from './exposure';
 import { databaseCheck, EngineMetrics, metricsHandler, readinessHandler, registryCheck, type ReadinessCheck } from '../../monitoring';
 import { baseUrlOf, trustProxyFromEnv } from '../soap';
 
@@ -79,7 +80,9 @@ export function createServer(engine: WorkflowEngine, options: ServerOptions): In
   });
   const checks: ReadinessCheck[] = [databaseCheck(engine), ...(options.registry ? [registryCheck(options.registry, { degradedOnly: !options.registryRequired })] : []), ...(options.readiness ?? [])];
   app.get('/ready', readinessHandler(() => checks, options.log));
-  app.get('/metrics', metricsHandler(new EngineMetrics(engine), options.log));
+  // Set at listen: off loopback, /metrics without INTERFLOW_METRICS_TOKEN answers 403.
+  let exposed = false;
+  app.get('/metrics', metricsHandler(new EngineMetrics(engine), options.log, undefined, () => exposed));
   if (options.console) {
     app.use(
       CONSOLE_PATH,
@@ -111,6 +114,10 @@ export function createServer(engine: WorkflowEngine, options: ServerOptions): In
     app,
     mount,
     endpoints: () => [...mounted],
-    listen: (listenOptions) => listen(app, listenOptions),
+    listen: (listenOptions) => {
+      checkExposure(listenOptions.host, Boolean(listenOptions.tls), options.security?.allowsInsecureBasic ?? false);
+      exposed = !isLoopback(listenOptions.host);
+      return listen(app, listenOptions);
+    },
   };
 }

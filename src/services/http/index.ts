@@ -7,3 +7,4 @@ export { serve } from './serve';
 export type { ServeOptions } from './serve';
 export type { TlsFiles } from './tls-options';
 export { authenticateWith, securityFault, securityServiceName } from './security-hooks';
+export { checkExposure, isLoopback } from './exposure';

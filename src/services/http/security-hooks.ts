@@ -1,4 +1,4 @@
-import { AuthenticationError, AuthorizationError, WSSE_FAULT_NS, type Authenticator } from '../security';
+import { AuthenticationError, AuthorizationError, AuthThrottle, WSSE_FAULT_NS, throttledMessage, type Authenticator, type Throttled } from '../security';
 import { SoapFault, type SoapAuthenticator, type SoapContext } from '../soap';
 
 /** The security module names services by their mode keys (docs/security.md), not by our service names. */
@@ -18,12 +18,16 @@ export function securityServiceName(service: string): string {
  * WS-Security namespaces itself; "secure" is whether the caller reached us over TLS (directly, or
  * through a trusted proxy: the same judgement that builds ctx.baseUrl).
  */
-export function authenticateWith(authenticator: Authenticator): SoapAuthenticator {
+export function authenticateWith(authenticator: Authenticator, throttle: AuthThrottle = new AuthThrottle()): SoapAuthenticator {
   return async (ctx: SoapContext) => {
+    const address = ctx.remoteAddress;
+    const blocked = throttle.check({ address });
+    if (blocked) throw throttledFault(ctx, blocked);
+    let caller;
     try {
-      return authenticator.authenticate({
+      caller = authenticator.authenticate({
         serviceName: securityServiceName(ctx.service),
-        soapHeader: ctx.envelope,
+        headerBlocks: ctx.headerBlocks,
         authorization: ctx.httpHeaders.authorization,
         secure: ctx.baseUrl.startsWith('https:'),
       });
@@ -31,10 +35,28 @@ export function authenticateWith(authenticator: Authenticator): SoapAuthenticato
       if (e instanceof AuthenticationError) {
         // The reason says which user and why; it is for the operator, never for the caller.
         ctx.log.warn({ code: e.code, reason: e.reason, securityService: e.serviceName, username: e.username }, 'authentication failed');
+        if (e.code === 'failed' || e.code === 'conflict') {
+          const before = throttle.check({ user: e.username, address });
+          throttle.fail({ user: e.username, address });
+          if (before) throw throttledFault(ctx, before);
+        }
       }
       throw e;
     }
+    // A throttled user is refused even with the right password: a guesser learns nothing.
+    const userBlocked = caller.via === 'anonymous' ? undefined : throttle.check({ user: caller.username });
+    if (userBlocked) {
+      throttle.fail({ address });
+      throw throttledFault(ctx, userBlocked);
+    }
+    return caller;
   };
+}
+
+/** 429 with Retry-After, and the wait in the fault text. */
+export function throttledFault(ctx: Pick<SoapContext, 'log' | 'remoteAddress'>, t: Throttled): SoapFault {
+  ctx.log.warn({ address: ctx.remoteAddress, by: t.by, retryAfterSeconds: t.retryAfterSeconds }, 'authentication throttled');
+  return new SoapFault('Client', throttledMessage(t), 'THROTTLED', { httpStatus: 429, httpHeaders: { 'Retry-After': String(t.retryAfterSeconds) } });
 }
 
 /** Authentication and permission errors as faults, per docs/security.md. */

@@ -10,7 +10,7 @@ export function readDataItems(parent: FieldReader, element = 'Data'): Record<str
   const list = parent.optionalChild(element);
   if (!list) return data;
   for (const item of list.children('Item')) {
-    const name = item.string('Name');
+    const name = item.identifier('Name');
     const value = item.optionalString('Value') ?? null;
     if (!Object.prototype.hasOwnProperty.call(data, name)) data[name] = value;
     else data[name] = ([] as unknown[]).concat(data[name], value);

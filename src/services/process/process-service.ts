@@ -20,7 +20,7 @@ const MAX_PAGE = 1000;
 export function processService(engine: WorkflowEngine): SoapServiceDefinition {
   const ops: Record<string, (r: FieldReader, ctx: SoapContext) => Promise<string>> = {
     StartProcess: async (r, ctx) => {
-      const processId = r.string('ProcessDefinitionId');
+      const processId = r.identifier('ProcessDefinitionId');
       allow(ctx, { kind: 'start', processId });
       const subject = r.optionalString('Subject');
       const inst = await engine.startProcess(processId, { data: readDataItems(r), subject, actor: ctx.caller?.username });
@@ -28,7 +28,7 @@ export function processService(engine: WorkflowEngine): SoapServiceDefinition {
     },
 
     GetProcessInstance: async (r) => {
-      const id = r.string('ProcessInstanceId');
+      const id = r.identifier('ProcessInstanceId');
       const inst = await engine.getInstance(id);
       const history = await engine.history(id);
       return response('GetProcessInstanceResponse', xml`<ProcessInstanceId>${inst.id}</ProcessInstanceId><ProcessDefinitionId>${inst.processId}</ProcessDefinitionId><Version>${inst.version}</Version><State>${inst.state}</State>${optionalElement('Subject', inst.subject)}<OpenActivities>${inst.openActivities.map(openActivity)}</OpenActivities><Data>${dataItems(inst.data)}</Data><History>${history.map(
@@ -38,7 +38,7 @@ export function processService(engine: WorkflowEngine): SoapServiceDefinition {
 
     ListProcessInstances: async (r) => {
       const page = await engine.listInstances({
-        processId: r.optionalString('ProcessDefinitionId'),
+        processId: r.optionalIdentifier('ProcessDefinitionId'),
         state: r.optionalEnum('State', ALL_INSTANCE_STATES),
         offset: r.optionalInteger('Offset', { min: 0 }) ?? 0,
         limit: r.optionalInteger('Limit', { min: 1, max: MAX_PAGE }) ?? DEFAULT_PAGE,
@@ -73,7 +73,7 @@ export function processService(engine: WorkflowEngine): SoapServiceDefinition {
     },
 
     ChangeProcessInstanceState: async (r, ctx) => {
-      const id = r.string('ProcessInstanceId');
+      const id = r.identifier('ProcessInstanceId');
       const action = r.enumeration('Action', ['suspend', 'resume', 'terminate'] as const);
       allow(ctx, { kind: 'administer', operation: 'ChangeProcessInstanceState' });
       const inst = await engine.changeState(id, action, ctx.caller?.username);
@@ -106,7 +106,7 @@ export function processService(engine: WorkflowEngine): SoapServiceDefinition {
     },
 
     CompleteWorkItem: async (r, ctx) => {
-      const id = r.string('WorkItemId');
+      const id = r.identifier('WorkItemId');
       if (ctx.caller) allow(ctx, { kind: 'act-as', participant: (await engine.getWorkItem(id)).participant });
       const inst = await engine.completeWorkItem(id, { data: readDataItems(r), actor: ctx.caller?.username });
       return response('CompleteWorkItemResponse', xml`<State>${inst.state}</State>`);

@@ -10,6 +10,8 @@ import {
   TokenFormatError,
   decodeBase64Strict,
   extractUsernameToken,
+  extractUsernameTokenFromBlocks,
+  type HeaderElement,
   parseCreated,
   passwordDigestBytes,
   type ParsedHeaderFormat,
@@ -26,6 +28,8 @@ export interface AuthenticateInput {
    * Undefined/null when the message has no header.
    */
   soapHeader?: unknown;
+  /** The Header's blocks already parsed with namespaces resolved; used instead of soapHeader. */
+  headerBlocks?: readonly HeaderElement[];
   /** The HTTP `Authorization` request header, as received. */
   authorization?: string;
   /** True when the request came over TLS (express `req.secure`). */
@@ -39,6 +43,8 @@ export interface Authenticator {
   authenticate(input: AuthenticateInput): Caller;
   /** The mode that applies to a service (exact name, then `/`-prefixes, then `*`). */
   modeFor(serviceName: string): ServiceAuthMode;
+  /** True when HTTP Basic is accepted over plain HTTP (allowInsecureBasic): loopback listeners only. */
+  readonly allowsInsecureBasic: boolean;
 }
 
 /** What the authenticator may log. pino's Logger fits. It is only ever given names, never secrets. */
@@ -275,7 +281,7 @@ export function createAuthenticator(config: SecurityConfig, options: Authenticat
     let token: RawUsernameToken | null = null;
     if (wssAccepted) {
       try {
-        token = extractUsernameToken(input.soapHeader, format);
+        token = input.headerBlocks ? extractUsernameTokenFromBlocks(input.headerBlocks) : extractUsernameToken(input.soapHeader, format);
       } catch (e) {
         if (!(e instanceof TokenFormatError)) throw e;
         throw fail(serviceName, 'malformed', e.kind === 'not-xml' ? e.message : `WS-Security header: ${e.message}`, e.message, { wsseFault: e.kind === 'not-xml' ? 'InvalidSecurity' : 'InvalidSecurityToken' });
@@ -356,7 +362,7 @@ export function createAuthenticator(config: SecurityConfig, options: Authenticat
     return (viaWss ?? viaBasic)!;
   }
 
-  return { authenticate, modeFor };
+  return { authenticate, modeFor, allowsInsecureBasic: config.allowInsecureBasic };
 }
 
 /** `Basic base64(user:password)` → the credentials, or undefined when malformed. */

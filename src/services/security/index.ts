@@ -67,3 +67,4 @@ export {
   type RawUsernameToken,
   type UsernameTokenOptions,
 } from './username-token';
+export { AuthThrottle, DEFAULT_THROTTLE, describeWait, throttledMessage, type ThrottleKeys, type ThrottleOptions, type Throttled } from './throttle';

@@ -126,6 +126,15 @@ export class TokenFormatError extends Error {
   }
 }
 
+/** An element with namespaces resolved (the SOAP layer's parse of the Header gives these). */
+export interface HeaderElement {
+  ns: string | null;
+  local: string;
+  attrs: ReadonlyMap<string, string>;
+  text: string;
+  children: readonly HeaderElement[];
+}
+
 interface El {
   /** Namespace URI; null when unknown (pre-parsed without namespaces). */
   ns: string | null;
@@ -177,7 +186,18 @@ export function extractUsernameToken(header: unknown, format: ParsedHeaderFormat
     throw new TypeError(`soapHeader must be raw XML, a Buffer or a fast-xml-parser object, got ${typeof header}`);
   }
 
-  const blocks = headerBlocks(roots);
+  return tokenOf(headerBlocks(roots), namespacesChecked);
+}
+
+/**
+ * The UsernameToken among header blocks the SOAP layer has already parsed with their namespaces
+ * resolved: the envelope is parsed once, and namespaces are still checked.
+ */
+export function extractUsernameTokenFromBlocks(blocks: readonly HeaderElement[]): RawUsernameToken | null {
+  return tokenOf(blocks as El[], true);
+}
+
+function tokenOf(blocks: readonly El[], namespacesChecked: boolean): RawUsernameToken | null {
   const tokens: El[] = [];
   for (const block of blocks) {
     if (!isEl(block, WSSE_NS, 'Security')) continue;

@@ -19,8 +19,27 @@ export interface QName {
   localName: string;
 }
 
+/**
+ * A header block with its namespaces resolved, as the security check and the MustUnderstand check
+ * read it (the same shape the UsernameToken reader takes: attributes by local name).
+ */
+export interface HeaderElement {
+  ns: string | null;
+  local: string;
+  attrs: Map<string, string>;
+  text: string;
+  children: HeaderElement[];
+}
+
+export interface HeaderBlock extends HeaderElement {
+  /** mustUnderstand="1"/"true" in the envelope's namespace, and addressed to us (no actor/role, next, ultimateReceiver). */
+  mustUnderstand: boolean;
+}
+
 export interface ParsedEnvelope {
   version: SoapVersion;
+  /** The Header's children, namespaces resolved (empty when there is no Header). */
+  headerBlocks: HeaderBlock[];
   /** Header blocks by local name (empty when there is no Header). */
   header: SoapNode;
   /** The first Body child: the request element, which names the operation. */
@@ -83,13 +102,26 @@ export function parseEnvelope(text: string): ParsedEnvelope {
   }
 
   let header: SoapNode = Object.create(null) as SoapNode;
+  let headerBlocks: HeaderBlock[] = [];
   let bodyEntry: { key: string; value: unknown } | undefined;
+  let headers = 0;
+  let bodies = 0;
   for (const key of elementKeys(envelope)) {
     const q = resolve(key, envScope);
     if (q.namespace !== root.namespace) continue;
-    if (q.localName === 'Header') header = asNode(normalise(first(envelope[key])));
-    else if (q.localName === 'Body') bodyEntry = { key, value: first(envelope[key]) };
+    const count = Array.isArray(envelope[key]) ? (envelope[key] as unknown[]).length : 1;
+    if (q.localName === 'Header') {
+      headers += count;
+      const raw = first(envelope[key]);
+      header = asNode(normalise(raw));
+      headerBlocks = readHeaderBlocks(asObject(raw), declare(envScope, asObject(raw)), version);
+    } else if (q.localName === 'Body') {
+      bodies += count;
+      bodyEntry = { key, value: first(envelope[key]) };
+    }
   }
+  if (headers > 1) throw notSoap(`the Envelope has ${headers} Header elements; it must have at most one`);
+  if (bodies > 1) throw notSoap(`the Envelope has ${bodies} Body elements; it must have exactly one`);
   if (!bodyEntry) throw notSoap('the Envelope has no Body');
   const body = asObject(bodyEntry.value);
   const bodyScope = declare(envScope, body);
@@ -97,7 +129,7 @@ export function parseEnvelope(text: string): ParsedEnvelope {
   if (children.length === 0) throw new SoapFault('Client', 'the SOAP Body is empty; it must hold the request element of an operation', 'NOT_SOAP');
   const requestValue = first(body[children[0]]);
   const operation = resolve(children[0], declare(bodyScope, asObject(requestValue)));
-  return { version, header, operation, body: asNode(normalise(requestValue)) };
+  return { version, headerBlocks, header, operation, body: asNode(normalise(requestValue)) };
 }
 
 /**
@@ -189,4 +221,56 @@ function normalise(value: unknown): unknown {
     return out;
   }
   return text;
+}
+
+const ROLES_FOR_US: Readonly<Record<SoapVersion, ReadonlySet<string>>> = {
+  '1.1': new Set(['http://schemas.xmlsoap.org/soap/actor/next']),
+  '1.2': new Set(['http://www.w3.org/2003/05/soap-envelope/role/next', 'http://www.w3.org/2003/05/soap-envelope/role/ultimateReceiver']),
+};
+
+function readHeaderBlocks(header: Record<string, unknown>, scope: Scope, version: SoapVersion): HeaderBlock[] {
+  const envNs = version === '1.1' ? 'http://schemas.xmlsoap.org/soap/envelope/' : 'http://www.w3.org/2003/05/soap-envelope';
+  const blocks: HeaderBlock[] = [];
+  for (const key of elementKeys(header)) {
+    for (const value of Array.isArray(header[key]) ? (header[key] as unknown[]) : [header[key]]) {
+      const el = headerElement(key, value, scope);
+      let mustUnderstand = false;
+      let role: string | undefined;
+      const attrs = asObject(value)[ATTRIBUTES_KEY] as Record<string, string> | undefined;
+      const elScope = declare(scope, asObject(value));
+      for (const [name, raw] of Object.entries(attrs ?? {})) {
+        if (name === 'xmlns' || name.startsWith('xmlns:') || !name.includes(':')) continue;
+        const q = resolve(name, elScope);
+        if (q.namespace !== envNs) continue;
+        const v = decodeEntities(raw).trim();
+        if (q.localName === 'mustUnderstand') mustUnderstand = v === '1' || v === 'true';
+        else if (q.localName === (version === '1.1' ? 'actor' : 'role')) role = v;
+      }
+      if (role !== undefined && role !== '' && !ROLES_FOR_US[version].has(role)) mustUnderstand = false;
+      blocks.push(Object.assign(el, { mustUnderstand }));
+    }
+  }
+  return blocks;
+}
+
+function headerElement(qname: string, value: unknown, parent: Scope): HeaderElement {
+  const obj = asObject(value);
+  const scope = declare(parent, obj);
+  const q = resolve(qname, scope);
+  const el: HeaderElement = { ns: q.namespace, local: q.localName, attrs: new Map(), text: '', children: [] };
+  if (typeof value === 'string') {
+    el.text = decodeEntities(value);
+    return el;
+  }
+  const attrs = obj[ATTRIBUTES_KEY] as Record<string, string> | undefined;
+  for (const [name, v] of Object.entries(attrs ?? {})) {
+    if (name === 'xmlns' || name.startsWith('xmlns:')) continue;
+    el.attrs.set(localPart(name), decodeEntities(v));
+  }
+  if (typeof obj[TEXT_KEY] === 'string') el.text += decodeEntities(obj[TEXT_KEY] as string);
+  if (typeof obj[CDATA_KEY] === 'string') el.text += obj[CDATA_KEY] as string;
+  for (const key of elementKeys(obj)) {
+    for (const item of Array.isArray(obj[key]) ? (obj[key] as unknown[]) : [obj[key]]) el.children.push(headerElement(key, item, scope));
+  }
+  return el;
 }

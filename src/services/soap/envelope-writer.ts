@@ -16,6 +16,13 @@ export function faultDetail(fault: SoapFault): string {
 /** SOAP 1.1 §4.4 faultcode/faultstring/detail, or SOAP 1.2 Code/Reason/Detail with Sender/Receiver. */
 export function faultEnvelope(version: SoapVersion, fault: SoapFault, headers: readonly string[] = []): string {
   const message = escapeXml(fault.message);
+  if (fault.notUnderstood) {
+    const notUnderstood = version === '1.2' ? fault.notUnderstood.map((q) => `<soap:NotUnderstood xmlns:nu="${escapeXml(q.namespace)}" qname="${q.namespace ? 'nu:' : ''}${escapeXml(q.localName)}"/>`) : [];
+    const muBody = version === '1.1'
+      ? `<soap:Fault><faultcode>soap:MustUnderstand</faultcode><faultstring xml:lang="en">${message}</faultstring></soap:Fault>`
+      : `<soap:Fault><soap:Code><soap:Value>soap:MustUnderstand</soap:Value></soap:Code><soap:Reason><soap:Text xml:lang="en">${message}</soap:Text></soap:Reason></soap:Fault>`;
+    return responseEnvelope(version, muBody, [...notUnderstood, ...headers]);
+  }
   const body = version === '1.1'
     ? `<soap:Fault><faultcode>soap:${fault.kind}</faultcode><faultstring xml:lang="en">${message}</faultstring><detail>${faultDetail(fault)}</detail></soap:Fault>`
     : `<soap:Fault><soap:Code><soap:Value>soap:${fault.kind === 'Client' ? 'Sender' : 'Receiver'}</soap:Value>${subcode(fault)}</soap:Code><soap:Reason><soap:Text xml:lang="en">${message}</soap:Text></soap:Reason><soap:Detail>${faultDetail(fault)}</soap:Detail></soap:Fault>`;
@@ -34,5 +41,6 @@ function subcode(fault: SoapFault): string {
  */
 export function faultStatus(version: SoapVersion, fault: SoapFault): number {
   if (fault.httpStatus !== undefined) return fault.httpStatus;
+  if (fault.notUnderstood) return 500;
   return version === '1.2' && fault.kind === 'Client' ? 400 : 500;
 }

@@ -6,6 +6,9 @@ import { fieldFault } from './soap-fault';
  * its path (StartProcess/Data/Item[2]/Name) and saying what was expected, because the caller has
  * no schema validator on our side to tell them.
  */
+/** ps:Identifier's maxLength in process-service.xsd. */
+export const MAX_IDENTIFIER_LENGTH = 512;
+
 export class FieldReader {
   constructor(
     private readonly node: SoapNode,
@@ -33,6 +36,22 @@ export class FieldReader {
     const value = this.optionalString(name);
     if (value === undefined) throw fieldFault(this.at(name), 'is missing; expected a string (xsd:string)');
     if (!options.allowEmpty && value.trim() === '') throw fieldFault(this.at(name), 'is empty; expected a non-empty string');
+    return value;
+  }
+
+  /** An id field (ps:Identifier in process-service.xsd: 1 to 512 characters). */
+  identifier(name: string): string {
+    return this.checkIdentifier(name, this.string(name));
+  }
+
+  optionalIdentifier(name: string): string | undefined {
+    const v = this.optionalString(name);
+    return v === undefined ? undefined : this.checkIdentifier(name, v);
+  }
+
+  private checkIdentifier(name: string, value: string): string {
+    const length = [...value].length;
+    if (length > MAX_IDENTIFIER_LENGTH) throw fieldFault(this.at(name), `is ${length} characters long; at most ${MAX_IDENTIFIER_LENGTH} are allowed (an identifier, ps:Identifier)`);
     return value;
   }
 

@@ -5,7 +5,8 @@ import { baseUrlOf, trustProxyFromEnv } from './base-url';
 import { parseEnvelope } from './envelope-parser';
 import { faultEnvelope, faultStatus, responseEnvelope } from './envelope-writer';
 import { maxBodyFromEnv, readBody } from './request-body';
-import { refuseDtd, requireWellFormed } from './request-guards';
+import { scanXml, scanXmlPrefix, DEFAULT_XML_LIMITS } from './xml-scanner';
+import { echo } from './echo';
 import { SoapFault, faultFromError } from './soap-fault';
 import { clark, type SoapContext, type SoapHandler, type SoapOptions, type SoapServiceDefinition } from './soap-service';
 import { CONTENT_TYPES, versionOfContentType, type SoapVersion } from './soap-version';
@@ -15,6 +16,8 @@ import { recordSoapRequest } from '../../monitoring';
 /** res.locals keys shared with the HTTP layer's request log. */
 export const LOCALS_REQUEST_ID = 'requestId';
 export const LOCALS_LOGGED = 'requestLogged';
+
+const WSSE_NS = 'http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd';
 
 const XML_CONTENT_TYPE = /^\s*(?:text\/xml|application\/soap\+xml|application\/xml)\b/i;
 
@@ -31,6 +34,11 @@ export function mountSoapService(app: IRouter, def: SoapServiceDefinition, optio
   const trustProxy = options.trustProxy ?? trustProxyFromEnv();
   const log = options.log.child({ soapService: def.name });
   const knownOperations = describeOperations(Object.keys(def.operations));
+  const xmlLimits = options.xmlLimits ?? DEFAULT_XML_LIMITS;
+  const understood = new Set(def.understoodHeaders ?? []);
+  // docs/security.md: wsse:Security is understood on every endpoint (the security layer reads it
+  // where credentials or signatures are checked; a development server without users ignores it).
+  understood.add(clark(WSSE_NS, 'Security'));
 
   app.post(def.path, (req, res) => {
     void dispatch(req, res);
@@ -59,16 +67,24 @@ export function mountSoapService(app: IRouter, def: SoapServiceDefinition, optio
         req.resume();
         throw new SoapFault('Client', `Content-Type "${contentType}" is not SOAP; send text/xml (SOAP 1.1) or application/soap+xml (SOAP 1.2)`, 'NOT_SOAP', { httpStatus: 415 });
       }
-      const text = await readBody(req, limit);
-      refuseDtd(text);
-      requireWellFormed(text);
+      const text = await readBody(req, limit, { probe: (prefix) => scanXmlPrefix(prefix, xmlLimits) });
+      // One cheap pass bounds what the parse below may cost; then the envelope is parsed once and
+      // that parse is shared by the MustUnderstand check, the security check and the operation.
+      scanXml(text, xmlLimits);
       const envelope = parseEnvelope(text);
       version = envelope.version;
-      operation = envelope.operation.localName;
+      operation = echo(envelope.operation.localName);
+      const notUnderstood = envelope.headerBlocks.filter((b) => b.mustUnderstand && !understood.has(clark(b.ns ?? '', b.local)));
+      if (notUnderstood.length > 0) {
+        const names = notUnderstood.map((b) => `{${echo(b.ns ?? '')}}${echo(b.local)}`).join(', ');
+        throw new SoapFault('Client', `the header ${names} is marked mustUnderstand but ${def.path} does not process it; remove the header or its mustUnderstand attribute`, 'MUST_UNDERSTAND', {
+          notUnderstood: notUnderstood.map((b) => ({ namespace: b.ns ?? '', localName: b.local })),
+        });
+      }
       const handler = operations.get(clark(envelope.operation.namespace, envelope.operation.localName));
       if (!handler) {
-        const ns = envelope.operation.namespace ? `{${envelope.operation.namespace}}` : '(no namespace) ';
-        throw new SoapFault('Client', `unknown operation ${ns}${envelope.operation.localName} at ${def.path}; this endpoint has ${knownOperations}`, 'UNKNOWN_OPERATION');
+        const ns = envelope.operation.namespace ? `{${echo(envelope.operation.namespace)}}` : '(no namespace) ';
+        throw new SoapFault('Client', `unknown operation ${ns}${echo(envelope.operation.localName)} at ${def.path}; this endpoint has ${knownOperations}`, 'UNKNOWN_OPERATION');
       }
       known = operation;
       const baseUrl = baseUrlOf(req, trustProxy);
@@ -80,7 +96,9 @@ export function mountSoapService(app: IRouter, def: SoapServiceDefinition, optio
         pathParams: { ...(req.params as Record<string, string>) },
         operation: envelope.operation,
         header: envelope.header,
+        headerBlocks: envelope.headerBlocks,
         requestId,
+        remoteAddress: req.socket.remoteAddress ?? 'unknown',
         get log() {
           return requestLog();
         },
@@ -152,7 +170,7 @@ function logRequest(
     log.info(line, 'soap request');
     return;
   }
-  const faultLine = { ...line, fault: entry.fault.kind, faultCode: entry.fault.code, faultMessage: entry.fault.message };
+  const faultLine = { ...line, fault: entry.fault.kind, faultCode: entry.fault.code, faultMessage: echo(entry.fault.message, 512) };
   if (entry.fault.kind === 'Client') log.warn(faultLine, 'soap fault');
   else log.error(faultLine, 'soap fault');
 }

@@ -14,6 +14,19 @@ export function maxBodyFromEnv(env: NodeJS.ProcessEnv = process.env): number {
   return Number(m[1]) * (unit === 'm' ? 1024 * 1024 : unit === 'k' ? 1024 : 1);
 }
 
+/** How much of a body arrives before its start is probed (ReadBodyOptions.probe). */
+export const PROBE_AT_BYTES = 64 * 1024;
+
+export interface ReadBodyOptions {
+  /**
+   * Called once with the decoded start of a body of at least `probeAt` bytes; a SoapFault it
+   * throws refuses the request before the rest is read. It must only throw for what more text
+   * could not undo (a limit already exceeded), never because the text is cut short.
+   */
+  probe?: (prefix: string) => void;
+  probeAt?: number;
+}
+
 export function describeSize(bytes: number): string {
   if (bytes % (1024 * 1024) === 0) return `${bytes / (1024 * 1024)} MiB`;
   if (bytes % 1024 === 0) return `${bytes / 1024} KiB`;
@@ -33,7 +46,7 @@ function tooLarge(limit: number): SoapFault {
  * is enforced on the declared Content-Length before reading and on the bytes as they arrive, so
  * an oversized body is never held in memory.
  */
-export async function readBody(req: IncomingMessage, limit: number): Promise<string> {
+export async function readBody(req: IncomingMessage, limit: number, options: ReadBodyOptions = {}): Promise<string> {
   const encoding = req.headers['content-encoding'];
   if (encoding && encoding.toLowerCase() !== 'identity') {
     req.resume();
@@ -46,6 +59,8 @@ export async function readBody(req: IncomingMessage, limit: number): Promise<str
   }
   const chunks: Buffer[] = [];
   let size = 0;
+  const probeAt = options.probe ? (options.probeAt ?? PROBE_AT_BYTES) : Number.POSITIVE_INFINITY;
+  let probed = false;
   await new Promise<void>((resolve, reject) => {
     const onData = (chunk: Buffer) => {
       size += chunk.length;
@@ -56,6 +71,22 @@ export async function readBody(req: IncomingMessage, limit: number): Promise<str
         return;
       }
       chunks.push(chunk);
+      if (!probed && size >= probeAt) {
+        probed = true;
+        // The start of a large body is checked as it arrives: a body that is over a limit there
+        // is refused without reading (or decoding) the rest, which is drained.
+        try {
+          const prefix = new TextDecoder(charsetOf(req.headers['content-type'])).decode(Buffer.concat(chunks, size), { stream: true });
+          options.probe!(prefix);
+        } catch (e) {
+          if (e instanceof SoapFault) {
+            req.off('data', onData);
+            drain(req, limit);
+            reject(e);
+          }
+          // anything else (an unknown charset) is left to the full read to report
+        }
+      }
     };
     req.on('data', onData);
     req.once('end', resolve);

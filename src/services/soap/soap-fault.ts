@@ -26,12 +26,18 @@ export class SoapFault extends Error {
   readonly subcode?: FaultSubcode;
   /** Response headers to send with the fault (WWW-Authenticate with a 401, say). */
   readonly httpHeaders?: Readonly<Record<string, string>>;
+  /**
+   * Header blocks addressed to us with mustUnderstand that no part of this service understands:
+   * the fault's code is then soap:MustUnderstand (SOAP 1.1 §4.4.1, SOAP 1.2 part 1 §5.4.8), and a
+   * SOAP 1.2 fault names each block in an env:NotUnderstood header.
+   */
+  readonly notUnderstood?: ReadonlyArray<{ namespace: string; localName: string }>;
 
   constructor(
     readonly kind: FaultKind,
     message: string,
     readonly code: string = kind === 'Client' ? 'INVALID_REQUEST' : 'INTERNAL',
-    options: { httpStatus?: number; detail?: string; subcode?: FaultSubcode; httpHeaders?: Record<string, string> } = {},
+    options: { httpStatus?: number; detail?: string; subcode?: FaultSubcode; httpHeaders?: Record<string, string>; notUnderstood?: Array<{ namespace: string; localName: string }> } = {},
   ) {
     super(message);
     this.name = 'SoapFault';
@@ -39,6 +45,7 @@ export class SoapFault extends Error {
     if (options.detail !== undefined) this.detail = options.detail;
     if (options.subcode !== undefined) this.subcode = options.subcode;
     if (options.httpHeaders !== undefined) this.httpHeaders = options.httpHeaders;
+    if (options.notUnderstood !== undefined) this.notUnderstood = options.notUnderstood;
   }
 }
 

@@ -1,7 +1,8 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Logger } from 'pino';
 import type { Caller } from '../security/permissions';
-import type { QName, SoapNode } from './envelope-parser';
+import type { HeaderBlock, QName, SoapNode } from './envelope-parser';
+import type { XmlLimits } from './xml-scanner';
 import type { SoapFault } from './soap-fault';
 import type { SoapVersion } from './soap-version';
 import type { WsdlFiles } from './wsdl-publisher';
@@ -24,11 +25,15 @@ export interface SoapContext {
   operation: QName;
   /** Header blocks, parsed like the body (prefixes removed). */
   header: SoapNode;
+  /** The same header blocks with namespaces resolved (the envelope is parsed once). */
+  headerBlocks: readonly HeaderBlock[];
   /** Set by SoapOptions.authenticate when it recognised the caller. */
   caller?: SoapCaller;
   /** Set by SoapServiceDefinition.verifySignature for a message signed by a trusted party. */
   signed?: SignedCall;
   requestId: string;
+  /** The client's address as the socket has it (for throttling; never trusted for anything else). */
+  remoteAddress: string;
   log: Logger;
   /** The request document as received: signature checks need the exact bytes, not a parse. */
   envelope: string;
@@ -79,6 +84,12 @@ export interface SoapServiceDefinition {
    * usual; a bad signature throws a fault.
    */
   verifySignature?: (ctx: SoapContext) => Promise<SignedCall | undefined>;
+  /**
+   * Header blocks (Clark names, `{namespace}LocalName`) this service reads. A block addressed to
+   * us with mustUnderstand that is neither listed here nor wsse:Security (understood everywhere) is
+   * answered with a MustUnderstand fault before any work.
+   */
+  understoodHeaders?: readonly string[];
 }
 
 /**
@@ -91,6 +102,8 @@ export interface SoapOptions {
   log: Logger;
   /** Request body limit in bytes; default INTERFLOW_MAX_BODY or 1 MiB. */
   maxBodyBytes?: number;
+  /** Depth, element, attribute and name limits checked before parsing (default DEFAULT_XML_LIMITS). */
+  xmlLimits?: XmlLimits;
   /** Believe X-Forwarded-Proto/Host; default INTERFLOW_TRUST_PROXY=1. */
   trustProxy?: boolean;
   authenticate?: SoapAuthenticator;

@@ -1,3 +1,4 @@
+import { asap } from './namespaces';
 import { resolve } from 'node:path';
 import type { WorkflowEngine } from '../../engine';
 import type { SoapServiceDefinition } from '../soap';
@@ -34,7 +35,9 @@ export function wfxmlServices(engine: WorkflowEngine, options: WfxmlServiceOptio
   });
   const { trust } = options;
   const observer = observerOperations(engine, trust ? { federation: true } : {});
-  const verify = trust ? { verifySignature: verifySignedCall(trust) } : {};
+  // The ASAP Request header always, and with trust the signed transfer header too.
+  const understoodHeaders = [asap('Request'), ...(trust ? ['{urn:interflow:transfer:1}TransferHeader'] : [])];
+  const verify = trust ? { verifySignature: verifySignedCall(trust), understoodHeaders } : { understoodHeaders };
   return [
     { name: 'WfXmlFactory', path: FACTORY_PATH, wsdl: wsdl('wfxml-factory.wsdl', true), operations: factoryOperations(engine, trust ? { endpoints: trust.endpoints } : {}), ...verify },
     { name: 'WfXmlInstance', path: INSTANCE_PATH, wsdl: wsdl('wfxml-instance.wsdl', false), operations: instanceOperations(engine), ...verify },
