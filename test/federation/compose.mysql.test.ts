@@ -14,7 +14,10 @@ import { recreateMysqlDatabases, tempDir } from './support';
  */
 
 const ROOT = resolve(__dirname, '../..');
-const MARIADB = 'mysql://root@127.0.0.1:3306/test';
+/** The server and database of this MariaDB run (scripts/test-mysql.js names it per run); the compose databases are named after it. */
+const RUN_DB = new URL(process.env.INTERFLOW_TEST_DB!);
+const RUN = RUN_DB.pathname.slice(1);
+const MARIADB = RUN_DB.toString();
 const CONTAINER_PORT = '8080';
 
 interface ComposeService {
@@ -61,7 +64,7 @@ describe('docker-compose.yml, run as processes against MariaDB', function () {
   /** A compose value as the process on this machine needs it. */
   function translate(value: string, dataDir: string): string {
     let v = interpolate(value, vars)
-      .replace(/@mysql:3306\//g, '@127.0.0.1:3306/')
+      .replace(/@mysql:3306\/interflow_/g, `@127.0.0.1:3306/${RUN}_`)
       .replace(/\/run\/secrets\/([a-z_]+)/g, (_, name: string) => {
         const secret = compose.secrets[name];
         if (!secret) throw new Error(`secret ${name} is used but not declared`);
@@ -88,7 +91,7 @@ describe('docker-compose.yml, run as processes against MariaDB', function () {
     );
     // The databases the services use are the ones the mysql service creates.
     const used = [...new Set(Object.values(env).map((e) => e.INTERFLOW_DB).filter(Boolean).map((url) => new URL(url).pathname.slice(1)))].sort();
-    const created = [...compose.configs['interflow-databases'].content.matchAll(/CREATE DATABASE IF NOT EXISTS (\w+);/g)].map((m) => m[1]).sort();
+    const created = [...compose.configs['interflow-databases'].content.matchAll(/CREATE DATABASE IF NOT EXISTS interflow_(\w+);/g)].map((m) => `${RUN}_${m[1]}`).sort();
     expect(used).to.deep.equal(created);
     try {
       await recreateMysqlDatabases(MARIADB, used);
