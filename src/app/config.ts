@@ -1,4 +1,5 @@
 import { parseDatabaseUrl } from '../persistence';
+import { withDatabasePasswordFile } from '../persistence/database-url';
 
 /**
  * Configuration comes from environment variables, overridable by CLI flags. Defaults are chosen so
@@ -28,7 +29,7 @@ export class ConfigError extends Error {
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<InterflowConfig> = {}): InterflowConfig {
   const config: InterflowConfig = {
-    databaseUrl: overrides.databaseUrl ?? env.INTERFLOW_DB ?? DEFAULT_DATABASE_URL,
+    databaseUrl: withDatabasePasswordFile(overrides.databaseUrl ?? env.INTERFLOW_DB ?? DEFAULT_DATABASE_URL, env),
     department: overrides.department ?? (env.INTERFLOW_DEPARTMENT || undefined),
     logLevel: overrides.logLevel ?? env.INTERFLOW_LOG_LEVEL ?? 'info',
   };
