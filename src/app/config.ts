@@ -1,4 +1,5 @@
 import { parseDatabaseUrl } from '../persistence';
+import { withDatabasePasswordFile } from '../persistence/database-url';
 
 /**
  * Configuration comes from environment variables, overridable by CLI flags. Defaults are chosen so
@@ -15,12 +16,27 @@ export interface InterflowConfig {
 
 export const DEFAULT_DATABASE_URL = 'sqlite:./data/interflow.sqlite';
 
+/** The log levels --log-level and INTERFLOW_LOG_LEVEL accept (pino's). */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** A setting that cannot work as given: the CLI prints its message as one line and exits 2. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<InterflowConfig> = {}): InterflowConfig {
   const config: InterflowConfig = {
-    databaseUrl: overrides.databaseUrl ?? env.INTERFLOW_DB ?? DEFAULT_DATABASE_URL,
+    databaseUrl: withDatabasePasswordFile(overrides.databaseUrl ?? env.INTERFLOW_DB ?? DEFAULT_DATABASE_URL, env),
     department: overrides.department ?? (env.INTERFLOW_DEPARTMENT || undefined),
     logLevel: overrides.logLevel ?? env.INTERFLOW_LOG_LEVEL ?? 'info',
   };
   parseDatabaseUrl(config.databaseUrl); // fail early, with the accepted forms, on a bad setting
+  if (!(LOG_LEVELS as readonly string[]).includes(config.logLevel)) {
+    const from = overrides.logLevel !== undefined ? '--log-level' : 'INTERFLOW_LOG_LEVEL';
+    throw new ConfigError(`${from} "${config.logLevel}" is not a log level; use one of ${LOG_LEVELS.join(', ')}`);
+  }
   return config;
 }

@@ -1,7 +1,7 @@
 import type { BusinessEntity } from '../registry';
 import { readCertificates } from './certificate';
 import { departmentCodeOf, viewOf } from './department-view';
-import type { FederationKeys } from './federation-keys';
+import { FederationKeys } from './federation-keys';
 import { leaseOf } from './lease';
 import type { UddiInquiry } from './uddi-api';
 
@@ -37,7 +37,18 @@ export interface ListedBusiness {
 const PAGE = 1000;
 const DETAIL_BATCH = 100;
 
-export async function listRegistry(inquiry: UddiInquiry, keys: FederationKeys, now: Date = new Date()): Promise<ListedBusiness[]> {
+/**
+ * The federation keys a registry's department entries are under, for a reader that was not told
+ * the domain (INTERFLOW_FEDERATION_DOMAIN unset): the domain of the uddi:<domain>:dept:<code> keys.
+ * Without any, the default domain; with entries of several domains, an error asking to choose.
+ */
+export function inferFederationKeys(businessKeys: string[]): FederationKeys {
+  const domains = [...new Set(businessKeys.map((k) => /^uddi:([^:]+):dept:[^:]+$/i.exec(k)?.[1]?.toLowerCase()).filter((d): d is string => !!d))].sort();
+  if (domains.length > 1) throw new Error(`the registry holds departments of several federation domains (${domains.join(', ')}): set INTERFLOW_FEDERATION_DOMAIN to the one to list`);
+  return domains.length ? new FederationKeys(domains[0]) : new FederationKeys();
+}
+
+export async function listRegistry(inquiry: UddiInquiry, keysOrInfer: FederationKeys | ((businessKeys: string[]) => FederationKeys), now: Date = new Date()): Promise<ListedBusiness[]> {
   const businessKeys: string[] = [];
   for (let listHead = 1; ; ) {
     const page = await inquiry.findBusiness({ names: [{ value: '%' }], findQualifiers: ['approximateMatch'], maxRows: PAGE, listHead });
@@ -45,6 +56,7 @@ export async function listRegistry(inquiry: UddiInquiry, keys: FederationKeys, n
     if (!page.truncated || page.items.length === 0) break;
     listHead += page.items.length;
   }
+  const keys = typeof keysOrInfer === 'function' ? keysOrInfer(businessKeys) : keysOrInfer;
   const businesses: BusinessEntity[] = [];
   for (let i = 0; i < businessKeys.length; i += DETAIL_BATCH) businesses.push(...(await inquiry.getBusinessDetail(businessKeys.slice(i, i + DETAIL_BATCH))));
   return businesses.map((b) => listed(b, keys, now));

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { InterflowConfig } from '../app/config';
-import { ensurePublishers, writeCredentials, LICENCE_DEPARTMENTS, runFederation } from '../federation';
+import { ensurePublishers, writeCredentials, writeDatabasePasswords, LICENCE_DEPARTMENTS, runFederation } from '../federation';
 import type { Output } from './format';
 
 /**
@@ -38,7 +38,7 @@ export function addFederationCommands(program: Command, ctx: FederationCommandCo
 
   federation
     .command('credentials')
-    .description('generate the secrets of the three departments into a directory (mode 0600): DEPT.registry-password (registry publisher password) and DEPT.users.json (INTERFLOW_USERS_FILE with an admin and a clerk per department); docker-compose.yml mounts them as secrets')
+    .description('generate the secrets of the three departments into a directory (mode 0600): DEPT.registry-password (registry publisher password), DEPT.users.json (INTERFLOW_USERS_FILE with an admin and a clerk per department), and the MySQL passwords docker-compose.yml uses (mysql-root.password; registry.db-password and DEPT.db-password, one database user per process); docker-compose.yml mounts them as secrets')
     .requiredOption('--dir <dir>', 'where to write them')
     .option('--insecure-basic', 'let callers use HTTP Basic over plain HTTP (loopback testing only)')
     .action((opts: { dir: string; insecureBasic?: boolean }) => {
@@ -46,6 +46,8 @@ export function addFederationCommands(program: Command, ctx: FederationCommandCo
       for (const c of written) {
         out.stdout(`${c.code}: ${c.registryPasswordFile}\n${' '.repeat(c.code.length + 2)}${c.usersFile}  (users ${c.users.map((u) => u.username).join(', ')})\n`);
       }
+      const databases = writeDatabasePasswords(resolve(opts.dir), ['registry', ...LICENCE_DEPARTMENTS.map((d) => d.code)]);
+      out.stdout(`database passwords: ${databases.join(', ')}\n`);
     });
 
   federation

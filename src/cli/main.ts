@@ -1,7 +1,9 @@
 import 'reflect-metadata';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import { loadConfig, type InterflowConfig } from '../app/config';
+import { ConfigError, loadConfig, type InterflowConfig } from '../app/config';
+import { parseDatabaseUrl } from '../persistence/database-url';
 import { createLogger } from '../app/logger';
 import { openEngine } from '../app/open-engine';
 import { EngineError, participatingDepartments, type WorkflowEngine } from '../engine';
@@ -27,13 +29,34 @@ interface GlobalOptions {
   logLevel?: string;
 }
 
+/**
+ * For the CLI process (bin/interflow.js): `interflow … | head` stops quietly when the reader goes
+ * away instead of printing an EPIPE stack; a closed terminal (EIO after SIGHUP) silences the
+ * output instead, so `federation up` can still stop its children cleanly.
+ */
+export function guardStdio(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE') process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
+      if (e.code === 'EIO') {
+        stream.write = () => true;
+        return;
+      }
+      throw e;
+    });
+  }
+}
+
 /** Runs the CLI; resolves to the process exit code (0 ok, 1 failed, 2 usage). */
 export async function main(argv: string[], out: Output = defaultOutput): Promise<number> {
   let engine: WorkflowEngine | undefined;
   const program = new Command();
   const configOf = (cmd: Command): InterflowConfig => {
     const g = cmd.optsWithGlobals() as GlobalOptions;
-    return loadConfig(process.env, { databaseUrl: g.db, department: g.department, logLevel: g.logLevel });
+    const config = loadConfig(process.env, { databaseUrl: g.db, department: g.department, logLevel: g.logLevel });
+    // The default ./data is created on first use; a database named by --db or INTERFLOW_DB must be in an existing directory.
+    if (!createsSystem(cmd) || g.db !== undefined || process.env.INTERFLOW_DB !== undefined) refuseMissingDatabaseDir(config.databaseUrl);
+    return config;
   };
   const withEngine = (fn: (engine: WorkflowEngine, opts: Record<string, unknown>, cmd: Command, ...args: string[]) => Promise<void>) =>
     async (...args: unknown[]) => {
@@ -64,6 +87,7 @@ export async function main(argv: string[], out: Output = defaultOutput): Promise
     .option('--actor <name>', 'who deploys (recorded)')
     .option('--publish', "also publish it to every other participating department (signed, through this department's outbox; needs --department)")
     .action(withEngine(async (engine, opts, cmd, file) => {
+      if (existsSync(file) && statSync(file).isDirectory()) throw new Error(`${file} is a directory: give one XPDL file (deploy FILE.xpdl)`);
       const xml = readFileSync(file, 'utf8');
       const pkg = importXpdl(xml);
       if (opts.publish && !engine.department) throw new InvalidArgumentError('--publish needs this engine\'s department (--department or INTERFLOW_DEPARTMENT)');
@@ -345,7 +369,7 @@ export async function main(argv: string[], out: Output = defaultOutput): Promise
     return 0;
   } catch (e) {
     // Commander prints the usage errors it finds while parsing; one an action throws is printed here.
-    if (e instanceof InvalidArgumentError) {
+    if (e instanceof InvalidArgumentError || e instanceof ConfigError) {
       out.stderr(`error: ${e.message}\n`);
       return 2;
     }
@@ -358,6 +382,30 @@ export async function main(argv: string[], out: Output = defaultOutput): Promise
   } finally {
     await engine?.store.close();
   }
+}
+
+/**
+ * Commands that set a system up (and so may create its SQLite file): serve, deploy, demo, the
+ * hub and its publishers, federation setup. Every other command reads or works an existing system.
+ */
+const CREATING_COMMANDS = new Set(['serve', 'deploy', 'demo', 'registry serve', 'registry publisher add', 'registry publisher set', 'federation up', 'federation credentials', 'federation publishers']);
+
+function createsSystem(cmd: Command): boolean {
+  const names: string[] = [];
+  for (let c: Command | null = cmd; c?.parent; c = c.parent) names.unshift(c.name());
+  return CREATING_COMMANDS.has(names.join(' '));
+}
+
+/**
+ * A mistyped --db sqlite:/no/such/dir/x.sqlite would otherwise be created on the spot and look like
+ * an empty system: a command that reads an existing system refuses a database whose directory is
+ * missing, and one that sets a system up creates the file only in an existing directory.
+ */
+function refuseMissingDatabaseDir(url: string): void {
+  const db = parseDatabaseUrl(url, { allowMemory: true });
+  if (db.kind !== 'sqlite' || db.path === ':memory:') return;
+  const dir = dirname(db.path);
+  if (!existsSync(dir)) throw new ConfigError(`no database at ${db.path}: its directory ${dir} does not exist (check --db or INTERFLOW_DB)`);
 }
 
 /** The console shows, and /ready checks, the registry this engine registers in (INTERFLOW_REGISTRY_URL). */

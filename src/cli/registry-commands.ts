@@ -18,7 +18,7 @@ import {
   type RegistrationReport,
   type UddiInquiry,
 } from '../binding';
-import { listRegistry, type ListedBusiness } from '../binding/registry-listing';
+import { inferFederationKeys, listRegistry, type ListedBusiness } from '../binding/registry-listing';
 import { openStore, type TypeormStore } from '../persistence';
 import { createPublisher, RegistryStore, type PublisherInfo } from '../registry';
 import { tlsFromEnv } from '../services/http';
@@ -146,11 +146,17 @@ export function addRegistryCommands(program: Command, ctx: RegistryCommandContex
     .description('list the registered businesses with their services, bindings, access points, lease state and certificate fingerprints')
     .option('--url <url>', 'the registry host (env INTERFLOW_REGISTRY_URL); without either, the registry in --db is read directly')
     .action(async (opts: { url?: string }, cmd: Command) => {
-      const keys = new FederationKeys(federationDomainFromEnv(process.env));
+      // Without INTERFLOW_FEDERATION_DOMAIN the domain is read from the department entries'
+      // keys, so their leases and certificates are recognised (the default domain would see none).
+      let inferred: FederationKeys | undefined;
+      const keys = process.env.INTERFLOW_FEDERATION_DOMAIN?.trim()
+        ? new FederationKeys(federationDomainFromEnv(process.env))
+        : (businessKeys: string[]) => (inferred = inferFederationKeys(businessKeys));
       const url = opts.url ?? registryUrlFromEnv(process.env);
       const list = (inquiry: UddiInquiry) => listRegistry(inquiry, keys);
       const businesses = url ? await list(new RegistryClient({ baseUrl: url })) : await withRegistry(ctx.configOf(cmd), list);
       if (ctx.json(cmd)) return out.stdout(JSON.stringify(businesses, null, 2) + '\n');
+      if (inferred && businesses.length) out.stdout(`federation domain ${inferred.domain} (from the department entries' keys; INTERFLOW_FEDERATION_DOMAIN sets it)\n\n`);
       printListing(out, businesses);
     });
 

@@ -1,7 +1,8 @@
-import { main } from '../cli/main';
+import { guardStdio, main } from '../cli/main';
 
 // The launcher's children run this when the launcher itself runs from TypeScript (see cliCommand);
 // compiled, they run bin/interflow.js, which does the same with dist/.
+guardStdio();
 void main(process.argv).then((code) => {
   process.exitCode = code;
 });

@@ -49,6 +49,25 @@ export function writeCredentials(dir: string, departments: readonly DepartmentSp
   });
 }
 
+/** DEPT.db-password: the MySQL password of a process's own database user (docker-compose.yml). */
+export function databasePasswordFileName(name: string): string {
+  return `${name}.db-password`;
+}
+
+/**
+ * Writes (or overwrites) one database password per process (`mysql-root.password` for the server's
+ * root, `NAME.db-password` for each process's own user): the mysql service creates the users from
+ * them, and each process reads its own through INTERFLOW_DB_PASSWORD_FILE.
+ */
+export function writeDatabasePasswords(dir: string, names: readonly string[]): string[] {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  return ['mysql-root.password', ...names.map(databasePasswordFileName)].map((file) => {
+    const path = join(dir, file);
+    writeSecretFile(path, `${randomSecret(24)}\n`);
+    return path;
+  });
+}
+
 export function writeSecretFile(path: string, content: string): void {
   const fd = openSync(path, 'w', 0o600);
   try {

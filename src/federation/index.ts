@@ -3,7 +3,7 @@ export { Federation } from './launcher';
 export type { LaunchOptions, Member, DepartmentMember } from './launcher';
 export { runFederation } from './run';
 export type { RunOptions } from './run';
-export { writeCredentials, writeSecretFile, registryPasswordFileName, usersFileName } from './credentials';
+export { writeCredentials, writeDatabasePasswords, databasePasswordFileName, writeSecretFile, registryPasswordFileName, usersFileName } from './credentials';
 export type { DepartmentCredentials } from './credentials';
 export { ensurePublishers } from './publishers';
 export { runLicenceCase } from './demo-case';

@@ -14,7 +14,8 @@ export interface RunOptions {
 
 /**
  * `interflow federation up`: launch, print where everything is, then either run one case and stop
- * (--once) or keep running until SIGINT/SIGTERM. Resolves false when the once-case did not
+ * (--once) or keep running until SIGINT/SIGTERM/SIGHUP (a closed terminal stops the children too:
+ * they run in process groups of their own, so only the launcher hears the hang-up). Resolves false when the once-case did not
  * complete; launch failures (a port taken, a child that died) are thrown with their explanation.
  */
 export async function runFederation(out: Output, o: RunOptions): Promise<boolean> {
@@ -26,6 +27,7 @@ export async function runFederation(out: Output, o: RunOptions): Promise<boolean
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  process.on('SIGHUP', onSignal);
   let federation: Federation | undefined;
   try {
     out.stdout(`Interflow federation — data in ${o.dataDir}\n`);
@@ -64,5 +66,6 @@ export async function runFederation(out: Output, o: RunOptions): Promise<boolean
     if (federation) out.stdout('stopped: registry hub and departments\n');
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    process.off('SIGHUP', onSignal);
   }
 }

@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 export const DEFAULT_DATABASE_URL = 'sqlite:./data/interflow.sqlite';
@@ -42,10 +43,40 @@ export class DatabaseUrlError extends Error {
   }
 }
 
-/** The configured database URL: INTERFLOW_DB, or the default file database. */
+/** The configured database URL: INTERFLOW_DB, or the default file database (with INTERFLOW_DB_PASSWORD_FILE applied). */
 export function databaseUrlFromEnv(env: NodeJS.ProcessEnv = process.env): string {
   const value = env.INTERFLOW_DB?.trim();
-  return value ? value : DEFAULT_DATABASE_URL;
+  return withDatabasePasswordFile(value ? value : DEFAULT_DATABASE_URL, env);
+}
+
+/**
+ * INTERFLOW_DB_PASSWORD_FILE: the MySQL password is the first line of that file (a container
+ * secret), so it never sits in a URL or an environment listing, and any character survives. It is
+ * put into the URL percent-encoded, which parseDatabaseUrl decodes. A URL that has a password of its
+ * own, or is not MySQL, is refused rather than silently using one of the two.
+ */
+export function withDatabasePasswordFile(url: string, env: NodeJS.ProcessEnv = process.env): string {
+  const file = env.INTERFLOW_DB_PASSWORD_FILE?.trim();
+  if (!file) return url;
+  const lower = url.trim().toLowerCase();
+  if (!lower.startsWith('mysql://') && !lower.startsWith('mariadb://')) throw new DatabaseUrlError('INTERFLOW_DB_PASSWORD_FILE is set, but the database is not a mysql:// URL');
+  let parsed: URL;
+  try {
+    parsed = new URL(url.trim());
+  } catch {
+    throw new DatabaseUrlError(`Malformed database URL "${redactDatabaseUrl(url)}"; ${ACCEPTED_FORMS}`);
+  }
+  if (parsed.password) throw new DatabaseUrlError(`Database URL "${redactDatabaseUrl(url)}" has a password and INTERFLOW_DB_PASSWORD_FILE is set: give it in one place`);
+  let password: string;
+  try {
+    password = fs.readFileSync(file, 'utf8').split(/\r?\n/)[0];
+  } catch (e) {
+    throw new DatabaseUrlError(`INTERFLOW_DB_PASSWORD_FILE: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  if (!password) throw new DatabaseUrlError(`INTERFLOW_DB_PASSWORD_FILE: ${file} is empty`);
+  if (!parsed.username) parsed.username = 'root';
+  parsed.password = encodeURIComponent(password);
+  return parsed.toString();
 }
 
 /**

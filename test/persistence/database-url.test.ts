@@ -7,7 +7,10 @@ import {
   describeDatabase,
   parseDatabaseUrl,
   redactDatabaseUrl,
+  withDatabasePasswordFile,
 } from '../../src/persistence/database-url';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createDataSource, poolSizeFromEnv } from '../../src/persistence/data-source';
 
 describe('database URL (INTERFLOW_DB)', () => {
@@ -104,5 +107,19 @@ describe('database URL (INTERFLOW_DB)', () => {
     expect(createDataSource('mariadb://u@h/d').options.type).to.equal('mariadb');
     expect(poolSizeFromEnv({})).to.equal(10);
     expect(() => poolSizeFromEnv({ INTERFLOW_DB_POOL: 'lots' })).to.throw(/INTERFLOW_DB_POOL/);
+  });
+
+  it('INTERFLOW_DB_PASSWORD_FILE: a password with / + # % @ : \' \\ survives (issue 14: a raw password in the URL broke it)', () => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'interflow-dbpw-')), 'market.db-password');
+    const awkward = "p/a+s#s%w'o\\rd@:$x";
+    writeFileSync(file, `${awkward}\nignored second line\n`);
+    const env = { INTERFLOW_DB: 'mysql://interflow_market@mysql:3306/interflow_market', INTERFLOW_DB_PASSWORD_FILE: file };
+    const config = parseDatabaseUrl(databaseUrlFromEnv(env));
+    expect(config).to.include({ kind: 'mysql', user: 'interflow_market', password: awkward, host: 'mysql', port: 3306, database: 'interflow_market' });
+    expect(redactDatabaseUrl(withDatabasePasswordFile(env.INTERFLOW_DB, env))).to.not.include('w%27o');
+    expect(() => withDatabasePasswordFile('mysql://u:inline@h/d', env)).to.throw(DatabaseUrlError, /has a password and INTERFLOW_DB_PASSWORD_FILE is set/);
+    expect(() => withDatabasePasswordFile('sqlite:./x.sqlite', env)).to.throw(DatabaseUrlError, /not a mysql:\/\/ URL/);
+    expect(() => withDatabasePasswordFile('mysql://u@h/d', { INTERFLOW_DB_PASSWORD_FILE: `${file}.missing` })).to.throw(/cannot read .*ENOENT/);
+    expect(withDatabasePasswordFile('mysql://u@h/d', {})).to.equal('mysql://u@h/d');
   });
 });

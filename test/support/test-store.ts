@@ -6,7 +6,7 @@ import { createDataSource, openStore, type TypeormStore } from '../../src/persis
 import { parseDatabaseUrl, type DatabaseConfig } from '../../src/persistence/database-url';
 
 /**
- * Stores for tests. INTERFLOW_TEST_DB selects the database (e.g. mysql://root@127.0.0.1:3306/test);
+ * Stores for tests. INTERFLOW_TEST_DB selects the database (`npm run test:mysql` sets a mysql:// URL naming a database of the run's own);
  * without it every store gets a fresh SQLite file under the OS temp directory.
  */
 

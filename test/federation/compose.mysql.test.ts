@@ -1,20 +1,25 @@
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { expect } from 'chai';
 // js-yaml comes with mocha; only `load` is used, which every major version has.
 import { load } from 'js-yaml';
 import { departmentEnv, freePort, healthy, hubEnv, LICENCE_PROCESSES, ProcessServiceClient, registeredAt, runChild, startChild, waitFor, type SupervisedProcess } from '../../src/federation';
-import { recreateMysqlDatabases, tempDir } from './support';
+import { tempDir } from './support';
 
 /**
  * docker-compose.yml cannot rot: this reads it and runs what it describes — the same commands,
- * the same environment variables — as processes on this machine, against the local MariaDB
- * instead of the mysql service (root without password), with loopback ports for the service
- * names and a temporary directory for secrets and volumes. Then one licence case runs end to end.
+ * the same environment variables, the mysql service's init script creating one database and one
+ * user per process — as processes on this machine, against the local MariaDB instead of the mysql
+ * service, with loopback ports for the service names, a temporary directory for secrets and
+ * volumes, and database and user names of this run's own (scripts/test-mysql.js drops them).
+ * Then one licence case runs end to end. MariaDB only: `npm run test:mysql`.
  */
 
 const ROOT = resolve(__dirname, '../..');
-const MARIADB = 'mysql://root@127.0.0.1:3306/test';
+/** The server and database of this MariaDB run (scripts/test-mysql.js names it per run); the compose databases are named after it. */
+const RUN_DB = new URL(process.env.INTERFLOW_TEST_DB!);
+const RUN = RUN_DB.pathname.slice(1);
 const CONTAINER_PORT = '8080';
 
 interface ComposeService {
@@ -27,12 +32,13 @@ interface ComposeService {
   depends_on?: Record<string, { condition: string }>;
   ports?: string[];
   volumes?: string[];
+  configs?: Array<{ source: string; target: string }>;
 }
 
 interface ComposeFile {
   services: Record<string, ComposeService>;
   secrets: Record<string, { file: string }>;
-  configs: Record<string, { content: string }>;
+  configs: Record<string, { file: string }>;
 }
 
 /** Compose's variable interpolation for the forms the file uses: $$, ${VAR}, ${VAR:?message}, ${VAR:-default}. */
@@ -50,7 +56,9 @@ describe('docker-compose.yml, run as processes against MariaDB', function () {
   this.timeout(180_000);
   const compose = load(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8')) as ComposeFile;
   let project = '';
-  const vars = { MYSQL_ROOT_PASSWORD: '' };
+  const vars: Record<string, string> = {};
+  /** What no database password may break: it goes into a file, never into a URL. */
+  const AWKWARD_PASSWORD = "p/a+s#s%w'o\\rd@:$x";
   const ports = new Map<string, number>();
   const running: Array<{ name: string; process: SupervisedProcess }> = [];
   let env: Record<string, Record<string, string>> = {};
@@ -61,7 +69,7 @@ describe('docker-compose.yml, run as processes against MariaDB', function () {
   /** A compose value as the process on this machine needs it. */
   function translate(value: string, dataDir: string): string {
     let v = interpolate(value, vars)
-      .replace(/@mysql:3306\//g, '@127.0.0.1:3306/')
+      .replace(/^mysql:\/\/interflow_(\w+)@mysql:3306\/interflow_(\w+)$/, `mysql://${RUN}_$1@${RUN_DB.host}/${RUN}_$2`)
       .replace(/\/run\/secrets\/([a-z_]+)/g, (_, name: string) => {
         const secret = compose.secrets[name];
         if (!secret) throw new Error(`secret ${name} is used but not declared`);
@@ -86,15 +94,34 @@ describe('docker-compose.yml, run as processes against MariaDB', function () {
         return [name, e];
       }),
     );
-    // The databases the services use are the ones the mysql service creates.
-    const used = [...new Set(Object.values(env).map((e) => e.INTERFLOW_DB).filter(Boolean).map((url) => new URL(url).pathname.slice(1)))].sort();
-    const created = [...compose.configs['interflow-databases'].content.matchAll(/CREATE DATABASE IF NOT EXISTS (\w+);/g)].map((m) => m[1]).sort();
-    expect(used).to.deep.equal(created);
-    try {
-      await recreateMysqlDatabases(MARIADB, used);
-    } catch (e) {
-      throw new Error(`this test needs MariaDB/MySQL at 127.0.0.1:3306 (user root, no password): ${(e as Error).message}`);
+    // Each process connects as its own user, to its own database, with its password in a file.
+    for (const [name, e] of Object.entries(env)) {
+      if (!e.INTERFLOW_DB) continue;
+      const url = new URL(e.INTERFLOW_DB);
+      expect(url.password, `${name}'s INTERFLOW_DB has no password in it`).to.equal('');
+      expect(url.username, `${name}'s database user`).to.equal(url.pathname.slice(1)).and.not.equal('root');
+      expect(e.INTERFLOW_DB_PASSWORD_FILE, `${name}'s INTERFLOW_DB_PASSWORD_FILE`).to.match(/_db_password$|\.db-password$/);
     }
+    // The databases the services use are the ones the mysql service's init script creates, one user each.
+    const init = compose.services.mysql.configs?.find((c) => c.target.startsWith('/docker-entrypoint-initdb.d/'));
+    expect(init, "the mysql service's init script").to.not.equal(undefined);
+    const script = resolve(ROOT, compose.configs[init!.source].file);
+    const names = /^INTERFLOW_DATABASES="([a-z ]+)"$/m.exec(readFileSync(script, 'utf8'))![1].split(' ');
+    const used = [...new Set(Object.values(env).map((e) => e.INTERFLOW_DB).filter(Boolean).map((url) => new URL(url).pathname.slice(1)))].sort();
+    expect(used).to.deep.equal(names.map((n) => `${RUN}_${n}`).sort());
+    expect(compose.services.mysql.secrets).to.include.members(names.map((n) => `${n}_db_password`));
+    // A password with every character that used to break a URL.
+    writeFileSync(resolve(project, compose.secrets.market_db_password.file), `${AWKWARD_PASSWORD}\n`);
+    // The secrets as the mysql container sees them (/run/secrets/NAME), and the script run as its entrypoint would.
+    const secrets = join(project, 'run-secrets');
+    mkdirSync(secrets);
+    for (const n of names) symlinkSync(resolve(project, compose.secrets[`${n}_db_password`].file), join(secrets, `${n}_db_password`));
+    const server = RUN_DB;
+    const run = spawnSync('bash', [script], {
+      encoding: 'utf8',
+      env: { ...process.env, INTERFLOW_DB_PREFIX: `${RUN}_`, INTERFLOW_DB_SECRETS: secrets, MYSQL_CLIENT: `mysql -h ${server.hostname} -P ${server.port || '3306'} -u ${decodeURIComponent(server.username) || 'root'}`, ...(server.password ? { MYSQL_PWD: decodeURIComponent(server.password) } : {}) },
+    });
+    if (run.error || run.status !== 0) throw new Error(`${compose.configs[init!.source].file} against MariaDB at ${server.host}: ${run.error?.message ?? run.stderr}`);
 
     // Start in dependency order: one-shot services run to completion, the others until healthy.
     const done = new Set(['mysql']);
