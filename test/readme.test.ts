@@ -32,9 +32,9 @@ const COVERED_ELSEWHERE: CoveredElsewhere[] = [
   { command: /^npm test$/, by: '.ci/run', evidence: ['npm test'] },
   // npm start is `interflow federation up` (package.json), which the federation CLI test runs.
   { command: /^npm start$/, by: 'test/federation/cli.test.ts', evidence: ["'federation', 'up'"] },
-  { command: /^npm run demo\b/, by: 'test/cli/demo.test.ts', evidence: ['demo'] },
+  { command: /^npm run demo\b/, by: 'test/cli/demo.reference.test.ts', evidence: ['demo'] },
   // No Docker on CI: the compose test runs what docker-compose.yml describes, as processes.
-  { command: /^docker compose up --build$/, by: 'test/federation/compose.test.ts', evidence: ['docker-compose.yml'] },
+  { command: /^docker compose up --build$/, by: 'test/federation/compose.mysql.test.ts', evidence: ['docker-compose.yml'] },
 ];
 
 /** Commands this test runs itself, each with what it needs around it. */
