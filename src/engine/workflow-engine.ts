@@ -171,8 +171,10 @@ export class WorkflowEngine {
       const planned = new Map<string, { hash: string; same?: DefinitionRecord; version: number }>();
       for (const p of pkg.processes) {
         const hash = contentHashOf(p);
-        const same = await tx.findDefinitionByHash(p.id, hash);
+        // Latest first: each statement may see what another deploy committed since the one before
+        // (MySQL reads committed rows), and a version found by hash after it is never older.
         const latest = await tx.latestDefinitionVersion(p.id);
+        const same = await tx.findDefinitionByHash(p.id, hash);
         planned.set(p.id, { hash, same, version: same?.version ?? (latest ?? 0) + 1 });
       }
       for (const p of pkg.processes) {

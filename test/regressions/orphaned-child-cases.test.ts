@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { InstanceStates, type Store, type WorkflowEngine } from '../../src/engine';
+import { InstanceStates, WorkflowEngine, type Store } from '../../src/engine';
 import { activity, end, flow, manual, pkg, process, route, start } from '../support/definition-builder';
 import { openItems, regressionEngine } from './support';
 
@@ -76,25 +76,22 @@ describe('regression: orphaned child cases (issue 11)', () => {
   });
 
   it('a withdrawn transferred activity is recorded: the other side is not cancelled and its late result is refused', async () => {
-    const { engine: home, store: homeStore } = await regressionEngine({ department: 'home' });
-    try {
-      await home.deploy(pkg(process('orph_transfer', {
-        activities: [start(), route('choice', { split: 'deferred' }), manual('elsewhere', 'clerk', { department: 'other' }), manual('answer'), end()],
-        transitions: [flow('start', 'choice'), flow('choice', 'elsewhere'), flow('choice', 'answer'), flow('elsewhere', 'end'), flow('answer', 'end')],
-      })));
-      const c = await home.startProcess('orph_transfer');
-      const handed = c.openActivities.find((a) => a.activityId === 'elsewhere')!;
-      const answer = (await openItems(home, c.id)).find((i) => i.activityId === 'answer')!;
-      expect((await home.completeWorkItem(answer.id)).state).to.equal(InstanceStates.completed);
-      const withdrawn = (await home.history(c.id)).find((h) => h.type === 'activity.withdrawn' && h.activityId === 'elsewhere' && h.detail?.transferredMessage);
-      expect(withdrawn?.detail).to.include({ handedTo: 'other', otherSide: 'not cancelled; a late result is refused' });
-      await home.acceptTransferResult(c.id, handed.activityInstanceId, { outcome: 'completed', data: {} }, { messageId: 'late-1', from: 'other' }).then(
-        () => expect.fail('a late result was taken'),
-        (e: Error) => expect(e.message).to.match(/no longer waits for a result from other/),
-      );
-    } finally {
-      await homeStore.close();
-    }
+    // The same store (on MariaDB a second test store would reset the database this suite uses).
+    const home = new WorkflowEngine({ store, clock, department: 'home' });
+    await home.deploy(pkg(process('orph_transfer', {
+      activities: [start(), route('choice', { split: 'deferred' }), manual('elsewhere', 'clerk', { department: 'other' }), manual('answer'), end()],
+      transitions: [flow('start', 'choice'), flow('choice', 'elsewhere'), flow('choice', 'answer'), flow('elsewhere', 'end'), flow('answer', 'end')],
+    })));
+    const c = await home.startProcess('orph_transfer');
+    const handed = c.openActivities.find((a) => a.activityId === 'elsewhere')!;
+    const answer = (await openItems(home, c.id)).find((i) => i.activityId === 'answer')!;
+    expect((await home.completeWorkItem(answer.id)).state).to.equal(InstanceStates.completed);
+    const withdrawn = (await home.history(c.id)).find((h) => h.type === 'activity.withdrawn' && h.activityId === 'elsewhere' && h.detail?.transferredMessage);
+    expect(withdrawn?.detail).to.include({ handedTo: 'other', otherSide: 'not cancelled; a late result is refused' });
+    await home.acceptTransferResult(c.id, handed.activityInstanceId, { outcome: 'completed', data: {} }, { messageId: 'late-1', from: 'other' }).then(
+      () => expect.fail('a late result was taken'),
+      (e: Error) => expect(e.message).to.match(/no longer waits for a result from other/),
+    );
   });
 
   it('nested children are terminated too, and administrative terminate still cascades', async () => {
