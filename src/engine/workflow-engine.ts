@@ -542,7 +542,7 @@ export class WorkflowEngine {
       }
       if (h.home !== h.sender) throw new NotAuthorisedError(`a hand-over for a case whose home is ${h.home} may come only from ${h.home}, not from ${h.sender}`);
       const compiled = await this.compiled(uow.tx, h.processId, installed.version);
-      const homes = possibleHomes(compiled);
+      const homes = compiled.possibleHomes();
       if (homes && !homes.includes(h.sender)) {
         throw new NotAuthorisedError(`department ${h.sender} cannot be the home of a ${h.processId} case: its first activity is performed by ${homes.join(' or ')}`);
       }
@@ -611,9 +611,10 @@ export class WorkflowEngine {
   ): Promise<boolean> {
     return this.command(async (uow) => {
       if (!(await uow.tx.recordInbox(options.messageId, options.from, uow.now))) return false;
-      const instance = await uow.tx.findInstance(caseId);
-      if (!instance) throw new NotAuthorisedError(`case ${caseId} does not live at department ${this.department ?? '(unnamed)'}; results go to a case's home`);
-      const session = await uow.open(caseId);
+      const session = await uow.open(caseId).catch((e: unknown) => {
+        if (e instanceof NotFoundError) throw new NotAuthorisedError(`case ${caseId} does not live at department ${this.department ?? '(unnamed)'}; results go to a case's home`);
+        throw e;
+      });
       if (!session.record.runtime.activities.some((x) => x.id === activityInstanceId)) {
         // A late answer from the department the activity went to (it was withdrawn by a deadline
         // or a deferred choice) is no attack: say so, rather than "not authorised".
@@ -715,32 +716,6 @@ function buildView(rec: InstanceRecord, def: CompiledDefinition, workItems: Work
 }
 
 /** Every department that performs an activity of the package's processes. */
-/**
- * The departments that may hold a case of `def` as its home: those performing its first
- * activities (the patent: the subsystem performing the first activity starts the instance).
- * Undefined when a first activity is performed by whichever engine starts the case.
- */
-function possibleHomes(compiled: CompiledDefinition): string[] | undefined {
-  const firsts = new Set<string>();
-  const seen = new Set<string>();
-  const stack = compiled.startActivities.map((a) => a.id);
-  while (stack.length) {
-    const id = stack.pop()!;
-    if (seen.has(id)) continue;
-    seen.add(id);
-    const a = compiled.activity(id);
-    // Start events and gateways do no work: look through them to the first activity that does.
-    if (a.kind === 'start' || a.kind === 'route') {
-      for (const t of compiled.outgoing.get(id) ?? []) stack.push(t.to);
-      continue;
-    }
-    if (a.kind === 'end') continue;
-    if (!a.department) return undefined;
-    firsts.add(a.department);
-  }
-  return firsts.size ? [...firsts].sort() : undefined;
-}
-
 export function participatingDepartments(pkg: DefinitionPackage): string[] {
   return [...new Set(pkg.processes.flatMap((p) => p.activities.map((a) => a.department).filter((d): d is string => !!d)))].sort();
 }

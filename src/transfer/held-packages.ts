@@ -2,6 +2,7 @@ import type { TypeormStore } from '../persistence';
 import { HeldPackageEntity } from '../persistence/entities';
 import { EngineError, type DeployResult, type WorkflowEngine } from '../engine';
 import { importXpdl } from '../xpdl';
+import { toDate } from './message-log';
 
 export type HeldState = 'held' | 'installed' | 'rejected';
 
@@ -100,10 +101,10 @@ function view(r: HeldPackageEntity): HeldPackage {
     id: r.id,
     packageId: r.packageId,
     sender: r.sender,
-    receivedAt: r.receivedAt instanceof Date ? r.receivedAt : new Date(String(r.receivedAt).replace(' ', 'T') + 'Z'),
+    receivedAt: toDate(r.receivedAt),
     state: r.state as HeldState,
     ...(r.decidedBy ? { decidedBy: r.decidedBy } : {}),
-    ...(r.decidedAt ? { decidedAt: r.decidedAt instanceof Date ? r.decidedAt : new Date(String(r.decidedAt).replace(' ', 'T') + 'Z') } : {}),
+    ...(r.decidedAt ? { decidedAt: toDate(r.decidedAt) } : {}),
     ...(r.reason ? { reason: r.reason } : {}),
     processes,
   };

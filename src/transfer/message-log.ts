@@ -108,7 +108,8 @@ function causeOfRefusedMessage(reason: string | null | undefined): RefusalCause 
   return code && SIGNATURE_CODES.includes(code) ? 'signature' : 'invalid';
 }
 
-function toDate(v: unknown): Date {
+/** A timestamp read back from the database: a Date from MySQL, UTC text from SQLite. */
+export function toDate(v: unknown): Date {
   if (v instanceof Date) return v;
   const s = String(v);
   return new Date(s.replace(' ', 'T') + (s.endsWith('Z') ? '' : 'Z'));

@@ -118,9 +118,10 @@ async function takePackage(o: TransferServiceOptions, item: PublishItem, sender:
   if (!department || !participatingDepartments(pkg).includes(department)) {
     throw new NotAuthorisedError(`department ${department ?? '(unnamed)'} takes no part in package ${item.packageId}; it installs only what it performs`);
   }
-  await o.engine.checkPublication(pkg, sender);
   const installFrom = o.installFrom ?? new Set<string>();
   if (installFrom !== '*' && !installFrom.has(sender)) {
+    // Only what could be installed is held; deploy checks the same rules when it installs.
+    await o.engine.checkPublication(pkg, sender);
     const held = await o.heldPackages.hold({ id: item.itemId, packageId: item.packageId, sender, source: item.source, at });
     o.log.warn({ packageId: item.packageId, from: sender, heldId: item.itemId }, `package ${item.packageId} from ${sender} held for an administrator (interflow packages approve ${item.itemId})`);
     return taken(item.itemId, held ? 'accepted' : 'duplicate', 'held', `held for an administrator of department ${department}: ${sender} is not in its INTERFLOW_INSTALL_FROM`);

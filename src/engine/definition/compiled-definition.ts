@@ -22,6 +22,8 @@ export class CompiledDefinition {
   private readonly scripts = new Map<string, CompiledScript>();
   private readonly reachCache = new Map<string, Set<string>>();
   private readonly contracts = new Map<string, ActivityDataContract>();
+  /** possibleHomes(), computed once: null until then (undefined is an answer). */
+  private homes: string[] | undefined | null = null;
   /** The deployed version's content hash: the same definition has the same hash on every engine. */
   contentHash?: string;
 
@@ -201,6 +203,37 @@ export class CompiledDefinition {
       this.scripts.set(source, s);
     }
     return s;
+  }
+
+  /**
+   * The departments that may hold a case of this process as its home: those performing its first
+   * activities (the patent: the subsystem performing the first activity starts the instance).
+   * Undefined when a first activity is performed by whichever engine starts the case.
+   */
+  possibleHomes(): readonly string[] | undefined {
+    if (this.homes === null) this.homes = this.findPossibleHomes();
+    return this.homes;
+  }
+
+  private findPossibleHomes(): string[] | undefined {
+    const firsts = new Set<string>();
+    const seen = new Set<string>();
+    const stack = this.startActivities.map((a) => a.id);
+    while (stack.length) {
+      const id = stack.pop()!;
+      if (seen.has(id)) continue;
+      seen.add(id);
+      const a = this.activity(id);
+      // Start events and gateways do no work: look through them to the first activity that does.
+      if (a.kind === 'start' || a.kind === 'route') {
+        for (const t of this.outgoing.get(id) ?? []) stack.push(t.to);
+        continue;
+      }
+      if (a.kind === 'end') continue;
+      if (!a.department) return undefined;
+      firsts.add(a.department);
+    }
+    return firsts.size ? [...firsts].sort() : undefined;
   }
 
   /** What the activity reads and may write (docs/security-model.md, data minimisation). */
