@@ -57,3 +57,13 @@ export async function openBrowser(options: { allowStatus?: (url: string, status:
     },
   };
 }
+
+/** Logs `user` in at the console of `serverUrl` afresh (cookies cleared) and waits for the Overview. */
+export async function logIn(page: Page, serverUrl: string, user: { username: string; password: string }): Promise<void> {
+  await page.context().clearCookies();
+  await page.goto(`${serverUrl}/console/login`);
+  await page.getByLabel('User name').fill(user.username);
+  await page.getByLabel('Password').fill(user.password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.getByRole('heading', { name: 'Overview', level: 1 }).waitFor();
+}

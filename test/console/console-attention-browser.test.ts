@@ -11,7 +11,7 @@ import { createAuthenticator, demoSecurityConfig } from '../../src/services/secu
 import { LogCapture } from '../services/support';
 import { auto, end, flow, pkg, process as processDef, start } from '../support/definition-builder';
 import { eventually, TransferFederation } from '../transfer/federation-support';
-import { openBrowser, type Browser } from './browser';
+import { logIn, openBrowser, type Browser } from './browser';
 import { USERS } from './support';
 
 /**
@@ -63,14 +63,7 @@ describe('console in Chromium: the overview counts what needs attention', functi
     if (problems.length) throw new Error(`the browser reported problems:\n  ${problems.join('\n  ')}`);
   });
 
-  async function loginAs(user: (typeof USERS)[keyof typeof USERS]): Promise<void> {
-    await page.context().clearCookies();
-    await page.goto(`${running.url}/console/login`);
-    await page.getByLabel('User name').fill(user.username);
-    await page.getByLabel('Password').fill(user.password);
-    await page.getByRole('button', { name: 'Log in' }).click();
-    await page.getByRole('heading', { name: 'Overview', level: 1 }).waitFor();
-  }
+  const loginAs = (user: (typeof USERS)[keyof typeof USERS]): Promise<void> => logIn(page, running.url, user);
 
   const card = (key: string) => page.locator(`[data-attention="${key}"]`);
 

@@ -10,7 +10,7 @@ import { HeldPackages, MessageLog } from '../../src/transfer';
 import { importXpdl } from '../../src/xpdl';
 import { LogCapture } from '../services/support';
 import { createTypeormTestStore } from '../support/test-store';
-import { openBrowser, type Browser } from './browser';
+import { logIn, openBrowser, type Browser } from './browser';
 import { PERMIT_XPDL, USERS } from './support';
 
 const LICENCE = readFileSync(resolve(__dirname, '../../examples/business-licence.xpdl'), 'utf8');
@@ -56,14 +56,7 @@ describe('console in Chromium: held packages and data by department', function (
     if (problems.length) throw new Error(`the browser reported problems:\n  ${problems.join('\n  ')}`);
   });
 
-  async function loginAs(user: (typeof USERS)[keyof typeof USERS]): Promise<void> {
-    await page.context().clearCookies();
-    await page.goto(`${running.url}/console/login`);
-    await page.getByLabel('User name').fill(user.username);
-    await page.getByLabel('Password').fill(user.password);
-    await page.getByRole('button', { name: 'Log in' }).click();
-    await page.getByRole('heading', { name: 'Overview', level: 1 }).waitFor();
-  }
+  const loginAs = (user: (typeof USERS)[keyof typeof USERS]): Promise<void> => logIn(page, running.url, user);
 
   /** The row of register_taxpayer in business_licence (the express process has one of the same name). */
   const taxpayerRow = (article: ReturnType<Page['locator']>) =>
