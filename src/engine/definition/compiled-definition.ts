@@ -1,3 +1,4 @@
+import { formProblems } from './form-contract';
 import { compileExpression, compileScript, type CompiledExpression, type CompiledScript } from '../expression';
 import { DefinitionError, InvalidDataError } from '../errors';
 import { isDuration } from './duration';
@@ -74,6 +75,7 @@ export class CompiledDefinition {
       if (app.script !== undefined) c.tryCompileScript(`Application "${app.id}" script`, app.script, problems);
     }
     for (const a of def.activities) c.checkActivity(a, problems, knownProcessIds);
+    problems.push(...formProblems(def));
     for (const t of def.transitions) {
       if (t.kind === 'condition') {
         if (!t.condition?.trim()) problems.push(`Transition "${t.id}" is a condition transition without a condition`);

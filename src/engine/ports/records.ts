@@ -103,6 +103,17 @@ export interface InstanceRecord {
   updatedAt: Date;
   completedAt?: Date;
   startedBy?: string;
+  /**
+   * A performing instance (one activity of another department's case): that case's home department
+   * and its id there. Unset on a department's own cases.
+   */
+  homeDepartment?: string;
+  homeInstanceId?: string;
+  /**
+   * The starter's idempotency key (ProcessService StartProcess/ClientKey): unique per process id,
+   * so a retried start finds the case the first one made (docs/services-design.md, "Client key").
+   */
+  clientKey?: string;
   /** Optimistic-concurrency guard: every save increments it. */
   revision: number;
 }

@@ -32,6 +32,9 @@ export interface CreateOptions {
    * what its activity reads and writes, nothing else: not even the other fields' initial values).
    */
   onlyFields?: readonly string[];
+  /** A performing instance: its case's home department and id there. */
+  home?: { department: string; instanceId: string };
+  clientKey?: string;
 }
 
 /**
@@ -87,6 +90,8 @@ export class UnitOfWork {
       createdAt: this.now,
       updatedAt: this.now,
       startedBy: options.actor,
+      ...(options.home ? { homeDepartment: options.home.department, homeInstanceId: options.home.instanceId } : {}),
+      ...(options.clientKey !== undefined ? { clientKey: options.clientKey } : {}),
       revision: 1,
     };
     const session = new InstanceSession(this, record, def, new Map(), true);
