@@ -605,7 +605,7 @@ export function consoleRouter(ctx: ConsoleContext): Router {
       const fields = new Map(def.dataFields.map((f) => [f.id, f]));
       const describe = (id: string) => {
         const f = fields.get(id);
-        return { id, name: f?.name ?? null, type: f?.type ?? 'STRING', isArray: f?.isArray ?? false, description: f?.description ?? null, value: view.data[id] ?? null };
+        return { id, name: f?.name ?? null, type: f?.type ?? 'STRING', isArray: f?.isArray ?? false, description: f?.description ?? null, value: view.data[id] ?? null, required: (a?.required ?? []).includes(id), allowedValues: f?.allowedValues ?? null };
       };
       const updates = a?.updates ?? [];
       return {
