@@ -76,7 +76,7 @@ export function processService(engine: WorkflowEngine): SoapServiceDefinition {
       const results = await engine.deploy(pkg, { source, actor: ctx.caller?.username });
       const warnings = pkg.warnings.filter((w) => !handlerAlreadyRegistered(engine, w));
       return response('DeployDefinitionResponse', xml`${results.map(
-        (d) => xml`<Deployed><ProcessDefinitionId>${d.processId}</ProcessDefinitionId><Version>${d.version}</Version><Created>${d.created}</Created></Deployed>`,
+        (d) => xml`<Deployed><ProcessDefinitionId>${d.processId}</ProcessDefinitionId><Version>${d.version}</Version><Created>${String(d.created)}</Created></Deployed>`,
       )}${warnings.map((w) => xml`<Warning>${w}</Warning>`)}`);
     },
 
