@@ -390,9 +390,9 @@ export class OutboxWorker {
     }
     const next = new Date(now.getTime() + outboxRetryDelayMs(row.attempts, policy.retryBaseMs, policy.retryMaxMs));
     await engine.store.transaction((tx) => tx.markOutboxRetry(row.id, reason, next, dead, refusals));
-    this.settle(h, dead ? 'dead' : 'retried');
     if (dead) await strategy.onDead?.(row, reason)?.catch((err: unknown) => this.log.error({ err, messageId: row.id }, 'after giving up a message'));
     else strategy.onRetry?.(row, reason, next);
+    this.settle(h, dead ? 'dead' : 'retried');
   }
 
   /** Extends the claims on everything held; when that fails for too long, stops the sends before the claims run out. */
