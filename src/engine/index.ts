@@ -16,6 +16,8 @@ export { InstanceStates, ALL_INSTANCE_STATES, isClosed, allowedActions } from '.
 export type { InstanceState, StateAction } from './runtime/instance-state';
 export type * from './definition/process-definition';
 export type * from './ports/records';
-export type { Store, StoreTx, InstanceFilter, WorkItemFilter } from './ports/store';
+export type { Store, StoreTx, InstanceFilter, WorkItemFilter, OutboxClaimOptions, OutboxDepth } from './ports/store';
+export { OUTBOX_KINDS, outboxKind } from './ports/outbox-messages';
+export type { OutboxKind, OutboxPayload, OutboxPayloads, HandOverPayload, RemoteSubprocessPayload, RemoteCallBinding, ClosedCasePayload, PublishPayload } from './ports/outbox-messages';
 export { ConcurrencyError } from './ports/store';
 export { outboxRetryDelayMs } from './outbox-retry';

@@ -5,7 +5,7 @@ import { uuidIds, type IdGenerator } from './ids';
 import { HandlerRegistry } from './handlers/application-handler';
 import { CompiledDefinition } from './definition/compiled-definition';
 import type { DefinitionPackage, ProcessDefinition } from './definition/process-definition';
-import { ConcurrencyError, type InstanceFilter, type Store, type StoreTx, type WorkItemFilter } from './ports/store';
+import { ConcurrencyError, type InstanceFilter, type OutboxDepth, type Store, type StoreTx, type WorkItemFilter } from './ports/store';
 import type { DefinitionRecord, HistoryRecord, InstanceRecord, OutboxRecord, TimerRecord, WorkItemRecord } from './ports/records';
 import { DefinitionError, EngineError, IllegalStateError, InvalidDataError, NotAuthorisedError, NotFoundError } from './errors';
 import { activityForm, missingRequiredFields, type ActivityForm } from './definition/form-contract';
@@ -235,16 +235,17 @@ export class WorkflowEngine {
       if (options.publish) {
         // Publishing (patent: a definition is defined once and installed by every participating
         // subsystem) leaves through the outbox with the deployment, so it cannot be lost.
-        if (!options.source) throw new EngineError('INVALID_DEFINITION', 'publishing needs the package source (the XPDL document)');
+        const source = options.source;
+        if (!source) throw new EngineError('INVALID_DEFINITION', 'publishing needs the package source (the XPDL document)');
         const now = this.clock.now();
         const messages = participatingDepartments(pkg)
           .filter((d) => d !== this.department)
           .map((destination) => ({
             id: this.env.ids.messageId(),
             instanceId: `package:${pkg.id}`.slice(0, 64),
-            kind: 'publish',
+            kind: 'publish' as const,
             destination,
-            payload: { packageId: pkg.id, source: options.source, publisher: this.department ?? null },
+            payload: { packageId: pkg.id, source, publisher: this.department ?? null },
             state: 'pending' as const,
             attempts: 0,
             nextAttemptAt: now,
@@ -724,6 +725,11 @@ export class WorkflowEngine {
 
   async outbox(filter: { instanceId?: string; state?: OutboxRecord['state'] } = {}): Promise<OutboxRecord[]> {
     return this.store.read((tx) => tx.listOutbox(filter));
+  }
+
+  /** Undelivered outbox messages by kind and state, counted by the database (for /metrics). */
+  async outboxDepth(): Promise<OutboxDepth[]> {
+    return this.store.read((tx) => tx.outboxDepth());
   }
 
   /**

@@ -1,3 +1,4 @@
+import type { OutboxKind, OutboxPayloads } from './outbox-messages';
 import type { ProcessDefinition } from '../definition/process-definition';
 import type { InstanceState } from '../runtime/instance-state';
 
@@ -158,21 +159,29 @@ export interface HistoryRecord {
 
 export type OutboxState = 'pending' | 'sent' | 'dead';
 
-/** A message that must leave this engine exactly once (a transfer, a remote call, a callback). */
-export interface OutboxRecord {
+interface OutboxRow {
   id: string;
   instanceId: string;
-  kind: string;
   /** Department code, engine key or URL the message is for. */
   destination: string;
-  payload: Record<string, unknown>;
   state: OutboxState;
   attempts: number;
+  /**
+   * Refusals in a row (a receiver answered no, rather than not being there): some kinds are given
+   * up after so many refusals whatever the attempts. Absent when none.
+   */
+  refusals?: number;
   nextAttemptAt: Date;
   createdAt: Date;
   sentAt?: Date;
   lastError?: string;
 }
+
+/**
+ * A message that must leave this engine exactly once (a transfer, a remote call, a callback): one
+ * member per kind, so `row.kind === 'transfer'` says what `row.payload` holds.
+ */
+export type OutboxRecord<K extends OutboxKind = OutboxKind> = { [P in K]: OutboxRow & { kind: P; payload: OutboxPayloads[P] } }[K];
 
 export interface TimerRecord {
   id: string;
