@@ -6,6 +6,7 @@ import { ConfigError, loadConfig, type InterflowConfig } from '../app/config';
 import { parseDatabaseUrl } from '../persistence/database-url';
 import { createLogger } from '../app/logger';
 import { openEngine } from '../app/open-engine';
+import { replicaState } from '../app/replica-state';
 import { EngineError, participatingDepartments, type WorkflowEngine } from '../engine';
 import { importXpdl, exportXpdl, XpdlImportError } from '../xpdl';
 import { parseAssignments } from './assignments';
@@ -294,8 +295,10 @@ export async function main(argv: string[], out: Output = defaultOutput): Promise
       const retention = messageLogRetentionFromEnv(process.env);
       const log = createLogger(config.logLevel);
       log.info({ security: describeSecurity(securityConfig) }, 'caller authentication');
-      const security = createAuthenticator(securityConfig, { logger: log });
       engine = await openEngine(config, log);
+      // Replicas of this department share nonces, throttles and console sessions through the database.
+      const shared = replicaState(engine.store as TypeormStore);
+      const security = createAuthenticator(securityConfig, { logger: log, replayCache: shared.replayCache });
       const stop = new AbortController();
       const onSignal = (signal: string) => {
         log.info({ signal }, 'signal received');
@@ -309,7 +312,7 @@ export async function main(argv: string[], out: Output = defaultOutput): Promise
         // A department engine with a registry takes part in cross-department transfers: it signs
         // with its own key, publishes the certificate, and serves its TransferService.
         const binder = config.department ? binderFromEnv(process.env, log) : undefined;
-        const federation = binder ? await departmentFederation({ engine, store: engine.store as TypeormStore, binder, log }) : undefined;
+        const federation = binder ? await departmentFederation({ engine, store: engine.store as TypeormStore, binder, log, replayCache: shared.replayCache }) : undefined;
         const messageLog = federation?.messageLog ?? new MessageLog(engine.store as TypeormStore);
         purger = startMessageLogPurge({ messageLog, retention, log: log.child({ component: 'message-log' }) });
         const registration = selfRegistrationFromEnv(process.env, {
@@ -317,7 +320,7 @@ export async function main(argv: string[], out: Output = defaultOutput): Promise
           log,
           ...(federation ? { certificate: federation.certificate, extraServices: [TRANSFER_SERVICE_OFFERING] } : {}),
         });
-        await serve(engine, { log, host, port, tls, publicUrl, security, console: { security: securityConfig, transferLog: messageLog, ...(federation ? { heldPackages: federation.heldPackages } : {}) }, ...consoleRegistry(), registration, federation, signal: stop.signal, onListening: (url) => out.stdout(`listening on ${url}\n`) });
+        await serve(engine, { log, host, port, tls, publicUrl, security, shared, console: { security: securityConfig, transferLog: messageLog, ...(federation ? { heldPackages: federation.heldPackages } : {}) }, ...consoleRegistry(), registration, federation, signal: stop.signal, onListening: (url) => out.stdout(`listening on ${url}\n`) });
       } finally {
         await purger?.stop();
         process.off('SIGINT', onSignal);

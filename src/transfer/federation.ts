@@ -5,7 +5,7 @@ import type { WorkflowEngine } from '../engine';
 import type { SoapServiceDefinition } from '../services/soap';
 import { parseCertificate, RegistryClient, type Binder, type PublishedCertificate, type UddiInquiry } from '../binding';
 import type { WfxmlTrust } from '../services/wfxml';
-import { loadSigningIdentity, ReplayCache, type SigningIdentity } from './signing';
+import { loadSigningIdentity, ReplayCache, type ReplayCacheLike, type SigningIdentity } from './signing';
 import { RegisteredEndpoints } from './registered-endpoints';
 import { MessageLog } from './message-log';
 import { HeldPackages, installFromEnv } from './held-packages';
@@ -50,6 +50,8 @@ export interface DepartmentFederationOptions {
   /** The registry searched for factories of remote subprocesses (default a client of INTERFLOW_REGISTRY_URL). */
   registry?: UddiInquiry;
   remoteSubprocess?: RemoteSubprocessOverrides;
+  /** The department's one replay cache, shared by its replicas (src/app replicaState); default one in memory. */
+  replayCache?: ReplayCacheLike;
 }
 
 export function routingFromEnv(env: NodeJS.ProcessEnv): { routing: RoutingMode; hubUrl?: string } {
@@ -83,12 +85,13 @@ export async function departmentFederation(o: DepartmentFederationOptions): Prom
   const dispatcher = new TransferDispatcher({ engine: o.engine, identity, directory, messageLog, log, ...routingFromEnv(env) });
   const registryUrl = env.INTERFLOW_REGISTRY_URL?.trim();
   const registry = o.registry ?? (registryUrl ? new RegistryClient({ baseUrl: registryUrl }) : undefined);
+  const replayCache = o.replayCache ?? new ReplayCache();
   // The same key, trust store and replay protection as transfers: one identity per department.
   const wfxml: WfxmlTrust = {
     department,
     identity,
     certificateFor: (d) => directory.certificateFor(d),
-    replayCache: new ReplayCache(),
+    replayCache,
     endpoints: new RegisteredEndpoints({ binder: o.binder, ...(registry ? { registry } : {}) }),
   };
   const remoteSubprocesses = remoteSubprocessDispatcherFromEnv({ engine: o.engine, binder: o.binder, log: o.log, env, trust: wfxml, ...(registry ? { registry } : {}), ...(o.remoteSubprocess ? { overrides: o.remoteSubprocess } : {}) });
@@ -98,7 +101,7 @@ export async function departmentFederation(o: DepartmentFederationOptions): Prom
     messageLog,
     directory,
     heldPackages,
-    services: [transferService({ engine: o.engine, directory, messageLog, log, heldPackages, installFrom: installFromEnv(env) })],
+    services: [transferService({ engine: o.engine, directory, messageLog, log, heldPackages, installFrom: installFromEnv(env), replayCache })],
     dispatcher,
     wfxml,
     remoteSubprocesses,
