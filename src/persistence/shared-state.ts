@@ -48,17 +48,20 @@ export class SharedState {
    */
   async claim(key: string, untilMs: number, nowMs: number): Promise<ClaimResult> {
     const hash = sharedKeyHash(key);
-    const affected = this.mysql
-      ? await this.write(
-          'INSERT INTO if_replay_key (key_hash, expires_at) VALUES (?, ?) ON DUPLICATE KEY UPDATE expires_at = IF(expires_at <= ?, VALUES(expires_at), expires_at)',
-          [hash, untilMs, nowMs],
-        )
-      : await this.write(
-          'INSERT INTO if_replay_key (key_hash, expires_at) VALUES (?, ?) ON CONFLICT(key_hash) DO UPDATE SET expires_at = excluded.expires_at WHERE if_replay_key.expires_at <= ?',
-          [hash, untilMs, nowMs],
-        );
+    let affected: number;
+    if (this.mysql) {
+      // Two statements, not ON DUPLICATE KEY UPDATE: mysql2 reports found rather than changed rows,
+      // so an upsert that left a live key alone would still count 1. The UPDATE re-reads the row
+      // under its lock, so of two replicas taking over the same expired key only one matches.
+      affected = await this.write('INSERT IGNORE INTO if_replay_key (key_hash, expires_at) VALUES (?, ?)', [hash, untilMs]);
+      if (affected === 0) affected = await this.write('UPDATE if_replay_key SET expires_at = ? WHERE key_hash = ? AND expires_at <= ?', [untilMs, hash, nowMs]);
+    } else {
+      affected = await this.write(
+        'INSERT INTO if_replay_key (key_hash, expires_at) VALUES (?, ?) ON CONFLICT(key_hash) DO UPDATE SET expires_at = excluded.expires_at WHERE if_replay_key.expires_at <= ?',
+        [hash, untilMs, nowMs],
+      );
+    }
     this.sweepSoon('if_replay_key', 'DELETE FROM if_replay_key WHERE expires_at <= ?', nowMs, nowMs);
-    // MySQL: 1 inserted, 2 updated (an expired key taken over), 0 a live key left alone.
     return affected > 0 ? 'fresh' : 'seen';
   }
 
