@@ -40,6 +40,13 @@ export interface SelfRegistrationOptions {
   lease?: boolean;
   log: Logger;
   clock?: () => Date;
+  /**
+   * How long after a save_business this replica saves its own bindings again (save_binding), ms;
+   * default 1,000 plus up to 500 of jitter. Replicas of one department that register at the same
+   * moment both read the businessEntity before either saved it, and the later save_business drops
+   * the earlier one's bindings: this repairs that once the other's save has landed (issue 17).
+   */
+  settleMs?: number;
 }
 
 export interface RegistrationReport {
@@ -82,6 +89,9 @@ export class SelfRegistration {
   private current: RegistrationStatus = { state: 'idle', consecutiveFailures: 0 };
   private categorisationsChecked = false;
   private readonly waiters: Array<{ resolve: (r: RegistrationReport) => void; reject: (e: Error) => void }> = [];
+  private repairTimer?: NodeJS.Timeout;
+  private repairing: Promise<void> = Promise.resolve();
+  private repairDone?: () => void;
 
   constructor(private readonly options: SelfRegistrationOptions) {
     this.keys = options.keys ?? new FederationKeys();
@@ -109,7 +119,8 @@ export class SelfRegistration {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    await this.running;
+    this.cancelRepair();
+    await Promise.all([this.running, this.repairing]);
     this.setState({ state: 'stopped' });
     for (const w of this.waiters.splice(0)) w.reject(new Error('self-registration stopped before the first registration succeeded'));
     if (!this.registered) return;
@@ -157,7 +168,51 @@ export class SelfRegistration {
     await this.withToken((auth) => this.options.registry.saveBusiness(auth, [business]));
     const report = reportOf(entries, leaseUntil, this.options.certificate);
     this.registered = { entries, signature: signatureOf(definitions), report };
+    this.scheduleRepair();
     return report;
+  }
+
+  /**
+   * Resolves once the bindings saved again after the last registration are in (see settleMs);
+   * immediately when no repair is pending.
+   */
+  async settled(): Promise<void> {
+    if (this.repairTimer) await new Promise<void>((resolve) => (this.repairDone = resolve));
+    await this.repairing;
+  }
+
+  private scheduleRepair(): void {
+    this.cancelRepair();
+    // A one-off publication (`registry publish`) has no loop to repair for, and exits at once.
+    if (this.current.state === 'stopped' || this.options.lease === false) return;
+    const delay = this.options.settleMs ?? 1000 + Math.floor(Math.random() * 500);
+    this.repairTimer = setTimeout(() => {
+      this.repairTimer = undefined;
+      this.repairing = this.saveOwnBindings()
+        .catch((e: unknown) => this.log.warn({ err: describe(e) }, 'could not save this replica\'s bindings again after registering; the next lease refresh does'))
+        .finally(() => {
+          const done = this.repairDone;
+          this.repairDone = undefined;
+          done?.();
+        });
+    }, delay);
+    this.repairTimer.unref();
+  }
+
+  private cancelRepair(): void {
+    if (this.repairTimer) clearTimeout(this.repairTimer);
+    this.repairTimer = undefined;
+    const done = this.repairDone;
+    this.repairDone = undefined;
+    done?.();
+  }
+
+  /** This replica's bindings alone (save_binding touches no other replica's), with the lease they have. */
+  private async saveOwnBindings(): Promise<void> {
+    if (!this.registered) return;
+    const leaseUntil = this.registered.report.leaseUntil;
+    const bindings = leaseUntil ? this.registered.entries.bindings.map((b) => withLease(b, this.keys, leaseUntil)) : this.registered.entries.bindings;
+    await this.withToken((auth) => this.options.registry.saveBinding(auth, bindings));
   }
 
   /** Pushes the leases forward: one save_binding with this engine's bindings. */
