@@ -16,7 +16,8 @@ import type { UddiNode } from './uddi-api';
  * processes are noticed on the next refresh and registered in full.
  *
  * The registry being down or refusing never reaches the engine: every failure is logged with what
- * to do and retried with exponential backoff (up to one refresh interval).
+ * to do and retried with exponential backoff (up to 5 s while the registry cannot be reached, so
+ * recovery after a hub outage is prompt; up to one refresh interval when it refuses).
  */
 
 export interface SelfRegistrationOptions {
@@ -47,6 +48,16 @@ export interface SelfRegistrationOptions {
    * the earlier one's bindings: this repairs that once the other's save has landed (issue 17).
    */
   settleMs?: number;
+  /**
+   * Longest wait between attempts while the registry cannot be reached, ms; default 5,000 (or the
+   * refresh interval when shorter). Refusals back off up to the refresh interval as before.
+   */
+  unreachableRetryMaxMs?: number;
+  /**
+   * Called once the registry answers again after failed attempts, right after this engine's
+   * entries are saved: the department nudges its waiting outbox rows (docs/operations.md).
+   */
+  onRegistryBack?: () => void;
 }
 
 export interface RegistrationReport {
@@ -246,12 +257,17 @@ export class SelfRegistration {
       } else {
         await this.refreshWithRecovery();
       }
-      if (this.failures > 0) this.log.info({ after: this.failures }, 'registry reachable again');
+      const recovered = this.failures > 0;
+      if (recovered) this.log.info({ after: this.failures }, 'registry reachable again');
       this.failures = 0;
       this.setState({ state: 'registered', lastSuccess: this.clock(), lastError: undefined });
+      if (recovered) this.options.onRegistryBack?.();
     } catch (e) {
       this.failures++;
-      next = Math.min(this.refreshMs, 1000 * 2 ** Math.min(this.failures - 1, 10));
+      // An unreachable hub is retried often (capped short), so registrations recover promptly
+      // when it returns; a refusal needs a person and backs off to the refresh interval.
+      const cap = e instanceof RegistryUnavailableError ? Math.min(this.refreshMs, this.options.unreachableRetryMaxMs ?? 5_000) : this.refreshMs;
+      next = Math.min(cap, 1000 * 2 ** Math.min(this.failures - 1, 10));
       const message = explain(e, this.options);
       this.log.warn({ err: describe(e), attempt: this.failures, retryInMs: next }, `self-registration failed: ${message}; retrying in ${Math.round(next / 100) / 10} s`);
       this.setState({ state: 'retrying', lastError: message });

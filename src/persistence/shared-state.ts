@@ -2,10 +2,12 @@ import { createHash } from 'node:crypto';
 import type { QueryRunner } from 'typeorm';
 import type { TypeormStore } from './typeorm-store';
 import type { TypeormStoreTx } from './typeorm-store-tx';
+import { OutboxEntity } from './entities';
 
 /**
  * What replicas of one department share through their database (docs/operations.md, "What is
- * shared"): replay keys, console sessions and failed-authentication counts. Each operation is one
+ * shared"): replay keys, console sessions, failed-authentication counts and the binder's last
+ * known good registry answers. Each operation is one
  * indexed statement; the races replicas run into (two accept the same nonce, two count a failure)
  * are settled by the primary key inside that statement, never by reading first.
  *
@@ -137,6 +139,44 @@ export class SharedState {
   async sweepSessions(idleBefore: number, createdBefore: number, nowMs: number): Promise<void> {
     if (!this.due('if_console_session', nowMs)) return;
     await this.write('DELETE FROM if_console_session WHERE last_seen < ? OR created_at < ?', [idleBefore, createdBefore]);
+  }
+
+  // ------------------------------------------------------------- the binding cache
+
+  /** The last known good registry answer saved under `key` (a binder's cache key). */
+  async loadSnapshot(key: string): Promise<{ doc: string; fetchedAt: number } | undefined> {
+    const rows = (await this.read('SELECT doc, fetched_at FROM if_binding_cache WHERE cache_key = ?', [key.slice(0, 255)])) as Array<{ doc: string; fetched_at: number | string }>;
+    return rows[0] ? { doc: String(rows[0].doc), fetchedAt: Number(rows[0].fetched_at) } : undefined;
+  }
+
+  async saveSnapshot(key: string, doc: string, fetchedAt: number): Promise<void> {
+    await this.write(
+      this.mysql
+        ? 'INSERT INTO if_binding_cache (cache_key, doc, fetched_at) VALUES (?, ?, ?) ON DUPLICATE KEY UPDATE doc = VALUES(doc), fetched_at = VALUES(fetched_at)'
+        : 'INSERT INTO if_binding_cache (cache_key, doc, fetched_at) VALUES (?, ?, ?) ON CONFLICT(cache_key) DO UPDATE SET doc = excluded.doc, fetched_at = excluded.fetched_at',
+      [key.slice(0, 255), doc, fetchedAt],
+    );
+  }
+
+  // ------------------------------------------------------------------------- the outbox
+
+  /**
+   * Rows waiting out a retry backoff become due now: after the hub came back, what failed during
+   * the outage is sent at once instead of after its backoff (up to a minute). Returns how many.
+   */
+  async outboxDueNow(now: Date): Promise<number> {
+    return this.store.transaction(async (tx) => {
+      const r = await (tx as TypeormStoreTx)
+        .entityManager()
+        .createQueryBuilder()
+        .update(OutboxEntity)
+        .set({ nextAttemptAt: now })
+        .where('state = :pending AND next_attempt_at > :now', { pending: 'pending', now })
+        .updateEntity(false)
+        .callListeners(false)
+        .execute();
+      return r.affected ?? 0;
+    });
   }
 
   // ------------------------------------------------------------------------- plumbing

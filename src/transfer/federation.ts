@@ -36,6 +36,11 @@ export interface DepartmentFederation {
   /** `publicUrl`: this engine's address, when known only once it listens (else INTERFLOW_PUBLIC_URL or its registry entry). */
   start(publicUrl?: string): void;
   stop(): Promise<void>;
+  /**
+   * The registry answers again after an outage: rows that failed meanwhile become due now and the
+   * dispatchers run a pass at once, instead of each waiting out its backoff (up to a minute).
+   */
+  registryBack(): Promise<void>;
 }
 
 export interface DepartmentFederationOptions {
@@ -52,6 +57,8 @@ export interface DepartmentFederationOptions {
   remoteSubprocess?: RemoteSubprocessOverrides;
   /** The department's one replay cache, shared by its replicas (src/app replicaState); default one in memory. */
   replayCache?: ReplayCacheLike;
+  /** Makes outbox rows waiting out a backoff due now (src/persistence SharedState.outboxDueNow). */
+  outboxDueNow?: (now: Date) => Promise<number>;
 }
 
 export function routingFromEnv(env: NodeJS.ProcessEnv): { routing: RoutingMode; hubUrl?: string } {
@@ -111,6 +118,13 @@ export async function departmentFederation(o: DepartmentFederationOptions): Prom
     },
     stop: async () => {
       await Promise.all([dispatcher.stop(), remoteSubprocesses.stop()]);
+    },
+    registryBack: async () => {
+      o.binder.invalidate();
+      const due = o.outboxDueNow ? await o.outboxDueNow(o.engine.clock.now()) : 0;
+      log.info({ due }, 'registry reachable again: waiting hand-overs are sent now');
+      dispatcher.kick();
+      remoteSubprocesses.kick();
     },
   };
 }

@@ -38,4 +38,25 @@ describe(`persistence: shared state of replicas (${testDatabaseKind()})`, () => 
     expect((await sb.failures(['u\u0000x'], 70_000 - 60_000)).get('u\u0000x')).to.deep.equal({ count: 1, since: 70_000 });
     expect((await sb.failures(['u\u0000x'], 70_000)).size, 'a window that started at or before windowStart is over').to.equal(0);
   });
+
+  it('outbox rows waiting out a backoff become due now, and are claimable at once (the hub came back)', async () => {
+    const now = new Date();
+    const later = new Date(now.getTime() + 60_000);
+    await a.transaction((tx) =>
+      tx.enqueueOutbox([
+        { id: 'waiting-1', instanceId: 'case-1', kind: 'transfer', destination: 'tax', payload: {}, state: 'pending', attempts: 3, nextAttemptAt: later, createdAt: now },
+        { id: 'due-1', instanceId: 'case-1', kind: 'transfer', destination: 'tax', payload: {}, state: 'pending', attempts: 0, nextAttemptAt: now, createdAt: now },
+      ]),
+    );
+    expect((await a.transaction((tx) => tx.claimOutbox(10, now, 1_000))).map((r) => r.id)).to.deep.equal(['due-1']);
+    expect(await sb.outboxDueNow(now)).to.equal(1);
+    expect((await a.transaction((tx) => tx.claimOutbox(10, now, 1_000))).map((r) => r.id)).to.deep.equal(['waiting-1']);
+  });
+
+  it('a binding snapshot is saved over and read back by another replica', async () => {
+    await sa.saveSnapshot('department:tax', '{"v":1}', 1_000);
+    await sa.saveSnapshot('department:tax', '{"v":2}', 2_000);
+    expect(await sb.loadSnapshot('department:tax')).to.deep.equal({ doc: '{"v":2}', fetchedAt: 2_000 });
+    expect(await sb.loadSnapshot('department:fire')).to.equal(undefined);
+  });
 });
