@@ -33,6 +33,8 @@ describe('regression: replicas share the work, and a hub outage stops nobody (is
     e1 = await f.engine('planning', { engineId: 'e1' });
     e2 = await f.engine('planning', { engineId: 'e2' });
     await Promise.all([e1.registration.whenRegistered(), e2.registration.whenRegistered()]);
+    // Registered at the same moment: each saves its own bindings again once the other's save landed.
+    await Promise.all([e1.registration.settled(), e2.registration.settled()]);
   });
   afterEach(async () => {
     await f?.close();
