@@ -226,6 +226,30 @@ export class SelfRegistration {
     await this.withToken((auth) => this.options.registry.saveBinding(auth, bindings));
   }
 
+  /**
+   * Registers again now, after a deploy (WorkflowEngine.onDeployed), so the registry lists the new
+   * capabilities before the deploy reports success. Waits for a registration pass already running
+   * rather than overlapping it; never throws (a failure is logged and the loop retries), and gives
+   * up waiting after `timeoutMs` so a hub that is down does not hold deploys up.
+   */
+  async registerNow(timeoutMs = 5_000): Promise<void> {
+    if (this.stopped || !this.publicUrl) return;
+    const work = (async () => {
+      await this.running;
+      this.running = (async () => {
+        try {
+          const report = await this.registerOnce();
+          this.log.info({ capabilities: report.capabilities.length }, 'deployed processes changed; registered again before the deploy returns');
+          for (const w of this.waiters.splice(0)) w.resolve(report);
+        } catch (e) {
+          this.log.warn({ err: describe(e) }, `could not register the deployed processes now: ${explain(e, this.options)}; the registration loop retries`);
+        }
+      })();
+      await this.running;
+    })();
+    await withTimeout(work, timeoutMs).catch(() => this.log.warn({ timeoutMs }, 'registering the deployed processes is taking long; the deploy returns, the registration goes on'));
+  }
+
   /** Pushes the leases forward: one save_binding with this engine's bindings. */
   async refreshOnce(): Promise<void> {
     if (!this.registered) throw new Error('nothing registered yet');
