@@ -140,6 +140,7 @@ export class WorkflowEngine {
   private readonly env: EngineEnv;
   private readonly cache = new Map<string, CompiledDefinition>();
   private readonly outboxListeners = new Set<() => void>();
+  private readonly deployListeners = new Set<(results: DeployResult[]) => Promise<void> | void>();
 
   constructor(options: EngineOptions) {
     this.store = options.store;
@@ -257,7 +258,22 @@ export class WorkflowEngine {
       return results;
     });
     if (published) for (const listener of this.outboxListeners) listener();
+    if (results.some((r) => r.created) && this.deployListeners.size) {
+      // Before the deploy reports success: what the server tells others about its definitions
+      // (the registry's capabilities) is brought up to date first. A listener's failure is its own.
+      await Promise.allSettled([...this.deployListeners].map((listener) => listener(results)));
+    }
     return results;
+  }
+
+  /**
+   * Runs `listener` after every deploy that created a version, and waits for it before the deploy
+   * returns: a department server re-registers its capabilities there (docs/registry.md). Returns
+   * the unsubscribe function.
+   */
+  onDeployed(listener: (results: DeployResult[]) => Promise<void> | void): () => void {
+    this.deployListeners.add(listener);
+    return () => this.deployListeners.delete(listener);
   }
 
   /**
