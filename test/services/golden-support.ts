@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -12,6 +12,38 @@ export const GOLDEN_ROOT = resolve(__dirname, '../golden');
  */
 export function goldenUpdate(env: NodeJS.ProcessEnv = process.env): boolean {
   return env.INTERFLOW_GOLDEN_UPDATE === '1';
+}
+
+/** Operation__case: the operation as its WSDL names it, a case in lower-case words joined by dashes. */
+const FOLDER = /^([A-Za-z_]+)__[a-z0-9]+(?:-[a-z0-9]+)*$/;
+
+/**
+ * Which operations have no golden folder, and which folders name no operation (or are not named
+ * Operation__case). Both must be empty: a missing folder is a missing contract test.
+ */
+export function goldenCoverage(operations: readonly string[], folders: readonly string[]): { missing: string[]; strays: string[] } {
+  const covered = new Set(folders.map((f) => FOLDER.exec(f)?.[1]).filter((op): op is string => op !== undefined));
+  return {
+    missing: operations.filter((op) => !covered.has(op)),
+    strays: folders.filter((f) => !FOLDER.test(f) || !operations.includes(FOLDER.exec(f)![1])),
+  };
+}
+
+/**
+ * Compares a normalised response with its response.xml. With `update` it writes the file first;
+ * without, a missing file is a failure (issue 15 item 7: it used to be written and pass).
+ */
+export function compareWithGolden(file: string, actual: string, update: boolean): void {
+  if (update) writeFileSync(file, pretty(actual));
+  if (!existsSync(file)) throw new Error(`${file} is missing: run with INTERFLOW_GOLDEN_UPDATE=1 to record it, and review it`);
+  const expected = readFileSync(file, 'utf8');
+  if (canonical(actual) !== canonical(expected)) {
+    throw Object.assign(new Error(`the response differs from ${file} (INTERFLOW_GOLDEN_UPDATE=1 records the new one, if the change is meant)`), {
+      actual: canonical(actual),
+      expected: canonical(expected),
+      showDiff: true,
+    });
+  }
 }
 
 /** The operation names a WSDL's portTypes declare (WSDL 1.1, any prefix). */

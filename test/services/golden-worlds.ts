@@ -4,6 +4,10 @@ import type { WorkflowEngine } from '../../src/engine';
 import { buildUsernameTokenHeader, createAuthenticator, parseSecurityConfig } from '../../src/services/security';
 import { wfxmlServices } from '../../src/services/wfxml';
 import { importXpdl } from '../../src/xpdl';
+import { TRANSFER_SERVICE_PATH } from '../../src/transfer';
+import { binding, business, service, tModel } from '../registry/fixtures';
+import { openTestRegistry, startRegistryServer } from '../registry/support';
+import { TransferFederation } from '../transfer/federation-support';
 import { GOLDEN_ROOT } from './golden-support';
 import { PS_PATH, startTestServer, type TestServer } from './support';
 
@@ -131,4 +135,67 @@ const wfxmlObserver: GoldenService = {
   start: wfxmlWorld,
 };
 
-export const GOLDEN_SERVICES: readonly GoldenService[] = [processService, wfxmlFactory, wfxmlInstance, wfxmlObserver];
+/**
+ * A UDDI node on a clean database: publisher "golden" ({{authInfo}}) owns a business with a service
+ * and its binding, and a tModel; {{businessKey}}, {{serviceKey}}, {{bindingKey}}, {{tModelKey}}.
+ * The official uddi_v3.xsd is not part of the product (the WSDLs name it at uddi.org), so replies
+ * are checked here for their shape and by golden-uddi.reference.test.ts against the schema.
+ */
+async function uddiWorld(): Promise<GoldenWorld> {
+  const t = await openTestRegistry();
+  const srv = await startRegistryServer(t.registry);
+  await t.registry.createPublisher('golden', 'golden-publisher-secret');
+  const authInfo = await t.registry.getAuthToken('golden', 'golden-publisher-secret');
+  const [tm] = await t.registry.saveTModel(authInfo, [tModel('golden:wfxml-factory')]);
+  const [biz] = await t.registry.saveBusiness(authInfo, [
+    business('Golden Department', { businessServices: [service('Golden review', { bindingTemplates: [binding('http://golden.example/wfxml/factory/golden_review', [tm.tModelKey!])] })] }),
+  ]);
+  const svc = biz.businessServices[0];
+  const vars = { baseUrl: srv.url, authInfo, businessKey: biz.businessKey!, serviceKey: svc.serviceKey!, bindingKey: svc.bindingTemplates[0].bindingKey!, tModelKey: tm.tModelKey! };
+  return {
+    baseUrl: srv.url,
+    vars,
+    close: async () => {
+      await srv.close();
+      await t.close();
+    },
+  };
+}
+
+const uddi = (api: 'inquiry' | 'publication' | 'security'): GoldenService => ({
+  folder: `uddi-${api}`,
+  wsdl: join(WSDL, 'uddi', `uddi-${api}.wsdl`),
+  schemas: [],
+  path: () => `/uddi/${api}`,
+  start: uddiWorld,
+});
+
+/**
+ * A department engine ("tax") in a federation with its registry hub. A Deliver must be signed by a
+ * registered department over parts that carry a fresh timestamp, so no request file can hold a good
+ * one; the golden cases are the refusals, and test/transfer covers delivery itself.
+ */
+async function transferWorld(): Promise<GoldenWorld> {
+  const fed = await TransferFederation.open(['tax']);
+  const url = fed.dept('tax').url;
+  return { baseUrl: url, vars: { baseUrl: url }, close: () => fed.close() };
+}
+
+const transferService: GoldenService = {
+  folder: 'transfer-service',
+  wsdl: join(WSDL, 'transfer-service.wsdl'),
+  schemas: [join(WSDL, 'transfer-service.xsd')],
+  path: () => TRANSFER_SERVICE_PATH,
+  start: transferWorld,
+};
+
+export const GOLDEN_SERVICES: readonly GoldenService[] = [
+  processService,
+  wfxmlFactory,
+  wfxmlInstance,
+  wfxmlObserver,
+  transferService,
+  uddi('inquiry'),
+  uddi('publication'),
+  uddi('security'),
+];
