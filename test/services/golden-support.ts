@@ -90,13 +90,14 @@ export function faultShapeErrors(envelope: string, version: '1.1' | '1.2'): stri
   return errors;
 }
 
-/** Placeholders first (longest value first), then any other UUID and ISO 8601 timestamp. */
+/** Placeholders first (longest value first), then any other UUID, ISO 8601 timestamp and UDDI authInfo. */
 export function normaliseVolatile(xml: string, vars: Record<string, string>): string {
   let out = xml;
   for (const [name, value] of Object.entries(vars).sort((a, b) => b[1].length - a[1].length)) out = out.split(value).join(`{{${name}}}`);
   return out
     .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi, '{{uuid}}')
-    .replace(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})/g, '{{timestamp}}');
+    .replace(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})/g, '{{timestamp}}')
+    .replace(/authtoken:[A-Za-z0-9_-]+/g, '{{authToken}}');
 }
 
 export function fillPlaceholders(xml: string, vars: Record<string, string>): string {
