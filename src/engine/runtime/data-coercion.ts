@@ -25,9 +25,14 @@ function coerceToType(field: DataField, value: unknown): unknown {
     case 'BOOLEAN':
       if (typeof value === 'boolean') return value;
       if (typeof value === 'string') {
-        const v = value.trim().toLowerCase();
-        if (v === 'true' || v === 'yes' || v === '1') return true;
-        if (v === 'false' || v === 'no' || v === '0') return false;
+        // xsd:boolean's lexical space exactly (whitespace collapsed): "yes" or "TRUE" is a guess
+        // about what the sender meant, and a typo must not pass as a decision (docs/contract.md).
+        const v = value.trim();
+        if (v === 'true' || v === '1') return true;
+        if (v === 'false' || v === '0') return false;
+        throw new InvalidDataError(
+          `Data field "${field.id}" is BOOLEAN: send true, false, 1 or 0 (xsd:boolean); ${v === '' ? 'got an empty value (PHP SoapClient sends PHP false that way: send "false" or 0; leave Value out for no value)' : `${JSON.stringify(value)} is not one of them`}`,
+        );
       }
       if (value === 1 || value === 0) return value === 1;
       return fail();
