@@ -17,3 +17,6 @@ export type * from './ports/records';
 export type { Store, StoreTx, InstanceFilter, WorkItemFilter } from './ports/store';
 export { ConcurrencyError } from './ports/store';
 export { outboxRetryDelayMs } from './outbox-retry';
+export { BRANCH_FIELD } from './runtime/human-decision';
+export { loadJavaScript, javaScriptLimitsFromEnv, DEFAULT_JAVASCRIPT_LIMITS } from './script/javascript';
+export type { JavaScriptLimits } from './script/javascript';

@@ -1,6 +1,7 @@
 import { evaluateCondition, ExpressionError } from '../expression';
 import { EngineError, IllegalStateError, InvalidDataError, NotAuthorisedError } from '../errors';
-import { parseDuration, isDuration } from '../definition/duration';
+import { parseDuration, isDuration, dueInMs } from '../definition/duration';
+import { BRANCH_FIELD, chosenBranches, decisionOptions, decisionPerformer, decisionTitle, needsDecision } from './human-decision';
 import type { CompiledDefinition } from '../definition/compiled-definition';
 import type { ActivityDef, ParameterMapping, TransitionDef } from '../definition/process-definition';
 import type {
@@ -413,6 +414,7 @@ export class InstanceSession {
       this.closeItem(item, 'completed', actor, undefined);
       return;
     }
+    if (item.kind === 'decision') return this.completeDecision(item, a, data, actor);
     const values = coerceData(this.def.def, data, a.updates);
     this.closeItem(item, 'completed', actor, values);
     this.applyData(values, actor, a.id);
@@ -435,6 +437,30 @@ export class InstanceSession {
       this.createWorkItem(a, ai, a.performers[0] ?? '', ai.nextIndex);
       ai.nextIndex = (ai.nextIndex ?? 0) + 1;
     }
+  }
+
+  /** The split waits for a person: a decision work item listing the branches (human-decision.ts). */
+  private offerDecision(a: ActivityDef, ai: ActivityInstance): void {
+    const options = decisionOptions(this.def, a);
+    this.createWorkItem(a, ai, decisionPerformer(this.def, a), undefined, {
+      kind: 'decision',
+      activityName: decisionTitle(a, options),
+      data: { [BRANCH_FIELD]: options.map((o) => o.label) },
+    });
+  }
+
+  private async completeDecision(item: WorkItemRecord, a: ActivityDef, data: Record<string, unknown> | undefined, actor?: string): Promise<void> {
+    const { [BRANCH_FIELD]: branch, ...rest } = data ?? {};
+    const chosen = chosenBranches(this.def, a, branch);
+    const values = coerceData(this.def.def, rest, a.updates);
+    const ai = this.record.runtime.activities.find((x) => x.id === item.activityInstanceId);
+    if (!ai) throw new IllegalStateError(`Work item ${item.id} belongs to an activity that is no longer active`);
+    const labels = decisionOptions(this.def, a).filter((o) => chosen.some((t) => t.id === o.transitionId)).map((o) => o.label);
+    this.closeItem(item, 'completed', actor, { ...values, [BRANCH_FIELD]: labels.length === 1 ? labels[0] : labels });
+    this.applyData(values, actor, a.id);
+    this.event('decision.made', { activityId: a.id, workItemId: item.id, actor, detail: { took: chosen.map((t) => t.id), labels } });
+    await this.finishActivity(a, ai, {}, actor, chosen);
+    await this.settle();
   }
 
   private activityDone(a: ActivityDef, ai: ActivityInstance): boolean {
@@ -797,8 +823,14 @@ export class InstanceSession {
   // ---------------------------------------------------------------------------------------------
   // Firing: completion of an activity produces tokens on its outgoing transitions
 
-  private async finishActivity(a: ActivityDef, ai: ActivityInstance, _out: Record<string, unknown>, actor?: string): Promise<void> {
-    if (a.loop) {
+  private async finishActivity(
+    a: ActivityDef,
+    ai: ActivityInstance,
+    _out: Record<string, unknown>,
+    actor?: string,
+    decided?: TransitionDef[],
+  ): Promise<void> {
+    if (a.loop && !decided) {
       // Both loop kinds test again after each iteration; a while-loop also tested before the first.
       const max = a.loop.maximum ?? Infinity;
       let again: boolean;
@@ -817,7 +849,10 @@ export class InstanceSession {
     let chosen: TransitionDef[];
     try {
       // A performing instance does the one activity it was handed; the home routes on.
-      chosen = this.record.runtime.performs === a.id ? [] : this.chooseOutgoing(a, ai);
+      if (this.record.runtime.performs === a.id) chosen = [];
+      else if (decided) chosen = decided;
+      else if (needsDecision(this.def, a.id)) return this.offerDecision(a, ai);
+      else chosen = this.chooseOutgoing(a, ai);
     } catch (e) {
       this.fail(a, ai, e, 'route');
       return;
@@ -825,7 +860,7 @@ export class InstanceSession {
     this.event('activity.completed', {
       activityId: a.id,
       actor,
-      ...(chosen.length && (a.split === 'xor' || a.split === 'or') ? { detail: { took: chosen.map((t) => t.id) } } : {}),
+      ...(chosen.length && (a.split === 'xor' || a.split === 'or' || decided) ? { detail: { took: chosen.map((t) => t.id), ...(decided ? { decidedBy: actor ?? null } : {}) } } : {}),
     });
     this.removeActivity(ai, 'completed');
     if (ai.choiceGroup) this.withdrawChoiceGroup(ai.choiceGroup);
@@ -845,7 +880,7 @@ export class InstanceSession {
     if (a.split === 'xor' || a.split === 'or' || (a.split === 'none' && out.some((t) => t.kind === 'condition'))) {
       const taken: TransitionDef[] = [];
       for (const t of out) {
-        if (t.kind === 'otherwise') continue;
+        if (t.kind === 'otherwise' || t.decision) continue;
         if (t.kind === 'normal' || this.holds(t.condition!, a, ai)) {
           taken.push(t);
           if (a.split !== 'or') break;
@@ -1021,7 +1056,7 @@ export class InstanceSession {
     if (isDuration(spec)) return parseDuration(spec);
     const v = this.def.expression(spec).evaluate(this.record.data);
     if (typeof v === 'number') return v;
-    if (typeof v === 'string') return parseDuration(v);
+    if (typeof v === 'string') return dueInMs(v, this.now) ?? parseDuration(v);
     throw new InvalidDataError(`Activity "${a.id}": duration "${spec}" gave ${JSON.stringify(v)}`);
   }
 
