@@ -32,7 +32,7 @@ export function isConditionLabel(condition: string, fieldIds: ReadonlySet<string
   const punctuated = words.some((w) => bare(w) !== w);
   const compound = words.some((w) => /['’-]/.test(w) && !bare(w).split(/['’-]/).every((part) => fieldIds.has(part)));
   if (punctuated || compound) return true;
-  if (words.length === 1) return !fieldIds.has(words[0]) && !LITERALS.has(words[0]) && !/^\d/.test(words[0]);
+  if (words.length === 1) return !/['’-]/.test(words[0]) && !fieldIds.has(words[0]) && !LITERALS.has(words[0]) && !/^\d/.test(words[0]);
   for (let i = 1; i < words.length; i++) {
     if (!OPERATOR_WORDS.has(words[i - 1]) && !OPERATOR_WORDS.has(words[i])) return true;
   }

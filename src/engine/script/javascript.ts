@@ -136,7 +136,8 @@ function errorText(ctx: QuickJSContext, handle: Parameters<QuickJSContext['dump'
 export function checkJavaScript(source: string): void {
   withContext((ctx, l) => {
     const r = ctx.evalCode(source, 'definition.js', { compileOnly: true });
-    if (r.error) throw new ExpressionError(`${errorText(ctx, r.error, l)} in ${JSON.stringify(source.length > 120 ? source.slice(0, 120) + '…' : source)}`, source);
+    // The caller names the element and quotes the source.
+    if (r.error) throw new ExpressionError(errorText(ctx, r.error, l), source);
     r.value.dispose();
   });
 }
