@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { BRANCH_FIELD, DefinitionError, InstanceStates, InvalidDataError, ManualClock, WorkflowEngine, type Store } from '../../src/engine';
 import { CompiledDefinition } from '../../src/engine/definition/compiled-definition';
-import { loadJavaScript } from '../../src/engine/script/javascript';
+import { compileJavaScriptScript, loadJavaScript } from '../../src/engine/script/javascript';
 import { importXpdl } from '../../src/xpdl';
 import { readFixture } from '../xpdl/xpdl-test-support';
 import { createTestStore } from '../support/test-store';
@@ -98,6 +98,13 @@ describe('JavaScript packages and human decisions (engine)', () => {
       } finally {
         await loadJavaScript({ timeMs: 1000 });
       }
+    });
+
+    it('gives the Java that Shark (Rhino) scripts use for bookkeeping a JavaScript meaning, and names any other Java it meets', async () => {
+      await loadJavaScript();
+      const script = compileJavaScriptScript('java.lang.System.out.println("c=" + a * b); c = java.lang.Math.round(a * b); n = java.lang.Integer.parseInt("12");');
+      expect(script.run({ a: 1.5, b: 3 })).to.deep.equal({ c: 5, n: 12 });
+      expect(() => compileJavaScriptScript('var d = new java.util.Date();').run({})).to.throw(/JavaScript ReferenceError: java\.util\.Date is Java/);
     });
 
     it('computes the data contract from the JavaScript: names read and assigned, all fields when it cannot tell', async () => {

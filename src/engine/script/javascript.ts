@@ -1,4 +1,4 @@
-import { newQuickJSWASMModule, shouldInterruptAfterDeadline, type QuickJSContext, type QuickJSWASMModule } from 'quickjs-emscripten';
+import { newQuickJSWASMModule, shouldInterruptAfterDeadline, type QuickJSContext, type QuickJSRuntime, type QuickJSWASMModule } from 'quickjs-emscripten';
 import { ExpressionError } from '../expression';
 import type { CompiledExpression, CompiledScript, Scope } from '../expression';
 import { scanJsNames } from './js-names';
@@ -66,6 +66,8 @@ export async function loadJavaScript(configured?: Partial<JavaScriptLimits>): Pr
   if (configured) {
     if ((configured.stackBytes ?? 0) > MAX_STACK_BYTES) throw new Error(`the JavaScript stack limit must be at most ${MAX_STACK_BYTES} bytes`);
     limits = { ...(limits ?? javaScriptLimitsFromEnv()), ...configured };
+    shared?.dispose();
+    shared = undefined;
   }
   loading ??= newQuickJSWASMModule();
   wasm = await loading;
@@ -80,24 +82,29 @@ function currentLimits(): JavaScriptLimits {
   return limits;
 }
 
-/** Where the script runs: a fresh runtime with the limits set, disposed after `body`. */
+let shared: QuickJSRuntime | undefined;
+
+/**
+ * Where the script runs: a fresh context (its own globals) in the one runtime that carries the
+ * limits. A runtime per evaluation would isolate as well but costs several times as much; contexts
+ * of one runtime share nothing a script can reach.
+ */
 function withContext<T>(body: (ctx: QuickJSContext, l: JavaScriptLimits) => T): T {
   if (!wasm) throw new Error('the JavaScript interpreter is not loaded: call loadJavaScript() at start up');
   const l = currentLimits();
-  const runtime = wasm.newRuntime();
+  if (!shared) {
+    shared = wasm.newRuntime();
+    shared.setMemoryLimit(l.memoryBytes);
+    shared.setMaxStackSize(l.stackBytes);
+  }
+  const runtime = shared;
+  runtime.setInterruptHandler(shouldInterruptAfterDeadline(Date.now() + l.timeMs));
+  const ctx = runtime.newContext();
   let result: T;
   try {
-    runtime.setMemoryLimit(l.memoryBytes);
-    runtime.setMaxStackSize(l.stackBytes);
-    runtime.setInterruptHandler(shouldInterruptAfterDeadline(Date.now() + l.timeMs));
-    const ctx = runtime.newContext();
-    try {
-      result = body(ctx, l);
-    } finally {
-      disposeOrRestart(() => ctx.dispose());
-    }
+    result = body(ctx, l);
   } finally {
-    disposeOrRestart(() => runtime.dispose());
+    disposeOrRestart(() => ctx.dispose());
   }
   return result;
 }
@@ -113,6 +120,7 @@ function disposeOrRestart(dispose: () => void): void {
     dispose();
   } catch (e) {
     wasm = undefined;
+    shared = undefined;
     loading = undefined;
     void loadJavaScript().catch(() => undefined);
     throw new ExpressionError(`the JavaScript interpreter failed (${(e as Error).message.slice(0, 200)}) and is being restarted`, '');
@@ -150,6 +158,41 @@ function evalIn(ctx: QuickJSContext, l: JavaScriptLimits, source: string, code: 
   return v;
 }
 
+/**
+ * Shark ran JavaScript in Rhino, whose scripts reach Java through `java.*`; the ones real
+ * definitions use for bookkeeping are given JavaScript meaning here: `java.lang.System.out.println`
+ * and `print` (output is discarded), `java.lang.Math` (JavaScript's Math), and the parse/valueOf
+ * helpers of Integer, Long, Double, Float, Boolean and String. Any other Java name fails when
+ * used, with an error naming it, rather than as an undefined property somewhere later.
+ */
+const RHINO_COMPATIBILITY = `(function () {
+  var quiet = { println: function () {}, print: function () {} };
+  var number = { parseInt: function (s) { return parseInt(s, 10); }, valueOf: function (v) { return Number(v); } };
+  var known = {
+    'java.lang.System.out': quiet, 'java.lang.System.err': quiet, 'java.lang.Math': Math,
+    'java.lang.Integer': { parseInt: number.parseInt, valueOf: number.valueOf },
+    'java.lang.Long': { parseLong: number.parseInt, valueOf: number.valueOf },
+    'java.lang.Double': { parseDouble: function (s) { return parseFloat(s); }, valueOf: number.valueOf },
+    'java.lang.Float': { parseFloat: function (s) { return parseFloat(s); }, valueOf: number.valueOf },
+    'java.lang.Boolean': { parseBoolean: function (s) { return String(s).toLowerCase() === 'true'; }, valueOf: function (v) { return String(v).toLowerCase() === 'true'; } },
+    'java.lang.String': { valueOf: function (v) { return String(v); } }
+  };
+  function missing(path) {
+    var fail = function () { throw new ReferenceError(path + ' is Java, which Interflow runs no more than println and Math of (its JavaScript sandbox has no Java)'); };
+    return new Proxy(fail, {
+      get: function (_t, key) {
+        if (typeof key !== 'string') return undefined;
+        var next = path + '.' + key;
+        return known[next] !== undefined ? known[next] : missing(next);
+      },
+      apply: fail,
+      construct: fail
+    });
+  }
+  Object.defineProperty(globalThis, 'java', { value: missing('java'), writable: true, configurable: true });
+  Object.defineProperty(globalThis, 'Packages', { value: missing('Packages'), writable: true, configurable: true });
+})();`;
+
 const PRELUDE = `(function (data, dates) {
   var d = JSON.parse(data), ds = JSON.parse(dates);
   for (var k in d) globalThis[k] = d[k] !== null && ds.indexOf(k) >= 0 ? new Date(d[k]) : d[k];
@@ -157,7 +200,8 @@ const PRELUDE = `(function (data, dates) {
 
 /** Puts the scope's values into the context as global variables. */
 function load(ctx: QuickJSContext, l: JavaScriptLimits, source: string, scope: Scope, dateFields: ReadonlySet<string>): void {
-  const fn = ctx.unwrapResult(ctx.evalCode(PRELUDE));
+  // One evaluation for both: compiling is most of what an evaluation costs.
+  const fn = ctx.unwrapResult(ctx.evalCode(`${RHINO_COMPATIBILITY}\n${PRELUDE}`));
   const data = ctx.newString(JSON.stringify(scope, (_k, v) => (v === undefined ? null : v)));
   const dates = ctx.newString(JSON.stringify(Object.keys(scope).filter((k) => dateFields.has(k))));
   try {
