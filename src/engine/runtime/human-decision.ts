@@ -1,6 +1,8 @@
 import type { CompiledDefinition } from '../definition/compiled-definition';
 import type { ActivityDef, TransitionDef } from '../definition/process-definition';
 import { InvalidDataError } from '../errors';
+import type { ActivityInstance } from '../ports/records';
+import type { WorkItems } from './work-items';
 
 /**
  * A split whose conditions are labels (`Information available`) is decided by a person
@@ -81,4 +83,14 @@ export function chosenBranches(def: CompiledDefinition, a: ActivityDef, value: u
     chosen.set(option.transitionId, def.transitions.get(option.transitionId)!);
   }
   return [...chosen.values()];
+}
+
+/** The split waits for a person: a decision work item offered to the performer, listing the branches. */
+export function offerDecision(items: WorkItems, def: CompiledDefinition, a: ActivityDef, ai: ActivityInstance): void {
+  const options = decisionOptions(def, a);
+  items.create(a, ai, decisionPerformer(def, a), undefined, {
+    kind: 'decision',
+    activityName: decisionTitle(a, options),
+    data: { [BRANCH_FIELD]: options.map((o) => o.label) },
+  });
 }
