@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { Logger } from 'pino';
-import { EngineError, allowedActions, type DefinitionRecord, type DeployResult, type InstanceRecord, type WorkflowEngine, type WorkItemRecord } from '../engine';
+import { BRANCH_FIELD, EngineError, allowedActions, type DefinitionRecord, type DeployResult, type InstanceRecord, type WorkflowEngine, type WorkItemRecord } from '../engine';
 import type { HeldPackage, HeldState } from '../transfer/held-packages';
 import { dataFlowsOf, heldPackageImpact } from '../transfer/data-flows';
 import type { AuthThrottle, SecurityConfig } from '../services/security';
@@ -628,6 +628,8 @@ export function consoleRouter(ctx: ConsoleContext): Router {
         updates: updates.map(describe),
         views: (a?.views ?? []).filter((v) => !updates.includes(v)).map(describe),
         canComplete: item.state === 'open' && view.state === 'open.running',
+        // A decision work item (a split whose conditions are labels): the branches to choose from.
+        decision: item.kind === 'decision' ? { branches: [item.data?.[BRANCH_FIELD] ?? []].flat().map(String), several: a?.split === 'or' } : null,
       };
     }),
   );

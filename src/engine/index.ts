@@ -21,3 +21,6 @@ export { OUTBOX_KINDS, outboxKind } from './ports/outbox-messages';
 export type { OutboxKind, OutboxPayload, OutboxPayloads, HandOverPayload, RemoteSubprocessPayload, RemoteCallBinding, ClosedCasePayload, PublishPayload } from './ports/outbox-messages';
 export { ConcurrencyError } from './ports/store';
 export { outboxRetryDelayMs } from './outbox-retry';
+export { BRANCH_FIELD } from './runtime/human-decision';
+export { loadJavaScript, javaScriptLimitsFromEnv, DEFAULT_JAVASCRIPT_LIMITS } from './script/javascript';
+export type { JavaScriptLimits } from './script/javascript';

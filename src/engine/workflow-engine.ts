@@ -4,6 +4,7 @@ import { systemClock, type Clock } from './clock';
 import { uuidIds, type IdGenerator } from './ids';
 import { HandlerRegistry } from './handlers/application-handler';
 import { CompiledDefinition } from './definition/compiled-definition';
+import { prepareLanguage } from './definition/language-compiler';
 import type { DefinitionPackage, ProcessDefinition } from './definition/process-definition';
 import { ConcurrencyError, type InstanceFilter, type OutboxDepth, type Store, type StoreTx, type WorkItemFilter } from './ports/store';
 import type { DefinitionRecord, HistoryRecord, InstanceRecord, OutboxRecord, TimerRecord, WorkItemRecord } from './ports/records';
@@ -178,6 +179,8 @@ export class WorkflowEngine {
 
   private async deployOnce(pkg: DefinitionPackage, options: DeployOptions): Promise<DeployResult[]> {
     let published = 0;
+    // Loaded outside the transaction: the first load compiles WebAssembly.
+    for (const p of pkg.processes) await prepareLanguage(p);
     const results = await this.store.transaction(async (tx) => {
       const known = new Set<string>(pkg.processes.map((p) => p.id));
       for (const d of await tx.listDefinitions()) known.add(d.processId);
@@ -370,6 +373,7 @@ export class WorkflowEngine {
     const key = `${rec.processId}@${rec.version}`;
     let c = this.cache.get(key);
     if (!c) {
+      await prepareLanguage(rec.definition);
       c = CompiledDefinition.compile(rec.definition, new Set([rec.definition.id, ...this.subprocessIds(rec.definition)]));
       c.contentHash = rec.contentHash;
       this.cache.set(key, c);

@@ -178,6 +178,11 @@ export interface TransitionDef {
   kind: TransitionKind;
   /** For `condition`: the expression; for `exception`: the exception name. */
   condition?: string;
+  /**
+   * The condition is a label a modelling tool wrote (`Information available`), not an
+   * expression: a person decides. The split becomes a decision work item listing the labels.
+   */
+  decision?: true;
 }
 
 export interface ProcessDefinition {
@@ -195,6 +200,12 @@ export interface ProcessDefinition {
   activities: ActivityDef[];
   transitions: TransitionDef[];
   extendedAttributes?: Record<string, string>;
+  /**
+   * The script language the package declares (XPDL `Package/Script@Type`, kept as written):
+   * JavaScript types make every condition, initial value, duration and script of the process
+   * JavaScript (script-language.ts); anything else, or none, is the engine's own language.
+   */
+  scriptType?: string;
   /**
    * Set by the repository at deploy time, never by import: the version of each local subprocess
    * this version calls (docs/execution.md, "Subprocess versions"). Its cases start those versions,

@@ -119,7 +119,8 @@ export interface InstanceRecord {
   revision: number;
 }
 
-export type WorkItemKind = 'normal' | 'assist' | 'notify';
+/** `decision`: a person chooses the branch of a split whose conditions are labels (runtime/human-decision.ts). */
+export type WorkItemKind = 'normal' | 'assist' | 'notify' | 'decision';
 export type WorkItemState = 'open' | 'suspended' | 'completed' | 'withdrawn';
 
 export interface WorkItemRecord {
