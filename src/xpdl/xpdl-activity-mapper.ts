@@ -76,6 +76,7 @@ interface Behaviour {
   consumed?: string[];
   gateway?: { kind?: GatewayKind; deferred: boolean };
   block?: ActivityDef['block'];
+  error?: ActivityDef['error'];
   furtherApplications?: ActivityDef['furtherApplications'];
 }
 
@@ -119,6 +120,7 @@ export function mapActivity(node: XNode, scope: ActivityScope): ActivityDef {
   if (behaviour.message !== undefined) activity.message = behaviour.message;
   if (behaviour.terminate) activity.terminate = true;
   if (behaviour.block) activity.block = behaviour.block;
+  if (behaviour.error) activity.error = behaviour.error;
   if (behaviour.furtherApplications?.length) activity.furtherApplications = behaviour.furtherApplications;
 
   // Extended attributes: some become fields, graphics go, the rest are kept as vendor data.
@@ -301,7 +303,17 @@ function mapEvent(event: XNode, id: string, scope: ActivityScope, refuse: Refuse
     const result = attr(end, 'Result') ?? 'None';
     if (result === 'None') return { kind: 'end' };
     if (result === 'Terminate') return { kind: 'end', terminate: true };
-    return refuse('EndEvent', `Result "${result}" is not supported; end with Result None or Terminate, and model an error as an EXCEPTION transition raised by a Deadline`);
+    if (result === 'Error') {
+      // Caught by a boundary error event of an enclosing block; uncaught, it ends the case aborted.
+      const code = attr(child(end, 'ResultError'), 'ErrorCode')?.trim();
+      return { kind: 'end', error: code ? { code } : {} };
+    }
+    const why: Record<string, string> = {
+      Compensation: 'Interflow has no compensation (undoing completed activities); model the undo as activities on an exception transition',
+      Multiple: 'an end event with several results would send messages or signals, which Interflow does not send from end events; end with None, and send from an automatic activity before it',
+      Cancel: 'Interflow has no transactions to cancel; model the rollback as activities on an exception transition',
+    };
+    return refuse('EndEvent', `Result "${result}" is not supported: ${why[result] ?? 'end with Result None, Terminate or Error, and send messages or signals from an automatic activity before the end'}`);
   }
 
   const intermediate = child(event, 'IntermediateEvent');

@@ -109,6 +109,9 @@ function behaviourElement(
     case 'start':
       return el(x('Event'), {}, startEvent(activity, take));
     case 'end':
+      if (activity.error) {
+        return el(x('Event'), {}, el(x('EndEvent'), { Result: 'Error' }, el(x('ResultError'), { ErrorCode: activity.error.code })));
+      }
       return el(x('Event'), {}, el(x('EndEvent'), { Result: activity.terminate ? 'Terminate' : 'None' }));
     case 'manual':
       return implementation(el(x('No')));

@@ -123,11 +123,11 @@ function refuseNothingToDeploy(root: XNode, processCount: number, proxyCount: nu
 }
 
 /**
- * The process a package is started by: the first (in document order) that no other process of the
- * package calls as a SubFlow. A package of one process has that one.
+ * The process a package is started by, when it has several: the first (in document order) that no
+ * other process of the package calls as a SubFlow.
  */
 function entryProcess(processes: ProcessDefinition[]): string | undefined {
-  if (processes.length === 0) return undefined;
+  if (processes.length < 2) return undefined;
   const called = new Set<string>();
   for (const p of processes) {
     for (const a of p.activities) if (a.kind === 'subprocess' && a.subprocess && a.subprocess.processId !== p.id) called.add(a.subprocess.processId);

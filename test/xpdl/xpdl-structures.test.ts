@@ -180,6 +180,34 @@ describe('XPDL structures: blocks, boundary events, links, BPMN-tool exports', (
     });
   });
 
+  describe('error end events', () => {
+    it('an error end inside a block is caught by the block\'s error event of that code; the hearing that upholds goes on', async () => {
+      const pkg = read('error-end-events.xpdl');
+      const rejected = pkg.processes[0].activities.find((a) => a.id === 'rejected');
+      expect(rejected).to.deep.include({ kind: 'end', error: { code: 'REJECTED' }, activitySet: 'hearing_set' });
+      roundTrips(pkg);
+      await engine.deploy(pkg);
+      const refused = await engine.startProcess('appeal');
+      await complete(refused.id, 'hear');
+      expect(await open(refused.id)).to.deep.equal(['write_refusal']);
+      expect((await complete(refused.id, 'write_refusal')).state).to.equal(InstanceStates.completed);
+      const caught = (await engine.history(refused.id)).find((h) => h.type === 'activity.errorCaught');
+      expect(caught).to.deep.include({ activityId: 'rejected' });
+      expect(caught?.detail).to.deep.include({ code: 'REJECTED', caughtBy: 'hearing' });
+      const upheld = await engine.startProcess('appeal');
+      await complete(upheld.id, 'hear', { upheld: true });
+      expect(await open(upheld.id)).to.deep.equal(['grant']);
+    });
+
+    it('an error end nothing catches ends the case aborted, saying so', async () => {
+      const inst = await engine.startProcess('uncaught');
+      const after = await complete(inst.id, 'check');
+      expect(after.state).to.equal(InstanceStates.aborted);
+      const aborted = (await engine.history(inst.id)).find((h) => h.type === 'instance.aborted');
+      expect(String(aborted?.detail?.reason)).to.match(/error end event "broken" raised an error, and no boundary error event catches it/);
+    });
+  });
+
   describe('Link events', () => {
     it('a throw continues at the catch of the same name', async () => {
       const pkg = read('link-events.xpdl');

@@ -29,7 +29,7 @@ const FIXTURES: Array<{ file: string; element: string; elementId?: string; messa
     elementId: 'timeout1',
     message: /IntermediateEvent in Activity "timeout1" \(process "p1"\): boundary events with Trigger "Compensation" are not supported \(a boundary event may be a Timer, an Error or a Message\)/,
   },
-  { file: 'end-event-error.xpdl', element: 'EndEvent', elementId: 'fail_end', message: /EndEvent in Activity "fail_end" \(process "p1"\): Result "Error" is not supported/ },
+  { file: 'end-event-compensation.xpdl', element: 'EndEvent', elementId: 'fail_end', message: /EndEvent in Activity "fail_end" \(process "p1"\): Result "Compensation" is not supported: Interflow has no compensation/ },
   { file: 'doctype-entity.xpdl', element: 'DOCTYPE', message: /^Unsupported XPDL construct: DOCTYPE: document type declarations are refused/ },
   {
     file: 'unparseable-deadline.xpdl',
@@ -104,6 +104,7 @@ describe('XPDL import refuses what it cannot run faithfully', () => {
       ['a Link intermediate event without a name', '<Activity Id="s"><Event><IntermediateEvent Trigger="Link"/></Event></Activity>', /IntermediateEvent in Activity "s".*the Link event has no name/],
       ['a throwing message event', '<Activity Id="s"><Event><IntermediateEvent Trigger="Message"><TriggerResultMessage CatchThrow="THROW"><Message Id="m" Name="m"/></TriggerResultMessage></IntermediateEvent></Event></Activity>', /throwing message events are not supported yet/],
       ['an end event with Result Message', '<Activity Id="e"><Event><EndEvent Result="Message"/></Event></Activity>', /EndEvent in Activity "e".*Result "Message"/],
+      ['an end event with Result Multiple', '<Activity Id="e"><Event><EndEvent Result="Multiple"/></Event></Activity>', /EndEvent in Activity "e".*Result "Multiple" is not supported: an end event with several results/],
       ['a timer without time', '<Activity Id="t"><Event><IntermediateEvent Trigger="Timer"/></Event></Activity>', /needs TriggerTimer with a TimeCycle/],
       ['a deadline in months', '<Activity Id="d"><Implementation><No/></Implementation><Deadline><DeadlineDuration>P1M</DeadlineDuration><ExceptionName>x</ExceptionName></Deadline></Activity>', /Deadline in Activity "d".*cannot read the duration "P1M"/],
       ['a Shark deadline with arithmetic after the offset', '<Activity Id="d"><Implementation><No/></Implementation><Deadline><DeadlineDuration>d.setTime(t.getTime()+60000*5); d;</DeadlineDuration></Deadline></Activity>', /Deadline in Activity "d"/],

@@ -162,6 +162,12 @@ export interface ActivityDef {
   views?: string[];
   /** end: a terminate end withdraws every other token and work item and completes the instance. */
   terminate?: boolean;
+  /**
+   * end: an error end event. It raises an error (with `code`, if given) that a boundary error event
+   * of an enclosing block catches (an `error:<code>` or `error:*` exception transition); uncaught,
+   * it ends the case as aborted, which a calling SubFlow's own error event may catch.
+   */
+  error?: { code?: string };
   description?: string;
   extendedAttributes?: Record<string, string>;
 }

@@ -318,6 +318,13 @@ export class InstanceSession implements ActivityContext {
     return false;
   }
 
+  async raiseError(a: ActivityDef, ai: ActivityInstance, code: string | undefined): Promise<void> {
+    const message = `error end event "${a.id}" raised ${code !== undefined ? `error "${code}"` : 'an error'}`;
+    this.event('activity.completed', { activityId: a.id, detail: { error: code ?? null } });
+    if (this.catchError(a, ai, code !== undefined ? { code } : undefined, message)) return;
+    await this.abort(`${message}, and no boundary error event catches it`);
+  }
+
   private enclosingBlock(ai: ActivityInstance): ActivityInstance | undefined {
     return ai.scope === undefined ? undefined : this.record.runtime.activities.find((x) => x.id === ai.scope);
   }
