@@ -148,7 +148,8 @@ function linkTransitions(processId: string, activityNodes: XNode[], graphLabel: 
     if (!event || attr(event, 'Trigger') !== 'Link' || attr(event, 'Target') !== undefined) continue;
     const id = attr(node, 'Id') as string;
     const link = child(event, 'TriggerResultLink');
-    const name = attr(link, 'Name') || attr(node, 'Name') || '';
+    // XPDL 2.0 tools write LinkId instead of Name; the event's own Name is the last resort.
+    const name = attr(link, 'Name') || attr(link, 'LinkId') || attr(node, 'Name') || '';
     const refuse = (reason: string): never => {
       throw new XpdlImportError({ element: 'IntermediateEvent', elementId: id, location: activityLocation(processId, id), reason });
     };

@@ -199,6 +199,10 @@ function mapProcess(node: XNode, pkg: PackageScope): ProcessDefinition {
         reason: 'an ad-hoc activity set (AdHoc="true") is not supported: Interflow routes by transitions only; model the order explicitly',
       });
     }
+    if (children(child(setNode, 'Activities'), 'Activity').length === 0) {
+      // Modelling tools write a collapsed, never-detailed sub-process so: a block over it does nothing.
+      pkg.warnings.push(`activity set "${setId}" of ${label} has no activities; a block running it completes at once`);
+    }
     graphs.push({
       set: setId,
       ...(attr(setNode, 'Name') ? { name: attr(setNode, 'Name') } : {}),

@@ -81,6 +81,28 @@ describe('XPDL structures: blocks, boundary events, links, BPMN-tool exports', (
       expect(history.some((h) => h.type === 'workitem.created' && h.activityId === 'not_here')).to.equal(false);
     });
 
+    it('a block over an empty activity set (a collapsed sub-process never detailed) completes at once, with a warning', async () => {
+      const xml = `<?xml version="1.0" encoding="UTF-8"?>
+<Package xmlns="http://www.wfmc.org/2008/XPDL2.1" Id="collapsed" Name="Collapsed">
+  <PackageHeader><XPDLVersion>2.1</XPDLVersion><Vendor>Interflow tests</Vendor><Created>2026-12-02</Created></PackageHeader>
+  <WorkflowProcesses><WorkflowProcess Id="collapsed"><ProcessHeader/>
+    <ActivitySets><ActivitySet Id="later"/></ActivitySets>
+    <Activities>
+      <Activity Id="start"><Event><StartEvent Trigger="None"/></Event></Activity>
+      <Activity Id="to_detail_later"><BlockActivity ActivitySetId="later" View="COLLAPSED"/></Activity>
+      <Activity Id="after"><Implementation><No/></Implementation></Activity>
+    </Activities>
+    <Transitions><Transition Id="t1" From="start" To="to_detail_later"/><Transition Id="t2" From="to_detail_later" To="after"/></Transitions>
+  </WorkflowProcess></WorkflowProcesses>
+</Package>`;
+      const pkg = importXpdl(xml);
+      expect(pkg.warnings).to.include('activity set "later" of process "collapsed" has no activities; a block running it completes at once');
+      roundTrips(pkg);
+      await engine.deploy(pkg);
+      const inst = await engine.startProcess('collapsed');
+      expect(await open(inst.id)).to.deep.equal(['after']);
+    });
+
     it('refuses a block over a set the process does not declare, and a set that contains its own block', async () => {
       const xml = readFixture('structures/blocks.xpdl');
       expect(() => importXpdl(xml.replace('ActivitySetId="opinion"', 'ActivitySetId="nowhere"')))

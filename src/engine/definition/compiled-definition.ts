@@ -208,7 +208,7 @@ export class CompiledDefinition {
       if (!start || start.activitySet !== block.activitySetId) {
         return void problems.push(`${where} starts activity set "${block.activitySetId}" at "${block.startActivityId}", which is not an activity of that set`);
       }
-    } else if (this.blockStarts(a).length === 0) {
+    } else if (this.blockStarts(a).length === 0 && this.def.activities.some((x) => x.activitySet === block.activitySetId)) {
       problems.push(`${where} runs activity set "${block.activitySetId}", which has no start: give the block a StartActivityId, or the set a start event or an activity without incoming transitions`);
     }
     // A set that (through its blocks) contains the block running it would nest without end.
