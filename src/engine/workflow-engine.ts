@@ -734,7 +734,7 @@ export class WorkflowEngine {
   ): Promise<boolean> {
     return this.command(async (uow) => {
       if (!(await uow.tx.recordInbox(options.messageId, options.source, uow.now))) return false;
-      (await uow.open(instanceId)).failExternally(activityInstanceId, reason, options.source);
+      await (await uow.open(instanceId)).failExternally(activityInstanceId, reason, options.source);
       return true;
     });
   }
