@@ -35,7 +35,24 @@ export interface DeploymentBench {
   completed: number;
   loadCase: { p50: number; p99: number };
   deliverMs: { p50: number; p99: number; count: number };
+  /** CPU ms per completed case, hub and departments together, and per process. */
+  cpuPerCase: number;
+  cpuByProcess: Record<string, number>;
   startP50: number;
+}
+
+/**
+ * CPU time (user + system, ms) a process has used so far, from /proc: on a shared machine the
+ * CPU a case costs is the figure that does not depend on what else runs, unlike its wall time.
+ */
+function cpuMs(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in USER_HZ (100)
+  } catch {
+    return 0;
+  }
 }
 
 function percentile(values: number[], p: number): number {
@@ -110,6 +127,8 @@ export async function benchFederationDeployment(): Promise<DeploymentBench> {
     const base = await closedCount();
     const market = fed.department('market');
     const clerkUser = market.credentials.users.find((u) => u.username === 'market-clerk')!;
+    const members = [fed.hub, ...fed.departments.values()];
+    const cpuBefore = members.map((m) => cpuMs(m.process?.pid));
     const t0 = Date.now();
     const load = runLoad(market.placement.url, clerkUser.username, clerkUser.password);
     let completed = 0;
@@ -122,10 +141,13 @@ export async function benchFederationDeployment(): Promise<DeploymentBench> {
       if (loadResult && completed >= loadResult.started) break;
     }
     const elapsed = (Date.now() - t0) / 1000;
+    const cpuByProcess = Object.fromEntries(members.map((m, i) => [m.name, (cpuMs(m.process?.pid) - cpuBefore[i]) / Math.max(1, completed)]));
+    const cpuPerCase = Object.values(cpuByProcess).reduce((a, b) => a + b, 0);
     const started = (await load).started;
     const casesPerSecond = completed / elapsed;
     console.log(`  load: ${CLIENTS} SOAP clients in another process started ${started} cases in ${((await load).ms / 1000).toFixed(1)} s (StartProcess p50 ${(await load).startP50.toFixed(1)} ms, ${(await load).errorCount} errors)`);
     console.log(`  completed express cases under load: ${completed} in ${elapsed.toFixed(1)} s = ${casesPerSecond.toFixed(1)} cases/s`);
+    console.log(`  CPU per completed case: ${cpuPerCase.toFixed(1)} ms (${Object.entries(cpuByProcess).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}); ${(2000 / cpuPerCase).toFixed(0)} cases/s if the federation had both cores to itself`);
 
     // The engine's timestamps of the cases the load started, read from market's database.
     const db = new Database(market.placement.databaseUrl.replace(/^sqlite:/, ''), { readonly: true });
@@ -137,7 +159,7 @@ export async function benchFederationDeployment(): Promise<DeploymentBench> {
     const delivers = [...fed.departments.values()].flatMap((d) => deliverTimes(d.logFile));
     const deliverMs = { p50: percentile(delivers, 50), p99: percentile(delivers, 99), count: delivers.length };
     console.log(`  Deliver handled at the receiver (request logs, all runs) p50 ${deliverMs.p50.toFixed(1)} ms, p99 ${deliverMs.p99.toFixed(1)} ms over ${deliverMs.count} messages`);
-    return { idleCase, hop, casesPerSecond, completed, loadCase, deliverMs, startP50: (await load).startP50 };
+    return { idleCase, hop, casesPerSecond, completed, loadCase, deliverMs, cpuPerCase, cpuByProcess, startP50: (await load).startP50 };
   } finally {
     await fed.stop();
     if (!process.env.BENCH_KEEP) rmSync(dataDir, { recursive: true, force: true });

@@ -110,12 +110,12 @@ async function main(): Promise<void> {
     console.log(`node-soap echo hop (one at a time, same run)            p50 ${echo.p50.toFixed(2)} ms, p99 ${echo.p99.toFixed(2)} ms`);
     const d = await benchFederationDeployment();
     rows.push(
-      `| ${date} | deployment (federation up, 4 processes; ${process.env.BENCH_CLIENTS ?? 32} clients in a 5th) | ${echo.p50.toFixed(2)} ms | ${d.idleCase.p50.toFixed(0)} / ${d.idleCase.p99.toFixed(0)} ms | ${d.hop.p50.toFixed(1)} ms (${(d.hop.p50 / echo.p50).toFixed(0)}× echo) | ${d.deliverMs.p50.toFixed(1)} / ${d.deliverMs.p99.toFixed(1)} ms | **${d.casesPerSecond.toFixed(1)}** (${d.completed} cases; case p50 ${d.loadCase.p50.toFixed(0)} ms) |`,
+      `| ${date} | deployment (federation up, 4 processes; ${process.env.BENCH_CLIENTS ?? 32} clients in a 5th) | ${echo.p50.toFixed(2)} ms | ${d.idleCase.p50.toFixed(0)} / ${d.idleCase.p99.toFixed(0)} ms | ${d.hop.p50.toFixed(1)} ms (${(d.hop.p50 / echo.p50).toFixed(0)}× echo) | ${d.deliverMs.p50.toFixed(1)} / ${d.deliverMs.p99.toFixed(1)} ms | **${d.casesPerSecond.toFixed(1)}** (${d.completed} cases; case p50 ${d.loadCase.p50.toFixed(0)} ms) | ${d.cpuPerCase.toFixed(1)} ms |`,
     );
   }
   if (only !== 'deployment') {
     const f = await benchFederation();
-    rows.push(`| ${date} | in one process (${IN_FLIGHT} in flight) | ${f.echo.p50.toFixed(2)} ms | — | ${f.transfer.p50.toFixed(1)} ms (${(f.transfer.p50 / f.echo.p50).toFixed(0)}× echo) | — | ${f.casesPerSecond.toFixed(1)} |`);
+    rows.push(`| ${date} | in one process (${IN_FLIGHT} in flight) | ${f.echo.p50.toFixed(2)} ms | — | ${f.transfer.p50.toFixed(1)} ms (${(f.transfer.p50 / f.echo.p50).toFixed(0)}× echo) | — | ${f.casesPerSecond.toFixed(1)} | — |`);
   }
   console.log(`\nRESULTS.md rows (load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}):`);
   for (const r of rows) console.log(r);
