@@ -10,6 +10,7 @@ import { MessageLog1795300000000 } from './migrations/1795300000000-message-log'
 import { UddiPublisherDepartment1795305000000 } from './migrations/1795305000000-uddi-publisher-department';
 import { Trust1795310000000 } from './migrations/1795310000000-trust';
 import { TimerClaim1795320000000 } from './migrations/1795320000000-timer-claim';
+import { InstanceListIndexes1795338000001 } from './migrations/1795338000001-instance-list-indexes';
 import {
   databaseUrlFromEnv,
   parseDatabaseUrl,
@@ -24,7 +25,7 @@ import { TypeormStore } from './typeorm-store';
  * Listed explicitly rather than globbed from the migrations directory, so they load the same way
  * under tsx, ts-node and compiled JavaScript.
  */
-export const MIGRATIONS = [InitialSchema1732190000000, UddiRegistry1795290000000, MessageLog1795300000000, UddiPublisherDepartment1795305000000, Trust1795310000000, TimerClaim1795320000000];
+export const MIGRATIONS = [InitialSchema1732190000000, UddiRegistry1795290000000, MessageLog1795300000000, UddiPublisherDepartment1795305000000, Trust1795310000000, TimerClaim1795320000000, InstanceListIndexes1795338000001];
 
 export const DEFAULT_POOL_SIZE = 10;
 const SQLITE_BUSY_TIMEOUT_MS = 5000;
