@@ -76,9 +76,9 @@ describe('Trust between agencies over Wf-XML: the Shark retailer/manufacturer re
     expect(closed.state).to.equal('closed.completed');
     expect(closed.data.manufactured_by).to.equal(MANUFACTURER_NAME);
     const call = await eventually(() => remoteCall(retail, started.id, 'sent'), 'the call to be marked sent');
-    expect(call.payload.boundTo).to.include({ department: 'manufacturing', factory: `${manufacturing.url}/wfxml/factory/manufacturer` });
+    expect(call.kind === 'remote-subprocess' && call.payload.boundTo).to.include({ department: 'manufacturing', factory: `${manufacturing.url}/wfxml/factory/manufacturer` });
     const remote = (await manufacturing.engine.listInstances({ processId: 'manufacturer' })).items.find((i) => i.observer === subprocessObserverKey(retail.url, { instanceId: started.id, messageId: call.id }))!;
-    expect(call.payload.boundTo).to.have.property('remoteInstance', `${manufacturing.url}/wfxml/instance/${remote.id}`);
+    expect(call.kind === 'remote-subprocess' && call.payload.boundTo).to.have.property('remoteInstance', `${manufacturing.url}/wfxml/instance/${remote.id}`);
     const created = (await manufacturing.engine.history(remote.id)).find((h) => h.type === 'instance.created');
     expect(created?.actor, 'the signing department is who asked').to.equal('department:retail');
     const completed = (await retail.engine.history(started.id)).find((h) => h.type === 'activity.completed' && h.activityId === 'shark_manufacturer');

@@ -6,6 +6,14 @@ import type { DataField, ProcessDefinition } from '../definition/process-definit
  * converted to the declared type once, at the boundary, so conditions compare like with like.
  */
 export function coerceValue(field: DataField, value: unknown): unknown {
+  const coerced = coerceToType(field, value);
+  if (field.allowedValues?.length && typeof coerced === 'string' && coerced !== '' && !field.allowedValues.includes(coerced)) {
+    throw new InvalidDataError(`Data field "${field.id}" takes one of: ${field.allowedValues.join(', ')}; ${JSON.stringify(coerced)} is not among them`);
+  }
+  return coerced;
+}
+
+function coerceToType(field: DataField, value: unknown): unknown {
   if (value === null || value === undefined) return null;
   if (field.isArray && Array.isArray(value)) return value.map((v) => coerceValue({ ...field, isArray: false }, v));
   const fail = (): never => {

@@ -21,11 +21,11 @@ export function securityServiceName(service: string): string {
 export function authenticateWith(authenticator: Authenticator, throttle: AuthThrottle = new AuthThrottle()): SoapAuthenticator {
   return async (ctx: SoapContext) => {
     const address = ctx.remoteAddress;
-    const blocked = throttle.check({ address });
+    const blocked = await throttle.check({ address });
     if (blocked) throw throttledFault(ctx, blocked);
     let caller;
     try {
-      caller = authenticator.authenticate({
+      caller = await authenticator.authenticate({
         serviceName: securityServiceName(ctx.service),
         headerBlocks: ctx.headerBlocks,
         authorization: ctx.httpHeaders.authorization,
@@ -36,17 +36,17 @@ export function authenticateWith(authenticator: Authenticator, throttle: AuthThr
         // The reason says which user and why; it is for the operator, never for the caller.
         ctx.log.warn({ code: e.code, reason: e.reason, securityService: e.serviceName, username: e.username }, 'authentication failed');
         if (e.code === 'failed' || e.code === 'conflict') {
-          const before = throttle.check({ user: e.username, address });
-          throttle.fail({ user: e.username, address });
+          const before = await throttle.check({ user: e.username, address });
+          await throttle.fail({ user: e.username, address });
           if (before) throw throttledFault(ctx, before);
         }
       }
       throw e;
     }
     // A throttled user is refused even with the right password: a guesser learns nothing.
-    const userBlocked = caller.via === 'anonymous' ? undefined : throttle.check({ user: caller.username });
+    const userBlocked = caller.via === 'anonymous' ? undefined : await throttle.check({ user: caller.username });
     if (userBlocked) {
-      throttle.fail({ address });
+      await throttle.fail({ address });
       throw throttledFault(ctx, userBlocked);
     }
     return caller;

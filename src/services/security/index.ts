@@ -53,7 +53,7 @@ export {
   type WsseFaultCode,
 } from './errors';
 export { authorize, canActAs, canAdminister, canStart, filterByParticipant, visibleParticipants, type Caller } from './permissions';
-export { MemoryNonceCache, type NonceCache, type NonceCheck } from './replay-cache';
+export { ReplayCache, sharedReplayCache, DEFAULT_REPLAY_CACHE_ENTRIES, type ReplayCacheLike, type ReplayCacheOptions, type RememberResult } from './replay-cache';
 export {
   BASE64_BINARY_ENCODING,
   PASSWORD_DIGEST_TYPE,
@@ -68,4 +68,4 @@ export {
   type RawUsernameToken,
   type UsernameTokenOptions,
 } from './username-token';
-export { AuthThrottle, DEFAULT_THROTTLE, describeWait, throttledMessage, type ThrottleKeys, type ThrottleOptions, type Throttled } from './throttle';
+export { AuthThrottle, MemoryThrottleCounts, DEFAULT_THROTTLE, describeWait, throttledMessage, type ThrottleCounts, type ThrottleKeys, type ThrottleOptions, type Throttled } from './throttle';
