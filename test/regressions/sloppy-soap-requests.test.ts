@@ -49,7 +49,7 @@ describe('regression: sloppy SOAP requests are refused by the published schema (
       });
 
       it('an unknown <ps:Priority> is refused, naming the elements StartProcess has', async () => {
-        await refused(version, start('', '<ps:Priority>high</ps:Priority>'), 'StartProcess/Priority: unexpected element; expected one of: ProcessDefinitionId, Subject, Data');
+        await refused(version, start('', '<ps:Priority>high</ps:Priority>'), 'StartProcess/Priority: unexpected element; expected one of: ProcessDefinitionId, Subject, Data, ClientKey');
       });
 
       it('a misspelled <Valu> in the second Item is named by its path', async () => {
