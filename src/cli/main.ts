@@ -8,7 +8,7 @@ import { createLogger } from '../app/logger';
 import { openEngine } from '../app/open-engine';
 import { replicaState } from '../app/replica-state';
 import { bindingsCheck } from '../monitoring';
-import { EngineError, participatingDepartments, type WorkflowEngine } from '../engine';
+import { BRANCH_FIELD, EngineError, participatingDepartments, type WorkflowEngine } from '../engine';
 import { importXpdl, exportXpdl, XpdlImportError } from '../xpdl';
 import { parseAssignments } from './assignments';
 import { printInstance, printInstances, printWorklist, printDefinitions, table, type Output } from './format';
@@ -161,9 +161,13 @@ export async function main(argv: string[], out: Output = defaultOutput): Promise
     .description('complete a work item, optionally setting data')
     .argument('<workitem>', 'work item id')
     .option('--data <name=value...>', 'data to set (repeatable)')
+    .option('--branch <label...>', 'a decision work item: the branch to take, by its label or transition Id (several for an inclusive choice); sets the data item @branch')
     .option('--actor <name>', 'who completes it (recorded)')
     .action(withEngine(async (engine, opts, cmd, id) => {
-      const inst = await engine.completeWorkItem(id, { data: parseAssignments(opts.data as string[] | undefined), actor: opts.actor as string | undefined });
+      const branch = opts.branch as string[] | undefined;
+      const data = parseAssignments(opts.data as string[] | undefined);
+      const withBranch = branch?.length ? { ...data, [BRANCH_FIELD]: branch.length === 1 ? branch[0] : branch } : data;
+      const inst = await engine.completeWorkItem(id, { data: withBranch, actor: opts.actor as string | undefined });
       if (json(cmd)) return out.stdout(JSON.stringify(inst, null, 2) + '\n');
       out.stdout(`completed ${id}; case ${inst.id} is ${inst.state}\n`);
       for (const w of inst.workItems) out.stdout(`  next: ${w.id}  ${w.activityName ?? w.activityId}  for ${w.participant || '(anyone)'}\n`);

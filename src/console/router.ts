@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { Logger } from 'pino';
-import { EngineError, allowedActions, type DefinitionRecord, type DeployResult, type InstanceRecord, type WorkflowEngine, type WorkItemRecord } from '../engine';
+import { BRANCH_FIELD, EngineError, allowedActions, type DefinitionRecord, type DeployResult, type InstanceRecord, type WorkflowEngine, type WorkItemRecord } from '../engine';
 import type { HeldPackage, HeldState } from '../transfer/held-packages';
 import { dataFlowsOf, heldPackageImpact } from '../transfer/data-flows';
 import type { AuthThrottle, SecurityConfig } from '../services/security';
@@ -618,7 +618,7 @@ export function consoleRouter(ctx: ConsoleContext): Router {
       const fields = new Map(def.dataFields.map((f) => [f.id, f]));
       const describe = (id: string) => {
         const f = fields.get(id);
-        return { id, name: f?.name ?? null, type: f?.type ?? 'STRING', isArray: f?.isArray ?? false, description: f?.description ?? null, value: view.data[id] ?? null };
+        return { id, name: f?.name ?? null, type: f?.type ?? 'STRING', isArray: f?.isArray ?? false, description: f?.description ?? null, value: view.data[id] ?? null, required: (a?.required ?? []).includes(id), allowedValues: f?.allowedValues ?? null };
       };
       const updates = a?.updates ?? [];
       return {
@@ -628,6 +628,8 @@ export function consoleRouter(ctx: ConsoleContext): Router {
         updates: updates.map(describe),
         views: (a?.views ?? []).filter((v) => !updates.includes(v)).map(describe),
         canComplete: item.state === 'open' && view.state === 'open.running',
+        // A decision work item (a split whose conditions are labels): the branches to choose from.
+        decision: item.kind === 'decision' ? { branches: [item.data?.[BRANCH_FIELD] ?? []].flat().map(String), several: a?.split === 'or' } : null,
       };
     }),
   );

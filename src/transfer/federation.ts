@@ -14,6 +14,7 @@ import { transferService } from './transfer-service';
 import { TransferDispatcher, type RoutingMode } from './transfer-dispatcher';
 import { relayService } from './relay-service';
 import { remoteSubprocessDispatcherFromEnv, type RemoteSubprocessDispatcher, type RemoteSubprocessOverrides } from './remote-subprocess-dispatcher';
+import { outboxSettingsFromEnv } from '../outbox';
 
 /** A department engine's part in the federation: its TransferService and its dispatcher. */
 export interface DepartmentFederation {
@@ -89,7 +90,7 @@ export async function departmentFederation(o: DepartmentFederationOptions): Prom
   const heldPackages = new HeldPackages(o.store, o.engine);
   const directory = new RegistryDirectory(o.binder);
   const log = o.log.child({ component: 'transfer' });
-  const dispatcher = new TransferDispatcher({ engine: o.engine, identity, directory, messageLog, log, ...routingFromEnv(env) });
+  const dispatcher = new TransferDispatcher({ engine: o.engine, identity, directory, messageLog, log, ...routingFromEnv(env), ...outboxSettingsFromEnv(env) });
   const registryUrl = env.INTERFLOW_REGISTRY_URL?.trim();
   const registry = o.registry ?? (registryUrl ? new RegistryClient({ baseUrl: registryUrl }) : undefined);
   const replayCache = o.replayCache ?? new ReplayCache();

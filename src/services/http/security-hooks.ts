@@ -1,4 +1,4 @@
-import { AuthenticationError, AuthorizationError, AuthThrottle, WSSE_FAULT_NS, throttledMessage, type Authenticator, type Throttled } from '../security';
+import { AuthenticationError, AuthorizationError, AuthThrottle, throttledMessage, wsseSubcode, type Authenticator, type Throttled } from '../security';
 import { SoapFault, type SoapAuthenticator, type SoapContext } from '../soap';
 
 /** The security module names services by their mode keys (docs/security.md), not by our service names. */
@@ -65,7 +65,7 @@ export function securityFault(error: unknown): SoapFault | undefined {
     return new SoapFault(error.isServerError ? 'Server' : 'Client', error.message, error.isServerError ? 'UNAVAILABLE' : 'UNAUTHENTICATED', {
       ...(error.httpStatus !== undefined ? { httpStatus: error.httpStatus } : {}),
       ...(error.challenge ? { httpHeaders: { 'WWW-Authenticate': error.challenge } } : {}),
-      ...(error.wsseFault ? { subcode: { namespace: WSSE_FAULT_NS, prefix: 'wsse', localName: error.wsseFault } } : {}),
+      ...(error.wsseFault ? { subcode: wsseSubcode(error.wsseFault) } : {}),
     });
   }
   if (error instanceof AuthorizationError) return new SoapFault('Client', error.message, 'FORBIDDEN');

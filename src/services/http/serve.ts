@@ -4,6 +4,7 @@ import { ObserverDispatcher, wfxmlServices, type WfxmlTrust } from '../wfxml';
 import { createServer, type ServerOptions } from './create-server';
 import type { TlsFiles } from './tls-options';
 import type { SoapServiceDefinition } from '../soap';
+import { outboxSettingsFromEnv } from '../../outbox';
 
 export interface ServeOptions extends Omit<ServerOptions, 'log'> {
   log: Logger;
@@ -45,7 +46,7 @@ export async function serve(engine: WorkflowEngine, options: ServeOptions): Prom
   log.info({ url: running.url, endpoints: server.endpoints(), tls: Boolean(options.tls) }, 'listening');
   options.onListening?.(running.url);
   // Wf-XML notifications to remote observers leave through the outbox, independently of requests.
-  const observers = new ObserverDispatcher({ engine, baseUrl: options.publicUrl ?? running.url, log, ...(trust ? { trust } : {}) });
+  const observers = new ObserverDispatcher({ engine, baseUrl: options.publicUrl ?? running.url, log, ...(trust ? { trust } : {}), ...outboxSettingsFromEnv(process.env) });
   observers.start();
   options.registration?.start(options.publicUrl ?? running.url);
   // A deploy (published package installed, ProcessService or Wf-XML deploy) returns only once the

@@ -47,6 +47,7 @@ export {
   AuthorizationError,
   SecurityConfigError,
   WSSE_FAULT_NS,
+  wsseSubcode,
   type AuthFailureCode,
   type AuthorizedAction,
   type WsseFaultCode,
