@@ -47,13 +47,14 @@ export function activityDataContract(def: ProcessDefinition, a: ActivityDef, c: 
     reads.add(f);
     writes.add(f);
   }
-  const parameters = a.application?.parameters ?? a.subprocess?.parameters ?? [];
-  for (const p of parameters) {
+  const calls = a.application ? [a.application, ...(a.furtherApplications ?? [])] : [];
+  for (const p of [...calls.flatMap((call) => call.parameters), ...(a.subprocess?.parameters ?? [])]) {
     if (p.direction !== 'OUT') readExpression(p.actual);
     if (p.direction !== 'IN') writes.add(p.actual);
   }
-  if (a.application && parameters.length === 0) {
-    const app = def.applications.find((x) => x.id === a.application!.id);
+  for (const call of calls) {
+    if (call.parameters.length > 0) continue;
+    const app = def.applications.find((x) => x.id === call.id);
     if (app?.script !== undefined) {
       const script = c.script(app.script);
       if (script.undecidable) {
@@ -90,7 +91,7 @@ export interface DepartmentDataFlow {
 export function departmentDataFlows(def: ProcessDefinition, c: Compiler = compilerFor(def)): DepartmentDataFlow[] {
   const byDepartment = new Map<string, ActivityDataContract[]>();
   for (const a of def.activities) {
-    if (!a.department || a.kind === 'route' || a.kind === 'start' || a.kind === 'end') continue;
+    if (!a.department || a.kind === 'route' || a.kind === 'start' || a.kind === 'end' || a.kind === 'block') continue;
     const list = byDepartment.get(a.department) ?? [];
     list.push(activityDataContract(def, a, c));
     byDepartment.set(a.department, list);
