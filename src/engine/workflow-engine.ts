@@ -4,10 +4,12 @@ import { systemClock, type Clock } from './clock';
 import { uuidIds, type IdGenerator } from './ids';
 import { HandlerRegistry } from './handlers/application-handler';
 import { CompiledDefinition } from './definition/compiled-definition';
+import { prepareLanguage } from './definition/language-compiler';
 import type { DefinitionPackage, ProcessDefinition } from './definition/process-definition';
 import { ConcurrencyError, type InstanceFilter, type OutboxDepth, type Store, type StoreTx, type WorkItemFilter } from './ports/store';
 import type { DefinitionRecord, HistoryRecord, InstanceRecord, OutboxRecord, TimerRecord, WorkItemRecord } from './ports/records';
-import { DefinitionError, EngineError, IllegalStateError, NotAuthorisedError, NotFoundError } from './errors';
+import { DefinitionError, EngineError, IllegalStateError, InvalidDataError, NotAuthorisedError, NotFoundError } from './errors';
+import { activityForm, missingRequiredFields, type ActivityForm } from './definition/form-contract';
 import { unconditionalRecursion } from './definition/recursion';
 import { InstanceStates, actionForTargetState, isInstanceState, type InstanceState, type StateAction } from './runtime/instance-state';
 import { UnitOfWork, type CreateOptions, type EngineEnv } from './runtime/unit-of-work';
@@ -70,6 +72,12 @@ export interface StartOptions {
   instanceId?: string;
   /** With several start events: the one this case starts at (docs/execution.md, "Start"). */
   startAt?: string;
+  /**
+   * The starter's idempotency key: a start with a key a case of this process already holds starts
+   * nothing and returns that case (`existing` is then set on the view). Another starter's key is
+   * refused (CONFLICT), so one client cannot learn of another's cases by guessing keys.
+   */
+  clientKey?: string;
 }
 
 export interface DeployOptions {
@@ -103,6 +111,18 @@ export interface InstanceView extends InstanceRecord {
   /** Activities tokens wait in front of (an AND-join waiting for its other branches, say). */
   waitingAt: string[];
   workItems: WorkItemRecord[];
+  /** StartProcess with a client key found the case an earlier start made (nothing was started). */
+  existing?: boolean;
+}
+
+/** A work item with its form and its case's home (ProcessService WorkItem, console work item page). */
+export interface WorkItemDetails {
+  item: WorkItemRecord;
+  processId?: string;
+  homeDepartment?: string;
+  homeInstanceId?: string;
+  updates: Array<ActivityForm['updates'][number] & { value: unknown }>;
+  reads: Array<ActivityForm['reads'][number] & { value: unknown }>;
 }
 
 const MAX_CONFLICT_RETRIES = 5;
@@ -120,7 +140,10 @@ export class WorkflowEngine {
   readonly department?: string;
   private readonly env: EngineEnv;
   private readonly cache = new Map<string, CompiledDefinition>();
+  /** processId#contentHash → the installed version with that content, as hand-overs name it. */
+  private readonly versionOfContent = new Map<string, number>();
   private readonly outboxListeners = new Set<() => void>();
+  private readonly deployListeners = new Set<(results: DeployResult[]) => Promise<void> | void>();
 
   constructor(options: EngineOptions) {
     this.store = options.store;
@@ -158,6 +181,8 @@ export class WorkflowEngine {
 
   private async deployOnce(pkg: DefinitionPackage, options: DeployOptions): Promise<DeployResult[]> {
     let published = 0;
+    // Loaded outside the transaction: the first load compiles WebAssembly.
+    for (const p of pkg.processes) await prepareLanguage(p);
     const results = await this.store.transaction(async (tx) => {
       const known = new Set<string>(pkg.processes.map((p) => p.id));
       for (const d of await tx.listDefinitions()) known.add(d.processId);
@@ -238,7 +263,22 @@ export class WorkflowEngine {
       return results;
     });
     if (published) for (const listener of this.outboxListeners) listener();
+    if (results.some((r) => r.created) && this.deployListeners.size) {
+      // Before the deploy reports success: what the server tells others about its definitions
+      // (the registry's capabilities) is brought up to date first. A listener's failure is its own.
+      await Promise.allSettled([...this.deployListeners].map((listener) => listener(results)));
+    }
     return results;
+  }
+
+  /**
+   * Runs `listener` after every deploy that created a version, and waits for it before the deploy
+   * returns: a department server re-registers its capabilities there (docs/registry.md). Returns
+   * the unsubscribe function.
+   */
+  onDeployed(listener: (results: DeployResult[]) => Promise<void> | void): () => void {
+    this.deployListeners.add(listener);
+    return () => this.deployListeners.delete(listener);
   }
 
   /**
@@ -335,11 +375,28 @@ export class WorkflowEngine {
     const key = `${rec.processId}@${rec.version}`;
     let c = this.cache.get(key);
     if (!c) {
+      await prepareLanguage(rec.definition);
       c = CompiledDefinition.compile(rec.definition, new Set([rec.definition.id, ...this.subprocessIds(rec.definition)]));
       c.contentHash = rec.contentHash;
       this.cache.set(key, c);
     }
     return c;
+  }
+
+  /**
+   * The installed definition a hand-over names, by content hash (or version). Every hand-over used
+   * to read the definition's row — its whole XPDL source and JSON — and parse it; an installed
+   * version never changes, so once found it is taken from the compiled cache. Should identical
+   * content be installed again as a later version, hand-overs keep the version first found here:
+   * the same definition, so the same behaviour.
+   */
+  private async handedOverDefinition(tx: StoreTx, h: HandOver): Promise<{ version: number; definition: ProcessDefinition } | undefined> {
+    const contentKey = h.contentHash ? `${h.processId}#${h.contentHash}` : undefined;
+    const known = contentKey ? this.versionOfContent.get(contentKey) : this.cache.has(`${h.processId}@${h.version}`) ? h.version : undefined;
+    if (known !== undefined) return { version: known, definition: (await this.compiled(tx, h.processId, known)).def };
+    const rec = h.contentHash ? await tx.findDefinitionByHash(h.processId, h.contentHash) : await tx.findDefinition(h.processId, h.version);
+    if (rec && contentKey) this.versionOfContent.set(contentKey, rec.version);
+    return rec;
   }
 
   private subprocessIds(def: ProcessDefinition): string[] {
@@ -351,12 +408,24 @@ export class WorkflowEngine {
 
   async startProcess(processId: string, options: StartOptions = {}): Promise<InstanceView> {
     return this.command(async (uow) => {
+      if (options.clientKey !== undefined) {
+        const existing = await uow.tx.findInstanceByClientKey(processId, options.clientKey);
+        if (existing) {
+          if ((existing.startedBy ?? null) !== (options.actor ?? null)) {
+            throw new EngineError('CONFLICT', `client key ${JSON.stringify(options.clientKey)} of process ${processId} was used by another starter; choose keys unique to your system (a prefix of your own, say)`);
+          }
+          const def = await this.compiled(uow.tx, existing.processId, existing.version);
+          const workItems = await uow.tx.listWorkItems({ instanceId: existing.id, states: ['open', 'suspended'] });
+          return { ...buildView(existing, def, workItems), existing: true };
+        }
+      }
       const created: CreateOptions = {
         data: options.data,
         subject: options.subject,
         actor: options.actor,
         observer: options.observer,
         instanceId: options.instanceId,
+        ...(options.clientKey !== undefined ? { clientKey: options.clientKey } : {}),
       };
       const session = await uow.create(processId, created, options.version);
       if (options.startImmediately !== false) await session.start(options.actor, options.startAt);
@@ -433,6 +502,40 @@ export class WorkflowEngine {
     return this.store.read((tx) => tx.listWorkItems({ states: ['open'], ...filter }));
   }
 
+  /**
+   * Work items with what their performer needs: the form of each item's activity (fields it
+   * updates and shows, with the case's current values) and the home of its case. One read of each
+   * case, however many of its items are asked about.
+   */
+  async describeWorkItems(items: readonly WorkItemRecord[]): Promise<WorkItemDetails[]> {
+    if (!items.length) return [];
+    return this.store.read(async (tx) => {
+      const cases = new Map<string, { rec?: InstanceRecord; def?: CompiledDefinition }>();
+      const out: WorkItemDetails[] = [];
+      for (const item of items) {
+        let c = cases.get(item.instanceId);
+        if (!c) {
+          const rec = await tx.findInstance(item.instanceId);
+          c = { rec, def: rec ? await this.compiled(tx, rec.processId, rec.version) : undefined };
+          cases.set(item.instanceId, c);
+        }
+        const activity = c.def?.def.activities.find((a) => a.id === item.activityId);
+        // Assist and notify items hand a question or a message on; their performer fills no form.
+        const form: ActivityForm = activity && c.def && item.kind === 'normal' ? activityForm(c.def.def, activity) : { updates: [], reads: [] };
+        const data = c.rec?.data ?? {};
+        out.push({
+          item,
+          processId: c.rec?.processId,
+          ...(c.rec?.homeDepartment ? { homeDepartment: c.rec.homeDepartment } : {}),
+          ...(c.rec?.homeInstanceId ? { homeInstanceId: c.rec.homeInstanceId } : {}),
+          updates: form.updates.map((f) => ({ ...f, value: data[f.id] ?? null })),
+          reads: form.reads.map((f) => ({ ...f, value: data[f.id] ?? null })),
+        });
+      }
+      return out;
+    });
+  }
+
   async getWorkItem(id: string): Promise<WorkItemRecord> {
     const item = await this.store.read((tx) => tx.findWorkItem(id));
     if (!item) throw new NotFoundError('Work item', id);
@@ -442,6 +545,14 @@ export class WorkflowEngine {
   async completeWorkItem(workItemId: string, options: { data?: Record<string, unknown>; actor?: string } = {}): Promise<InstanceView> {
     let view: (() => InstanceView) | undefined;
     await this.onWorkItem(workItemId, async (session, item) => {
+      if (item.kind === 'normal' && item.state === 'open' && session.state === InstanceStates.running) {
+        const missing = missingRequiredFields(session.def.activity(item.activityId), options.data);
+        if (missing.length) {
+          throw new InvalidDataError(
+            `Work item ${item.id} ("${item.activityName ?? item.activityId}") needs ${missing.map((f) => `"${f}"`).join(', ')}: ${missing.length === 1 ? 'a required field' : 'required fields'} of its form; give ${missing.length === 1 ? 'it a value' : 'each a value'} in Data`,
+          );
+        }
+      }
       await session.completeWorkItem(item, options.data, options.actor);
       view = () => viewOf(session);
     });
@@ -532,7 +643,7 @@ export class WorkflowEngine {
   async acceptHandOver(h: HandOver): Promise<HandOverReceipt> {
     return this.command(async (uow) => {
       if (!(await uow.tx.recordInbox(h.itemId, h.sender, uow.now))) return { accepted: false };
-      const installed = h.contentHash ? await uow.tx.findDefinitionByHash(h.processId, h.contentHash) : await uow.tx.findDefinition(h.processId, h.version);
+      const installed = await this.handedOverDefinition(uow.tx, h);
       if (!installed) {
         throw new NotFoundError('Process definition', `${h.processId} version ${h.version}`, `department ${this.department ?? '(unnamed)'} has not installed it; publish the definition to every participating department`);
       }
@@ -562,7 +673,7 @@ export class WorkflowEngine {
         const local = await this.compiled(uow.tx, intra);
         const known = new Set(local.def.dataFields.map((f) => f.id));
         const data = Object.fromEntries(Object.entries(h.data).filter(([k]) => known.has(k)));
-        const session = await uow.create(intra, { data, subject, observer, actor: h.sender });
+        const session = await uow.create(intra, { data, subject, observer, actor: h.sender, home: { department: h.home, instanceId: h.caseId } });
         // The intra-department process's output is what the handed-over activity declares it updates.
         if (activity.updates?.length) session.record.runtime.resultFields = [...activity.updates];
         session.record.runtime.resultAllowed = [...contract.writes];
@@ -572,7 +683,7 @@ export class WorkflowEngine {
       const known = new Set(installed.definition.dataFields.map((f) => f.id));
       const data = Object.fromEntries(Object.entries(h.data).filter(([k]) => known.has(k)));
       const onlyFields = [...new Set([...contract.reads, ...contract.writes])];
-      const session = await uow.create(h.processId, { data, subject, observer, actor: h.sender, onlyFields }, installed.version);
+      const session = await uow.create(h.processId, { data, subject, observer, actor: h.sender, onlyFields, home: { department: h.home, instanceId: h.caseId } }, installed.version);
       session.record.runtime.resultAllowed = [...contract.writes];
       await session.startPerforming(h.activityId, h.sender);
       return { accepted: true, instanceId: session.id };
@@ -641,7 +752,7 @@ export class WorkflowEngine {
   ): Promise<boolean> {
     return this.command(async (uow) => {
       if (!(await uow.tx.recordInbox(options.messageId, options.source, uow.now))) return false;
-      (await uow.open(instanceId)).failExternally(activityInstanceId, reason, options.source);
+      await (await uow.open(instanceId)).failExternally(activityInstanceId, reason, options.source);
       return true;
     });
   }

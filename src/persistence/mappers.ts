@@ -109,6 +109,9 @@ export function instanceToRow(r: InstanceRecord): Row<InstanceEntity> {
     updatedAt: r.updatedAt,
     completedAt: orNull(r.completedAt),
     startedBy: orNull(r.startedBy),
+    homeDepartment: orNull(r.homeDepartment),
+    homeInstanceId: orNull(r.homeInstanceId),
+    clientKey: orNull(r.clientKey),
     revision: r.revision,
   };
 }
@@ -133,6 +136,9 @@ export function instanceFromRow(e: InstanceEntity): InstanceRecord {
       observer: e.observer,
       completedAt: e.completedAt,
       startedBy: e.startedBy,
+      homeDepartment: e.homeDepartment,
+      homeInstanceId: e.homeInstanceId,
+      clientKey: e.clientKey,
     },
   );
 }

@@ -109,7 +109,21 @@ export class TypeormStoreTx implements StoreTx {
   // ------------------------------------------------------------------ instances
 
   async insertInstance(record: InstanceRecord): Promise<void> {
-    await this.insert(InstanceEntity, [map.instanceToRow(record)]);
+    try {
+      await this.insert(InstanceEntity, [map.instanceToRow(record)]);
+    } catch (error) {
+      // Two starts with one client key (a client retrying while its first start still runs, on
+      // another replica perhaps): the unique index lets one in; the other retries and finds it.
+      if (record.clientKey !== undefined && isDuplicateKeyError(error)) {
+        throw new ConcurrencyError(`a case of ${record.processId} with client key ${JSON.stringify(record.clientKey)} was started concurrently`);
+      }
+      throw error;
+    }
+  }
+
+  async findInstanceByClientKey(processId: string, clientKey: string): Promise<InstanceRecord | undefined> {
+    const row = await this.select(InstanceEntity, 'i').where('i.processId = :processId AND i.clientKey = :clientKey', { processId, clientKey }).getOne();
+    return row ? map.instanceFromRow(row) : undefined;
   }
 
   async lockInstance(id: string): Promise<InstanceRecord | undefined> {
@@ -161,16 +175,23 @@ export class TypeormStoreTx implements StoreTx {
           statePattern: `${filter.statePrefix.replace(/[!%_]/g, '!$&')}%`,
         });
       } else {
-        // SQLite's LIKE ignores ASCII case; a prefix comparison does not.
-        qb.andWhere('substr(i.state, 1, :statePrefixLength) = :statePrefix', {
-          statePrefix: filter.statePrefix,
-          statePrefixLength: filter.statePrefix.length,
-        });
+        // SQLite's LIKE ignores ASCII case; a range of the (binary) state does not, and unlike
+        // substr() it can use the state index. [prefix, prefix with its last character + 1).
+        const p = filter.statePrefix;
+        if (p.length > 0) {
+          qb.andWhere('i.state >= :statePrefixLow AND i.state < :statePrefixHigh', {
+            statePrefixLow: p,
+            statePrefixHigh: p.slice(0, -1) + String.fromCharCode(p.charCodeAt(p.length - 1) + 1),
+          });
+        }
       }
     }
     if (filter.parentInstanceId !== undefined) {
       qb.andWhere('i.parentInstanceId = :parentInstanceId', { parentInstanceId: filter.parentInstanceId });
     }
+    if (filter.homeDepartment !== undefined) qb.andWhere('i.homeDepartment = :homeDepartment', { homeDepartment: filter.homeDepartment });
+    if (filter.homeInstanceId !== undefined) qb.andWhere('i.homeInstanceId = :homeInstanceId', { homeInstanceId: filter.homeInstanceId });
+    if (filter.clientKey !== undefined) qb.andWhere('i.clientKey = :clientKey', { clientKey: filter.clientKey });
     const total = await qb.clone().getCount();
     qb.orderBy('i.createdAt', 'DESC').addOrderBy('i.id', 'DESC');
     page(qb, filter);
@@ -212,6 +233,14 @@ export class TypeormStoreTx implements StoreTx {
     const qb = this.select(WorkItemEntity, 'w');
     if (filter.participants) qb.andWhere('w.participant IN (:...participants)', { participants: filter.participants });
     if (filter.instanceId !== undefined) qb.andWhere('w.instanceId = :instanceId', { instanceId: filter.instanceId });
+    if (filter.activityId !== undefined) qb.andWhere('w.activityId = :activityId', { activityId: filter.activityId });
+    if (filter.homeDepartment !== undefined || filter.homeInstanceId !== undefined) {
+      // The home is the instance's: items of performing instances for that department or case.
+      const home = this.select(InstanceEntity, 'hi').select('hi.id');
+      if (filter.homeDepartment !== undefined) home.andWhere('hi.homeDepartment = :homeDepartment');
+      if (filter.homeInstanceId !== undefined) home.andWhere('hi.homeInstanceId = :homeInstanceId');
+      qb.andWhere(`w.instanceId IN (${home.getQuery()})`, { homeDepartment: filter.homeDepartment, homeInstanceId: filter.homeInstanceId });
+    }
     if (filter.states) qb.andWhere('w.state IN (:...states)', { states: filter.states });
     qb.orderBy('w.createdAt', 'ASC').addOrderBy('w.id', 'ASC');
     page(qb, filter);

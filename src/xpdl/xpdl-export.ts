@@ -72,6 +72,12 @@ export function exportXpdl(pkg: DefinitionPackage, options: XpdlExportOptions = 
     ),
   );
 
+  // XPDL declares the script language once per package; processes deployed from one package share it.
+  const scriptTypes = [...new Set(pkg.processes.map((p) => p.scriptType))];
+  if (scriptTypes.length > 1) {
+    throw new XpdlExportError(`package "${pkg.id}"`, `its processes declare different script languages (${scriptTypes.map((t) => t ?? 'none').join(', ')}); export them separately`);
+  }
+  const scriptType = scriptTypes[0];
   const root = el(
     x('Package'),
     {
@@ -89,6 +95,7 @@ export function exportXpdl(pkg: DefinitionPackage, options: XpdlExportOptions = 
       el(x('Created'), {}, options.created ?? new Date().toISOString()),
     ),
     el(x('ConformanceClass'), { GraphConformance: 'NON_BLOCKED' }),
+    scriptType !== undefined && el(x('Script'), { Type: scriptType }),
     processElements.length + proxyElements.length > 0 && el(x('WorkflowProcesses'), {}, processElements, proxyElements),
   );
   return serialise(root);
@@ -111,15 +118,26 @@ function processElement(process: ProcessDefinition, subFlowTarget: (call: Subpro
     process.participants.length > 0 && el(x('Participants'), {}, process.participants.map(participantElement)),
     declaredApplications.length > 0 && el(x('Applications'), {}, declaredApplications.map(applicationElement)),
     fields.length > 0 && el(x('DataFields'), {}, fields.map((f) => fieldElement('DataField', f))),
-    process.activities.length > 0 &&
+    (process.activitySets ?? []).length > 0 &&
       el(
-        x('Activities'),
+        x('ActivitySets'),
         {},
-        process.activities.map((a) => activityElement(a, { process, participants, applications, subFlowTarget })),
+        (process.activitySets ?? []).map((set) => el(x('ActivitySet'), { Id: set.id, Name: set.name }, ...graphElements(set.id))),
       ),
-    process.transitions.length > 0 && el(x('Transitions'), {}, process.transitions.map(transitionElement)),
+    ...graphElements(undefined),
     extendedAttributesElement(Object.entries(process.extendedAttributes ?? {})),
   );
+
+  /** One graph's Activities and Transitions: the process's own (undefined) or an activity set's. */
+  function graphElements(set: string | undefined): Array<XmlElement | false> {
+    const activities = process.activities.filter((a) => a.activitySet === set);
+    const transitions = process.transitions.filter((t) => t.activitySet === set);
+    return [
+      activities.length > 0 &&
+        el(x('Activities'), {}, activities.map((a) => activityElement(a, { process, participants, applications, subFlowTarget }))),
+      transitions.length > 0 && el(x('Transitions'), {}, transitions.map(transitionElement)),
+    ];
+  }
 }
 
 function dataTypeElement(type: DataType): XmlElement {
@@ -131,7 +149,9 @@ function fieldElement(element: 'DataField' | 'FormalParameter', field: DataField
   return el(
     x(element),
     { Id: field.id, Mode: element === 'FormalParameter' ? field.mode : undefined, Name: field.name, IsArray: field.isArray ? 'true' : undefined },
-    dataTypeElement(field.type),
+    field.allowedValues?.length
+      ? el(x('DataType'), {}, el(x('EnumerationType'), {}, field.allowedValues.map((v) => el(x('EnumerationValue'), { Name: v }))))
+      : dataTypeElement(field.type),
     field.initialValue !== undefined && el(x('InitialValue'), {}, field.initialValue),
     field.description !== undefined && el(x('Description'), {}, field.description),
   );
@@ -244,6 +264,7 @@ function checkIds(pkg: DefinitionPackage): void {
       ids.add(a.id);
       for (const name of Object.keys(a.extendedAttributes ?? {})) nmToken(name, at, 'the extended attribute name');
     }
+    for (const set of p.activitySets ?? []) nmToken(set.id, where, 'the activity set Id');
     const transitionIds = new Set<string>();
     for (const t of p.transitions) {
       const at = `transition "${t.id}" (${where})`;

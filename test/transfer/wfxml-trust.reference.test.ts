@@ -187,7 +187,7 @@ describe('Trust between agencies over Wf-XML: the attacks', function () {
       receiverKey: `${manufacturing.url}/wfxml/factory/manufacturer`,
       resource: 'factory',
       operation: 'CreateInstance',
-      body: `<as:CreateInstanceRq xmlns:as="${ASAP_NS}"><as:ObserverKey>${rogue.url}/wfxml/observer/a/b</as:ObserverKey><as:ContextData><product_code>1</product_code></as:ContextData></as:CreateInstanceRq>`,
+      body: `<as:CreateInstanceRq xmlns:as="${ASAP_NS}"><as:StartImmediately>true</as:StartImmediately><as:ObserverKey>${rogue.url}/wfxml/observer/a/b</as:ObserverKey><as:ContextData><product_code>1</product_code></as:ContextData></as:CreateInstanceRq>`,
     };
     const error = await postAsap(request, { signing: { identity: retail.federation!.identity, receiver: 'manufacturing' } }).then(() => undefined, (e: Error) => e);
     expect(error?.message).to.contain(`not authorised: ObserverKey ${rogue.url}/wfxml/observer/a/b is not an Observer department retail publishes in the registry`);
@@ -205,7 +205,7 @@ describe('Trust between agencies over Wf-XML: the attacks', function () {
   it('a manufacturing clerk\'s own instance reporting to a pending correlation is signed by manufacturing, but refused: the call created another instance', async () => {
     const { caseId, observerKey } = await waitingOrder(13);
     // The correlated key is a registered department's observer, so the factory takes it …
-    const res = await asUser(CLERK, `${manufacturing.url}/wfxml/factory/manufacturer`, `<as:CreateInstanceRq xmlns:as="${ASAP_NS}"><as:ObserverKey>${observerKey}</as:ObserverKey><as:ContextData><product_code>1</product_code></as:ContextData></as:CreateInstanceRq>`);
+    const res = await asUser(CLERK, `${manufacturing.url}/wfxml/factory/manufacturer`, `<as:CreateInstanceRq xmlns:as="${ASAP_NS}"><as:StartImmediately>true</as:StartImmediately><as:ObserverKey>${observerKey}</as:ObserverKey><as:ContextData><product_code>1</product_code></as:ContextData></as:CreateInstanceRq>`);
     expect(res.status, res.body).to.equal(200);
     const decoyId = /<as:InstanceKey>[^<]*\/([^/<]+)<\/as:InstanceKey>/.exec(res.body)![1];
     const [item] = await manufacturing.engine.worklist({ instanceId: decoyId });

@@ -29,6 +29,8 @@ export interface TokenState {
   arc: string;
   /** Set when a deferred choice made several branches race: the first to fire withdraws the rest. */
   choiceGroup?: string;
+  /** The block activity instance whose embedded graph the token moves in; absent in the process's own graph. */
+  scope?: string;
 }
 
 export type ActivityInstanceStatus =
@@ -44,6 +46,8 @@ export interface ActivityInstance {
   iteration: number;
   startedAt: string;
   choiceGroup?: string;
+  /** The block activity instance this one runs inside; absent in the process's own graph. */
+  scope?: string;
   /** Multi-instance / multi-assignee bookkeeping. */
   total?: number;
   completed?: number;
@@ -104,11 +108,23 @@ export interface InstanceRecord {
   updatedAt: Date;
   completedAt?: Date;
   startedBy?: string;
+  /**
+   * A performing instance (one activity of another department's case): that case's home department
+   * and its id there. Unset on a department's own cases.
+   */
+  homeDepartment?: string;
+  homeInstanceId?: string;
+  /**
+   * The starter's idempotency key (ProcessService StartProcess/ClientKey): unique per process id,
+   * so a retried start finds the case the first one made (docs/services-design.md, "Client key").
+   */
+  clientKey?: string;
   /** Optimistic-concurrency guard: every save increments it. */
   revision: number;
 }
 
-export type WorkItemKind = 'normal' | 'assist' | 'notify';
+/** `decision`: a person chooses the branch of a split whose conditions are labels (runtime/human-decision.ts). */
+export type WorkItemKind = 'normal' | 'assist' | 'notify' | 'decision';
 export type WorkItemState = 'open' | 'suspended' | 'completed' | 'withdrawn';
 
 export interface WorkItemRecord {

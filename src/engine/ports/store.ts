@@ -15,6 +15,9 @@ export interface InstanceFilter {
   /** Matches states by prefix, e.g. `open.` or `closed.`. */
   statePrefix?: string;
   parentInstanceId?: string;
+  homeDepartment?: string;
+  homeInstanceId?: string;
+  clientKey?: string;
   offset?: number;
   limit?: number;
 }
@@ -23,6 +26,10 @@ export interface WorkItemFilter {
   /** Items offered to any of these participants. */
   participants?: string[];
   instanceId?: string;
+  activityId?: string;
+  /** Items of performing instances whose case's home is this department / that case. */
+  homeDepartment?: string;
+  homeInstanceId?: string;
   states?: WorkItemRecord['state'][];
   offset?: number;
   limit?: number;
@@ -43,10 +50,13 @@ export interface StoreTx {
   /** Every version of every process, newest version first within a process. */
   listDefinitions(): Promise<DefinitionRecord[]>;
 
+  /** A record with a client key another case of its process holds throws ConcurrencyError (the caller retries and finds that case). */
   insertInstance(record: InstanceRecord): Promise<void>;
   /** Reads the instance and holds its lock until the transaction ends. */
   lockInstance(id: string): Promise<InstanceRecord | undefined>;
   findInstance(id: string): Promise<InstanceRecord | undefined>;
+  /** The case started with this client key for this process, if any. */
+  findInstanceByClientKey(processId: string, clientKey: string): Promise<InstanceRecord | undefined>;
   /**
    * Writes the instance if its stored revision is still `record.revision - 1`; otherwise throws
    * ConcurrencyError (someone else changed it in between).

@@ -2,11 +2,16 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import { Len } from '../schema-types';
 
 @Entity({ name: 'if_instance' })
-@Index('IDX_if_instance_process', ['processId'])
-@Index('IDX_if_instance_state', ['state'])
+// ListProcessInstances filters by process and/or state and pages newest first: these serve both.
+@Index('IDX_if_instance_process_state_created', ['processId', 'state', 'createdAt', 'id'])
+@Index('IDX_if_instance_state_created', ['state', 'createdAt', 'id'])
 @Index('IDX_if_instance_parent', ['parentInstanceId'])
 // listInstances pages newest-first; without this every page sorts the whole table.
 @Index('IDX_if_instance_created', ['createdAt'])
+@Index('IDX_if_instance_home', ['homeInstanceId'])
+@Index('IDX_if_instance_home_department', ['homeDepartment'])
+// One case per client key and process: a retried StartProcess finds it (race-safe across replicas).
+@Index('UQ_if_instance_client_key', ['processId', 'clientKey'], { unique: true })
 export class InstanceEntity {
   @PrimaryColumn({ name: 'id', type: 'varchar', length: Len.instanceId })
   id!: string;
@@ -51,6 +56,15 @@ export class InstanceEntity {
 
   @Column({ name: 'started_by', type: 'varchar', length: Len.actor, nullable: true })
   startedBy!: string | null;
+
+  @Column({ name: 'home_department', type: 'varchar', length: Len.name, nullable: true })
+  homeDepartment!: string | null;
+
+  @Column({ name: 'home_instance_id', type: 'varchar', length: Len.id, nullable: true })
+  homeInstanceId!: string | null;
+
+  @Column({ name: 'client_key', type: 'varchar', length: Len.messageId, nullable: true })
+  clientKey!: string | null;
 
   @Column({ name: 'revision', type: 'int' })
   revision!: number;
