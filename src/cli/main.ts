@@ -6,6 +6,8 @@ import { ConfigError, loadConfig, type InterflowConfig } from '../app/config';
 import { parseDatabaseUrl } from '../persistence/database-url';
 import { createLogger } from '../app/logger';
 import { openEngine } from '../app/open-engine';
+import { replicaState } from '../app/replica-state';
+import { bindingsCheck } from '../monitoring';
 import { BRANCH_FIELD, EngineError, participatingDepartments, type WorkflowEngine } from '../engine';
 import { importXpdl, exportXpdl, XpdlImportError } from '../xpdl';
 import { parseAssignments } from './assignments';
@@ -298,8 +300,10 @@ export async function main(argv: string[], out: Output = defaultOutput): Promise
       const retention = messageLogRetentionFromEnv(process.env);
       const log = createLogger(config.logLevel);
       log.info({ security: describeSecurity(securityConfig) }, 'caller authentication');
-      const security = createAuthenticator(securityConfig, { logger: log });
       engine = await openEngine(config, log);
+      // Replicas of this department share nonces, throttles and console sessions through the database.
+      const shared = replicaState(engine.store as TypeormStore);
+      const security = createAuthenticator(securityConfig, { logger: log, replayCache: shared.replayCache });
       const stop = new AbortController();
       const onSignal = (signal: string) => {
         log.info({ signal }, 'signal received');
@@ -312,16 +316,22 @@ export async function main(argv: string[], out: Output = defaultOutput): Promise
         const publicUrl = process.env.INTERFLOW_PUBLIC_URL?.trim().replace(/\/+$/, '') || undefined;
         // A department engine with a registry takes part in cross-department transfers: it signs
         // with its own key, publishes the certificate, and serves its TransferService.
-        const binder = config.department ? binderFromEnv(process.env, log) : undefined;
-        const federation = binder ? await departmentFederation({ engine, store: engine.store as TypeormStore, binder, log }) : undefined;
+        const binder = config.department ? binderFromEnv(process.env, log, { snapshots: shared.bindingSnapshots }) : undefined;
+        const federation = binder ? await departmentFederation({ engine, store: engine.store as TypeormStore, binder, log, replayCache: shared.replayCache, outboxDueNow: (now) => shared.bindingSnapshots.outboxDueNow(now) }) : undefined;
         const messageLog = federation?.messageLog ?? new MessageLog(engine.store as TypeormStore);
         purger = startMessageLogPurge({ messageLog, retention, log: log.child({ component: 'message-log' }) });
         const registration = selfRegistrationFromEnv(process.env, {
           engine,
           log,
-          ...(federation ? { certificate: federation.certificate, extraServices: [TRANSFER_SERVICE_OFFERING] } : {}),
+          ...(federation
+            ? {
+                certificate: federation.certificate,
+                extraServices: [TRANSFER_SERVICE_OFFERING],
+                onRegistryBack: () => void federation.registryBack().catch((err: unknown) => log.warn({ err }, 'could not nudge the waiting hand-overs')),
+              }
+            : {}),
         });
-        await serve(engine, { log, host, port, tls, publicUrl, security, console: { security: securityConfig, transferLog: messageLog, ...(federation ? { heldPackages: federation.heldPackages } : {}) }, ...consoleRegistry(), registration, federation, signal: stop.signal, onListening: (url) => out.stdout(`listening on ${url}\n`) });
+        await serve(engine, { log, host, port, tls, publicUrl, security, shared, readiness: binder ? [bindingsCheck(binder)] : [], console: { security: securityConfig, transferLog: messageLog, ...(federation ? { heldPackages: federation.heldPackages } : {}) }, ...consoleRegistry(), registration, federation, signal: stop.signal, onListening: (url) => out.stdout(`listening on ${url}\n`) });
       } finally {
         await purger?.stop();
         process.off('SIGINT', onSignal);

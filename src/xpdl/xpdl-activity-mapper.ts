@@ -120,18 +120,21 @@ export function mapActivity(node: XNode, scope: ActivityScope): ActivityDef {
   // Extended attributes: some become fields, graphics go, the rest are kept as vendor data.
   const updates: string[] = [];
   const views: string[] = [];
+  const required: string[] = [];
   const extended: Record<string, string> = {};
   let department: string | undefined;
   let fireRule: string | undefined;
   for (const { name: eaName, value } of attributeList) {
     if (eaName === 'VariableToProcess_UPDATE') updates.push(value);
     else if (eaName === 'VariableToProcess_VIEW') views.push(value);
+    else if (eaName === 'Required') required.push(value);
     else if (eaName === 'Department') department = value || undefined;
     else if (eaName === 'FireRule') fireRule = value;
     else if (!GRAPHICS_ATTRIBUTES.has(eaName) && !(behaviour.consumed ?? []).includes(eaName)) extended[eaName] = value;
   }
   if (updates.length) activity.updates = updates;
   if (views.length) activity.views = views;
+  if (required.length) activity.required = required;
 
   // Start/finish modes (1.0 elements, 2.x attributes) have no engine field yet: the engine starts
   // and finishes an activity according to its kind. They are kept so that nothing is lost on the

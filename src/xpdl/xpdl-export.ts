@@ -138,7 +138,9 @@ function fieldElement(element: 'DataField' | 'FormalParameter', field: DataField
   return el(
     x(element),
     { Id: field.id, Mode: element === 'FormalParameter' ? field.mode : undefined, Name: field.name, IsArray: field.isArray ? 'true' : undefined },
-    dataTypeElement(field.type),
+    field.allowedValues?.length
+      ? el(x('DataType'), {}, el(x('EnumerationType'), {}, field.allowedValues.map((v) => el(x('EnumerationValue'), { Name: v }))))
+      : dataTypeElement(field.type),
     field.initialValue !== undefined && el(x('InitialValue'), {}, field.initialValue),
     field.description !== undefined && el(x('Description'), {}, field.description),
   );

@@ -325,8 +325,12 @@ function readMode(node: XNode, element: string, id: string, label: string): 'IN'
 function readField(node: XNode, element: string, label: string): DataField {
   const id = attr(node, 'Id');
   if (!id) throw new XpdlImportError({ element, location: label, problem: 'invalid', reason: `a ${element} has no Id` });
-  const type = dataTypeFromBasicType(attr(child(child(node, 'DataType'), 'BasicType'), 'Type'));
+  const dataType = child(node, 'DataType');
+  // XPDL 2.1 EnumerationType: a STRING field that takes only the listed values (form choices).
+  const enumeration = children(child(dataType, 'EnumerationType'), 'EnumerationValue').map((v) => attr(v, 'Name') ?? '').filter((v) => v !== '');
+  const type = enumeration.length ? 'STRING' : dataTypeFromBasicType(attr(child(dataType, 'BasicType'), 'Type'));
   const field: DataField = { id, type };
+  if (enumeration.length) field.allowedValues = enumeration;
   const name = attr(node, 'Name');
   if (name) field.name = name;
   if (isXpdlTrue(attr(node, 'IsArray'))) field.isArray = true;

@@ -1,3 +1,4 @@
+import { formProblems } from './form-contract';
 import type { CompiledExpression, CompiledScript } from '../expression';
 import { DefinitionError, InvalidDataError } from '../errors';
 import { isDuration } from './duration';
@@ -78,6 +79,7 @@ export class CompiledDefinition {
       if (app.script !== undefined) c.tryCompileScript(`Application "${app.id}" script`, app.script, problems);
     }
     for (const a of def.activities) c.checkActivity(a, problems, knownProcessIds);
+    problems.push(...formProblems(def));
     for (const t of def.transitions) {
       if (t.kind === 'condition' && !t.decision) {
         if (!t.condition?.trim()) problems.push(`Transition "${t.id}" is a condition transition without a condition`);

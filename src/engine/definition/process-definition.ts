@@ -16,6 +16,11 @@ export interface DataField {
   /** Formal parameters of the process: IN values come from the starter, OUT values go back to a caller. */
   mode?: 'IN' | 'OUT' | 'INOUT';
   description?: string;
+  /**
+   * The only values the field takes (XPDL 2.1 DataType/EnumerationType): offered as a form's
+   * allowed values, and any other value is refused.
+   */
+  allowedValues?: string[];
 }
 
 /**
@@ -152,6 +157,11 @@ export interface ActivityDef {
   updates?: string[];
   /** Data fields a performer is shown. */
   views?: string[];
+  /**
+   * Fields among `updates` a performer must give (non-empty) to complete a work item of this
+   * activity (XPDL: ExtendedAttribute `Required` naming the field; docs/xpdl-mapping.md).
+   */
+  required?: string[];
   /** end: a terminate end withdraws every other token and work item and completes the instance. */
   terminate?: boolean;
   description?: string;
