@@ -30,6 +30,7 @@ import {
 } from './xpdl-conventions';
 import { XpdlImportError } from './xpdl-import-error';
 import { mapTransition } from './xpdl-transition-mapper';
+import { undecidableScriptNotes } from './xpdl-script-notes';
 import { dataTypeFromBasicType, isParticipantType, isXpdlTrue, stringInitialValue } from './xpdl-values';
 
 export function importXpdl(xml: string): DefinitionPackage {
@@ -218,6 +219,7 @@ function mapProcess(node: XNode, pkg: PackageScope): ProcessDefinition {
     transitions: orderSplits(activityNodes, transitions, id),
   };
   if (pkg.scriptType !== undefined) process.scriptType = pkg.scriptType;
+  if (pkg.javascript) pkg.warnings.push(...undecidableScriptNotes(process));
   const name = attr(node, 'Name');
   if (name) process.name = name;
   const description = text(child(child(node, 'ProcessHeader'), 'Description'));

@@ -103,6 +103,16 @@ describe('XPDL scripts, XPDL 1.0 semantics and label conditions (import)', () =>
     });
   });
 
+  it('warns, naming the element, when the fields a JavaScript script uses cannot be decided', () => {
+    const pkg = importXpdl(wrap(
+      '<Activities><Activity Id="s"><Implementation><Task><TaskScript><Script>this["tot" + "al"] = 1;</Script></TaskScript></Task></Implementation></Activity></Activities>',
+      '<Script Type="text/javascript"/>',
+    ));
+    expect(pkg.warnings).to.deep.equal([
+      'Application "s__script" script (process "p"): which data fields its JavaScript reads cannot be decided (it uses "this", which reaches variables by computed name); every field is handed to it and it may change every field',
+    ]);
+  });
+
   describe('script languages other than JavaScript', () => {
     it('keeps BeanShell tool-agent scripts for a registered handler in a JavaScript package', () => {
       const pkg = importXpdl(wrap(
