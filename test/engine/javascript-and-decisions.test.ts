@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { activityDataContract, BRANCH_FIELD, DefinitionError, InstanceStates, InvalidDataError, ManualClock, WorkflowEngine, type Store } from '../../src/engine';
 import { CompiledDefinition } from '../../src/engine/definition/compiled-definition';
-import { compileJavaScriptScript, loadJavaScript } from '../../src/engine/script/javascript';
+import { compileJavaScriptExpression, compileJavaScriptScript, loadJavaScript } from '../../src/engine/script/javascript';
 import { importXpdl } from '../../src/xpdl';
 import { readFixture } from '../xpdl/xpdl-test-support';
 import { createTestStore } from '../support/test-store';
@@ -105,6 +105,19 @@ describe('JavaScript packages and human decisions (engine)', () => {
       const script = compileJavaScriptScript('java.lang.System.out.println("c=" + a * b); c = java.lang.Math.round(a * b); n = java.lang.Integer.parseInt("12");');
       expect(script.run({ a: 1.5, b: 3 })).to.deep.equal({ c: 5, n: 12 });
       expect(() => compileJavaScriptScript('var m = new java.util.HashMap();').run({})).to.throw(/JavaScript ReferenceError: java\.util\.HashMap is Java/);
+    });
+
+    it('answers literals and bare field names without the interpreter, as the interpreter would', async () => {
+      await loadJavaScript();
+      expect(compileJavaScriptExpression('42').evaluate({})).to.equal(42);
+      expect(compileJavaScriptExpression('"Good day"').evaluate({})).to.equal('Good day');
+      const flag = compileJavaScriptExpression('approved');
+      expect(flag.test!({ approved: true })).to.equal(true);
+      expect(flag.test!({ approved: '' })).to.equal(false);
+      expect(flag.test!({ approved: 'false' })).to.equal(true); // JavaScript truthiness, as Shark's Rhino
+      expect(flag.evaluate({ approved: null })).to.equal(null);
+      // Not in scope: the interpreter answers, with JavaScript's own error.
+      expect(() => flag.evaluate({})).to.throw(/JavaScript ReferenceError: 'approved' is not defined/);
     });
 
     it('computes the data contract from the JavaScript: names read and assigned, all fields when it cannot tell', async () => {

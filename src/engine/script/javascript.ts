@@ -232,8 +232,37 @@ export interface JavaScriptOptions {
   dateFields?: ReadonlySet<string>;
 }
 
+/**
+ * What needs no interpreter: a literal (number, quoted string, true/false/null) is its own value,
+ * and a bare name of a variable in scope is that variable's value — exactly what QuickJS would
+ * give, at no cost. Initial values and one-field conditions (`approved`) are mostly these.
+ */
+function shortcut(source: string): ((scope: Scope) => { value: unknown } | undefined) | undefined {
+  const text = source.trim();
+  if (/^(-?\d+(\.\d+)?([eE][+-]?\d+)?|"(?:[^"\\\n]|\\.)*"|true|false|null)$/.test(text)) {
+    try {
+      const value: unknown = JSON.parse(text);
+      return () => ({ value });
+    } catch {
+      return undefined;
+    }
+  }
+  if (isIdentifier(text) && !RESERVED.has(text)) {
+    return (scope) => (Object.prototype.hasOwnProperty.call(scope, text) ? { value: scope[text] === undefined ? null : scope[text] } : undefined);
+  }
+  return undefined;
+}
+
+const RESERVED = new Set(['this', 'arguments', 'undefined', 'NaN', 'Infinity', 'globalThis', 'java', 'Packages']);
+
+/** JSON's view of a value (a Date as its ISO text), as a result leaving the sandbox would be. */
+function asData(value: unknown): unknown {
+  return value instanceof Date ? value.toISOString() : value;
+}
+
 export function compileJavaScriptExpression(source: string, options: JavaScriptOptions = {}): CompiledExpression {
   checkJavaScript(source);
+  const quick = shortcut(source);
   const names = scanJsNames(source);
   const dates = options.dateFields ?? new Set<string>();
   const run = (scope: Scope, wrap: (v: string) => string): unknown =>
@@ -249,8 +278,16 @@ export function compileJavaScriptExpression(source: string, options: JavaScriptO
     });
   return Object.freeze({
     source,
-    evaluate: (scope: Scope): unknown => run(scope, (v) => `(function (v) { if (typeof v === 'function' || typeof v === 'symbol') throw new TypeError('the result is a ' + typeof v + ', not data'); return JSON.stringify(v === undefined ? null : v); })(${v})`),
-    test: (scope: Scope): boolean => run(scope, (v) => `JSON.stringify(!!${v})`) === true,
+    evaluate: (scope: Scope): unknown => {
+      const hit = quick?.(scope);
+      if (hit) return asData(hit.value);
+      return run(scope, (v) => `(function (v) { if (typeof v === 'function' || typeof v === 'symbol') throw new TypeError('the result is a ' + typeof v + ', not data'); return JSON.stringify(v === undefined ? null : v); })(${v})`);
+    },
+    test: (scope: Scope): boolean => {
+      const hit = quick?.(scope);
+      if (hit) return hit.value instanceof Date || Boolean(hit.value);
+      return run(scope, (v) => `JSON.stringify(!!${v})`) === true;
+    },
     identifiers: (): string[] => [...names.reads],
     ...(names.undecidable ? { undecidable: names.undecidable } : {}),
   });
