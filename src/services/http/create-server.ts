@@ -2,13 +2,13 @@ import express, { type Express } from 'express';
 import type { Logger } from 'pino';
 import type { WorkflowEngine } from '../../engine';
 import { processService } from '../process';
-import type { Authenticator } from '../security';
+import type { AuthThrottle, Authenticator } from '../security';
 import { mountSoapService, type SoapAuthenticator, type SoapOptions, type SoapServiceDefinition } from '../soap';
 import { errorHandler, notFound } from './fallback-routes';
 import { listen, type ListenOptions, type RunningServer } from './listen';
 import { requestLog } from './request-log';
 import { authenticateWith, securityFault } from './security-hooks';
-import { consoleRouter, CONSOLE_PATH, type ConsoleOptions, type ConsoleRegistry } from '../../console';
+import { consoleRouter, CONSOLE_PATH, type ConsoleOptions, type ConsoleRegistry, type ConsoleSessionStore } from '../../console';
 import { checkExposure, isLoopback } from './exposure';
 import { databaseCheck, EngineMetrics, metricsHandler, readinessHandler, registryCheck, type ReadinessCheck } from '../../monitoring';
 import { baseUrlOf, trustProxyFromEnv } from '../soap';
@@ -37,6 +37,12 @@ export interface ServerOptions {
   registryRequired?: boolean;
   /** More GET /ready checks beside the database (and the registry). */
   readiness?: ReadinessCheck[];
+  /**
+   * State the department's replicas share through their database (src/app replicaState): the
+   * failed-login throttle of the SOAP services and the console, and the console's sessions.
+   * Default: in this process's memory (one replica).
+   */
+  shared?: { throttle: AuthThrottle; sessions: ConsoleSessionStore };
 }
 
 export interface InterflowServer {
@@ -66,7 +72,7 @@ export function createServer(engine: WorkflowEngine, options: ServerOptions): In
     log: options.log,
     maxBodyBytes: options.maxBodyBytes,
     trustProxy: options.trustProxy,
-    authenticate: options.security ? authenticateWith(options.security) : options.authenticate,
+    authenticate: options.security ? authenticateWith(options.security, options.shared?.throttle) : options.authenticate,
     mapError: securityFault,
   };
 
@@ -87,6 +93,7 @@ export function createServer(engine: WorkflowEngine, options: ServerOptions): In
     app.use(
       CONSOLE_PATH,
       consoleRouter({
+        ...(options.shared ? { sessions: options.shared.sessions, throttle: options.shared.throttle } : {}),
         ...options.console,
         ...(options.registry ? { registry: options.registry } : {}),
         engine,

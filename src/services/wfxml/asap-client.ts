@@ -80,6 +80,8 @@ export interface PostOptions {
   /** A reply longer than this is not read; a runaway receiver must not fill our memory. */
   maxReplyBytes?: number;
   fetch?: typeof fetch;
+  /** The caller's own deadline (an OutboxWorker's send timeout): the request stops at whichever comes first. */
+  signal?: AbortSignal;
   /** Sign the request for another department (calls between department engines). */
   signing?: AsapSigning;
 }
@@ -93,12 +95,14 @@ export async function postAsap(request: AsapRequest, options: PostOptions = {}):
       method: 'POST',
       headers: { 'Content-Type': 'text/xml; charset=utf-8', SOAPAction: `"${asapAction(request.resource, request.operation)}"` },
       body: requestEnvelope(request, options.signing),
-      signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
+      signal: options.signal ? AbortSignal.any([options.signal, AbortSignal.timeout(options.timeoutMs ?? 10_000)]) : AbortSignal.timeout(options.timeoutMs ?? 10_000),
       redirect: 'manual',
     });
   } catch (e) {
     const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-    const why = (e as Error).name === 'TimeoutError' ? `no reply within ${options.timeoutMs ?? 10_000} ms` : cause?.code ?? cause?.message ?? (e as Error).message;
+    const why = options.signal?.aborted
+      ? String((options.signal.reason as Error | undefined)?.message ?? 'aborted')
+      : (e as Error).name === 'TimeoutError' ? `timed out: no reply within ${options.timeoutMs ?? 10_000} ms` : cause?.code ?? cause?.message ?? (e as Error).message;
     throw new AsapDeliveryError(`POST ${request.receiverKey} failed: ${why}`);
   }
   const text = await readLimited(response, limit, request.receiverKey, (m) => new AsapDeliveryError(m, response.status));
