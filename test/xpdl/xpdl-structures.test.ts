@@ -230,6 +230,37 @@ describe('XPDL structures: blocks, boundary events, links, BPMN-tool exports', (
     });
   });
 
+  describe('signal events', () => {
+    it('a thrown signal interrupts the activity that catches it and releases the branch waiting for it', async () => {
+      const pkg = read('signal-events.xpdl');
+      const [order, shift] = pkg.processes;
+      const byId = new Map(order.activities.map((a) => [a.id, a]));
+      expect(byId.get('cancel_order')).to.deep.include({ kind: 'route', signal: 'cancel' });
+      expect(byId.get('on_cancel')).to.deep.include({ kind: 'receive', message: 'signal:cancel' });
+      expect(order.transitions.find((t) => t.id === 't6')).to.deep.include({ from: 'pack', kind: 'exception', condition: 'signal:cancel' });
+      expect(shift.activities.find((a) => a.id === 'shift_over')).to.deep.include({ kind: 'end', signal: 'stop' });
+      roundTrips(pkg);
+      await engine.deploy(pkg);
+      const inst = await engine.startProcess('order');
+      expect(await open(inst.id)).to.deep.equal(['customer_call', 'pack']);
+      await complete(inst.id, 'customer_call');
+      expect(await open(inst.id)).to.deep.equal(['refund', 'unpack']);
+      await complete(inst.id, 'unpack');
+      expect((await complete(inst.id, 'refund')).state).to.equal(InstanceStates.completed);
+      const thrown = (await engine.history(inst.id)).find((h) => h.type === 'signal.thrown');
+      expect(thrown?.detail).to.deep.equal({ signal: 'cancel', caughtBy: ['pack', 'on_cancel'] });
+    });
+
+    it('an end event that throws a signal stops the activity catching it', async () => {
+      const inst = await engine.startProcess('shift');
+      const after = await complete(inst.id, 'clock_out');
+      expect(after.state).to.equal(InstanceStates.completed);
+      const history = await engine.history(inst.id);
+      expect(history.some((h) => h.type === 'workitem.withdrawn' && h.activityId === 'patrol')).to.equal(true);
+      expect(history.some((h) => h.type === 'activity.completed' && h.activityId === 'stopped')).to.equal(true);
+    });
+  });
+
   describe('Link events', () => {
     it('a throw continues at the catch of the same name', async () => {
       const pkg = read('link-events.xpdl');
