@@ -189,6 +189,19 @@ describe('XPDL structures: blocks, boundary events, links, BPMN-tool exports', (
       expect(history.find((h) => h.type === 'activity.failed')).to.deep.include({ activityId: 'check' });
     });
 
+    it('reads a boundary timer\'s time from a Deadline of the event when TriggerTimer is empty (TIBCO Business Studio)', () => {
+      const xml = readFixture('structures/boundary-events.xpdl');
+      const tibco = xml.replace(
+        '<TriggerTimer><TimeCycle>P2D</TimeCycle></TriggerTimer></IntermediateEvent></Event>',
+        '<TriggerTimer/></IntermediateEvent></Event><Deadline><DeadlineDuration>P2D</DeadlineDuration></Deadline>',
+      );
+      expect(tibco).to.not.equal(xml);
+      const review = importXpdl(tibco).processes[0].activities.find((a) => a.id === 'review');
+      expect(review?.deadlines?.[0]).to.deep.equal({ duration: 'P2D', exceptionName: 'review_overdue', synchronous: true });
+      expect(() => importXpdl(xml.replace('<TriggerTimer><TimeCycle>P2D</TimeCycle></TriggerTimer>', '<TriggerTimer/>')))
+        .to.throw(XpdlImportError, /review_overdue.*the boundary timer gives no time/);
+    });
+
     it('refuses boundary events it cannot honour, by name', () => {
       const xml = readFixture('structures/boundary-events.xpdl');
       expect(() => importXpdl(xml.replace('Trigger="Message" Target="await_pickup"', 'Trigger="Compensation" Target="await_pickup"')))
