@@ -248,7 +248,7 @@ function mapProcess(node: XNode, pkg: PackageScope): ProcessDefinition {
       own.push(transition);
     }
     const graphLabel = graph.set === undefined ? label : `activity set "${graph.set}" of ${label}`;
-    const result = prepareGraph(id, graph.activityNodes, own, graphLabel);
+    const result = prepareGraph(id, graph.activityNodes, own, graphLabel, pkg.javascript);
     for (const t of result.transitions) if (graph.set !== undefined) t.activitySet = graph.set;
     return { ...graph, ...result };
   });
