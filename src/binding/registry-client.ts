@@ -18,11 +18,10 @@ import {
   type UddiErrorCode,
   type UddiKeyType,
 } from '../registry';
-import * as read from '../registry/xml-read';
-import * as write from '../registry/xml-write';
+import { uddiRead as read, uddiWrite as write } from '../registry';
 import { readLimited, SOAP11_ENVELOPE_NS, type SoapNode } from '../services/soap';
-import { parseEnvelope } from '../services/soap/envelope-parser';
-import { refuseDtd, requireWellFormed } from '../services/soap/request-guards';
+import { parseEnvelope } from '../services/soap';
+import { refuseDtd, requireWellFormed } from '../services/soap';
 import * as req from './uddi-requests';
 import type { UddiNode } from './uddi-api';
 

@@ -17,3 +17,4 @@ export type * from './ports/records';
 export type { Store, StoreTx, InstanceFilter, WorkItemFilter } from './ports/store';
 export { ConcurrencyError } from './ports/store';
 export { outboxRetryDelayMs } from './outbox-retry';
+export { isSafeScript } from './expression';

@@ -6,8 +6,8 @@ import type {
   OutboxRecord,
   TimerRecord,
   WorkItemRecord,
-} from '../engine/ports/records';
-import { ConcurrencyError, type InstanceFilter, type StoreTx, type WorkItemFilter } from '../engine/ports/store';
+} from '../engine';
+import { ConcurrencyError, type InstanceFilter, type StoreTx, type WorkItemFilter } from '../engine';
 import {
   DefinitionEntity,
   HistoryEntity,

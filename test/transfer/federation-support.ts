@@ -1,11 +1,13 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Binder, FederationKeys, RegistryClient, SelfRegistration, startRegistryHub, TRANSFER_SERVICE_OFFERING, type RunningRegistryHub } from '../../src/binding';
+import { Binder, FederationKeys, RegistryClient, SelfRegistration, TRANSFER_SERVICE_OFFERING } from '../../src/binding';
+import { startRegistryHub, type RunningRegistryHub } from '../../src/app';
 import { WorkflowEngine, type InstanceView } from '../../src/engine';
 import { openStore, parseDatabaseUrl, type TypeormStore } from '../../src/persistence';
 import { RegistryStore } from '../../src/registry';
-import { createServer, type RunningServer } from '../../src/services/http';
+import type { RunningServer } from '../../src/services/http';
+import { createServer } from '../../src/app';
 import { wfxmlServices } from '../../src/services/wfxml';
 import { departmentFederation, hubRelay, type DepartmentFederation, type RoutingMode } from '../../src/transfer';
 import { importXpdl } from '../../src/xpdl';

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { parseEnvelope, TEXT_KEY, type SoapNode } from '../soap/envelope-parser';
-import { refuseDtd, requireWellFormed } from '../soap/request-guards';
-import { SoapFault } from '../soap/soap-fault';
-import { SOAP11_ENVELOPE_NS } from '../soap/soap-version';
-import { escapeXml } from '../soap/xml-text';
-import { readLimited } from '../soap/read-limited';
+import { parseEnvelope, TEXT_KEY, type SoapNode } from '../soap';
+import { refuseDtd, requireWellFormed } from '../soap';
+import { SoapFault } from '../soap';
+import { SOAP11_ENVELOPE_NS } from '../soap';
+import { escapeXml } from '../soap';
+import { readLimited } from '../soap';
 import { asapAction, ASAP_NS, type WfxmlResource } from './namespaces';
 import { signCall, signedCallHeader, type AsapSigning } from './trust';
 

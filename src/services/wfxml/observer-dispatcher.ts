@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { InstanceState, OutboxRecord, ProcessDefinition, WorkflowEngine } from '../../engine';
 import { outboxRetryDelayMs } from '../../engine';
-import { escapeXml } from '../soap/xml-text';
+import { escapeXml } from '../soap';
 import { postAsap, requestIdFor, type AsapRequest } from './asap-client';
 import { dataChildren, resultFields } from './context-data';
 import { previousState } from './instance-service';

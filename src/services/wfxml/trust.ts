@@ -1,11 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { DS_NS, signEnvelope, SignatureError, TRANSFER_NS, verifyEnvelope, type ReplayCacheLike, type SigningIdentity } from '../../transfer/signing';
-import { childElements, parseStrict } from '../../transfer/signing/dom';
-import { textOnly } from '../../transfer/signing/envelope';
-import { parseEnvelope } from '../soap/envelope-parser';
-import { ENVELOPE_NAMESPACES } from '../soap/soap-version';
-import type { SignedCall, SoapContext } from '../soap/soap-service';
-import { escapeXml } from '../soap/xml-text';
+import { childElements, DS_NS, parseStrict, signEnvelope, SignatureError, textOnly, TRANSFER_NS, verifyEnvelope, type ReplayCacheLike, type SigningIdentity } from '../../transfer/signing';
+import { parseEnvelope } from '../soap';
+import { ENVELOPE_NAMESPACES } from '../soap';
+import type { SignedCall, SoapContext } from '../soap';
+import { escapeXml } from '../soap';
 import { asapFault, AsapErrorCodes } from './asap-fault';
 import { keyPath } from './keys';
 

@@ -9,5 +9,6 @@ export { ReplayCache, DEFAULT_REPLAY_CACHE_ENTRIES } from './replay-cache';
 export type { ReplayCacheLike, ReplayCacheOptions, RememberResult } from './replay-cache';
 export { SignatureError } from './errors';
 export type { SignatureErrorCode } from './errors';
-export { senderOfTransferHeader, transferHeaderField } from './envelope';
+export { senderOfTransferHeader, textOnly, transferHeaderField } from './envelope';
+export { childElements, parseStrict } from './dom';
 export { TRANSFER_NS, WSSE_NS, WSU_NS, DS_NS, EXC_C14N, RSA_SHA256, SHA256 } from './constants';
