@@ -1,20 +1,18 @@
-import { evaluateCondition, ExpressionError } from '../expression';
-import { EngineError, IllegalStateError, InvalidDataError, NotAuthorisedError } from '../errors';
-import { parseDuration, isDuration } from '../definition/duration';
+import { EngineError, IllegalStateError, NotAuthorisedError } from '../errors';
 import type { CompiledDefinition } from '../definition/compiled-definition';
-import type { ActivityDef, ParameterMapping, TransitionDef } from '../definition/process-definition';
-import type {
-  ActivityInstance,
-  HistoryRecord,
-  InstanceRecord,
-  OutboxRecord,
-  TimerRecord,
-  TokenState,
-  WorkItemRecord,
-} from '../ports/records';
+import type { ActivityDef, TransitionDef } from '../definition/process-definition';
+import type { ActivityInstance, HistoryRecord, InstanceRecord, TimerRecord, WorkItemRecord } from '../ports/records';
 import { InstanceStates, isClosed, nextState, type StateAction } from './instance-state';
 import { coerceData } from './data-coercion';
+import { ActivityData } from './activity-data';
+import { ChangeSet } from './change-set';
+import type { CreateOptions, EngineEnv } from './engine-env';
+import { chooseOutgoing, exceptionTarget, findEnabled, waitingInFrontOf } from './token-game';
+import { WorkItems } from './work-items';
+import { behaviours, childClosed, handOverBehaviour, workItemCompleted, type ActivityContext, type ChildCase } from './behaviours';
 import type { UnitOfWork } from './unit-of-work';
+
+export { MAX_SUBPROCESS_DEPTH } from './behaviours';
 
 /** A cascade that never waits (e.g. an automatic loop whose condition never turns false) is stopped here. */
 const MAX_STEPS_PER_CASCADE = 10_000;
@@ -23,29 +21,18 @@ const MAX_STEPS_PER_CASCADE = 10_000;
  * transaction): beyond this the command fails and nothing of it is kept.
  */
 export const MAX_STEPS_PER_COMMAND = 50_000;
-/** How deeply local subprocesses may nest (a case, its child, the child's child, …). */
-export const MAX_SUBPROCESS_DEPTH = 32;
 
 /**
- * One instance being changed inside one transaction: the token game of seed 002 (enable, lock,
- * fire, cascade until quiescent) plus the bookkeeping that makes it durable (history, work items,
- * timers, outbox). Nothing here touches the database directly; the unit of work saves it all at once.
+ * One instance being changed inside one transaction. It applies the token game (token-game.ts:
+ * enable, lock, fire, cascade until quiescent) to the instance's marking, enters activities
+ * through their kind's behaviour (behaviours/), and keeps what makes it durable in its change set
+ * (history, work items, timers, outbox). Nothing here touches the database directly; the unit of
+ * work saves it all at once.
  */
-export class InstanceSession {
-  readonly history: HistoryRecord[] = [];
-  readonly outbox: OutboxRecord[] = [];
-  readonly timersToSave: TimerRecord[] = [];
-  readonly timerActivitiesToClear = new Set<string>();
-  readonly timersToDelete: string[] = [];
-  readonly dirtyItems = new Map<string, WorkItemRecord>();
-  /** Ids of work items created by this session: inserted, not upserted. */
-  readonly createdItems = new Set<string>();
-  /**
-   * Child cases of activities withdrawn in this session (a terminate end, a cancelling deadline, a
-   * deferred choice, an abort): the unit of work terminates them before it saves, so no child case
-   * outlives the activity that waited for it.
-   */
-  readonly childrenToTerminate: Array<{ childId: string; reason: string }> = [];
+export class InstanceSession implements ActivityContext {
+  readonly changes = new ChangeSet();
+  readonly data: ActivityData;
+  readonly workItems: WorkItems;
   private steps = 0;
 
   constructor(
@@ -55,7 +42,11 @@ export class InstanceSession {
     /** Open and suspended work items of this instance, by id. */
     readonly items: Map<string, WorkItemRecord>,
     readonly isNew: boolean,
-  ) {}
+  ) {
+    const event = this.event.bind(this);
+    this.data = new ActivityData(record, def, event, () => this.now);
+    this.workItems = new WorkItems(record.id, def, items, this.changes, uow.env, () => this.now, event);
+  }
 
   get id(): string {
     return this.record.id;
@@ -65,17 +56,25 @@ export class InstanceSession {
     return this.record.state;
   }
 
-  private get now(): Date {
+  get env(): EngineEnv {
+    return this.uow.env;
+  }
+
+  get now(): Date {
     return this.uow.now;
   }
 
   event(type: string, fields: Omit<HistoryRecord, 'instanceId' | 'at' | 'type'> = {}): void {
-    this.history.push({ instanceId: this.id, at: this.now, type, ...fields });
+    this.changes.history.push({ instanceId: this.id, at: this.now, type, ...fields });
   }
 
-  private nextId(prefix: string): string {
+  nextId(prefix: string): string {
     this.record.runtime.seq += 1;
     return `${this.id}/${prefix}${this.record.runtime.seq}`;
+  }
+
+  createChild(processId: string, options: CreateOptions, version?: number): Promise<ChildCase> {
+    return this.uow.create(processId, options, version);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -115,7 +114,7 @@ export class InstanceSession {
     if (action === 'terminate' || action === 'abort') {
       this.withdrawEverything(actor);
       this.record.completedAt = this.now;
-      await this.notifyParentOfAbnormalEnd();
+      await this.closed();
     }
     for (const childId of children) {
       const child = await this.uow.open(childId);
@@ -149,18 +148,18 @@ export class InstanceSession {
     return this.record.runtime.activities.filter((a) => a.childInstanceId).map((a) => a.childInstanceId!);
   }
 
-  private withdrawEverything(actor?: string): void {
+  withdrawEverything(actor?: string): void {
     for (const ai of [...this.record.runtime.activities]) this.removeActivity(ai, 'withdrawn', actor);
     this.record.runtime.tokens = [];
   }
 
   // ---------------------------------------------------------------------------------------------
-  // The token game
+  // The token game applied
 
   /** Enables and fires activities until nothing more can happen without an outside event. */
   async settle(): Promise<void> {
     while (this.record.state === InstanceStates.running) {
-      const enabled = this.findEnabled();
+      const enabled = findEnabled(this.def, this.record.runtime);
       if (!enabled) break;
       if (++this.uow.steps > MAX_STEPS_PER_COMMAND) {
         throw new EngineError(
@@ -172,62 +171,12 @@ export class InstanceSession {
         await this.abort(`more than ${MAX_STEPS_PER_CASCADE} steps without waiting; the process loops endlessly`);
         return;
       }
-      const [activity, consumed] = enabled;
-      const consumedIds = new Set(consumed.map((t) => t.id));
+      const consumedIds = new Set(enabled.consumed.map((t) => t.id));
       this.record.runtime.tokens = this.record.runtime.tokens.filter((t) => !consumedIds.has(t.id));
-      const choiceGroup = consumed.find((t) => t.choiceGroup)?.choiceGroup;
-      await this.enterActivity(activity, choiceGroup, 1);
+      const choiceGroup = enabled.consumed.find((t) => t.choiceGroup)?.choiceGroup;
+      await this.enterActivity(enabled.activity, choiceGroup, 1);
     }
     await this.checkCompletion();
-  }
-
-  private findEnabled(): [ActivityDef, TokenState[]] | undefined {
-    const byTarget = new Map<string, TokenState[]>();
-    for (const t of this.record.runtime.tokens) {
-      const target = this.def.targetOfArc(t.arc);
-      const list = byTarget.get(target);
-      if (list) list.push(t);
-      else byTarget.set(target, [t]);
-    }
-    for (const [target, tokens] of byTarget) {
-      const a = this.def.activity(target);
-      const consumed = this.joinConsumes(a, tokens);
-      if (consumed) return [a, consumed];
-    }
-    return undefined;
-  }
-
-  /** Which tokens firing `a` would consume, or undefined when its join is not satisfied. */
-  private joinConsumes(a: ActivityDef, tokens: TokenState[]): TokenState[] | undefined {
-    const startToken = tokens.find((t) => t.arc.startsWith('start:'));
-    if (startToken) return [startToken];
-    const incoming = this.def.incoming.get(a.id) ?? [];
-    const firstOnArc = (arc: string) => tokens.find((t) => t.arc === arc);
-    if (a.join === 'and') {
-      const picked = incoming.map((t) => firstOnArc(t.id));
-      return picked.every(Boolean) ? (picked as TokenState[]) : undefined;
-    }
-    if (a.join === 'or') {
-      const picked = incoming.map((t) => firstOnArc(t.id)).filter(Boolean) as TokenState[];
-      if (picked.length === 0) return undefined;
-      const empty = incoming.filter((t) => !firstOnArc(t.id));
-      return empty.some((t) => this.canStillArrive(t, a.id)) ? undefined : picked;
-    }
-    return [tokens[0]];
-  }
-
-  /**
-   * The synchronising OR-join waits for an empty input only while live work (a token elsewhere or
-   * an activity in progress) can still reach it; dead branches never hold it up.
-   */
-  private canStillArrive(input: TransitionDef, joinId: string): boolean {
-    const sources: string[] = [];
-    for (const t of this.record.runtime.tokens) {
-      const target = this.def.targetOfArc(t.arc);
-      if (target !== joinId) sources.push(target);
-    }
-    for (const ai of this.record.runtime.activities) sources.push(ai.activityId);
-    return sources.some((s) => this.def.reachableWithout(s, joinId).has(input.from));
   }
 
   private async enterActivity(a: ActivityDef, choiceGroup: string | undefined, iteration: number): Promise<void> {
@@ -239,10 +188,10 @@ export class InstanceSession {
       startedAt: this.now.toISOString(),
       ...(choiceGroup ? { choiceGroup } : {}),
     };
-    if (a.loop?.testBefore && !this.holds(a.loop.condition, a, ai)) {
+    if (a.loop?.testBefore && !this.data.holds(a.loop.condition, a)) {
       // A while-loop whose condition is false: the activity is passed over, not performed.
       this.event('activity.skipped', { activityId: a.id, detail: { reason: 'loop condition false' } });
-      this.produceTokens(a, ai);
+      for (const t of this.outgoingOf(a)) this.record.runtime.tokens.push({ id: this.nextId('t'), arc: t.id });
       return;
     }
     this.record.runtime.activities.push(ai);
@@ -251,152 +200,32 @@ export class InstanceSession {
       detail: { kind: a.kind, iteration, ...(a.department ? { department: a.department } : {}) },
     });
     for (const d of a.deadlines ?? []) {
-      this.timersToSave.push({
+      this.changes.timersToSave.push({
         id: this.nextId('d'),
         instanceId: this.id,
         activityInstanceId: ai.id,
-        dueAt: new Date(this.now.getTime() + this.durationMs(d.duration, a)),
+        dueAt: this.data.dueAfter(d.duration, a),
         kind: 'deadline',
         exceptionName: d.exceptionName,
         cancelsActivity: d.synchronous,
       });
     }
-    if (this.isForeign(a)) return this.transfer(a, ai);
-    switch (a.kind) {
-      case 'start':
-      case 'route':
-        return this.finishActivity(a, ai, {});
-      case 'end':
-        if (a.terminate) return this.terminateEnd(a, ai);
-        return this.finishActivity(a, ai, {});
-      case 'manual':
-        try {
-          return await this.offerWorkItems(a, ai);
-        } catch (e) {
-          return this.fail(a, ai, e);
-        }
-      case 'automatic':
-        return this.invokeApplication(a, ai);
-      case 'timer':
-        this.timersToSave.push({
-          id: this.nextId('w'),
-          instanceId: this.id,
-          activityInstanceId: ai.id,
-          dueAt: this.timerDue(a),
-          kind: 'timer',
-        });
-        return;
-      case 'subprocess':
-        return this.startChild(a, ai);
-      case 'remote-subprocess':
-        return this.transfer(a, ai);
-      case 'receive':
-        return; // waits for deliverMessage
-    }
+    const behaviour = this.isForeign(a) ? handOverBehaviour : behaviours[a.kind];
+    await behaviour.enter(this, a, ai);
   }
 
   /** An activity performed by another department than this engine's is handed over, not run here. */
-  private isForeign(a: ActivityDef): boolean {
+  isForeign(a: ActivityDef): boolean {
     const local = this.uow.env.department;
     return !!(local && a.department && a.department !== local && a.kind !== 'route' && a.kind !== 'start' && a.kind !== 'end');
   }
 
-  private transfer(a: ActivityDef, ai: ActivityInstance): void {
-    const remote = a.kind === 'remote-subprocess' && !this.isForeign(a);
-    const message: OutboxRecord = {
-      id: this.uow.env.ids.messageId(),
-      instanceId: this.id,
-      kind: remote ? 'remote-subprocess' : 'transfer',
-      destination: remote ? a.subprocess!.remoteRef! : a.department!,
-      payload: {
-        caseId: this.id,
-        processId: this.def.id,
-        version: this.def.version,
-        contentHash: this.def.contentHash ?? null,
-        home: this.uow.env.department ?? null,
-        activityId: a.id,
-        activityInstanceId: ai.id,
-        sender: this.uow.env.department ?? null,
-        // Data minimisation: a department receives only the fields its activity reads.
-        data: remote ? this.mapIn(a.subprocess!.parameters, a, ai) : this.pick(this.def.dataContract(a.id).reads),
-        ...(remote ? { remoteProcessId: a.subprocess!.processId } : {}),
-      },
-      state: 'pending',
-      attempts: 0,
-      nextAttemptAt: this.now,
-      createdAt: this.now,
-    };
-    ai.state = 'transferred';
-    ai.outboxId = message.id;
-    if (!remote) ai.handedTo = a.department;
-    this.outbox.push(message);
-    this.event('activity.transferred', {
-      activityId: a.id,
-      detail: { to: message.destination, kind: message.kind, messageId: message.id },
-    });
-  }
-
-  private async terminateEnd(a: ActivityDef, ai: ActivityInstance): Promise<void> {
-    this.event('activity.completed', { activityId: a.id, detail: { terminate: true } });
-    this.removeActivity(ai, 'completed');
-    this.withdrawEverything();
+  private outgoingOf(a: ActivityDef): TransitionDef[] {
+    return chooseOutgoing(this.def, a, (condition) => this.data.holds(condition, a));
   }
 
   // ---------------------------------------------------------------------------------------------
-  // Manual activities: work items, multi-assignee fire rules, multi-instance
-
-  private async offerWorkItems(a: ActivityDef, ai: ActivityInstance): Promise<void> {
-    if (a.multiInstance) {
-      const n = this.multiInstanceCount(a, ai);
-      ai.total = n;
-      ai.completed = 0;
-      if (n === 0) return this.finishActivity(a, ai, {});
-      const first = a.multiInstance.ordering === 'sequential' ? 1 : n;
-      for (let i = 0; i < first; i++) this.createWorkItem(a, ai, a.performers[0] ?? '', i);
-      ai.nextIndex = first;
-      return;
-    }
-    const performers = a.performers.length ? a.performers : [''];
-    ai.total = a.fireRule === 'first' ? 1 : performers.length;
-    ai.completed = 0;
-    for (const p of performers) this.createWorkItem(a, ai, p);
-  }
-
-  private createWorkItem(
-    a: ActivityDef,
-    ai: ActivityInstance,
-    participant: string,
-    loopCounter?: number,
-    extra: Partial<WorkItemRecord> = {},
-  ): WorkItemRecord {
-    const item: WorkItemRecord = {
-      id: this.uow.env.ids.workItemId(),
-      instanceId: this.id,
-      activityInstanceId: ai.id,
-      activityId: a.id,
-      activityName: a.name,
-      participant,
-      department: a.department,
-      kind: 'normal',
-      state: 'open',
-      loopCounter,
-      createdAt: this.now,
-      ...extra,
-    };
-    this.createdItems.add(item.id);
-    this.saveItem(item);
-    this.event('workitem.created', {
-      activityId: a.id,
-      workItemId: item.id,
-      detail: { participant, kind: item.kind, ...(loopCounter !== undefined ? { loopCounter } : {}) },
-    });
-    return item;
-  }
-
-  private saveItem(item: WorkItemRecord): void {
-    this.items.set(item.id, item);
-    this.dirtyItems.set(item.id, item);
-  }
+  // Work items
 
   async completeWorkItem(item: WorkItemRecord, data: Record<string, unknown> | undefined, actor?: string): Promise<void> {
     // A notification is only read, so it may be acknowledged whatever became of the instance.
@@ -410,62 +239,22 @@ export class InstanceSession {
     }
     const a = this.def.activity(item.activityId);
     if (item.kind === 'notify') {
-      this.closeItem(item, 'completed', actor, undefined);
+      this.workItems.close(item, 'completed', actor, undefined);
       return;
     }
     const values = coerceData(this.def.def, data, a.updates);
-    this.closeItem(item, 'completed', actor, values);
-    this.applyData(values, actor, a.id);
+    this.workItems.close(item, 'completed', actor, values);
+    this.data.apply(values, actor, a.id);
     if (item.kind === 'assist') {
-      const helped = item.parentWorkItemId ? this.items.get(item.parentWorkItemId) : undefined;
-      if (helped && helped.state === 'suspended') {
-        helped.state = 'open';
-        this.saveItem(helped);
-        this.event('workitem.assisted', { activityId: a.id, workItemId: helped.id, actor, detail: { assistItem: item.id } });
-      }
+      this.workItems.assisted(item, a, actor);
       return;
     }
     const ai = this.record.runtime.activities.find((x) => x.id === item.activityInstanceId);
     if (!ai) throw new IllegalStateError(`Work item ${item.id} belongs to an activity that is no longer active`);
-    ai.completed = (ai.completed ?? 0) + 1;
-    if (this.activityDone(a, ai)) {
-      await this.finishActivity(a, ai, {}, actor);
+    if (workItemCompleted(this, a, ai)) {
+      await this.finishActivity(a, ai, actor);
       await this.settle();
-    } else if (a.multiInstance?.ordering === 'sequential' && (ai.nextIndex ?? 0) < (ai.total ?? 0)) {
-      this.createWorkItem(a, ai, a.performers[0] ?? '', ai.nextIndex);
-      ai.nextIndex = (ai.nextIndex ?? 0) + 1;
     }
-  }
-
-  private activityDone(a: ActivityDef, ai: ActivityInstance): boolean {
-    const completed = ai.completed ?? 0;
-    const total = ai.total ?? 1;
-    if (a.multiInstance?.completionCondition) {
-      const active = [...this.items.values()].filter((i) => i.activityInstanceId === ai.id && i.state === 'open').length;
-      const scope = {
-        ...this.record.data,
-        nrOfInstances: total,
-        nrOfCompletedInstances: completed,
-        nrOfActiveInstances: active,
-        loopCounter: completed - 1,
-      };
-      if (this.holdsIn(a.multiInstance.completionCondition, scope, a, ai)) return true;
-    }
-    return completed >= total;
-  }
-
-  private closeItem(item: WorkItemRecord, state: 'completed' | 'withdrawn', actor?: string, data?: Record<string, unknown>): void {
-    item.state = state;
-    item.completedAt = this.now;
-    if (actor) item.completedBy = actor;
-    if (data && Object.keys(data).length) item.data = data;
-    this.saveItem(item);
-    this.items.delete(item.id);
-    this.event(state === 'completed' ? 'workitem.completed' : 'workitem.withdrawn', {
-      activityId: item.activityId,
-      workItemId: item.id,
-      actor,
-    });
   }
 
   // Free-flow extension at run time (seed 002): the instance's own work items change; the
@@ -473,64 +262,17 @@ export class InstanceSession {
 
   delegate(item: WorkItemRecord, to: string, actor?: string): void {
     this.assertRunning(`delegate work item ${item.id}`);
-    this.assertOpen(item, 'delegated');
-    this.assertParticipant(to, `delegate work item ${item.id}`);
-    const from = item.participant;
-    item.delegatedFrom = from;
-    item.participant = to;
-    this.saveItem(item);
-    this.event('workitem.delegated', { activityId: item.activityId, workItemId: item.id, actor, detail: { from, to } });
+    this.workItems.delegate(item, to, actor);
   }
 
   assist(item: WorkItemRecord, helper: string, actor?: string, note?: string): WorkItemRecord {
     this.assertRunning(`ask for assistance on work item ${item.id}`);
-    this.assertOpen(item, 'given an assistant');
-    this.assertParticipant(helper, `ask for assistance on work item ${item.id}`);
-    const a = this.def.activity(item.activityId);
-    const ai = this.activityInstance(item.activityInstanceId);
-    item.state = 'suspended';
-    this.saveItem(item);
-    const help = this.createWorkItem(a, ai, helper, item.loopCounter, {
-      kind: 'assist',
-      parentWorkItemId: item.id,
-      ...(note ? { data: { note } } : {}),
-    });
-    this.event('workitem.assistRequested', { activityId: a.id, workItemId: item.id, actor, detail: { helper, assistItem: help.id } });
-    return help;
+    return this.workItems.assist(item, () => this.activityInstance(item.activityInstanceId), helper, actor, note);
   }
 
   notify(item: WorkItemRecord, participant: string, actor?: string, message?: string): WorkItemRecord {
     this.assertRunning(`send a notification from work item ${item.id}`);
-    this.assertParticipant(participant, `notify from work item ${item.id}`);
-    const a = this.def.activity(item.activityId);
-    const ai = this.activityInstance(item.activityInstanceId);
-    const note = this.createWorkItem(a, ai, participant, undefined, {
-      kind: 'notify',
-      parentWorkItemId: item.id,
-      ...(message ? { data: { message } } : {}),
-    });
-    this.event('workitem.notified', { activityId: a.id, workItemId: item.id, actor, detail: { participant, notifyItem: note.id } });
-    return note;
-  }
-
-  /**
-   * Work goes only to participants the definition knows: its declared participants and the
-   * performers its activities name. Anything else would put an item in nobody's worklist.
-   */
-  private assertParticipant(who: string, what: string): void {
-    const known = new Set([...this.def.def.participants.map((p) => p.id), ...this.def.def.activities.flatMap((a) => a.performers)]);
-    known.delete('');
-    if (!known.has(who)) {
-      throw new InvalidDataError(
-        `cannot ${what} to "${who}": process "${this.def.id}" knows no such participant (it knows ${[...known].sort().map((p) => `"${p}"`).join(', ') || 'none'})`,
-      );
-    }
-  }
-
-  private assertOpen(item: WorkItemRecord, what: string): void {
-    if (item.state !== 'open' || item.kind === 'notify') {
-      throw new IllegalStateError(`Work item ${item.id} is ${item.kind === 'notify' ? 'a notification' : item.state}; it cannot be ${what}`);
-    }
+    return this.workItems.notify(item, () => this.activityInstance(item.activityInstanceId), participant, actor, message);
   }
 
   private activityInstance(id: string): ActivityInstance {
@@ -540,44 +282,9 @@ export class InstanceSession {
   }
 
   // ---------------------------------------------------------------------------------------------
-  // Automatic activities
+  // Incidents
 
-  private async invokeApplication(a: ActivityDef, ai: ActivityInstance): Promise<void> {
-    const app = this.def.applications.get(a.application!.id)!;
-    const runs = a.multiInstance ? this.multiInstanceCount(a, ai) : 1;
-    ai.total = runs;
-    ai.completed = 0;
-    try {
-      const handler = app.script === undefined ? this.uow.env.handlers.get(app.handler ?? app.id) : undefined;
-      if (app.script === undefined && !handler) {
-        throw new Error(
-          `no handler is registered for application "${app.handler ?? app.id}"; register one with engine.handlers.register("${app.handler ?? app.id}", fn)`,
-        );
-      }
-      for (let i = 0; i < runs; i++) {
-        const loopCounter = a.multiInstance ? i : undefined;
-        const input = this.mapIn(a.application!.parameters, a, ai, loopCounter);
-        const result = app.script !== undefined
-          ? this.def.script(app.script).run(input)
-          : ((await handler!({
-              instanceId: this.id,
-              processId: this.def.id,
-              activityId: a.id,
-              applicationId: app.id,
-              input,
-              ...(loopCounter !== undefined ? { loopCounter } : {}),
-            })) ?? {});
-        this.applyData(this.mapOut(a.application!.parameters, result, a), undefined, a.id);
-        ai.completed += 1;
-        if (a.multiInstance && this.activityDone(a, ai)) break;
-      }
-    } catch (e) {
-      return this.fail(a, ai, e);
-    }
-    await this.finishActivity(a, ai, {});
-  }
-
-  private fail(a: ActivityDef, ai: ActivityInstance, e: unknown, phase: 'perform' | 'route' = 'perform'): void {
+  fail(a: ActivityDef, ai: ActivityInstance, e: unknown, phase: 'perform' | 'route' = 'perform'): void {
     const message = e instanceof Error ? e.message : String(e);
     ai.state = 'failed';
     ai.error = message;
@@ -596,7 +303,7 @@ export class InstanceSession {
       // The work was done; only the routing decision failed (e.g. no condition held). Decide again.
       ai.state = 'active';
       ai.error = ai.failedAt = undefined;
-      await this.finishActivity(a, ai, {});
+      await this.finishActivity(a, ai);
     } else {
       this.removeActivity(ai, 'withdrawn');
       await this.enterActivity(a, ai.choiceGroup, ai.iteration);
@@ -604,108 +311,15 @@ export class InstanceSession {
     await this.settle();
   }
 
-  private mapIn(params: ParameterMapping[], a: ActivityDef, ai: ActivityInstance, loopCounter?: number): Record<string, unknown> {
-    const scope = loopCounter === undefined ? this.record.data : { ...this.record.data, loopCounter };
-    if (params.length === 0) return { ...scope };
-    const input: Record<string, unknown> = {};
-    for (const p of params) {
-      if (p.direction === 'OUT') continue;
-      input[p.formal] = this.evaluate(p.actual, scope, a, ai);
-    }
-    return input;
-  }
-
-  private mapOut(params: ParameterMapping[], result: Record<string, unknown> | void, a: ActivityDef): Record<string, unknown> {
-    const out: Record<string, unknown> = {};
-    if (!result) return out;
-    if (params.length === 0) {
-      for (const [k, v] of Object.entries(result)) if (this.isField(k)) out[k] = v;
-      return out;
-    }
-    for (const p of params) {
-      if (p.direction === 'IN' || !(p.formal in result)) continue;
-      if (!this.isField(p.actual)) {
-        throw new InvalidDataError(`Activity "${a.id}" maps output "${p.formal}" to "${p.actual}", which is not a data field`);
-      }
-      out[p.actual] = result[p.formal];
-    }
-    return out;
-  }
-
-  /** The named fields of the case that have a value. */
-  private pick(names: readonly string[]): Record<string, unknown> {
-    return Object.fromEntries(names.filter((n) => n in this.record.data).map((n) => [n, this.record.data[n]]));
-  }
-
-  private isField(name: string): boolean {
-    return this.def.def.dataFields.some((f) => f.id === name);
-  }
-
   // ---------------------------------------------------------------------------------------------
-  // Local subprocesses
-
-  private async startChild(a: ActivityDef, ai: ActivityInstance): Promise<void> {
-    const sub = a.subprocess!;
-    const depth = (this.record.runtime.depth ?? 0) + 1;
-    if (depth > MAX_SUBPROCESS_DEPTH) {
-      throw new EngineError(
-        'INVALID_DEFINITION',
-        `activity "${a.id}" of process "${this.def.id}" would start a subprocess "${sub.processId}" nested ${depth} deep (at most ${MAX_SUBPROCESS_DEPTH}): the subprocesses recurse without end; nothing of this command was kept`,
-      );
-    }
-    let input: Record<string, unknown>;
-    try {
-      input = this.mapIn(sub.parameters, a, ai);
-    } catch (e) {
-      return this.fail(a, ai, e);
-    }
-    // The child version this definition version was deployed with (pinned at deploy time);
-    // definitions deployed before pinning existed call the latest version.
-    const pinned = this.def.def.subprocessVersions?.[sub.processId];
-    const child = await this.uow.create(
-      sub.processId,
-      {
-        data: input,
-        parent: { instanceId: this.id, activityInstanceId: ai.id },
-        subject: `${a.name ?? a.id} of ${this.id}`,
-      },
-      pinned,
-    );
-    child.record.runtime.depth = depth;
-    ai.childInstanceId = child.id;
-    this.event('subprocess.started', { activityId: a.id, detail: { childInstanceId: child.id, processId: sub.processId, version: child.def.version } });
-    if (sub.execution === 'async') {
-      ai.childInstanceId = undefined;
-      await child.start();
-      return this.finishActivity(a, ai, {});
-    }
-    await child.start();
-  }
+  // Results from outside: child cases, transfers, remote subprocesses, messages, timers
 
   /** Called by a child session when it closes. */
   async childClosed(child: InstanceSession): Promise<void> {
     const ai = this.record.runtime.activities.find((x) => x.childInstanceId === child.id);
     if (!ai) return;
-    const a = this.def.activity(ai.activityId);
-    if (child.state !== InstanceStates.completed) {
-      ai.childInstanceId = undefined;
-      this.fail(a, ai, new Error(`subprocess ${child.id} ended ${child.state}`));
-      return;
-    }
-    const out = this.mapOut(a.subprocess!.parameters, child.record.data, a);
-    this.applyData(out, undefined, a.id);
-    ai.childInstanceId = undefined;
-    if (this.record.state === InstanceStates.running) {
-      await this.finishActivity(a, ai, {});
-      await this.settle();
-    } else {
-      // A suspended parent keeps the result; it moves on when resumed.
-      ai.resultReady = true;
-    }
+    if (await childClosed(this, this.def.activity(ai.activityId), ai, child)) await this.settle();
   }
-
-  // ---------------------------------------------------------------------------------------------
-  // Results from outside: transfers, remote subprocesses, messages, timers
 
   async completeExternally(activityInstanceId: string, data: Record<string, unknown>, actor?: string): Promise<void> {
     this.assertRunning('accept a result');
@@ -713,12 +327,12 @@ export class InstanceSession {
     const a = this.def.activity(ai.activityId);
     // Results from other engines arrive as text; they are converted by the declared field types
     // like any other input, after a remote subprocess's formal names are mapped to ours.
-    const incoming = a.kind === 'remote-subprocess' && !this.isForeign(a) ? this.mapOut(a.subprocess!.parameters, data, a) : data;
+    const incoming = a.kind === 'remote-subprocess' && !this.isForeign(a) ? this.data.mapOut(a.subprocess!.parameters, data, a) : data;
     // A department's intra-department process may return fields of its own; only ours are taken.
     const declared = new Set(this.def.def.dataFields.map((f) => f.id));
     const values = coerceData(this.def.def, Object.fromEntries(Object.entries(incoming).filter(([k]) => declared.has(k))));
-    this.applyData(values, actor, a.id);
-    await this.finishActivity(a, ai, {}, actor);
+    this.data.apply(values, actor, a.id);
+    await this.finishActivity(a, ai, actor);
     await this.settle();
   }
 
@@ -759,7 +373,7 @@ export class InstanceSession {
     const ai = this.activityInstance(activityInstanceId);
     const a = this.def.activity(ai.activityId);
     this.fail(a, ai, new Error(reason));
-    if (actor) this.history[this.history.length - 1].actor = actor;
+    if (actor) this.changes.history[this.changes.history.length - 1].actor = actor;
   }
 
   async deliverMessage(message: string, data: Record<string, unknown>, actor?: string): Promise<boolean> {
@@ -774,19 +388,18 @@ export class InstanceSession {
   }
 
   async fireTimer(timer: TimerRecord): Promise<void> {
-    this.timersToDelete.push(timer.id);
+    this.changes.timersToDelete.push(timer.id);
     const ai = this.record.runtime.activities.find((x) => x.id === timer.activityInstanceId);
     if (!ai) return; // the activity finished meanwhile; a stale timer is simply dropped
     const a = this.def.activity(ai.activityId);
     if (timer.kind === 'timer') {
       this.event('timer.fired', { activityId: a.id });
-      await this.finishActivity(a, ai, {});
+      await this.finishActivity(a, ai);
       await this.settle();
       return;
     }
     const name = timer.exceptionName ?? 'deadline';
-    const handlers = this.def.exceptionTransitions.get(a.id) ?? [];
-    const target = handlers.find((t) => t.condition === name) ?? handlers.find((t) => t.condition === '*');
+    const target = exceptionTarget(this.def, a.id, name);
     this.event('deadline.passed', { activityId: a.id, detail: { exception: name, handled: !!target } });
     if (!target) return;
     if (timer.cancelsActivity !== false) this.removeActivity(ai, 'withdrawn');
@@ -797,13 +410,13 @@ export class InstanceSession {
   // ---------------------------------------------------------------------------------------------
   // Firing: completion of an activity produces tokens on its outgoing transitions
 
-  private async finishActivity(a: ActivityDef, ai: ActivityInstance, _out: Record<string, unknown>, actor?: string): Promise<void> {
+  async finishActivity(a: ActivityDef, ai: ActivityInstance, actor?: string): Promise<void> {
     if (a.loop) {
       // Both loop kinds test again after each iteration; a while-loop also tested before the first.
       const max = a.loop.maximum ?? Infinity;
       let again: boolean;
       try {
-        again = ai.iteration < max && this.holds(a.loop.condition, a, ai);
+        again = ai.iteration < max && this.data.holds(a.loop.condition, a);
       } catch (e) {
         return this.fail(a, ai, e, 'route');
       }
@@ -817,7 +430,7 @@ export class InstanceSession {
     let chosen: TransitionDef[];
     try {
       // A performing instance does the one activity it was handed; the home routes on.
-      chosen = this.record.runtime.performs === a.id ? [] : this.chooseOutgoing(a, ai);
+      chosen = this.record.runtime.performs === a.id ? [] : this.outgoingOf(a);
     } catch (e) {
       this.fail(a, ai, e, 'route');
       return;
@@ -835,32 +448,6 @@ export class InstanceSession {
     }
   }
 
-  private produceTokens(a: ActivityDef, ai: ActivityInstance): void {
-    for (const t of this.chooseOutgoing(a, ai)) this.record.runtime.tokens.push({ id: this.nextId('t'), arc: t.id });
-  }
-
-  private chooseOutgoing(a: ActivityDef, ai: ActivityInstance): TransitionDef[] {
-    const out = this.def.outgoing.get(a.id) ?? [];
-    if (out.length === 0) return [];
-    if (a.split === 'xor' || a.split === 'or' || (a.split === 'none' && out.some((t) => t.kind === 'condition'))) {
-      const taken: TransitionDef[] = [];
-      for (const t of out) {
-        if (t.kind === 'otherwise') continue;
-        if (t.kind === 'normal' || this.holds(t.condition!, a, ai)) {
-          taken.push(t);
-          if (a.split !== 'or') break;
-        }
-      }
-      if (taken.length) return taken;
-      const otherwise = out.find((t) => t.kind === 'otherwise');
-      if (otherwise) return [otherwise];
-      throw new Error(
-        `no outgoing transition of "${a.id}" holds (${out.map((t) => `${t.id}: ${t.condition ?? t.kind}`).join('; ')}) and there is no otherwise branch`,
-      );
-    }
-    return out;
-  }
-
   private withdrawChoiceGroup(group: string): void {
     this.record.runtime.tokens = this.record.runtime.tokens.filter((t) => t.choiceGroup !== group);
     for (const other of this.record.runtime.activities.filter((x) => x.choiceGroup === group)) {
@@ -869,16 +456,14 @@ export class InstanceSession {
     }
   }
 
-  private removeActivity(ai: ActivityInstance, how: 'completed' | 'withdrawn', actor?: string): void {
+  removeActivity(ai: ActivityInstance, how: 'completed' | 'withdrawn', actor?: string): void {
     this.record.runtime.activities = this.record.runtime.activities.filter((x) => x.id !== ai.id);
     const def = this.def.activity(ai.activityId);
-    if (def.kind === 'timer' || def.deadlines?.length) this.timerActivitiesToClear.add(ai.id);
-    for (const item of [...this.items.values()]) {
-      if (item.activityInstanceId === ai.id && item.kind !== 'notify') this.closeItem(item, 'withdrawn', actor);
-    }
+    if (def.kind === 'timer' || def.deadlines?.length) this.changes.timerActivitiesToClear.add(ai.id);
+    this.workItems.withdrawFor(ai.id, actor);
     if (how === 'withdrawn' && ai.childInstanceId) {
       // The child case waited for by this activity is terminated with it (in the same transaction).
-      this.childrenToTerminate.push({ childId: ai.childInstanceId, reason: `activity "${ai.activityId}" (${ai.id}) of parent instance ${this.id} was withdrawn` });
+      this.changes.childrenToTerminate.push({ childId: ai.childInstanceId, reason: `activity "${ai.activityId}" (${ai.id}) of parent instance ${this.id} was withdrawn` });
       this.event('subprocess.terminated', { activityId: ai.activityId, actor, detail: { childInstanceId: ai.childInstanceId } });
       ai.childInstanceId = undefined;
     }
@@ -899,13 +484,13 @@ export class InstanceSession {
     const ready = this.record.runtime.activities.find((x) => x.resultReady);
     if (ready) {
       ready.resultReady = undefined;
-      await this.finishActivity(this.def.activity(ready.activityId), ready, {});
+      await this.finishActivity(this.def.activity(ready.activityId), ready);
       return this.settle();
     }
     const rt = this.record.runtime;
     if (rt.activities.length > 0) return;
     if (rt.tokens.length > 0) {
-      const where = [...new Set(rt.tokens.map((t) => this.def.targetOfArc(t.arc)))].join(', ');
+      const where = waitingInFrontOf(this.def, rt.tokens).join(', ');
       await this.abort(`deadlock: tokens wait in front of ${where} and nothing can still arrive there`);
       return;
     }
@@ -923,33 +508,16 @@ export class InstanceSession {
     await this.closed();
   }
 
-  /**
-   * What goes back to whoever waits for this instance: for a performing instance, the activity's
-   * output as its definition names it (its `updates` fields), else every field.
-   */
-  private resultData(): Record<string, unknown> {
-    const rt = this.record.runtime;
-    if (!this.record.observer?.startsWith('transfer:')) return { ...this.record.data };
-    const performed = rt.performs ? this.def.activities.get(rt.performs) : undefined;
-    const fields = rt.resultFields ?? (performed?.updates?.length ? performed.updates : rt.changed ?? []);
-    const allowed = new Set(rt.resultAllowed ?? (performed ? this.def.dataContract(performed.id).writes : fields));
-    return Object.fromEntries(fields.filter((f) => allowed.has(f) && f in this.record.data).map((f) => [f, this.record.data[f]]));
-  }
-
-  private async notifyParentOfAbnormalEnd(): Promise<void> {
-    await this.closed();
-  }
-
   private async closed(): Promise<void> {
     if (this.record.observer) {
-      this.outbox.push({
+      this.changes.outbox.push({
         id: this.uow.env.ids.messageId(),
         instanceId: this.id,
         // A performing instance's result goes to the case's home department with the transfers;
         // any other observer is a Wf-XML observer.
         kind: this.record.observer.startsWith('transfer:') ? 'transfer-result' : 'observer-notify',
         destination: this.record.observer,
-        payload: { instanceId: this.id, state: this.record.state, data: this.resultData() },
+        payload: { instanceId: this.id, state: this.record.state, data: this.data.resultData() },
         state: 'pending',
         attempts: 0,
         nextAttemptAt: this.now,
@@ -962,74 +530,8 @@ export class InstanceSession {
     }
   }
 
-  // ---------------------------------------------------------------------------------------------
-  // Data and expressions
-
+  /** Kept for callers outside the runtime (workflow-engine): the case's data changed by a person or a service. */
   applyData(values: Record<string, unknown>, actor: string | undefined, activityId?: string): void {
-    const changed: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(values)) {
-      if (this.record.data[k] !== v) {
-        this.record.data[k] = v;
-        changed[k] = v;
-      }
-    }
-    if (Object.keys(changed).length) {
-      this.event('data.changed', { activityId, actor, detail: { changed } });
-      if (this.record.observer?.startsWith('transfer:')) {
-        this.record.runtime.changed = [...new Set([...(this.record.runtime.changed ?? []), ...Object.keys(changed)])];
-      }
-    }
-  }
-
-  private evaluate(source: string, scope: Record<string, unknown>, a: ActivityDef, ai: ActivityInstance): unknown {
-    try {
-      return this.def.expression(source).evaluate(scope);
-    } catch (e) {
-      throw this.expressionProblem(e, source, a, ai);
-    }
-  }
-
-  private holds(source: string, a: ActivityDef, ai: ActivityInstance): boolean {
-    return this.holdsIn(source, this.record.data, a, ai);
-  }
-
-  private holdsIn(source: string, scope: Record<string, unknown>, a: ActivityDef, ai: ActivityInstance): boolean {
-    try {
-      return evaluateCondition(this.def.expression(source), scope);
-    } catch (e) {
-      throw this.expressionProblem(e, source, a, ai);
-    }
-  }
-
-  private expressionProblem(e: unknown, source: string, a: ActivityDef, _ai: ActivityInstance): Error {
-    const why = e instanceof ExpressionError ? e.message : (e as Error).message;
-    return new Error(`expression "${source}" at activity "${a.id}" failed: ${why}`);
-  }
-
-  private multiInstanceCount(a: ActivityDef, ai: ActivityInstance): number {
-    const n = this.evaluate(a.multiInstance!.count, this.record.data, a, ai);
-    const count = typeof n === 'string' ? Number(n) : n;
-    if (typeof count !== 'number' || !Number.isInteger(count) || count < 0 || count > 10_000) {
-      throw new InvalidDataError(
-        `Activity "${a.id}": the multi-instance count "${a.multiInstance!.count}" gave ${JSON.stringify(n)}; expected a whole number from 0 to 10000`,
-      );
-    }
-    return count;
-  }
-
-  private durationMs(spec: string, a: ActivityDef): number {
-    if (isDuration(spec)) return parseDuration(spec);
-    const v = this.def.expression(spec).evaluate(this.record.data);
-    if (typeof v === 'number') return v;
-    if (typeof v === 'string') return parseDuration(v);
-    throw new InvalidDataError(`Activity "${a.id}": duration "${spec}" gave ${JSON.stringify(v)}`);
-  }
-
-  private timerDue(a: ActivityDef): Date {
-    if (a.timer?.duration) return new Date(this.now.getTime() + this.durationMs(a.timer.duration, a));
-    const v = isDuration(a.timer!.date!) ? Number(a.timer!.date) : this.def.expression(a.timer!.date!).evaluate(this.record.data);
-    const at = typeof v === 'number' ? new Date(v) : new Date(String(v));
-    if (Number.isNaN(at.getTime())) throw new InvalidDataError(`Activity "${a.id}": timer date "${a.timer!.date}" gave ${JSON.stringify(v)}`);
-    return at;
+    this.data.apply(values, actor, activityId);
   }
 }

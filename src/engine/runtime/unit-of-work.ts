@@ -1,38 +1,12 @@
-import type { Clock } from '../clock';
-import type { IdGenerator } from '../ids';
-import type { HandlerRegistry } from '../handlers/application-handler';
-import type { CompiledDefinition } from '../definition/compiled-definition';
 import type { StoreTx } from '../ports/store';
 import type { InstanceRecord, WorkItemRecord } from '../ports/records';
 import { NotFoundError } from '../errors';
 import { InstanceStates, isClosed, nextState } from './instance-state';
 import { coerceData, coerceValue } from './data-coercion';
 import { InstanceSession } from './instance-session';
+import type { EngineEnv, CreateOptions } from './engine-env';
 
-export interface EngineEnv {
-  clock: Clock;
-  ids: IdGenerator;
-  handlers: HandlerRegistry;
-  /** This engine's department code; activities of other departments are transferred, not run. */
-  department?: string;
-  /** Resolves a deployed definition (latest version when version is omitted). */
-  definition(tx: StoreTx, processId: string, version?: number): Promise<CompiledDefinition>;
-}
-
-export interface CreateOptions {
-  data?: Record<string, unknown>;
-  subject?: string;
-  parent?: { instanceId: string; activityInstanceId: string };
-  observer?: string;
-  actor?: string;
-  /** Lets a caller choose the id (idempotent intake of a transferred case keeps the global case id). */
-  instanceId?: string;
-  /**
-   * The only fields the instance holds (a performing instance of another department's case holds
-   * what its activity reads and writes, nothing else: not even the other fields' initial values).
-   */
-  onlyFields?: readonly string[];
-}
+export type { EngineEnv, CreateOptions } from './engine-env';
 
 /**
  * All instances touched by one command, saved together at the end of the transaction. A command
@@ -106,8 +80,8 @@ export class UnitOfWork {
     for (let again = true; again; ) {
       again = false;
       for (const s of [...this.sessions.values()]) {
-        while (s.childrenToTerminate.length) {
-          const { childId, reason } = s.childrenToTerminate.shift()!;
+        while (s.changes.childrenToTerminate.length) {
+          const { childId, reason } = s.changes.childrenToTerminate.shift()!;
           const child = await this.open(childId).catch(() => undefined);
           if (!child || isClosed(child.state) || !nextState(child.state, 'terminate')) continue;
           await child.changeState('terminate', undefined, reason);
@@ -132,12 +106,12 @@ export class UnitOfWork {
         s.record.revision += 1;
         await this.tx.updateInstance(s.record);
       }
-      history.push(...s.history);
-      outbox.push(...s.outbox);
-      for (const item of s.dirtyItems.values()) (s.createdItems.has(item.id) ? newItems : items).push(item);
-      if (s.timersToDelete.length) await this.tx.deleteTimers(s.timersToDelete);
-      for (const ai of s.timerActivitiesToClear) await this.tx.deleteTimersOfActivity(ai);
-      const timers = s.timersToSave.filter((t) => !s.timerActivitiesToClear.has(t.activityInstanceId));
+      history.push(...s.changes.history);
+      outbox.push(...s.changes.outbox);
+      for (const item of s.changes.dirtyItems.values()) (s.changes.createdItems.has(item.id) ? newItems : items).push(item);
+      if (s.changes.timersToDelete.length) await this.tx.deleteTimers(s.changes.timersToDelete);
+      for (const ai of s.changes.timerActivitiesToClear) await this.tx.deleteTimersOfActivity(ai);
+      const timers = s.changes.timersToSave.filter((t) => !s.changes.timerActivitiesToClear.has(t.activityInstanceId));
       if (timers.length) await this.tx.saveTimers(timers);
     }
     if (newItems.length) await this.tx.insertWorkItems(newItems);
