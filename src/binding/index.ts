@@ -29,7 +29,6 @@ export {
   DEFAULT_REFRESH_SECONDS,
 } from './config';
 export type { SelfRegistrationContext } from './config';
-export { SoapClientCache } from './soap-client-cache';
 export { departmentCodeOf, viewOf } from './department-view';
 export { inferFederationKeys, listRegistry } from './registry-listing';
 export type { ListedBusiness } from './registry-listing';

@@ -175,16 +175,6 @@ export function makeCertificate(commonName: string): { path: string; certificate
   return { path: cert, certificate: loadCertificateFile(cert) };
 }
 
-/** Waits until check() holds, polling; fails with `what` after the timeout. */
-export async function eventually(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 5000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 /** A port nothing listens on (taken, then released). */
 export async function freePort(): Promise<number> {
   const { createServer: createNetServer } = await import('node:net');

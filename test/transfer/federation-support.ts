@@ -13,6 +13,7 @@ import { departmentFederation, hubRelay, type DepartmentFederation, type Routing
 import { importXpdl } from '../../src/xpdl';
 import { LogCapture } from '../services/support';
 import { createTypeormTestStore, freshSqlitePath, resetMysqlDatabase, testDatabaseConfig } from '../support/test-store';
+import { waitFor } from '../support/wait-for';
 
 export const LICENCE_XPDL = readFileSync(resolve(__dirname, '../../examples/business-licence.xpdl'), 'utf8');
 const FEDERATION_DOMAIN = 'federation.test';
@@ -153,7 +154,7 @@ export class TransferFederation {
     const coordinator = f.dept(f.coordinator);
     await coordinator.engine.deploy(importXpdl(LICENCE_XPDL), { source: LICENCE_XPDL, publish: true });
     for (const d of f.departments.values()) {
-      await eventually(async () => (await d.engine.listDefinitions()).some((r) => r.processId === 'business_licence'), `the licence to be installed at ${d.code}`);
+      await waitFor(async () => (await d.engine.listDefinitions()).some((r) => r.processId === 'business_licence'), `the licence to be installed at ${d.code}`);
     }
     return f;
   }
@@ -174,19 +175,8 @@ export class TransferFederation {
   }
 }
 
-/** Waits until check() holds, polling; fails with `what` after the timeout. */
-export async function eventually<T>(check: () => Promise<T | undefined | false>, what: string, timeoutMs = 15_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v) return v;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
 export async function closedCase(d: Department, id: string, timeoutMs = 15_000): Promise<InstanceView> {
-  return eventually(async () => {
+  return waitFor(async () => {
     const inst = await d.engine.getInstance(id);
     return inst.state.startsWith('closed.') ? inst : undefined;
   }, `case ${id} to close at ${d.code}`, timeoutMs);

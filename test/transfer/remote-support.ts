@@ -15,7 +15,8 @@ import { departmentFederation, type DepartmentFederation, type RemoteSubprocessO
 import { importXpdl } from '../../src/xpdl';
 import { LogCapture } from '../services/support';
 import { createTypeormTestStore } from '../support/test-store';
-import { departmentStore as sharedDepartmentStore, eventually, passwordOf } from './federation-support';
+import { departmentStore as sharedDepartmentStore, passwordOf } from './federation-support';
+import { waitFor } from '../support/wait-for';
 
 /** Each department its own database (an outbox shared by two engines would mix their work). */
 const departmentStore = (code: string) => sharedDepartmentStore(code, 'rs');
@@ -159,7 +160,7 @@ export class DepartmentNode {
   }
 
   async closedCase(id: string, timeoutMs = 15_000): Promise<InstanceView> {
-    return eventually(async () => {
+    return waitFor(async () => {
       const inst = await this.engine.getInstance(id);
       return inst.state.startsWith('closed.') ? inst : undefined;
     }, `case ${id} to close at ${this.code}`, timeoutMs);
@@ -218,7 +219,6 @@ export class RemoteFederation {
   }
 }
 
-export { eventually };
 
 /** A retailer order as a shop's legacy system would start it. */
 export function order(orderNumber: number, extra: Record<string, unknown> = {}): Record<string, unknown> {

@@ -18,3 +18,6 @@ export { readLimited } from './read-limited';
 export { echo } from './echo';
 export { parseEnvelope } from './envelope-parser';
 export { refuseDtd, requireWellFormed } from './request-guards';
+export { soapCall, SoapTransportError, faultOf, transportReason, DEFAULT_CALL_TIMEOUT_MS, DEFAULT_MAX_REPLY_BYTES } from './soap-client';
+export type { SoapCallRequest, SoapCallReply, SoapCallFailure } from './soap-client';
+export type { ParsedEnvelope } from './envelope-parser';

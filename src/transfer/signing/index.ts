@@ -10,5 +10,5 @@ export type { ReplayCacheLike, ReplayCacheOptions, RememberResult } from './repl
 export { SignatureError } from './errors';
 export type { SignatureErrorCode } from './errors';
 export { senderOfTransferHeader, textOnly, transferHeaderField } from './envelope';
-export { childElements, parseStrict } from './dom';
+export { childElements, parseStrict, serialize } from './dom';
 export { TRANSFER_NS, WSSE_NS, WSU_NS, DS_NS, EXC_C14N, RSA_SHA256, SHA256 } from './constants';
