@@ -10,7 +10,7 @@ let seq = 0;
  */
 export function fieldInput(field, { placeholder } = {}) {
   const id = `f${++seq}-${field.id.replace(/[^A-Za-z0-9_-]/g, '_')}`;
-  const label = field.name && field.name !== field.id ? `${field.name} (${field.id})` : field.id;
+  const label = (field.name && field.name !== field.id ? `${field.name} (${field.id})` : field.id) + (field.required ? ' (required)' : '');
   const hintId = `${id}-hint`;
   const hint = h('span', { class: 'hint', id: hintId }, typeHint(field), field.description ? ` — ${field.description}` : '');
   const value = field.value;
@@ -34,6 +34,9 @@ export function fieldInput(field, { placeholder } = {}) {
   if (field.isArray) {
     input = h('textarea', { ...attrs, rows: '3' });
     input.value = Array.isArray(value) ? value.join('\n') : '';
+  } else if (Array.isArray(field.allowedValues) && field.allowedValues.length) {
+    // An enumeration (XPDL EnumerationType): only its values are accepted.
+    input = h('select', attrs, h('option', { value: '' }, '—'), ...field.allowedValues.map((v) => h('option', { value: v, ...(value === v ? { selected: true } : {}) }, v)));
   } else if (field.type === 'INTEGER' || field.type === 'FLOAT') {
     input = h('input', { ...attrs, type: 'number', step: field.type === 'INTEGER' ? '1' : 'any', inputmode: field.type === 'INTEGER' ? 'numeric' : 'decimal' });
     input.value = value === null || value === undefined ? '' : String(value);
@@ -45,6 +48,7 @@ export function fieldInput(field, { placeholder } = {}) {
     input.value = value === null || value === undefined ? '' : typeof value === 'object' ? JSON.stringify(value) : String(value);
   }
   if (placeholder) input.setAttribute('placeholder', placeholder);
+  if (field.required) input.setAttribute('required', '');
   const node = h('div', { class: 'field' }, h('label', { for: id }, label), input, hint);
   const read = () => {
     if (field.isArray) return input.value.split('\n').map((v) => v.trim()).filter(Boolean);

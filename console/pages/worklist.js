@@ -29,7 +29,7 @@ export async function renderList(ctx) {
 export async function renderOne(ctx) {
   const [id] = ctx.params;
   const [w, order] = await Promise.all([api.get(`/workitems/${encodeURIComponent(id)}`), departmentOrder()]);
-  const title = w.activity?.name ?? w.item.activityName ?? w.item.activityId;
+  const title = (w.decision ? w.item.activityName : w.activity?.name) ?? w.item.activityName ?? w.item.activityId;
   ctx.setTitle(title);
   const out = [
     h('h1', {}, title),
@@ -54,6 +54,7 @@ export async function renderOne(ctx) {
     return out;
   }
   const inputs = w.updates.map((f) => ({ field: f, ...fieldInput(f) }));
+  if (w.decision) inputs.unshift(branchInput(w.decision));
   const error = h('p', { class: 'error', role: 'alert' });
   const button = h('button', { type: 'submit', ...(w.canComplete ? {} : { disabled: true }) }, 'Complete');
   const form = h(
@@ -85,4 +86,21 @@ export async function renderOne(ctx) {
   });
   out.push(form);
   return out;
+}
+
+/** A decision work item: one radio button per branch (check boxes when several may be taken), sent as the data item @branch. */
+function branchInput(decision) {
+  const type = decision.several ? 'checkbox' : 'radio';
+  const boxes = decision.branches.map((label) => h('input', { type, name: 'branch', value: label, 'data-branch': label }));
+  const node = h(
+    'fieldset',
+    { class: 'branches' },
+    h('legend', {}, decision.several ? 'Which branches are taken?' : 'Which branch is taken?'),
+    decision.branches.map((label, i) => h('label', {}, boxes[i], ' ', label)),
+  );
+  const read = () => {
+    const chosen = boxes.filter((b) => b.checked).map((b) => b.value);
+    return decision.several ? chosen : chosen[0] ?? '';
+  };
+  return { field: { id: '@branch' }, node, read };
 }

@@ -2,11 +2,11 @@ import express, { type Express } from 'express';
 import type { Logger } from 'pino';
 import type { WorkflowEngine } from '../engine';
 import { processService } from '../services/process';
-import type { Authenticator } from '../services/security';
+import type { AuthThrottle, Authenticator } from '../services/security';
 import { mountSoapService, type SoapAuthenticator, type SoapOptions, type SoapServiceDefinition } from '../services/soap';
 import { departmentSoapHooks } from './soap-hooks';
 import { authenticateWith, checkExposure, errorHandler, isLoopback, listen, notFound, requestLog, type ListenOptions, type RunningServer } from '../services/http';
-import { consoleRouter, CONSOLE_PATH, type ConsoleOptions, type ConsoleRegistry } from '../console';
+import { consoleRouter, CONSOLE_PATH, type ConsoleOptions, type ConsoleRegistry, type ConsoleSessionStore } from '../console';
 import { databaseCheck, EngineMetrics, metricsHandler, readinessHandler, registryCheck, type ReadinessCheck } from '../monitoring';
 import { baseUrlOf, trustProxyFromEnv } from '../services/soap';
 
@@ -34,6 +34,12 @@ export interface ServerOptions {
   registryRequired?: boolean;
   /** More GET /ready checks beside the database (and the registry). */
   readiness?: ReadinessCheck[];
+  /**
+   * State the department's replicas share through their database (src/app replicaState): the
+   * failed-login throttle of the SOAP services and the console, and the console's sessions.
+   * Default: in this process's memory (one replica).
+   */
+  shared?: { throttle: AuthThrottle; sessions: ConsoleSessionStore };
 }
 
 export interface InterflowServer {
@@ -63,7 +69,7 @@ export function createServer(engine: WorkflowEngine, options: ServerOptions): In
     log: options.log,
     maxBodyBytes: options.maxBodyBytes,
     trustProxy: options.trustProxy,
-    authenticate: options.security ? authenticateWith(options.security) : options.authenticate,
+    authenticate: options.security ? authenticateWith(options.security, options.shared?.throttle) : options.authenticate,
     ...departmentSoapHooks,
   };
 
@@ -84,6 +90,7 @@ export function createServer(engine: WorkflowEngine, options: ServerOptions): In
     app.use(
       CONSOLE_PATH,
       consoleRouter({
+        ...(options.shared ? { sessions: options.shared.sessions, throttle: options.shared.throttle } : {}),
         ...options.console,
         ...(options.registry ? { registry: options.registry } : {}),
         engine,

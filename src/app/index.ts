@@ -14,3 +14,5 @@ export { serve } from './serve';
 export type { ServeOptions } from './serve';
 export { startRegistryHub } from './registry-hub';
 export type { RegistryHubOptions, RunningRegistryHub } from './registry-hub';
+export { replicaState } from './replica-state';
+export type { ReplicaState } from './replica-state';

@@ -4,6 +4,7 @@ import { ObserverDispatcher, wfxmlServices, type WfxmlTrust } from '../services/
 import { createServer, type ServerOptions } from './department-server';
 import type { TlsFiles } from '../services/http';
 import type { SoapServiceDefinition } from '../services/soap';
+import { outboxSettingsFromEnv } from '../outbox';
 
 export interface ServeOptions extends Omit<ServerOptions, 'log'> {
   log: Logger;
@@ -24,7 +25,7 @@ export interface ServeOptions extends Omit<ServerOptions, 'log'> {
    * The engine's self-registration in the registry (src/binding SelfRegistration): started once
    * the server listens, with publicUrl (or the listening address); stopped before the server closes.
    */
-  registration?: { start(publicUrl: string): void; stop(): Promise<void> };
+  registration?: { start(publicUrl: string): void; stop(): Promise<void>; registerNow?(): Promise<void> };
   /**
    * The department's transfer layer (src/transfer departmentFederation): its services are mounted,
    * its dispatcher runs while the server listens.
@@ -45,9 +46,13 @@ export async function serve(engine: WorkflowEngine, options: ServeOptions): Prom
   log.info({ url: running.url, endpoints: server.endpoints(), tls: Boolean(options.tls) }, 'listening');
   options.onListening?.(running.url);
   // Wf-XML notifications to remote observers leave through the outbox, independently of requests.
-  const observers = new ObserverDispatcher({ engine, baseUrl: options.publicUrl ?? running.url, log, ...(trust ? { trust } : {}) });
+  const observers = new ObserverDispatcher({ engine, baseUrl: options.publicUrl ?? running.url, log, ...(trust ? { trust } : {}), ...outboxSettingsFromEnv(process.env) });
   observers.start();
   options.registration?.start(options.publicUrl ?? running.url);
+  // A deploy (published package installed, ProcessService or Wf-XML deploy) returns only once the
+  // registry lists what it added: whoever discovers performers right after finds this engine.
+  const registration = options.registration;
+  const offDeployed = registration?.registerNow ? engine.onDeployed(() => registration.registerNow!()) : undefined;
   options.federation?.start(options.publicUrl ?? running.url);
 
   let pass: Promise<void> = Promise.resolve();
@@ -72,6 +77,7 @@ export async function serve(engine: WorkflowEngine, options: ServeOptions): Prom
   });
   log.info('stopping: finishing requests in flight');
   clearInterval(timers);
+  offDeployed?.();
   // Leases end first, so other engines stop choosing this one while its last requests finish.
   await options.registration?.stop();
   await options.federation?.stop();

@@ -1,5 +1,5 @@
 import pino, { type Logger } from 'pino';
-import { UddiError, type BindingTemplate } from '../registry';
+import { UddiError, type BindingTemplate, type BusinessEntity } from '../registry';
 import { BindingError, type BindingAttempt } from './binding-error';
 import { readCertificates, type PublishedCertificate } from './certificate';
 import { SERVICE_TYPES, sameDepartment } from './department-entries';
@@ -24,8 +24,33 @@ import type { UddiInquiry } from './uddi-api';
  *   changed, retry there and replace the cached binding; otherwise mark the address down for a while
  *   and fail over to the service's next binding. Faults the service itself answers go straight back
  *   to the caller: another replica would answer the same.
- * - Bindings whose lease (interflow:lease-until) has passed are never chosen.
+ * - Bindings whose lease (interflow:lease-until) has passed are not chosen while the registry
+ *   answers: leases judge liveness. While it does not, its engines cannot renew their leases, so a
+ *   lapsed lease says nothing: such bindings are tried after the live ones instead of never.
+ * - Live bindings of one target are taken in turn (round-robin per target), so the work sent to a
+ *   department spreads over its replicas; one that failed recently goes behind the others.
+ * - With `snapshots` (the department's database), every registry answer is kept as the last known
+ *   good one; a binder that has nothing in memory while the registry is unreachable (a department
+ *   restarted during an outage) starts from those, with a warning.
  */
+
+/**
+ * Where the binder keeps its last known good registry answers (src/persistence SharedState
+ * loadSnapshot/saveSnapshot fit): a JSON document per cache key.
+ */
+export interface BindingSnapshots {
+  loadSnapshot(key: string): Promise<{ doc: string; fetchedAt: number } | undefined>;
+  saveSnapshot(key: string, doc: string, fetchedAt: number): Promise<void>;
+}
+
+/** The binder's view of the registry, for /ready and the logs. */
+export interface BinderHealth {
+  /** When the registry was first found unreachable, while it still is. */
+  registryUnreachableSince?: Date;
+  lastRegistryError?: string;
+  /** Entries in use that were read back from the database (persisted before a restart). */
+  fromSnapshots: number;
+}
 
 export type ServiceType = 'ProcessService' | 'wfxml-factory' | 'wfxml-observer' | (string & {});
 
@@ -52,6 +77,8 @@ export interface BinderOptions {
   probeTimeoutMs?: number;
   log?: Logger;
   clock?: () => Date;
+  /** The last known good answers, persisted (see the class comment); default none. */
+  snapshots?: BindingSnapshots;
 }
 
 export interface BinderStats {
@@ -91,6 +118,13 @@ export class Binder {
   private readonly pending = new Map<string, Promise<unknown>>();
   private readonly down = new Map<string, number>();
   private registryDownUntil = 0;
+  private outageSince?: number;
+  private lastRegistryError?: string;
+  private readonly snapshots?: BindingSnapshots;
+  /** What was last persisted per key, so an unchanged answer is not written again. */
+  private readonly persisted = new Map<string, string>();
+  private readonly fromSnapshots = new Set<string>();
+  private readonly turns = new Map<string, number>();
 
   constructor(options: BinderOptions) {
     this.registry = options.registry;
@@ -101,11 +135,21 @@ export class Binder {
     this.probeTimeoutMs = options.probeTimeoutMs ?? 2000;
     this.log = (options.log ?? pino({ level: 'silent' })).child({ component: 'binder' });
     this.clock = options.clock ?? (() => new Date());
+    this.snapshots = options.snapshots;
+  }
+
+  /** Whether the registry answers, as far as the last calls tell, and what the binder runs on. */
+  health(): BinderHealth {
+    return {
+      ...(this.outageSince !== undefined ? { registryUnreachableSince: new Date(this.outageSince) } : {}),
+      ...(this.outageSince !== undefined && this.lastRegistryError ? { lastRegistryError: this.lastRegistryError } : {}),
+      fromSnapshots: this.fromSnapshots.size,
+    };
   }
 
   // ------------------------------------------------------------------ public API
 
-  /** Live endpoints for the target, in order of preference (registry order; failed ones left out). */
+  /** Live endpoints for the target (registry order; failed ones left out). invoke() takes them in turn. */
   async resolve(target: BindingTarget): Promise<Endpoint[]> {
     return (await this.candidates(target)).live;
   }
@@ -120,6 +164,8 @@ export class Binder {
     }
     if (this.registryResting()) {
       if (cached) return this.stale(cached, `department "${code}"`);
+      const restored = await this.restoreDepartment(code);
+      if (restored) return restored;
       throw this.unavailable(`department "${code}"`);
     }
     return this.once(`department:${id}`, () => this.fetchDepartment(code, cached));
@@ -137,7 +183,7 @@ export class Binder {
     const tried = new Set<string>();
     let expired = 0;
     for (let round = 0; round < 2; round++) {
-      const found = await this.candidates(target);
+      const found = await this.candidates(target, round === 0);
       expired = found.expired;
       for (const endpoint of [...found.live, ...found.down]) {
         if (tried.has(attemptKey(endpoint))) continue;
@@ -226,7 +272,8 @@ export class Binder {
 
   // ------------------------------------------------------------------ candidates
 
-  private async candidates(target: BindingTarget): Promise<Candidates> {
+  /** `rotate`: take the live ones in turn (invoke), rather than in registry order (resolve). */
+  private async candidates(target: BindingTarget, rotate = false): Promise<Candidates> {
     if (!target.service) throw new BindingError('INVALID_TARGET', 'a binding target names the service wanted (ProcessService, wfxml-factory, wfxml-observer, …)');
     let views: DepartmentView[];
     if (target.capability) {
@@ -240,6 +287,9 @@ export class Binder {
     }
     const now = this.clock();
     const result: Candidates = { live: [], down: [], expired: 0, fetchedAt: Number.POSITIVE_INFINITY };
+    // While the registry is unreachable nobody can renew a lease: lapsed ones are tried last.
+    const lapsed: Endpoint[] = [];
+    const outage = this.outageSince !== undefined;
     for (const view of views) {
       result.fetchedAt = Math.min(result.fetchedAt, this.departments.get(departmentId(view.code))?.fetchedAt ?? 0);
       for (const service of view.services) {
@@ -248,7 +298,8 @@ export class Binder {
           const endpoint = endpointOf(binding, service, view, this.keys);
           if (!endpoint) continue;
           if (leaseExpired(binding, this.keys, now)) {
-            result.expired++;
+            if (outage) (this.isDown(endpoint.url) ? result.down : lapsed).push(endpoint);
+            else result.expired++;
             continue;
           }
           (this.isDown(endpoint.url) ? result.down : result.live).push(endpoint);
@@ -256,6 +307,11 @@ export class Binder {
       }
     }
     if (result.fetchedAt === Number.POSITIVE_INFINITY) result.fetchedAt = 0;
+    if (rotate) result.live = this.inTurn(targetKey(target), result.live);
+    if (lapsed.length) {
+      this.log.debug({ target: describeTarget(target), lapsed: lapsed.length }, 'registry unreachable: trying bindings whose lease lapsed meanwhile');
+      result.live.push(...(rotate ? this.inTurn(`${targetKey(target)} lapsed`, lapsed) : lapsed));
+    }
     return result;
   }
 
@@ -268,6 +324,8 @@ export class Binder {
     }
     if (this.registryResting()) {
       if (cached) return this.stale(cached, `capability "${capability}"`);
+      const restored = await this.restoreCapability(capability);
+      if (restored) return restored;
       throw this.unavailable(`capability "${capability}"`);
     }
     return this.once(`capability:${capability}`, async () => {
@@ -284,15 +342,20 @@ export class Binder {
             // Only the owner of a department's key speaks for it; a look-alike entry is ignored.
             if (!code || this.keys.department(code) !== business.businessKey) continue;
             this.departments.set(departmentId(code), { value: viewOf(business, code, this.keys), fetchedAt });
+            this.persist(`department:${departmentId(code)}`, business, fetchedAt);
             codes.push(code);
           }
         }
+        this.registryAnswered();
         this.capabilities.set(capability, { value: codes, fetchedAt: this.clock().getTime() });
+        this.persist(`capability:${capability}`, codes, this.clock().getTime());
         return codes;
       } catch (e) {
         if (!(e instanceof RegistryUnavailableError)) throw e;
         this.registryFailed(e);
         if (cached) return this.stale(cached, `capability "${capability}"`);
+        const restored = await this.restoreCapability(capability);
+        if (restored) return restored;
         throw this.unavailable(`capability "${capability}"`, e);
       }
     });
@@ -312,15 +375,67 @@ export class Binder {
       if (!(e instanceof RegistryUnavailableError)) throw e;
       this.registryFailed(e);
       if (cached) return this.stale(cached, `department "${code}"`);
+      const restored = await this.restoreDepartment(code);
+      if (restored) return restored;
       throw this.unavailable(`department "${code}"`, e);
     }
+    this.registryAnswered();
     const published = business ? departmentCodeOf(business, this.keys) : undefined;
     if (!business || !published || !sameDepartment(published, code)) {
       throw new BindingError('UNKNOWN_DEPARTMENT', `the registry entry ${key} does not carry the department code "${code}" (interflow:department is ${published ?? 'missing'}); it is not an Interflow department's entry`);
     }
     const view = viewOf(business, published, this.keys);
-    this.departments.set(departmentId(code), { value: view, fetchedAt: this.clock().getTime() });
+    const fetchedAt = this.clock().getTime();
+    this.departments.set(departmentId(code), { value: view, fetchedAt });
+    this.persist(`department:${departmentId(code)}`, business, fetchedAt);
     return view;
+  }
+
+  // ------------------------------------------------------------------ last known good answers
+
+  private persist(key: string, value: unknown, fetchedAt: number): void {
+    this.fromSnapshots.delete(key);
+    if (!this.snapshots) return;
+    const doc = JSON.stringify(value);
+    if (this.persisted.get(key) === doc) return;
+    this.persisted.set(key, doc);
+    // In the background: a slow database must not hold up a send, and a lost write only means an
+    // older snapshot.
+    this.snapshots.saveSnapshot(key, doc, fetchedAt).catch((e: unknown) => {
+      this.persisted.delete(key);
+      this.log.warn({ err: (e as Error).message, key }, 'could not persist a registry answer for outages');
+    });
+  }
+
+  private async restore<T>(key: string): Promise<{ value: T; fetchedAt: number } | undefined> {
+    if (!this.snapshots) return undefined;
+    let saved;
+    try {
+      saved = await this.snapshots.loadSnapshot(key);
+    } catch (e) {
+      this.log.warn({ err: (e as Error).message, key }, 'could not read the persisted registry answers');
+      return undefined;
+    }
+    if (!saved) return undefined;
+    this.persisted.set(key, saved.doc);
+    this.fromSnapshots.add(key);
+    this.log.warn({ key, savedAt: new Date(saved.fetchedAt).toISOString() }, 'registry unreachable and nothing in memory: binding from the last known good answer in the database');
+    return { value: JSON.parse(saved.doc) as T, fetchedAt: saved.fetchedAt };
+  }
+
+  private async restoreDepartment(code: string): Promise<DepartmentView | undefined> {
+    const saved = await this.restore<BusinessEntity>(`department:${departmentId(code)}`);
+    if (!saved) return undefined;
+    const view = viewOf(saved.value, departmentCodeOf(saved.value, this.keys) ?? code, this.keys);
+    this.departments.set(departmentId(code), { value: view, fetchedAt: saved.fetchedAt });
+    return view;
+  }
+
+  private async restoreCapability(capability: string): Promise<string[] | undefined> {
+    const saved = await this.restore<string[]>(`capability:${capability}`);
+    if (!saved) return undefined;
+    this.capabilities.set(capability, { value: saved.value, fetchedAt: saved.fetchedAt });
+    return saved.value;
   }
 
   // ------------------------------------------------------------------ the invocation pattern
@@ -351,6 +466,7 @@ export class Binder {
       this.markDown(endpoint.url);
       return { ok: false };
     }
+    this.registryAnswered();
     if (!fresh) return { ok: false };
     this.replaceCached(endpoint, fresh);
     const now = this.clock();
@@ -394,6 +510,26 @@ export class Binder {
   private registryFailed(e: RegistryUnavailableError): void {
     if (!this.registryResting()) this.log.warn({ err: e.message }, `registry unreachable; using cached entries for ${this.registryRetryMs / 1000} s before trying it again`);
     this.registryDownUntil = this.clock().getTime() + this.registryRetryMs;
+    this.outageSince ??= this.clock().getTime();
+    this.lastRegistryError = e.message;
+  }
+
+  private registryAnswered(): void {
+    if (this.outageSince === undefined) return;
+    this.log.info({ unreachableForMs: this.clock().getTime() - this.outageSince }, 'registry reachable again; leases judge liveness again');
+    this.outageSince = undefined;
+    this.lastRegistryError = undefined;
+    this.registryDownUntil = 0;
+  }
+
+  /** The endpoints rotated by one each time the same target is bound: replicas take turns. */
+  private inTurn(key: string, endpoints: Endpoint[]): Endpoint[] {
+    if (endpoints.length < 2) return endpoints;
+    const turn = this.turns.get(key) ?? 0;
+    if (this.turns.size > 10_000) this.turns.clear();
+    this.turns.set(key, turn + 1);
+    const k = turn % endpoints.length;
+    return [...endpoints.slice(k), ...endpoints.slice(0, k)];
   }
 
   private stale<T>(entry: Cached<T>, what: string): T {
@@ -434,6 +570,10 @@ function rebind(endpoint: Endpoint, fresh: BindingTemplate, keys: FederationKeys
     ...(withWsdl ? { wsdlUrl: withWsdl.instanceDetails!.overviewDocs.find((d) => d.overviewURL)!.overviewURL!.value, bindingTModelKey: withWsdl.tModelKey } : {}),
     ...(lease ? { leaseUntil: lease } : {}),
   };
+}
+
+function targetKey(t: BindingTarget): string {
+  return [t.service, t.department ?? '', t.capability ?? '', t.processId ?? ''].join('\u0000');
 }
 
 function attemptKey(endpoint: Endpoint): string {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { DefinitionRecord } from '../engine';
-import { Binder, DEFAULT_CACHE_TTL_SECONDS } from './binder';
+import { Binder, DEFAULT_CACHE_TTL_SECONDS, type BinderOptions } from './binder';
 import { loadCertificateFile, type PublishedCertificate } from './certificate';
 import type { OfferedService } from './department-entries';
 import { FederationKeys, federationDomainFromEnv } from './federation-keys';
@@ -75,6 +75,8 @@ export interface SelfRegistrationContext {
   lease?: boolean;
   /** The certificate to publish when the caller has one already (generated keys); else INTERFLOW_SIGNING_CERT. */
   certificate?: PublishedCertificate;
+  /** See SelfRegistrationOptions.onRegistryBack. */
+  onRegistryBack?: () => void;
 }
 
 /**
@@ -109,13 +111,14 @@ export function selfRegistrationFromEnv(env: NodeJS.ProcessEnv, context: SelfReg
     engine: context.engine,
     extraServices: context.extraServices,
     lease: context.lease,
+    ...(context.onRegistryBack ? { onRegistryBack: context.onRegistryBack } : {}),
     log,
   });
 }
 
 /** A Binder on INTERFLOW_REGISTRY_URL, or undefined when no registry is configured. */
-export function binderFromEnv(env: NodeJS.ProcessEnv, log?: Logger): Binder | undefined {
+export function binderFromEnv(env: NodeJS.ProcessEnv, log?: Logger, extra: Pick<BinderOptions, 'snapshots'> = {}): Binder | undefined {
   const url = registryUrlFromEnv(env);
   if (!url) return undefined;
-  return new Binder({ registry: new RegistryClient({ baseUrl: url }), keys: new FederationKeys(federationDomainFromEnv(env)), cacheTtlSeconds: cacheTtlSecondsFromEnv(env), log });
+  return new Binder({ registry: new RegistryClient({ baseUrl: url }), keys: new FederationKeys(federationDomainFromEnv(env)), cacheTtlSeconds: cacheTtlSecondsFromEnv(env), log, ...extra });
 }

@@ -45,8 +45,14 @@ export function isEndpointFailure(e: unknown): boolean {
   return err.name === 'TypeError' && err.message === 'fetch failed';
 }
 
-/** Whether the endpoint refused or never answered, as opposed to answering 404/503. */
+/**
+ * Whether the endpoint refused or never answered, as opposed to answering 404/503. A timeout says
+ * so: a DOMException's code is a number (23 for a timeout), which told an operator nothing.
+ */
 export function failureReason(e: unknown): string {
-  const err = e as { message?: string; code?: string; cause?: { code?: string; message?: string } };
-  return err?.cause?.code ?? err?.code ?? err?.message ?? String(e);
+  const err = e as { name?: string; message?: string; code?: unknown; cause?: { code?: unknown; message?: string } };
+  if (err?.name === 'TimeoutError') return err.message?.startsWith('timed out') ? err.message : `timed out (${err.message ?? 'no reply'})`;
+  if (typeof err?.cause?.code === 'string') return err.cause.code;
+  if (typeof err?.code === 'string') return err.code;
+  return err?.message ?? String(e);
 }

@@ -16,7 +16,8 @@ import type { UddiNode } from './uddi-api';
  * processes are noticed on the next refresh and registered in full.
  *
  * The registry being down or refusing never reaches the engine: every failure is logged with what
- * to do and retried with exponential backoff (up to one refresh interval).
+ * to do and retried with exponential backoff (up to 5 s while the registry cannot be reached, so
+ * recovery after a hub outage is prompt; up to one refresh interval when it refuses).
  */
 
 export interface SelfRegistrationOptions {
@@ -40,6 +41,23 @@ export interface SelfRegistrationOptions {
   lease?: boolean;
   log: Logger;
   clock?: () => Date;
+  /**
+   * How long after a save_business this replica saves its own bindings again (save_binding), ms;
+   * default 1,000 plus up to 500 of jitter. Replicas of one department that register at the same
+   * moment both read the businessEntity before either saved it, and the later save_business drops
+   * the earlier one's bindings: this repairs that once the other's save has landed (issue 17).
+   */
+  settleMs?: number;
+  /**
+   * Longest wait between attempts while the registry cannot be reached, ms; default 5,000 (or the
+   * refresh interval when shorter). Refusals back off up to the refresh interval as before.
+   */
+  unreachableRetryMaxMs?: number;
+  /**
+   * Called once the registry answers again after failed attempts, right after this engine's
+   * entries are saved: the department nudges its waiting outbox rows (docs/operations.md).
+   */
+  onRegistryBack?: () => void;
 }
 
 export interface RegistrationReport {
@@ -82,6 +100,9 @@ export class SelfRegistration {
   private current: RegistrationStatus = { state: 'idle', consecutiveFailures: 0 };
   private categorisationsChecked = false;
   private readonly waiters: Array<{ resolve: (r: RegistrationReport) => void; reject: (e: Error) => void }> = [];
+  private repairTimer?: NodeJS.Timeout;
+  private repairing: Promise<void> = Promise.resolve();
+  private repairDone?: () => void;
 
   constructor(private readonly options: SelfRegistrationOptions) {
     this.keys = options.keys ?? new FederationKeys();
@@ -109,7 +130,8 @@ export class SelfRegistration {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    await this.running;
+    this.cancelRepair();
+    await Promise.all([this.running, this.repairing]);
     this.setState({ state: 'stopped' });
     for (const w of this.waiters.splice(0)) w.reject(new Error('self-registration stopped before the first registration succeeded'));
     if (!this.registered) return;
@@ -157,7 +179,75 @@ export class SelfRegistration {
     await this.withToken((auth) => this.options.registry.saveBusiness(auth, [business]));
     const report = reportOf(entries, leaseUntil, this.options.certificate);
     this.registered = { entries, signature: signatureOf(definitions), report };
+    this.scheduleRepair();
     return report;
+  }
+
+  /**
+   * Resolves once the bindings saved again after the last registration are in (see settleMs);
+   * immediately when no repair is pending.
+   */
+  async settled(): Promise<void> {
+    if (this.repairTimer) await new Promise<void>((resolve) => (this.repairDone = resolve));
+    await this.repairing;
+  }
+
+  private scheduleRepair(): void {
+    this.cancelRepair();
+    // A one-off publication (`registry publish`) has no loop to repair for, and exits at once.
+    if (this.current.state === 'stopped' || this.options.lease === false) return;
+    const delay = this.options.settleMs ?? 1000 + Math.floor(Math.random() * 500);
+    this.repairTimer = setTimeout(() => {
+      this.repairTimer = undefined;
+      this.repairing = this.saveOwnBindings()
+        .catch((e: unknown) => this.log.warn({ err: describe(e) }, 'could not save this replica\'s bindings again after registering; the next lease refresh does'))
+        .finally(() => {
+          const done = this.repairDone;
+          this.repairDone = undefined;
+          done?.();
+        });
+    }, delay);
+    this.repairTimer.unref();
+  }
+
+  private cancelRepair(): void {
+    if (this.repairTimer) clearTimeout(this.repairTimer);
+    this.repairTimer = undefined;
+    const done = this.repairDone;
+    this.repairDone = undefined;
+    done?.();
+  }
+
+  /** This replica's bindings alone (save_binding touches no other replica's), with the lease they have. */
+  private async saveOwnBindings(): Promise<void> {
+    if (!this.registered) return;
+    const leaseUntil = this.registered.report.leaseUntil;
+    const bindings = leaseUntil ? this.registered.entries.bindings.map((b) => withLease(b, this.keys, leaseUntil)) : this.registered.entries.bindings;
+    await this.withToken((auth) => this.options.registry.saveBinding(auth, bindings));
+  }
+
+  /**
+   * Registers again now, after a deploy (WorkflowEngine.onDeployed), so the registry lists the new
+   * capabilities before the deploy reports success. Waits for a registration pass already running
+   * rather than overlapping it; never throws (a failure is logged and the loop retries), and gives
+   * up waiting after `timeoutMs` so a hub that is down does not hold deploys up.
+   */
+  async registerNow(timeoutMs = 5_000): Promise<void> {
+    if (this.stopped || !this.publicUrl) return;
+    const work = (async () => {
+      await this.running;
+      this.running = (async () => {
+        try {
+          const report = await this.registerOnce();
+          this.log.info({ capabilities: report.capabilities.length }, 'deployed processes changed; registered again before the deploy returns');
+          for (const w of this.waiters.splice(0)) w.resolve(report);
+        } catch (e) {
+          this.log.warn({ err: describe(e) }, `could not register the deployed processes now: ${explain(e, this.options)}; the registration loop retries`);
+        }
+      })();
+      await this.running;
+    })();
+    await withTimeout(work, timeoutMs).catch(() => this.log.warn({ timeoutMs }, 'registering the deployed processes is taking long; the deploy returns, the registration goes on'));
   }
 
   /** Pushes the leases forward: one save_binding with this engine's bindings. */
@@ -191,12 +281,17 @@ export class SelfRegistration {
       } else {
         await this.refreshWithRecovery();
       }
-      if (this.failures > 0) this.log.info({ after: this.failures }, 'registry reachable again');
+      const recovered = this.failures > 0;
+      if (recovered) this.log.info({ after: this.failures }, 'registry reachable again');
       this.failures = 0;
       this.setState({ state: 'registered', lastSuccess: this.clock(), lastError: undefined });
+      if (recovered) this.options.onRegistryBack?.();
     } catch (e) {
       this.failures++;
-      next = Math.min(this.refreshMs, 1000 * 2 ** Math.min(this.failures - 1, 10));
+      // An unreachable hub is retried often (capped short), so registrations recover promptly
+      // when it returns; a refusal needs a person and backs off to the refresh interval.
+      const cap = e instanceof RegistryUnavailableError ? Math.min(this.refreshMs, this.options.unreachableRetryMaxMs ?? 5_000) : this.refreshMs;
+      next = Math.min(cap, 1000 * 2 ** Math.min(this.failures - 1, 10));
       const message = explain(e, this.options);
       this.log.warn({ err: describe(e), attempt: this.failures, retryInMs: next }, `self-registration failed: ${message}; retrying in ${Math.round(next / 100) / 10} s`);
       this.setState({ state: 'retrying', lastError: message });

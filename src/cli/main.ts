@@ -2,9 +2,10 @@ import 'reflect-metadata';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import { ConfigError, createLogger, loadConfig, openEngine, serve, type InterflowConfig } from '../app';
+import { ConfigError, createLogger, loadConfig, openEngine, replicaState, serve, type InterflowConfig } from '../app';
 import { parseDatabaseUrl } from '../persistence';
-import { EngineError, participatingDepartments, type WorkflowEngine } from '../engine';
+import { bindingsCheck } from '../monitoring';
+import { BRANCH_FIELD, EngineError, participatingDepartments, type WorkflowEngine } from '../engine';
 import { importXpdl, exportXpdl, XpdlImportError } from '../xpdl';
 import { parseAssignments } from './assignments';
 import { printInstance, printInstances, printWorklist, printDefinitions, table, type Output } from './format';
@@ -157,9 +158,13 @@ export async function main(argv: string[], out: Output = defaultOutput): Promise
     .description('complete a work item, optionally setting data')
     .argument('<workitem>', 'work item id')
     .option('--data <name=value...>', 'data to set (repeatable)')
+    .option('--branch <label...>', 'a decision work item: the branch to take, by its label or transition Id (several for an inclusive choice); sets the data item @branch')
     .option('--actor <name>', 'who completes it (recorded)')
     .action(withEngine(async (engine, opts, cmd, id) => {
-      const inst = await engine.completeWorkItem(id, { data: parseAssignments(opts.data as string[] | undefined), actor: opts.actor as string | undefined });
+      const branch = opts.branch as string[] | undefined;
+      const data = parseAssignments(opts.data as string[] | undefined);
+      const withBranch = branch?.length ? { ...data, [BRANCH_FIELD]: branch.length === 1 ? branch[0] : branch } : data;
+      const inst = await engine.completeWorkItem(id, { data: withBranch, actor: opts.actor as string | undefined });
       if (json(cmd)) return out.stdout(JSON.stringify(inst, null, 2) + '\n');
       out.stdout(`completed ${id}; case ${inst.id} is ${inst.state}\n`);
       for (const w of inst.workItems) out.stdout(`  next: ${w.id}  ${w.activityName ?? w.activityId}  for ${w.participant || '(anyone)'}\n`);
@@ -292,8 +297,10 @@ export async function main(argv: string[], out: Output = defaultOutput): Promise
       const retention = messageLogRetentionFromEnv(process.env);
       const log = createLogger(config.logLevel);
       log.info({ security: describeSecurity(securityConfig) }, 'caller authentication');
-      const security = createAuthenticator(securityConfig, { logger: log });
       engine = await openEngine(config, log);
+      // Replicas of this department share nonces, throttles and console sessions through the database.
+      const shared = replicaState(engine.store as TypeormStore);
+      const security = createAuthenticator(securityConfig, { logger: log, replayCache: shared.replayCache });
       const stop = new AbortController();
       const onSignal = (signal: string) => {
         log.info({ signal }, 'signal received');
@@ -306,16 +313,22 @@ export async function main(argv: string[], out: Output = defaultOutput): Promise
         const publicUrl = process.env.INTERFLOW_PUBLIC_URL?.trim().replace(/\/+$/, '') || undefined;
         // A department engine with a registry takes part in cross-department transfers: it signs
         // with its own key, publishes the certificate, and serves its TransferService.
-        const binder = config.department ? binderFromEnv(process.env, log) : undefined;
-        const federation = binder ? await departmentFederation({ engine, store: engine.store as TypeormStore, binder, log }) : undefined;
+        const binder = config.department ? binderFromEnv(process.env, log, { snapshots: shared.bindingSnapshots }) : undefined;
+        const federation = binder ? await departmentFederation({ engine, store: engine.store as TypeormStore, binder, log, replayCache: shared.replayCache, outboxDueNow: (now) => shared.bindingSnapshots.outboxDueNow(now) }) : undefined;
         const messageLog = federation?.messageLog ?? new MessageLog(engine.store as TypeormStore);
         purger = startMessageLogPurge({ messageLog, retention, log: log.child({ component: 'message-log' }) });
         const registration = selfRegistrationFromEnv(process.env, {
           engine,
           log,
-          ...(federation ? { certificate: federation.certificate, extraServices: [TRANSFER_SERVICE_OFFERING] } : {}),
+          ...(federation
+            ? {
+                certificate: federation.certificate,
+                extraServices: [TRANSFER_SERVICE_OFFERING],
+                onRegistryBack: () => void federation.registryBack().catch((err: unknown) => log.warn({ err }, 'could not nudge the waiting hand-overs')),
+              }
+            : {}),
         });
-        await serve(engine, { log, host, port, tls, publicUrl, security, console: { security: securityConfig, transferLog: messageLog, ...(federation ? { heldPackages: federation.heldPackages } : {}) }, ...consoleRegistry(), registration, federation, signal: stop.signal, onListening: (url) => out.stdout(`listening on ${url}\n`) });
+        await serve(engine, { log, host, port, tls, publicUrl, security, shared, readiness: binder ? [bindingsCheck(binder)] : [], console: { security: securityConfig, transferLog: messageLog, ...(federation ? { heldPackages: federation.heldPackages } : {}) }, ...consoleRegistry(), registration, federation, signal: stop.signal, onListening: (url) => out.stdout(`listening on ${url}\n`) });
       } finally {
         await purger?.stop();
         process.off('SIGINT', onSignal);

@@ -3,16 +3,16 @@ import { readFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { Logger } from 'pino';
-import { EngineError, allowedActions, type DefinitionRecord, type DeployResult, type InstanceRecord, type WorkflowEngine, type WorkItemRecord } from '../engine';
+import { BRANCH_FIELD, EngineError, allowedActions, type DefinitionRecord, type DeployResult, type InstanceRecord, type WorkflowEngine, type WorkItemRecord } from '../engine';
 import type { HeldPackage, HeldState } from '../transfer';
 import { dataFlowsOf, heldPackageImpact } from '../transfer';
-import type { SecurityConfig } from '../services/security';
+import type { AuthThrottle, SecurityConfig } from '../services/security';
 import { canActAs, canAdminister, canStart, visibleParticipants, type Caller } from '../services/security';
 import type { SoapServiceDefinition } from '../services/soap';
 import { exportXpdl } from '../xpdl';
 import { FederationKeys, federationDomainFromEnv } from '../binding';
 import { caseLogger } from '../monitoring';
-import { ConsoleAuth, type ConsoleSession, type ConsoleUser } from './auth';
+import { ConsoleAuth, type ConsoleSession, type ConsoleSessionStore, type ConsoleUser } from './auth';
 import { activityStatuses, traceFromHistory, type CaseTrace } from './case-view';
 import { caseOperations } from './case-operations';
 import { layoutDefinition } from './graph';
@@ -43,6 +43,10 @@ export interface ConsoleOptions {
   departmentName?: string;
   /** Whose console this is: a department engine (default) or the registry hub. */
   role?: 'department' | 'hub';
+  /** Where login sessions live (default in memory): the shared database, so every replica serves them. */
+  sessions?: ConsoleSessionStore;
+  /** The failed-login throttle (default one in memory): the server's shared one. */
+  throttle?: AuthThrottle;
 }
 
 /** What the console needs of src/transfer HeldPackages. */
@@ -122,7 +126,13 @@ class HttpError extends Error {
  */
 export function consoleRouter(ctx: ConsoleContext): Router {
   const router = express.Router();
-  const auth = new ConsoleAuth({ security: ctx.security, cookiePath: CONSOLE_PATH, isSecure: ctx.isSecure });
+  const auth = new ConsoleAuth({
+    security: ctx.security,
+    cookiePath: CONSOLE_PATH,
+    isSecure: ctx.isSecure,
+    ...(ctx.sessions ? { sessions: ctx.sessions } : {}),
+    ...(ctx.throttle ? { throttle: ctx.throttle } : {}),
+  });
   const { engine } = ctx;
   const indexHtml = readFileSync(resolve(STATIC_DIR, 'index.html'), 'utf8');
   const federationKeys = ctx.federationKeys ?? new FederationKeys(federationDomainFromEnv());
@@ -157,11 +167,13 @@ export function consoleRouter(ctx: ConsoleContext): Router {
   // ------------------------------------------------------------------------- session
 
   api.get('/session', (req, res, next) => {
-    const s = auth.sessionOrOpen(req, res);
-    sessionBody(s).then((body) => res.json(body), next);
+    auth
+      .sessionOrOpen(req, res)
+      .then(sessionBody)
+      .then((body) => res.json(body), next);
   });
 
-  api.post('/login', (req, res) => {
+  api.post('/login', (req, res, next) => {
     if (!isJson(req)) {
       res.status(415).json({ error: 'send the login as application/json', code: 'NOT_JSON' });
       return;
@@ -171,14 +183,16 @@ export function consoleRouter(ctx: ConsoleContext): Router {
       res.status(400).json({ error: 'give a user name and a password', code: 'BAD_REQUEST' });
       return;
     }
-    const result = auth.login(req, res, body.username, body.password);
-    if (!result.ok) {
-      ctx.log.warn({ username: body.username.slice(0, 100), status: result.status }, 'console login refused');
-      res.status(result.status).json({ error: result.message, code: result.status === 429 ? 'THROTTLED' : 'UNAUTHENTICATED' });
-      return;
-    }
-    ctx.log.info({ username: result.session.user.username }, 'console login');
-    void sessionBody(result.session).then((body) => res.json(body), (e: unknown) => res.status(500).json({ error: (e as Error).message, code: 'INTERNAL' }));
+    const username = body.username;
+    auth.login(req, res, username, body.password).then((result) => {
+      if (!result.ok) {
+        ctx.log.warn({ username: username.slice(0, 100), status: result.status }, 'console login refused');
+        res.status(result.status).json({ error: result.message, code: result.status === 429 ? 'THROTTLED' : 'UNAUTHENTICATED' });
+        return;
+      }
+      ctx.log.info({ username: result.session.user.username }, 'console login');
+      void sessionBody(result.session).then((b) => res.json(b), (e: unknown) => res.status(500).json({ error: (e as Error).message, code: 'INTERNAL' }));
+    }, next);
   });
 
   let nameFromDefinitions: { at: number; name: string | null } | undefined;
@@ -211,9 +225,8 @@ export function consoleRouter(ctx: ConsoleContext): Router {
 
   api.use(auth.requireSession());
 
-  api.post('/logout', (req, res) => {
-    auth.logout(req, res);
-    res.json({ ok: true });
+  api.post('/logout', (req, res, next) => {
+    auth.logout(req, res).then(() => res.json({ ok: true }), next);
   });
 
   // ------------------------------------------------------------------------ overview
@@ -605,7 +618,7 @@ export function consoleRouter(ctx: ConsoleContext): Router {
       const fields = new Map(def.dataFields.map((f) => [f.id, f]));
       const describe = (id: string) => {
         const f = fields.get(id);
-        return { id, name: f?.name ?? null, type: f?.type ?? 'STRING', isArray: f?.isArray ?? false, description: f?.description ?? null, value: view.data[id] ?? null };
+        return { id, name: f?.name ?? null, type: f?.type ?? 'STRING', isArray: f?.isArray ?? false, description: f?.description ?? null, value: view.data[id] ?? null, required: (a?.required ?? []).includes(id), allowedValues: f?.allowedValues ?? null };
       };
       const updates = a?.updates ?? [];
       return {
@@ -615,6 +628,8 @@ export function consoleRouter(ctx: ConsoleContext): Router {
         updates: updates.map(describe),
         views: (a?.views ?? []).filter((v) => !updates.includes(v)).map(describe),
         canComplete: item.state === 'open' && view.state === 'open.running',
+        // A decision work item (a split whose conditions are labels): the branches to choose from.
+        decision: item.kind === 'decision' ? { branches: [item.data?.[BRANCH_FIELD] ?? []].flat().map(String), several: a?.split === 'or' } : null,
       };
     }),
   );

@@ -1,6 +1,8 @@
 /** The engine's public API. Everything else under src/engine is internal. */
 export { WorkflowEngine, handOverObserver, parseHandOverObserver, participatingDepartments } from './workflow-engine';
-export type { EngineOptions, StartOptions, DeployResult, InstanceView, HandOver, HandOverReceipt } from './workflow-engine';
+export type { EngineOptions, StartOptions, DeployResult, InstanceView, HandOver, HandOverReceipt, WorkItemDetails } from './workflow-engine';
+export { activityForm, missingRequiredFields } from './definition/form-contract';
+export type { ActivityForm, FormFieldSpec, UpdateFieldSpec } from './definition/form-contract';
 export { HandlerRegistry } from './handlers/application-handler';
 export type { ApplicationHandler, ApplicationCall } from './handlers/application-handler';
 export { systemClock, ManualClock } from './clock';
@@ -14,7 +16,14 @@ export { InstanceStates, ALL_INSTANCE_STATES, isClosed, allowedActions } from '.
 export type { InstanceState, StateAction } from './runtime/instance-state';
 export type * from './definition/process-definition';
 export type * from './ports/records';
-export type { Store, StoreTx, InstanceFilter, WorkItemFilter } from './ports/store';
+export type { Store, StoreTx, InstanceFilter, WorkItemFilter, OutboxClaimOptions, OutboxDepth } from './ports/store';
+export { OUTBOX_KINDS, outboxKind } from './ports/outbox-messages';
+export type { OutboxKind, OutboxPayload, OutboxPayloads, HandOverPayload, RemoteSubprocessPayload, RemoteCallBinding, ClosedCasePayload, PublishPayload } from './ports/outbox-messages';
 export { ConcurrencyError } from './ports/store';
 export { outboxRetryDelayMs } from './outbox-retry';
 export { isSafeScript } from './expression';
+export { BRANCH_FIELD } from './runtime/human-decision';
+export { loadJavaScript, javaScriptLimitsFromEnv, DEFAULT_JAVASCRIPT_LIMITS } from './script/javascript';
+export type { JavaScriptLimits } from './script/javascript';
+export { scriptLanguageOf } from './definition/script-language';
+export type { ScriptLanguage } from './definition/script-language';

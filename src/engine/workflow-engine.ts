@@ -4,10 +4,12 @@ import { systemClock, type Clock } from './clock';
 import { uuidIds, type IdGenerator } from './ids';
 import { HandlerRegistry } from './handlers/application-handler';
 import { CompiledDefinition } from './definition/compiled-definition';
+import { prepareLanguage } from './definition/language-compiler';
 import type { DefinitionPackage, ProcessDefinition } from './definition/process-definition';
-import { ConcurrencyError, type InstanceFilter, type Store, type StoreTx, type WorkItemFilter } from './ports/store';
+import { ConcurrencyError, type InstanceFilter, type OutboxDepth, type Store, type StoreTx, type WorkItemFilter } from './ports/store';
 import type { DefinitionRecord, HistoryRecord, InstanceRecord, OutboxRecord, TimerRecord, WorkItemRecord } from './ports/records';
-import { DefinitionError, EngineError, IllegalStateError, NotAuthorisedError, NotFoundError } from './errors';
+import { DefinitionError, EngineError, IllegalStateError, InvalidDataError, NotAuthorisedError, NotFoundError } from './errors';
+import { activityForm, missingRequiredFields, type ActivityForm } from './definition/form-contract';
 import { unconditionalRecursion } from './definition/recursion';
 import { InstanceStates, actionForTargetState, isInstanceState, type InstanceState, type StateAction } from './runtime/instance-state';
 import { UnitOfWork, type CreateOptions, type EngineEnv } from './runtime/unit-of-work';
@@ -70,6 +72,12 @@ export interface StartOptions {
   instanceId?: string;
   /** With several start events: the one this case starts at (docs/execution.md, "Start"). */
   startAt?: string;
+  /**
+   * The starter's idempotency key: a start with a key a case of this process already holds starts
+   * nothing and returns that case (`existing` is then set on the view). Another starter's key is
+   * refused (CONFLICT), so one client cannot learn of another's cases by guessing keys.
+   */
+  clientKey?: string;
 }
 
 export interface DeployOptions {
@@ -103,6 +111,18 @@ export interface InstanceView extends InstanceRecord {
   /** Activities tokens wait in front of (an AND-join waiting for its other branches, say). */
   waitingAt: string[];
   workItems: WorkItemRecord[];
+  /** StartProcess with a client key found the case an earlier start made (nothing was started). */
+  existing?: boolean;
+}
+
+/** A work item with its form and its case's home (ProcessService WorkItem, console work item page). */
+export interface WorkItemDetails {
+  item: WorkItemRecord;
+  processId?: string;
+  homeDepartment?: string;
+  homeInstanceId?: string;
+  updates: Array<ActivityForm['updates'][number] & { value: unknown }>;
+  reads: Array<ActivityForm['reads'][number] & { value: unknown }>;
 }
 
 const MAX_CONFLICT_RETRIES = 5;
@@ -121,6 +141,7 @@ export class WorkflowEngine {
   private readonly env: EngineEnv;
   private readonly cache = new Map<string, CompiledDefinition>();
   private readonly outboxListeners = new Set<() => void>();
+  private readonly deployListeners = new Set<(results: DeployResult[]) => Promise<void> | void>();
 
   constructor(options: EngineOptions) {
     this.store = options.store;
@@ -158,6 +179,8 @@ export class WorkflowEngine {
 
   private async deployOnce(pkg: DefinitionPackage, options: DeployOptions): Promise<DeployResult[]> {
     let published = 0;
+    // Loaded outside the transaction: the first load compiles WebAssembly.
+    for (const p of pkg.processes) await prepareLanguage(p);
     const results = await this.store.transaction(async (tx) => {
       const known = new Set<string>(pkg.processes.map((p) => p.id));
       for (const d of await tx.listDefinitions()) known.add(d.processId);
@@ -216,16 +239,17 @@ export class WorkflowEngine {
       if (options.publish) {
         // Publishing (patent: a definition is defined once and installed by every participating
         // subsystem) leaves through the outbox with the deployment, so it cannot be lost.
-        if (!options.source) throw new EngineError('INVALID_DEFINITION', 'publishing needs the package source (the XPDL document)');
+        const source = options.source;
+        if (!source) throw new EngineError('INVALID_DEFINITION', 'publishing needs the package source (the XPDL document)');
         const now = this.clock.now();
         const messages = participatingDepartments(pkg)
           .filter((d) => d !== this.department)
           .map((destination) => ({
             id: this.env.ids.messageId(),
             instanceId: `package:${pkg.id}`.slice(0, 64),
-            kind: 'publish',
+            kind: 'publish' as const,
             destination,
-            payload: { packageId: pkg.id, source: options.source, publisher: this.department ?? null },
+            payload: { packageId: pkg.id, source, publisher: this.department ?? null },
             state: 'pending' as const,
             attempts: 0,
             nextAttemptAt: now,
@@ -237,7 +261,22 @@ export class WorkflowEngine {
       return results;
     });
     if (published) for (const listener of this.outboxListeners) listener();
+    if (results.some((r) => r.created) && this.deployListeners.size) {
+      // Before the deploy reports success: what the server tells others about its definitions
+      // (the registry's capabilities) is brought up to date first. A listener's failure is its own.
+      await Promise.allSettled([...this.deployListeners].map((listener) => listener(results)));
+    }
     return results;
+  }
+
+  /**
+   * Runs `listener` after every deploy that created a version, and waits for it before the deploy
+   * returns: a department server re-registers its capabilities there (docs/registry.md). Returns
+   * the unsubscribe function.
+   */
+  onDeployed(listener: (results: DeployResult[]) => Promise<void> | void): () => void {
+    this.deployListeners.add(listener);
+    return () => this.deployListeners.delete(listener);
   }
 
   /**
@@ -334,6 +373,7 @@ export class WorkflowEngine {
     const key = `${rec.processId}@${rec.version}`;
     let c = this.cache.get(key);
     if (!c) {
+      await prepareLanguage(rec.definition);
       c = CompiledDefinition.compile(rec.definition, new Set([rec.definition.id, ...this.subprocessIds(rec.definition)]));
       c.contentHash = rec.contentHash;
       this.cache.set(key, c);
@@ -350,12 +390,24 @@ export class WorkflowEngine {
 
   async startProcess(processId: string, options: StartOptions = {}): Promise<InstanceView> {
     return this.command(async (uow) => {
+      if (options.clientKey !== undefined) {
+        const existing = await uow.tx.findInstanceByClientKey(processId, options.clientKey);
+        if (existing) {
+          if ((existing.startedBy ?? null) !== (options.actor ?? null)) {
+            throw new EngineError('CONFLICT', `client key ${JSON.stringify(options.clientKey)} of process ${processId} was used by another starter; choose keys unique to your system (a prefix of your own, say)`);
+          }
+          const def = await this.compiled(uow.tx, existing.processId, existing.version);
+          const workItems = await uow.tx.listWorkItems({ instanceId: existing.id, states: ['open', 'suspended'] });
+          return { ...buildView(existing, def, workItems), existing: true };
+        }
+      }
       const created: CreateOptions = {
         data: options.data,
         subject: options.subject,
         actor: options.actor,
         observer: options.observer,
         instanceId: options.instanceId,
+        ...(options.clientKey !== undefined ? { clientKey: options.clientKey } : {}),
       };
       const session = await uow.create(processId, created, options.version);
       if (options.startImmediately !== false) await session.start(options.actor, options.startAt);
@@ -432,6 +484,40 @@ export class WorkflowEngine {
     return this.store.read((tx) => tx.listWorkItems({ states: ['open'], ...filter }));
   }
 
+  /**
+   * Work items with what their performer needs: the form of each item's activity (fields it
+   * updates and shows, with the case's current values) and the home of its case. One read of each
+   * case, however many of its items are asked about.
+   */
+  async describeWorkItems(items: readonly WorkItemRecord[]): Promise<WorkItemDetails[]> {
+    if (!items.length) return [];
+    return this.store.read(async (tx) => {
+      const cases = new Map<string, { rec?: InstanceRecord; def?: CompiledDefinition }>();
+      const out: WorkItemDetails[] = [];
+      for (const item of items) {
+        let c = cases.get(item.instanceId);
+        if (!c) {
+          const rec = await tx.findInstance(item.instanceId);
+          c = { rec, def: rec ? await this.compiled(tx, rec.processId, rec.version) : undefined };
+          cases.set(item.instanceId, c);
+        }
+        const activity = c.def?.def.activities.find((a) => a.id === item.activityId);
+        // Assist and notify items hand a question or a message on; their performer fills no form.
+        const form: ActivityForm = activity && c.def && item.kind === 'normal' ? activityForm(c.def.def, activity) : { updates: [], reads: [] };
+        const data = c.rec?.data ?? {};
+        out.push({
+          item,
+          processId: c.rec?.processId,
+          ...(c.rec?.homeDepartment ? { homeDepartment: c.rec.homeDepartment } : {}),
+          ...(c.rec?.homeInstanceId ? { homeInstanceId: c.rec.homeInstanceId } : {}),
+          updates: form.updates.map((f) => ({ ...f, value: data[f.id] ?? null })),
+          reads: form.reads.map((f) => ({ ...f, value: data[f.id] ?? null })),
+        });
+      }
+      return out;
+    });
+  }
+
   async getWorkItem(id: string): Promise<WorkItemRecord> {
     const item = await this.store.read((tx) => tx.findWorkItem(id));
     if (!item) throw new NotFoundError('Work item', id);
@@ -441,6 +527,14 @@ export class WorkflowEngine {
   async completeWorkItem(workItemId: string, options: { data?: Record<string, unknown>; actor?: string } = {}): Promise<InstanceView> {
     let view: (() => InstanceView) | undefined;
     await this.onWorkItem(workItemId, async (session, item) => {
+      if (item.kind === 'normal' && item.state === 'open' && session.state === InstanceStates.running) {
+        const missing = missingRequiredFields(session.def.activity(item.activityId), options.data);
+        if (missing.length) {
+          throw new InvalidDataError(
+            `Work item ${item.id} ("${item.activityName ?? item.activityId}") needs ${missing.map((f) => `"${f}"`).join(', ')}: ${missing.length === 1 ? 'a required field' : 'required fields'} of its form; give ${missing.length === 1 ? 'it a value' : 'each a value'} in Data`,
+          );
+        }
+      }
       await session.completeWorkItem(item, options.data, options.actor);
       view = () => viewOf(session);
     });
@@ -561,7 +655,7 @@ export class WorkflowEngine {
         const local = await this.compiled(uow.tx, intra);
         const known = new Set(local.def.dataFields.map((f) => f.id));
         const data = Object.fromEntries(Object.entries(h.data).filter(([k]) => known.has(k)));
-        const session = await uow.create(intra, { data, subject, observer, actor: h.sender });
+        const session = await uow.create(intra, { data, subject, observer, actor: h.sender, home: { department: h.home, instanceId: h.caseId } });
         // The intra-department process's output is what the handed-over activity declares it updates.
         if (activity.updates?.length) session.record.runtime.resultFields = [...activity.updates];
         session.record.runtime.resultAllowed = [...contract.writes];
@@ -571,7 +665,7 @@ export class WorkflowEngine {
       const known = new Set(installed.definition.dataFields.map((f) => f.id));
       const data = Object.fromEntries(Object.entries(h.data).filter(([k]) => known.has(k)));
       const onlyFields = [...new Set([...contract.reads, ...contract.writes])];
-      const session = await uow.create(h.processId, { data, subject, observer, actor: h.sender, onlyFields }, installed.version);
+      const session = await uow.create(h.processId, { data, subject, observer, actor: h.sender, onlyFields, home: { department: h.home, instanceId: h.caseId } }, installed.version);
       session.record.runtime.resultAllowed = [...contract.writes];
       await session.startPerforming(h.activityId, h.sender);
       return { accepted: true, instanceId: session.id };
@@ -651,6 +745,11 @@ export class WorkflowEngine {
 
   async outbox(filter: { instanceId?: string; state?: OutboxRecord['state'] } = {}): Promise<OutboxRecord[]> {
     return this.store.read((tx) => tx.listOutbox(filter));
+  }
+
+  /** Undelivered outbox messages by kind and state, counted by the database (for /metrics). */
+  async outboxDepth(): Promise<OutboxDepth[]> {
+    return this.store.read((tx) => tx.outboxDepth());
   }
 
   /**

@@ -1,4 +1,4 @@
-import { ProcessServiceClient, type ProcessInstance, type WorkItem } from './process-client';
+import { ProcessServiceClient, type ProcessInstance, type WorklistFilter } from './process-client';
 import { waitFor } from './readiness';
 
 /**
@@ -48,22 +48,19 @@ export async function runLicenceCase(
   const caseId = started.id;
   step('market', 'StartProcess business_licence', `case ${caseId} (${started.state}), applicantId=${applicantId}`);
 
-  const work = async (department: string, client: ProcessServiceClient, activityId: string, data: Record<string, string>, belongs: (w: WorkItem) => Promise<boolean>) => {
-    const item = await waitFor(`${activityId} in the ${department} worklist`, async () => {
-      for (const w of await client.getWorklist()) if (w.activityId === activityId && (await belongs(w))) return w;
-      return undefined;
-    }, { timeoutMs, intervalMs: 250 });
+  const work = async (department: string, client: ProcessServiceClient, activityId: string, data: Record<string, string>, filter: WorklistFilter) => {
+    const item = await waitFor(`${activityId} in the ${department} worklist`, async () => (await client.getWorklist([], { activityId, ...filter }))[0], { timeoutMs, intervalMs: 250 });
     step(department, 'GetWorklist', `work item ${item.workItemId} "${item.activityName}" for ${item.participant}`);
     const state = await client.completeWorkItem(item.workItemId, data);
     step(department, 'CompleteWorkItem', `${activityId} with ${Object.entries(data).map(([k, v]) => `${k}=${v}`).join(', ')} → case there ${state}`);
   };
-  const ofThisCase = async (w: WorkItem) => w.processInstanceId === caseId;
+  const ofThisCase = { processInstanceId: caseId };
 
   await work('market', parties.market, 'receive_application', { businessName: 'Corner Bakery', address: safe ? '1 Main Street' : '1 Main Street, basement' }, ofThisCase);
   await work('market', parties.market, 'review_application', { complete: 'true' }, ofThisCase);
-  // Fire's work item belongs to the fire department's own instance of fire_inspection; its subject
-  // names the market case it performs "Inspect premises" for.
-  await work('fire', parties.fire, 'visit_premises', { premisesSafe: String(safe) }, async (w) => ((await parties.fire.getProcessInstance(w.processInstanceId)).subject ?? '').includes(caseId));
+  // Fire's work item belongs to the fire department's own instance of fire_inspection, which names
+  // the market case it performs "Inspect premises" for as its home case.
+  await work('fire', parties.fire, 'visit_premises', { premisesSafe: String(safe) }, { homeDepartment: 'market', homeProcessInstanceId: caseId });
   await work('market', parties.market, 'approve', { approved: 'true' }, ofThisCase);
 
   const reader = parties.marketAdmin ?? parties.market;

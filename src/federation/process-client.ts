@@ -17,6 +17,17 @@ export interface WorkItem {
   activityId: string;
   activityName: string;
   participant: string;
+  /** A performing instance's item: the home department and case it serves. */
+  homeDepartment?: string;
+  homeProcessInstanceId?: string;
+}
+
+/** GetWorklist's optional filters, as process-service.xsd names them. */
+export interface WorklistFilter {
+  processInstanceId?: string;
+  activityId?: string;
+  homeDepartment?: string;
+  homeProcessInstanceId?: string;
 }
 
 export interface ProcessInstance {
@@ -58,14 +69,24 @@ export class ProcessServiceClient {
     return { id: text(r.ProcessInstanceId), state: text(r.State) };
   }
 
-  async getWorklist(participants: string[] = []): Promise<WorkItem[]> {
-    const r = await this.call('GetWorklist', participants.map((p) => `<ps:Participant>${esc(p)}</ps:Participant>`).join(''));
+  async getWorklist(participants: string[] = [], filter: WorklistFilter = {}): Promise<WorkItem[]> {
+    const optional = (name: string, v: string | undefined) => (v === undefined ? '' : `<ps:${name}>${esc(v)}</ps:${name}>`);
+    const r = await this.call(
+      'GetWorklist',
+      participants.map((p) => `<ps:Participant>${esc(p)}</ps:Participant>`).join('') +
+        optional('ProcessInstanceId', filter.processInstanceId) +
+        optional('ActivityId', filter.activityId) +
+        optional('HomeDepartment', filter.homeDepartment) +
+        optional('HomeProcessInstanceId', filter.homeProcessInstanceId),
+    );
     return list(r.WorkItem).map((w) => ({
       workItemId: text(w.WorkItemId),
       processInstanceId: text(w.ProcessInstanceId),
       activityId: text(w.ActivityId),
       activityName: text(w.ActivityName),
       participant: text(w.Participant),
+      ...(w.HomeDepartment !== undefined ? { homeDepartment: text(w.HomeDepartment) } : {}),
+      ...(w.HomeProcessInstanceId !== undefined ? { homeProcessInstanceId: text(w.HomeProcessInstanceId) } : {}),
     }));
   }
 

@@ -23,5 +23,5 @@ export {
   type SoapObservation,
 } from './metrics';
 export { caseLogger } from './logging';
-export { databaseCheck, registryCheck, runReadiness, readinessHandler, DEFAULT_READY_TIMEOUT_MS, DEFAULT_WRITE_PROBE_INTERVAL_MS, type ReadinessCheck, type ReadinessReport } from './readiness';
+export { bindingsCheck, databaseCheck, registryCheck, runReadiness, readinessHandler, DEFAULT_READY_TIMEOUT_MS, DEFAULT_WRITE_PROBE_INTERVAL_MS, type ReadinessCheck, type ReadinessReport } from './readiness';
 export { metricsHandler } from './metrics-route';

@@ -1,5 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { WorkflowEngine, OutboxRecord } from '../engine';
+import { OUTBOX_KINDS, type WorkflowEngine } from '../engine';
 
 /**
  * Process-wide metrics live in one registry: a counter incremented by a SOAP layer or a transfer
@@ -112,14 +112,14 @@ export const consoleLogins = new Counter({
 // --------------------------------------------------------------------------------------- engine
 
 /** Outbox kinds the engine writes today; their series exist (at 0) before the first message. */
-export const KNOWN_OUTBOX_KINDS = ['transfer', 'remote-subprocess', 'observer-notify'] as const;
-/** Only undelivered messages are counted: sent ones are history, and reading them all would grow without bound. */
-const COUNTED_OUTBOX_STATES: ReadonlyArray<OutboxRecord['state']> = ['pending', 'dead'];
+/** Every outbox kind gets its gauges, at 0 when it has no message. */
+export const KNOWN_OUTBOX_KINDS = OUTBOX_KINDS;
+const COUNTED_OUTBOX_STATES = ['pending', 'dead'] as const;
 
 /**
  * Gauges read from one engine when Prometheus scrapes: case counts by state and the outbox
- * depth and age. The store interface has no aggregate query for the outbox, so depth and age are
- * computed from `engine.outbox({ state })` for the pending and dead messages (docs/console.md).
+ * depth and age, counted by the database in one aggregate query (no row, let alone its payload,
+ * is loaded) (docs/console.md).
  */
 export class EngineMetrics {
   readonly registry = new Registry();
@@ -152,15 +152,7 @@ export class EngineMetrics {
     const now = this.engine.clock.now().getTime();
     const depth = new Map<string, { n: number; oldest: number }>();
     for (const kind of KNOWN_OUTBOX_KINDS) for (const state of COUNTED_OUTBOX_STATES) depth.set(`${kind}\u0000${state}`, { n: 0, oldest: now });
-    for (const state of COUNTED_OUTBOX_STATES) {
-      for (const m of await this.engine.outbox({ state })) {
-        const key = `${m.kind}\u0000${state}`;
-        const entry = depth.get(key) ?? { n: 0, oldest: now };
-        entry.n += 1;
-        entry.oldest = Math.min(entry.oldest, m.createdAt.getTime());
-        depth.set(key, entry);
-      }
-    }
+    for (const d of await this.engine.outboxDepth()) depth.set(`${d.kind}\u0000${d.state}`, { n: d.count, oldest: d.oldestCreatedAt.getTime() });
     this.outboxDepth.reset();
     this.outboxAge.reset();
     for (const [key, { n, oldest }] of depth) {

@@ -75,6 +75,25 @@ export function registryCheck(registry: { findBusiness(request: FindBusinessRequ
   };
 }
 
+/**
+ * The department's bindings (degraded only): fails while its binder finds the registry unreachable,
+ * saying that transfers go on with the last known good bindings, and how many of those were read
+ * back from the database (persisted before a restart). What to do: docs/operations.md.
+ */
+export function bindingsCheck(binder: { health(): { registryUnreachableSince?: Date; lastRegistryError?: string; fromSnapshots: number } }): ReadinessCheck {
+  return {
+    name: 'bindings',
+    degradedOnly: true,
+    check: async () => {
+      const h = binder.health();
+      if (!h.registryUnreachableSince) return;
+      throw new Error(
+        `the registry has been unreachable since ${h.registryUnreachableSince.toISOString()} (${h.lastRegistryError ?? 'no answer'}): sending with the last known good bindings${h.fromSnapshots ? `, ${h.fromSnapshots} of them read back from the database` : ''}; lapsed leases are not held against them until it answers again`,
+      );
+    },
+  };
+}
+
 /** Runs every check concurrently; a check slower than the timeout counts as failed. */
 export async function runReadiness(checks: readonly ReadinessCheck[], timeoutMs = DEFAULT_READY_TIMEOUT_MS): Promise<ReadinessReport> {
   const results = await Promise.all(

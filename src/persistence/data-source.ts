@@ -10,6 +10,10 @@ import { MessageLog1795300000000 } from './migrations/1795300000000-message-log'
 import { UddiPublisherDepartment1795305000000 } from './migrations/1795305000000-uddi-publisher-department';
 import { Trust1795310000000 } from './migrations/1795310000000-trust';
 import { TimerClaim1795320000000 } from './migrations/1795320000000-timer-claim';
+import { InstanceHomeClientKey1795334000001 } from './migrations/1795334000001-instance-home-client-key';
+import { OutboxWorker1795336000001 } from './migrations/1795336000001-outbox-worker';
+import { SharedState1795337000001 } from './migrations/1795337000001-shared-state';
+import { BindingCache1795337000002 } from './migrations/1795337000002-binding-cache';
 import {
   databaseUrlFromEnv,
   parseDatabaseUrl,
@@ -24,7 +28,7 @@ import { TypeormStore } from './typeorm-store';
  * Listed explicitly rather than globbed from the migrations directory, so they load the same way
  * under tsx, ts-node and compiled JavaScript.
  */
-export const MIGRATIONS = [InitialSchema1732190000000, UddiRegistry1795290000000, MessageLog1795300000000, UddiPublisherDepartment1795305000000, Trust1795310000000, TimerClaim1795320000000];
+export const MIGRATIONS = [InitialSchema1732190000000, UddiRegistry1795290000000, MessageLog1795300000000, UddiPublisherDepartment1795305000000, Trust1795310000000, TimerClaim1795320000000, InstanceHomeClientKey1795334000001, OutboxWorker1795336000001, SharedState1795337000001, BindingCache1795337000002];
 
 export const DEFAULT_POOL_SIZE = 10;
 const SQLITE_BUSY_TIMEOUT_MS = 5000;

@@ -15,3 +15,5 @@ export {
 // (the registry's, the message log, held packages).
 export * from './entities';
 export { Len } from './schema-types';
+export { SharedState, sharedKeyHash } from './shared-state';
+export type { ClaimResult, StoredSession } from './shared-state';

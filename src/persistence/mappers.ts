@@ -50,6 +50,13 @@ function withOptional<T extends object>(record: T, optional: Partial<Record<keyo
   return record;
 }
 
+/** A timestamp from a raw (aggregate) query: a Date on MySQL, SQLite's UTC text 'YYYY-MM-DD HH:MM:SS.SSS'. */
+export function toDate(v: unknown): Date {
+  if (v instanceof Date) return v;
+  const s = String(v);
+  return new Date(s.replace(' ', 'T') + (s.endsWith('Z') ? '' : 'Z'));
+}
+
 export function truncateError(error: string): string {
   return error.length > MAX_ERROR_LENGTH ? `${error.slice(0, MAX_ERROR_LENGTH - 1)}…` : error;
 }
@@ -102,6 +109,9 @@ export function instanceToRow(r: InstanceRecord): Row<InstanceEntity> {
     updatedAt: r.updatedAt,
     completedAt: orNull(r.completedAt),
     startedBy: orNull(r.startedBy),
+    homeDepartment: orNull(r.homeDepartment),
+    homeInstanceId: orNull(r.homeInstanceId),
+    clientKey: orNull(r.clientKey),
     revision: r.revision,
   };
 }
@@ -126,6 +136,9 @@ export function instanceFromRow(e: InstanceEntity): InstanceRecord {
       observer: e.observer,
       completedAt: e.completedAt,
       startedBy: e.startedBy,
+      homeDepartment: e.homeDepartment,
+      homeInstanceId: e.homeInstanceId,
+      clientKey: e.clientKey,
     },
   );
 }
@@ -221,10 +234,14 @@ export function outboxToRow(r: OutboxRecord): Row<OutboxEntity> {
     sentAt: orNull(r.sentAt),
     lastError: r.lastError === undefined ? null : truncateError(r.lastError),
     claimedUntil: null,
+    refusals: r.refusals ?? 0,
+    claimedBy: null,
   };
 }
 
 export function outboxFromRow(e: OutboxEntity): OutboxRecord {
+  // The one place a row's kind and payload are taken on trust: the engine wrote them (strategies
+  // check the fields they send, for rows an older release wrote).
   return withOptional<OutboxRecord>(
     {
       id: e.id,
@@ -236,8 +253,8 @@ export function outboxFromRow(e: OutboxEntity): OutboxRecord {
       attempts: e.attempts,
       nextAttemptAt: e.nextAttemptAt,
       createdAt: e.createdAt,
-    },
-    { sentAt: e.sentAt, lastError: e.lastError },
+    } as OutboxRecord,
+    { sentAt: e.sentAt, lastError: e.lastError, refusals: e.refusals || undefined },
   );
 }
 

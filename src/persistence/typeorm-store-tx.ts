@@ -7,7 +7,7 @@ import type {
   TimerRecord,
   WorkItemRecord,
 } from '../engine';
-import { ConcurrencyError, type InstanceFilter, type StoreTx, type WorkItemFilter } from '../engine';
+import { ConcurrencyError, type InstanceFilter, type OutboxClaimOptions, type OutboxDepth, type OutboxPayload, type StoreTx, type WorkItemFilter } from '../engine';
 import {
   DefinitionEntity,
   HistoryEntity,
@@ -108,7 +108,21 @@ export class TypeormStoreTx implements StoreTx {
   // ------------------------------------------------------------------ instances
 
   async insertInstance(record: InstanceRecord): Promise<void> {
-    await this.insert(InstanceEntity, [map.instanceToRow(record)]);
+    try {
+      await this.insert(InstanceEntity, [map.instanceToRow(record)]);
+    } catch (error) {
+      // Two starts with one client key (a client retrying while its first start still runs, on
+      // another replica perhaps): the unique index lets one in; the other retries and finds it.
+      if (record.clientKey !== undefined && isDuplicateKeyError(error)) {
+        throw new ConcurrencyError(`a case of ${record.processId} with client key ${JSON.stringify(record.clientKey)} was started concurrently`);
+      }
+      throw error;
+    }
+  }
+
+  async findInstanceByClientKey(processId: string, clientKey: string): Promise<InstanceRecord | undefined> {
+    const row = await this.select(InstanceEntity, 'i').where('i.processId = :processId AND i.clientKey = :clientKey', { processId, clientKey }).getOne();
+    return row ? map.instanceFromRow(row) : undefined;
   }
 
   async lockInstance(id: string): Promise<InstanceRecord | undefined> {
@@ -170,6 +184,9 @@ export class TypeormStoreTx implements StoreTx {
     if (filter.parentInstanceId !== undefined) {
       qb.andWhere('i.parentInstanceId = :parentInstanceId', { parentInstanceId: filter.parentInstanceId });
     }
+    if (filter.homeDepartment !== undefined) qb.andWhere('i.homeDepartment = :homeDepartment', { homeDepartment: filter.homeDepartment });
+    if (filter.homeInstanceId !== undefined) qb.andWhere('i.homeInstanceId = :homeInstanceId', { homeInstanceId: filter.homeInstanceId });
+    if (filter.clientKey !== undefined) qb.andWhere('i.clientKey = :clientKey', { clientKey: filter.clientKey });
     const total = await qb.clone().getCount();
     qb.orderBy('i.createdAt', 'DESC').addOrderBy('i.id', 'DESC');
     page(qb, filter);
@@ -211,6 +228,14 @@ export class TypeormStoreTx implements StoreTx {
     const qb = this.select(WorkItemEntity, 'w');
     if (filter.participants) qb.andWhere('w.participant IN (:...participants)', { participants: filter.participants });
     if (filter.instanceId !== undefined) qb.andWhere('w.instanceId = :instanceId', { instanceId: filter.instanceId });
+    if (filter.activityId !== undefined) qb.andWhere('w.activityId = :activityId', { activityId: filter.activityId });
+    if (filter.homeDepartment !== undefined || filter.homeInstanceId !== undefined) {
+      // The home is the instance's: items of performing instances for that department or case.
+      const home = this.select(InstanceEntity, 'hi').select('hi.id');
+      if (filter.homeDepartment !== undefined) home.andWhere('hi.homeDepartment = :homeDepartment');
+      if (filter.homeInstanceId !== undefined) home.andWhere('hi.homeInstanceId = :homeInstanceId');
+      qb.andWhere(`w.instanceId IN (${home.getQuery()})`, { homeDepartment: filter.homeDepartment, homeInstanceId: filter.homeInstanceId });
+    }
     if (filter.states) qb.andWhere('w.state IN (:...states)', { states: filter.states });
     qb.orderBy('w.createdAt', 'ASC').addOrderBy('w.id', 'ASC');
     page(qb, filter);
@@ -237,7 +262,7 @@ export class TypeormStoreTx implements StoreTx {
     await this.insert(OutboxEntity, messages.map(map.outboxToRow));
   }
 
-  async claimOutbox(limit: number, now: Date, leaseMs: number, kinds?: readonly string[]): Promise<OutboxRecord[]> {
+  async claimOutbox(limit: number, now: Date, leaseMs: number, kinds?: readonly string[], options: OutboxClaimOptions = {}): Promise<OutboxRecord[]> {
     this.writable('claimOutbox');
     if (limit <= 0 || (kinds && kinds.length === 0)) return [];
     const qb = this.select(OutboxEntity, 'o')
@@ -245,6 +270,7 @@ export class TypeormStoreTx implements StoreTx {
       .andWhere('o.nextAttemptAt <= :now', { now })
       .andWhere('(o.claimedUntil IS NULL OR o.claimedUntil < :now)');
     if (kinds) qb.andWhere('o.kind IN (:...kinds)', { kinds: [...kinds] });
+    if (options.skipDestinations?.length) qb.andWhere('o.destination NOT IN (:...skip)', { skip: [...options.skipDestinations] });
     qb.orderBy('o.createdAt', 'ASC')
       .addOrderBy('o.id', 'ASC')
       .limit(limit);
@@ -256,7 +282,7 @@ export class TypeormStoreTx implements StoreTx {
     await this.manager
       .createQueryBuilder()
       .update(OutboxEntity)
-      .set({ claimedUntil: new Date(now.getTime() + leaseMs), attempts: () => 'attempts + 1' })
+      .set({ claimedUntil: new Date(now.getTime() + leaseMs), claimedBy: options.owner ?? null, attempts: () => 'attempts + 1' })
       .where('id IN (:...ids)', { ids: rows.map((r) => r.id) })
       .updateEntity(false)
       .callListeners(false)
@@ -264,19 +290,35 @@ export class TypeormStoreTx implements StoreTx {
     return rows.map((row) => ({ ...map.outboxFromRow(row), attempts: row.attempts + 1 }));
   }
 
-  async markOutboxSent(id: string, at: Date, payload?: Record<string, unknown>): Promise<void> {
-    await this.update(OutboxEntity, id, { state: 'sent', sentAt: at, claimedUntil: null, ...(payload ? { payload: JSON.stringify(payload) } : {}) });
+  async renewOutboxClaims(ids: readonly string[], until: Date, owner: string): Promise<number> {
+    this.writable('renewOutboxClaims');
+    if (ids.length === 0) return 0;
+    const result = await this.manager
+      .createQueryBuilder()
+      .update(OutboxEntity)
+      .set({ claimedUntil: until })
+      .where('id IN (:...ids)', { ids: [...ids] })
+      .andWhere('state = :pending', { pending: 'pending' })
+      .andWhere('claimed_by = :owner', { owner })
+      .updateEntity(false)
+      .callListeners(false)
+      .execute();
+    return result.affected ?? 0;
   }
 
-  async markOutboxRetry(id: string, error: string, nextAttemptAt: Date, dead: boolean): Promise<void> {
+  async markOutboxSent(id: string, at: Date, payload?: OutboxPayload): Promise<void> {
+    await this.update(OutboxEntity, id, { state: 'sent', sentAt: at, claimedUntil: null, claimedBy: null, ...(payload ? { payload: JSON.stringify(payload) } : {}) });
+  }
+
+  async markOutboxRetry(id: string, error: string, nextAttemptAt: Date, dead: boolean, refusals?: number): Promise<void> {
     const lastError = map.truncateError(error);
-    await this.update(
-      OutboxEntity,
-      id,
-      dead
-        ? { state: 'dead', lastError, claimedUntil: null }
-        : { state: 'pending', lastError, nextAttemptAt, claimedUntil: null },
-    );
+    await this.update(OutboxEntity, id, {
+      ...(dead ? { state: 'dead' } : { state: 'pending', nextAttemptAt }),
+      lastError,
+      claimedUntil: null,
+      claimedBy: null,
+      ...(refusals !== undefined ? { refusals } : {}),
+    });
   }
 
   async listOutbox(filter: { instanceId?: string; state?: OutboxRecord['state'] }): Promise<OutboxRecord[]> {
@@ -285,6 +327,19 @@ export class TypeormStoreTx implements StoreTx {
     if (filter.state !== undefined) qb.andWhere('o.state = :state', { state: filter.state });
     const rows = await qb.orderBy('o.createdAt', 'ASC').addOrderBy('o.id', 'ASC').getMany();
     return rows.map(map.outboxFromRow);
+  }
+
+  async outboxDepth(): Promise<OutboxDepth[]> {
+    const rows: Array<{ kind: string; state: string; count: string | number; oldest: Date | string }> = await this.select(OutboxEntity, 'o')
+      .select('o.kind', 'kind')
+      .addSelect('o.state', 'state')
+      .addSelect('COUNT(*)', 'count')
+      .addSelect('MIN(o.createdAt)', 'oldest')
+      .where('o.state IN (:...states)', { states: ['pending', 'dead'] })
+      .groupBy('o.kind')
+      .addGroupBy('o.state')
+      .getRawMany();
+    return rows.map((r) => ({ kind: r.kind, state: r.state as OutboxDepth['state'], count: Number(r.count), oldestCreatedAt: map.toDate(r.oldest) }));
   }
 
   // ------------------------------------------------------------------ inbox

@@ -68,7 +68,7 @@ export function createRegistryServices(registry: RegistryStore, options: Registr
     get_authToken: async (b, ctx) => {
       const userID = read.attr(b, 'userID') ?? '';
       const keys = { user: userID, address: ctx.remoteAddress };
-      const throttled = throttle.check(keys);
+      const throttled = await throttle.check(keys);
       if (throttled) {
         ctx.log.warn({ address: ctx.remoteAddress, by: throttled.by, retryAfterSeconds: throttled.retryAfterSeconds }, 'get_authToken throttled');
         const uddi = uddiError('E_busy', `get_authToken: ${throttledMessage(throttled)}`);
@@ -77,7 +77,7 @@ export function createRegistryServices(registry: RegistryStore, options: Registr
       try {
         return write.authToken(await registry.getAuthToken(userID, read.attr(b, 'cred') ?? ''));
       } catch (e) {
-        if (e instanceof UddiError && e.errorCode === 'E_unknownUser') throttle.fail(keys);
+        if (e instanceof UddiError && e.errorCode === 'E_unknownUser') await throttle.fail(keys);
         throw e;
       }
     },

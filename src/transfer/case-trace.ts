@@ -122,7 +122,7 @@ async function verifyResultOrigins(
   // The outbox keeps each hand-over's activity instance; the logged outgoing hand-overs too.
   const instanceOfMessage = new Map<string, string>();
   for (const o of await engine.outbox({ instanceId: caseId })) {
-    if (typeof o.payload.activityInstanceId === 'string') instanceOfMessage.set(o.id, o.payload.activityInstanceId);
+    if ('activityInstanceId' in o.payload && typeof o.payload.activityInstanceId === 'string') instanceOfMessage.set(o.id, o.payload.activityInstanceId);
   }
   for (const m of verified) {
     if (m.direction !== 'out') continue;

@@ -5,7 +5,7 @@ import type { WorkflowEngine } from '../engine';
 import type { SoapServiceDefinition } from '../services/soap';
 import { parseCertificate, RegistryClient, type Binder, type PublishedCertificate, type UddiInquiry } from '../binding';
 import type { WfxmlTrust } from '../services/wfxml';
-import { loadSigningIdentity, ReplayCache, type SigningIdentity } from './signing';
+import { loadSigningIdentity, ReplayCache, type ReplayCacheLike, type SigningIdentity } from './signing';
 import { RegisteredEndpoints } from './registered-endpoints';
 import { MessageLog } from './message-log';
 import { HeldPackages, installFromEnv } from './held-packages';
@@ -14,6 +14,7 @@ import { transferService } from './transfer-service';
 import { TransferDispatcher, type RoutingMode } from './transfer-dispatcher';
 import { relayService } from './relay-service';
 import { remoteSubprocessDispatcherFromEnv, type RemoteSubprocessDispatcher, type RemoteSubprocessOverrides } from './remote-subprocess-dispatcher';
+import { outboxSettingsFromEnv } from '../outbox';
 
 /** A department engine's part in the federation: its TransferService and its dispatcher. */
 export interface DepartmentFederation {
@@ -36,6 +37,11 @@ export interface DepartmentFederation {
   /** `publicUrl`: this engine's address, when known only once it listens (else INTERFLOW_PUBLIC_URL or its registry entry). */
   start(publicUrl?: string): void;
   stop(): Promise<void>;
+  /**
+   * The registry answers again after an outage: rows that failed meanwhile become due now and the
+   * dispatchers run a pass at once, instead of each waiting out its backoff (up to a minute).
+   */
+  registryBack(): Promise<void>;
 }
 
 export interface DepartmentFederationOptions {
@@ -50,6 +56,10 @@ export interface DepartmentFederationOptions {
   /** The registry searched for factories of remote subprocesses (default a client of INTERFLOW_REGISTRY_URL). */
   registry?: UddiInquiry;
   remoteSubprocess?: RemoteSubprocessOverrides;
+  /** The department's one replay cache, shared by its replicas (src/app replicaState); default one in memory. */
+  replayCache?: ReplayCacheLike;
+  /** Makes outbox rows waiting out a backoff due now (src/persistence SharedState.outboxDueNow). */
+  outboxDueNow?: (now: Date) => Promise<number>;
 }
 
 export function routingFromEnv(env: NodeJS.ProcessEnv): { routing: RoutingMode; hubUrl?: string } {
@@ -80,15 +90,16 @@ export async function departmentFederation(o: DepartmentFederationOptions): Prom
   const heldPackages = new HeldPackages(o.store, o.engine);
   const directory = new RegistryDirectory(o.binder);
   const log = o.log.child({ component: 'transfer' });
-  const dispatcher = new TransferDispatcher({ engine: o.engine, identity, directory, messageLog, log, ...routingFromEnv(env) });
+  const dispatcher = new TransferDispatcher({ engine: o.engine, identity, directory, messageLog, log, ...routingFromEnv(env), ...outboxSettingsFromEnv(env) });
   const registryUrl = env.INTERFLOW_REGISTRY_URL?.trim();
   const registry = o.registry ?? (registryUrl ? new RegistryClient({ baseUrl: registryUrl }) : undefined);
+  const replayCache = o.replayCache ?? new ReplayCache();
   // The same key, trust store and replay protection as transfers: one identity per department.
   const wfxml: WfxmlTrust = {
     department,
     identity,
     certificateFor: (d) => directory.certificateFor(d),
-    replayCache: new ReplayCache(),
+    replayCache,
     endpoints: new RegisteredEndpoints({ binder: o.binder, ...(registry ? { registry } : {}) }),
   };
   const remoteSubprocesses = remoteSubprocessDispatcherFromEnv({ engine: o.engine, binder: o.binder, log: o.log, env, trust: wfxml, ...(registry ? { registry } : {}), ...(o.remoteSubprocess ? { overrides: o.remoteSubprocess } : {}) });
@@ -98,7 +109,7 @@ export async function departmentFederation(o: DepartmentFederationOptions): Prom
     messageLog,
     directory,
     heldPackages,
-    services: [transferService({ engine: o.engine, directory, messageLog, log, heldPackages, installFrom: installFromEnv(env) })],
+    services: [transferService({ engine: o.engine, directory, messageLog, log, heldPackages, installFrom: installFromEnv(env), replayCache })],
     dispatcher,
     wfxml,
     remoteSubprocesses,
@@ -108,6 +119,13 @@ export async function departmentFederation(o: DepartmentFederationOptions): Prom
     },
     stop: async () => {
       await Promise.all([dispatcher.stop(), remoteSubprocesses.stop()]);
+    },
+    registryBack: async () => {
+      o.binder.invalidate();
+      const due = o.outboxDueNow ? await o.outboxDueNow(o.engine.clock.now()) : 0;
+      log.info({ due }, 'registry reachable again: waiting hand-overs are sent now');
+      dispatcher.kick();
+      remoteSubprocesses.kick();
     },
   };
 }

@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
 import { BindingError, isEndpointFailure, RegistryClient, SERVICE_TYPES, type Binder, type UddiInquiry } from '../binding';
 import { RemoteFactoryFinder } from '../binding';
-import { NotFoundError, outboxRetryDelayMs, type OutboxRecord, type WorkflowEngine } from '../engine';
+import { NotFoundError, type OutboxRecord, type RemoteSubprocessPayload, type WorkflowEngine } from '../engine';
+import { OutboxWorker, outboxSettingsFromEnv, type DeliveryContext, type DeliveryOutcome, type DeliveryStrategy } from '../outbox';
 import { caseLogger } from '../monitoring';
 import { TEXT_KEY, type SoapNode } from '../services/soap';
 import { ASAP_NS, createInstanceRequest, instanceKey, OBSERVER_PATH, postAsap, requestIdFor, subprocessObserverKey, type AsapSigning, type WfxmlTrust } from '../services/wfxml';
@@ -9,7 +10,8 @@ import { decodeLocalName } from '../services/wfxml';
 import { describeTarget, remoteFactoriesFromEnv, remoteFactoryTarget, type RemoteFactoryTable, type RemoteFactoryTarget } from './remote-factories';
 import { remoteProcessId } from '../xpdl';
 
-export const REMOTE_SUBPROCESS_KIND = 'remote-subprocess';
+export const REMOTE_SUBPROCESS_KIND = 'remote-subprocess' as const;
+type CallRow = OutboxRecord<typeof REMOTE_SUBPROCESS_KIND>;
 
 export interface RemoteSubprocessDispatcherOptions {
   engine: WorkflowEngine;
@@ -37,8 +39,10 @@ export interface RemoteSubprocessDispatcherOptions {
    * remote subprocess can well start a second later.
    */
   intervalMs?: number;
-  /** How long a claim holds a row against other replicas: longer than a whole send (default 120 s). */
+  /** How long a claim holds a row against other replicas, renewed while it is sent (default 5 s). */
   leaseMs?: number;
+  /** Calls in flight per SubFlow target (default 2). */
+  laneConcurrency?: number;
   /**
    * Refusals in a row (faults, unreadable replies) after which the row is dead-lettered (default
    * 30). Attempts that found nothing to call (no factory registered or reachable) never count: the
@@ -49,7 +53,7 @@ export interface RemoteSubprocessDispatcherOptions {
   retryBaseMs?: number;
   /** … up to this (default 10 min). */
   retryMaxMs?: number;
-  /** Per request to a factory (default 10 s). */
+  /** Per request to a factory (default 10 s); a whole call (GetProperties, CreateInstance, a failover) may take 4 times that. */
   timeoutMs?: number;
   fetch?: typeof fetch;
   /**
@@ -68,7 +72,6 @@ export interface RemoteDispatchReport {
   dropped: number;
 }
 
-type Outcome = keyof RemoteDispatchReport;
 
 interface Started {
   factory: string;
@@ -87,16 +90,19 @@ interface Started {
  * maxAttempts and the activity becomes an incident an administrator can retry (which calls again,
  * with a new row), while a factory nobody offers yet is waited for.
  */
-export class RemoteSubprocessDispatcher {
+export class RemoteSubprocessDispatcher implements DeliveryStrategy<typeof REMOTE_SUBPROCESS_KIND> {
+  readonly name = 'remote-subprocess';
+  readonly kinds = [REMOTE_SUBPROCESS_KIND] as const;
+  readonly batchSize = 1;
+  /** A whole call: GetProperties and CreateInstance, and a failover or two. */
+  readonly timeoutMs: number;
+  readonly policy;
+  readonly worker: OutboxWorker;
   private readonly o: Required<Omit<RemoteSubprocessDispatcherOptions, 'registry' | 'table' | 'publicUrl' | 'fetch' | 'trust'>> &
     Pick<RemoteSubprocessDispatcherOptions, 'table' | 'publicUrl' | 'fetch' | 'trust'>;
   private readonly finder: RemoteFactoryFinder;
   private readonly log: Logger;
   private base?: string;
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<void>;
-  private again = false;
-  private stopped = true;
   private waitingForAddressSince?: number;
 
   constructor(options: RemoteSubprocessDispatcherOptions) {
@@ -104,7 +110,8 @@ export class RemoteSubprocessDispatcher {
       engineId: 'main',
       claimSize: 10,
       intervalMs: 1000,
-      leaseMs: 120_000,
+      leaseMs: 5_000,
+      laneConcurrency: 2,
       maxAttempts: 30,
       retryBaseMs: 1000,
       retryMaxMs: 600_000,
@@ -113,64 +120,75 @@ export class RemoteSubprocessDispatcher {
     };
     this.log = options.log.child({ component: 'remote-subprocess' });
     this.finder = new RemoteFactoryFinder({ binder: options.binder, ...(options.registry ? { registry: options.registry } : {}), log: options.log });
-    // Two factory calls (GetProperties, CreateInstance) per endpoint, and a failover or two.
-    if (this.o.leaseMs <= 4 * this.o.timeoutMs) throw new Error('RemoteSubprocessDispatcher: leaseMs must exceed 4 × timeoutMs, or a slow send could be claimed again and sent twice');
+    this.timeoutMs = 4 * this.o.timeoutMs;
+    // Only refusals in a row count (see fail()): a case that waited a day for a factory must not
+    // become an incident at the factory's first hiccup.
+    this.policy = { maxRefusals: this.o.maxAttempts, retryBaseMs: this.o.retryBaseMs, retryMaxMs: this.o.retryMaxMs };
+    this.worker = new OutboxWorker({
+      engine: this.o.engine,
+      log: this.log,
+      strategies: [this],
+      leaseMs: this.o.leaseMs,
+      intervalMs: this.o.intervalMs,
+      claimSize: this.o.claimSize,
+      laneConcurrency: this.o.laneConcurrency,
+      // A claim is a write transaction, and one per transfer would compete with the transfers
+      // themselves for SQLite's single writer, while a remote subprocess can well start a second later.
+      wakeOnCommit: false,
+    });
   }
 
   /** Starts the loop; `publicUrl`, when the caller knows it only now (the listening address), is used for ObserverKeys. */
   start(publicUrl?: string): void {
     if (publicUrl) this.base = publicUrl.replace(/\/+$/, '');
-    if (!this.stopped) return;
-    this.stopped = false;
-    this.kick();
+    this.worker.start();
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-    await this.running;
+    await this.worker.stop();
   }
 
-  /** Runs a pass now, or right after the one in progress. */
   kick(): void {
-    if (this.stopped) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    if (this.timer) clearTimeout(this.timer);
-    this.running = this.runOnce()
-      .then((r) => r.sent + r.retried + r.dead + r.dropped > 0)
-      .catch((err: unknown) => {
-        this.log.error({ err }, 'remote subprocess pass failed; trying again next round');
-        return false;
-      })
-      .then((busy) => {
-        this.running = undefined;
-        if (this.stopped) return;
-        if (busy || this.again) {
-          this.again = false;
-          setImmediate(() => this.kick());
-        } else {
-          this.timer = setTimeout(() => this.kick(), this.o.intervalMs);
-          this.timer.unref();
-        }
-      });
+    this.worker.kick();
   }
 
   /** One pass: claim the due rows of this kind, start their remote subprocesses, record the outcome. */
   async runOnce(): Promise<RemoteDispatchReport> {
-    const report: RemoteDispatchReport = { sent: 0, retried: 0, dead: 0, dropped: 0 };
-    // Without our own address there is no ObserverKey to give; rows are left unclaimed (their
-    // attempt counts untouched) until it is known.
+    return this.worker.runOnce();
+  }
+
+  /** Without our own address there is no ObserverKey to give; rows are left unclaimed (their attempt counts untouched) until it is known. */
+  async ready(): Promise<boolean> {
+    return (await this.publicBase()) !== undefined;
+  }
+
+  /** One lane per SubFlow target as the definition names it. */
+  receiverOf(row: CallRow): { receiver: string } {
+    return { receiver: row.destination };
+  }
+
+  async deliver(_receiver: string, rows: readonly CallRow[], ctx: DeliveryContext): Promise<Map<string, DeliveryOutcome>> {
+    const row = rows[0]!;
     const base = await this.publicBase();
-    if (!base) return report;
-    const { engine } = this.o;
-    const claimed = await engine.store.transaction((tx) => tx.claimOutbox(this.o.claimSize, engine.clock.now(), this.o.leaseMs, [REMOTE_SUBPROCESS_KIND]));
-    const outcomes = await Promise.all(claimed.map((row) => this.dispatch(row, base)));
-    for (const o of outcomes) report[o]++;
-    return report;
+    if (!base) return new Map([[row.id, { retry: 'this engine does not know its public address yet' }]]);
+    return new Map([[row.id, await this.dispatch(row, base, ctx)]]);
+  }
+
+  async onDead(row: CallRow, error: string): Promise<void> {
+    const log = caseLogger(this.log, row.instanceId).child({ messageId: row.id, attempt: row.attempts });
+    log.error({ error }, `remote subprocess not started (attempt ${row.attempts}); given up (dead letter), the activity becomes an incident`);
+    const activityInstanceId = row.payload.activityInstanceId;
+    if (typeof activityInstanceId === 'string') {
+      // An incident is what an administrator sees and can retry; a dead row alone would leave the
+      // case waiting for a Completed that can never come.
+      await this.o.engine
+        .failTransferredActivity(row.instanceId, activityInstanceId, `the remote subprocess could not be started: ${error}`, { messageId: `remote-subprocess:undeliverable:${row.id}`, source: 'remote-subprocess-dispatcher' })
+        .catch((err: unknown) => log.error({ err }, 'could not turn the activity into an incident'));
+    }
+  }
+
+  onRetry(row: CallRow, error: string, retryAt: Date): void {
+    caseLogger(this.log, row.instanceId).child({ messageId: row.id, attempt: row.attempts }).warn({ error, retryAt: retryAt.toISOString() }, 'remote subprocess not started; will retry');
   }
 
   /** The base of the ObserverKeys: configured, given at start, or this engine's Observer binding in the registry. */
@@ -206,41 +224,42 @@ export class RemoteSubprocessDispatcher {
     }
   }
 
-  private async dispatch(row: OutboxRecord, base: string): Promise<Outcome> {
-    const p = row.payload as Record<string, unknown>;
+  private async dispatch(row: CallRow, base: string, ctx: DeliveryContext): Promise<DeliveryOutcome> {
+    const p: Partial<RemoteSubprocessPayload> = row.payload;
     const activityId = typeof p.activityId === 'string' ? p.activityId : undefined;
     const activityInstanceId = typeof p.activityInstanceId === 'string' ? p.activityInstanceId : undefined;
     const log = caseLogger(this.log, row.instanceId).child({ messageId: row.id, activityId, attempt: row.attempts });
-    if (!activityInstanceId || !activityId) return this.fail(row, log, 'the outbox row names no activity instance; it cannot be correlated', { dead: true });
+    if (!activityInstanceId || !activityId) return { dead: 'the outbox row names no activity instance; it cannot be correlated' };
 
     let target: RemoteFactoryTarget | undefined;
     try {
       const stale = await this.notWaiting(row, activityInstanceId);
       if (stale) {
         // Dead rather than sent: nothing went out, and the row says why.
-        await this.o.engine.store.transaction((tx) => tx.markOutboxRetry(row.id, `not sent: ${stale}`, this.o.engine.clock.now(), true));
         log.info({ reason: stale }, 'remote subprocess not started: its activity no longer waits for it');
-        return 'dropped';
+        return { dropped: stale };
       }
       const processId = typeof p.remoteProcessId === 'string' && p.remoteProcessId ? p.remoteProcessId : remoteProcessId(row.destination);
       target = remoteFactoryTarget({ remoteRef: row.destination, processId, attributes: await this.attributesOf(p, activityId), ...(this.o.table ? { table: this.o.table } : {}) });
       const observerKey = subprocessObserverKey(base, { instanceId: row.instanceId, messageId: row.id });
-      const call = (factory: string, department?: string) => this.createInstance(row, factory, observerKey, base, department);
+      const call = (factory: string, department?: string) => this.createInstance(row, factory, observerKey, base, department, ctx.signal);
       const t = target;
       const started = t.kind === 'url' ? await call(t.url, await this.ownerOfFactory(t.url)) : await this.finder.invoke(t, (endpoint) => call(endpoint.url, endpoint.department));
-      const at = this.o.engine.clock.now();
       // Whom the call went to is what the Observer later takes the result from: recorded with the
       // sent mark, in one write, so no Completed is ever weighed against a half-recorded call.
       const boundTo = { factory: started.factory, ...(started.department ? { department: started.department } : {}), ...(started.remoteInstance ? { remoteInstance: started.remoteInstance } : {}) };
-      await this.o.engine.store.transaction((tx) => tx.markOutboxSent(row.id, at, { ...row.payload, boundTo }));
       log.info(
         { factory: started.factory, department: started.department, remoteInstance: started.remoteInstance, boundBy: t.because, definedAs: row.destination, ...(started.omitted.length ? { omitted: started.omitted } : {}) },
         'remote subprocess started',
       );
-      return 'sent';
+      return { sent: true, payload: { ...row.payload, boundTo } };
     } catch (err) {
-      const why = err instanceof Error ? err.message : String(err);
-      return this.fail(row, log, target ? `${describeTarget(target)} (bound by ${target.because}): ${why}` : why, { waiting: nobodyThere(err, target) });
+      const why = ctx.failure(err);
+      const reason = target ? `${describeTarget(target)} (bound by ${target.because}): ${why}` : why;
+      // Nothing could be called (no factory registered, none reachable, the registry down): that
+      // ends by itself when the other side comes (as transfers wait for an offline department),
+      // so it is retried at the backoff's pace without end and does not count as a refusal.
+      return nobodyThere(err, target) || ctx.signal.aborted ? { retry: reason } : { retry: reason, refusal: true };
     }
   }
 
@@ -272,11 +291,11 @@ export class RemoteSubprocessDispatcher {
    * importer cannot know the directions), and a factory refuses undeclared fields. A factory that
    * publishes no schema gets everything.
    */
-  private async createInstance(row: OutboxRecord, factory: string, observerKey: string, base: string, department: string | undefined): Promise<Started> {
-    const p = row.payload as Record<string, unknown>;
-    const data = (p.data && typeof p.data === 'object' ? p.data : {}) as Record<string, unknown>;
+  private async createInstance(row: CallRow, factory: string, observerKey: string, base: string, department: string | undefined, signal: AbortSignal): Promise<Started> {
+    const p: Partial<RemoteSubprocessPayload> = row.payload;
+    const data = p.data && typeof p.data === 'object' ? p.data : {};
     const signing = this.signingFor(department, factory);
-    const declared = await this.declaredFields(factory, signing);
+    const declared = await this.declaredFields(factory, signing, signal);
     const sent: Record<string, unknown> = {};
     const omitted: string[] = [];
     for (const [k, v] of Object.entries(data)) {
@@ -294,19 +313,19 @@ export class RemoteSubprocessDispatcher {
         subject: `${String(p.processId ?? 'case')} ${row.instanceId}, activity ${String(p.activityId)}`,
         data: sent,
       }),
-      { timeoutMs: this.o.timeoutMs, ...(this.o.fetch ? { fetch: this.o.fetch } : {}), ...signing },
+      { timeoutMs: this.o.timeoutMs, signal, ...(this.o.fetch ? { fetch: this.o.fetch } : {}), ...signing },
     );
     const key = textOf(reply.body?.InstanceKey);
     return { factory, ...(department ? { department } : {}), ...(key ? { remoteInstance: key } : {}), omitted };
   }
 
   /** The factory's declared ContextData fields, or undefined when it does not say. */
-  private async declaredFields(factory: string, signing: { signing?: AsapSigning }): Promise<Set<string> | undefined> {
+  private async declaredFields(factory: string, signing: { signing?: AsapSigning }, signal: AbortSignal): Promise<Set<string> | undefined> {
     let reply;
     try {
       reply = await postAsap(
         { receiverKey: factory, resource: 'factory', operation: 'GetProperties', body: `<as:GetPropertiesRq xmlns:as="${ASAP_NS}"/>` },
-        { timeoutMs: this.o.timeoutMs, ...(this.o.fetch ? { fetch: this.o.fetch } : {}), ...signing },
+        { timeoutMs: this.o.timeoutMs, signal, ...(this.o.fetch ? { fetch: this.o.fetch } : {}), ...signing },
       );
     } catch (err) {
       // Not there: the binder must fail over. Anything else (a fault, a vendor without
@@ -322,7 +341,7 @@ export class RemoteSubprocessDispatcher {
   }
 
   /** Why the row need not be sent any more, or undefined when its activity still waits for it. */
-  private async notWaiting(row: OutboxRecord, activityInstanceId: string): Promise<string | undefined> {
+  private async notWaiting(row: CallRow, activityInstanceId: string): Promise<string | undefined> {
     let inst;
     try {
       inst = await this.o.engine.getInstance(row.instanceId);
@@ -336,7 +355,7 @@ export class RemoteSubprocessDispatcher {
     return undefined;
   }
 
-  private async attributesOf(p: Record<string, unknown>, activityId: string): Promise<Record<string, string> | undefined> {
+  private async attributesOf(p: Partial<RemoteSubprocessPayload>, activityId: string): Promise<Record<string, string> | undefined> {
     if (typeof p.processId !== 'string') return undefined;
     try {
       const record = await this.o.engine.getDefinition(p.processId, typeof p.version === 'number' ? p.version : undefined);
@@ -346,44 +365,7 @@ export class RemoteSubprocessDispatcher {
     }
   }
 
-  /**
-   * `waiting`: nothing could be called (no factory registered, none reachable, the registry down).
-   * That ends by itself when the other side comes (as transfers wait for an offline department),
-   * so it is retried at the backoff's pace without end. Only refusals in a row count towards the
-   * dead letter, not all attempts: a case that waited a day for a factory must not become an
-   * incident at the factory's first hiccup. The count is kept in the row's lastError ("refusal
-   * 3 of 30: …"), where an operator reads it anyway and every replica sees it.
-   */
-  private async fail(row: OutboxRecord, log: Logger, reason: string, options: { dead?: boolean; waiting?: boolean } = {}): Promise<Outcome> {
-    const { engine } = this.o;
-    let error = reason;
-    let dead = options.dead === true;
-    if (!dead && !options.waiting) {
-      const refusals = (Number(REFUSAL_COUNT.exec(row.lastError ?? '')?.[1]) || 0) + 1;
-      error = `refusal ${refusals} of ${this.o.maxAttempts}: ${reason}`;
-      dead = refusals >= this.o.maxAttempts;
-    }
-    const delay = outboxRetryDelayMs(row.attempts, this.o.retryBaseMs, this.o.retryMaxMs);
-    const next = new Date(engine.clock.now().getTime() + delay);
-    await engine.store.transaction((tx) => tx.markOutboxRetry(row.id, error, next, dead));
-    if (!dead) {
-      log.warn({ error, retryAt: next.toISOString() }, 'remote subprocess not started; will retry');
-      return 'retried';
-    }
-    log.error({ error }, `remote subprocess not started (attempt ${row.attempts}); given up (dead letter), the activity becomes an incident`);
-    const activityInstanceId = (row.payload as Record<string, unknown>).activityInstanceId;
-    if (typeof activityInstanceId === 'string') {
-      // An incident is what an administrator sees and can retry; a dead row alone would leave the
-      // case waiting for a Completed that can never come.
-      await engine
-        .failTransferredActivity(row.instanceId, activityInstanceId, `the remote subprocess could not be started: ${error}`, { messageId: `remote-subprocess:undeliverable:${row.id}`, source: 'remote-subprocess-dispatcher' })
-        .catch((err: unknown) => log.error({ err }, 'could not turn the activity into an incident'));
-    }
-    return 'dead';
-  }
 }
-
-const REFUSAL_COUNT = /^refusal (\d+) of \d+: /;
 
 const NOBODY_THERE: ReadonlySet<string> = new Set(['NO_ENDPOINT', 'UNKNOWN_DEPARTMENT', 'ALL_ENDPOINTS_FAILED', 'REGISTRY_UNAVAILABLE']);
 
@@ -437,6 +419,7 @@ export function remoteSubprocessDispatcherFromEnv(o: {
     ...(publicUrl ? { publicUrl } : {}),
     ...(engineId ? { engineId } : {}),
     ...(o.trust ? { trust: o.trust } : {}),
+    ...outboxSettingsFromEnv(o.env),
     ...o.overrides,
   });
 }

@@ -2,7 +2,8 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { SoapFault, type WsdlFiles } from '../services/soap';
 import { echo } from '../services/soap';
-import { SignatureError, verifyEnvelope, type ReplayCacheLike } from './signing';
+import { SignatureError, verifyEnvelope, WSSE_CODE_OF_SIGNATURE_ERROR, type ReplayCacheLike } from './signing';
+import { wsseSubcode } from '../services/security';
 import type { MessageLog } from './message-log';
 import type { TransferDirectory } from './transfer-directory';
 import { Len } from '../persistence';
@@ -37,7 +38,9 @@ export async function verifiedDelivery(
   } catch (error) {
     if (!(error instanceof SignatureError)) throw error;
     const reason = `${error.code}: ${error.message}`;
-    const fault = new SoapFault('Client', `${o.refusedBy} refused: ${error.message}`, `SIGNATURE_${error.code.toUpperCase().replace(/-/g, '_')}`);
+    const fault = new SoapFault('Client', `${o.refusedBy} refused: ${error.message}`, `SIGNATURE_${error.code.toUpperCase().replace(/-/g, '_')}`, {
+      subcode: wsseSubcode(WSSE_CODE_OF_SIGNATURE_ERROR[error.code]),
+    });
     // The sender is unverified here (anyone can claim any name): it never becomes a label.
     transfersRefused.inc({ peer: '(unverified)', direction: 'in', reason: error.code });
     const full = o.messageLog.anonymousRefusals.take((count, from, to) => {

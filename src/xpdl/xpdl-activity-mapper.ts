@@ -94,18 +94,21 @@ export function mapActivity(node: XNode, scope: ActivityScope): ActivityDef {
   // Extended attributes: some become fields, graphics go, the rest are kept as vendor data.
   const updates: string[] = [];
   const views: string[] = [];
+  const required: string[] = [];
   const extended: Record<string, string> = {};
   let department: string | undefined;
   let fireRule: string | undefined;
   for (const { name: eaName, value } of attributeList) {
     if (eaName === 'VariableToProcess_UPDATE') updates.push(value);
     else if (eaName === 'VariableToProcess_VIEW') views.push(value);
+    else if (eaName === 'Required') required.push(value);
     else if (eaName === 'Department') department = value || undefined;
     else if (eaName === 'FireRule') fireRule = value;
     else if (!GRAPHICS_ATTRIBUTES.has(eaName) && !(behaviour.consumed ?? []).includes(eaName)) extended[eaName] = value;
   }
   if (updates.length) activity.updates = updates;
   if (views.length) activity.views = views;
+  if (required.length) activity.required = required;
 
   // Start/finish modes (1.0 elements, 2.x attributes) have no engine field yet: the engine starts
   // and finishes an activity according to its kind. They are kept so that nothing is lost on the
@@ -140,7 +143,7 @@ export function mapActivity(node: XNode, scope: ActivityScope): ActivityDef {
     activity.fireRule = fireRule as 'first' | 'last';
   }
 
-  const deadlines = children(node, 'Deadline').map((d) => mapDeadline(d, refuse));
+  const deadlines = children(node, 'Deadline').map((d) => mapDeadline(d, refuse, scope.javascript));
   if (deadlines.length) activity.deadlines = deadlines;
 
   const loop = child(node, 'Loop');
@@ -324,7 +327,7 @@ function mapTask(task: XNode, id: string, scope: ActivityScope, refuse: Refuse):
   const script = child(task, 'TaskScript');
   if (script) {
     const source = text(child(script, 'Script'));
-    if (!source || !isSafeScript(source)) {
+    if (!source || !(scope.javascript || isSafeScript(source))) {
       refuse('TaskScript', 'the script is not in Interflow\'s statement language (`field = expression;`, `if (…) { … }`); rewrite it so, or call an Application whose handler is registered');
     }
     const app: ApplicationDef = { id: `${id}${SCRIPT_APPLICATION_SUFFIX}`, formalParameters: [], script: source };
@@ -359,10 +362,12 @@ function mapTask(task: XNode, id: string, scope: ActivityScope, refuse: Refuse):
   return { kind: 'manual' };
 }
 
-function mapDeadline(deadline: XNode, refuse: Refuse): DeadlineDef {
+function mapDeadline(deadline: XNode, refuse: Refuse, javascript = false): DeadlineDef {
   // 2.x DeadlineDuration, 1.0 DeadlineCondition.
   const raw = text(child(deadline, 'DeadlineDuration')) || text(child(deadline, 'DeadlineCondition'));
-  const duration = normaliseDuration(raw);
+  // In a JavaScript package a deadline the importer cannot read is JavaScript, run when the
+  // activity starts: a number (milliseconds), an ISO-8601 duration, or a Date (when it is due).
+  const duration = normaliseDuration(raw) ?? (javascript && raw.trim() && !/^P[\dTYMWDHS.,]*$/.test(raw.trim()) ? raw.trim() : undefined);
   if (duration === undefined) {
     const shown = raw.length > 80 ? `${raw.slice(0, 77)}...` : raw;
     refuse('Deadline', `cannot read the duration "${shown.replace(/\s+/g, ' ')}"; give the duration as milliseconds or an ISO-8601 duration such as PT1H (weeks, days, hours, minutes, seconds)`);
@@ -461,6 +466,14 @@ function mapJoinSplit(
     else split = outgoing.some((t) => t.kind === 'condition' || t.kind === 'otherwise') ? 'or' : 'and';
   }
 
+  if (split === 'and' && outgoing.some((t) => t.kind === 'condition' || t.kind === 'otherwise')) {
+    // XPDL 1.0's multi-choice: an AND split takes every transition whose condition holds (Shark
+    // runs it so); the engine's name for that is an inclusive (OR) split.
+    split = 'or';
+    scope.warnings.push(
+      `Activity "${id}" (process "${scope.processId}") is an AND split whose transitions have conditions: it runs as XPDL 1.0's multi-choice, taking every transition whose condition holds (an OR split)`,
+    );
+  }
   const deferred = behaviour.gateway?.deferred === true || attr(splitNode, 'ExclusiveType') === 'Event';
   if (split === 'xor' && deferred) split = 'deferred';
   return { join, split };

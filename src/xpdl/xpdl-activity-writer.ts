@@ -61,6 +61,7 @@ export function activityElement(activity: ActivityDef, scope: ActivityWriterScop
   const extended: Array<[string, string]> = [
     ...(activity.views ?? []).map((v): [string, string] => ['VariableToProcess_VIEW', v]),
     ...(activity.updates ?? []).map((u): [string, string] => ['VariableToProcess_UPDATE', u]),
+    ...(activity.required ?? []).map((r): [string, string] => ['Required', r]),
   ];
   if (activity.department !== undefined && activity.department !== derivedDepartment(activity, scope.participants)) {
     extended.push(['Department', activity.department]);

@@ -72,6 +72,12 @@ export function exportXpdl(pkg: DefinitionPackage, options: XpdlExportOptions = 
     ),
   );
 
+  // XPDL declares the script language once per package; processes deployed from one package share it.
+  const scriptTypes = [...new Set(pkg.processes.map((p) => p.scriptType))];
+  if (scriptTypes.length > 1) {
+    throw new XpdlExportError(`package "${pkg.id}"`, `its processes declare different script languages (${scriptTypes.map((t) => t ?? 'none').join(', ')}); export them separately`);
+  }
+  const scriptType = scriptTypes[0];
   const root = el(
     x('Package'),
     {
@@ -89,6 +95,7 @@ export function exportXpdl(pkg: DefinitionPackage, options: XpdlExportOptions = 
       el(x('Created'), {}, options.created ?? new Date().toISOString()),
     ),
     el(x('ConformanceClass'), { GraphConformance: 'NON_BLOCKED' }),
+    scriptType !== undefined && el(x('Script'), { Type: scriptType }),
     processElements.length + proxyElements.length > 0 && el(x('WorkflowProcesses'), {}, processElements, proxyElements),
   );
   return serialise(root);
@@ -131,7 +138,9 @@ function fieldElement(element: 'DataField' | 'FormalParameter', field: DataField
   return el(
     x(element),
     { Id: field.id, Mode: element === 'FormalParameter' ? field.mode : undefined, Name: field.name, IsArray: field.isArray ? 'true' : undefined },
-    dataTypeElement(field.type),
+    field.allowedValues?.length
+      ? el(x('DataType'), {}, el(x('EnumerationType'), {}, field.allowedValues.map((v) => el(x('EnumerationValue'), { Name: v }))))
+      : dataTypeElement(field.type),
     field.initialValue !== undefined && el(x('InitialValue'), {}, field.initialValue),
     field.description !== undefined && el(x('Description'), {}, field.description),
   );

@@ -2,7 +2,7 @@
  * XPDL (WfMC Interface 1) → the engine's DefinitionPackage. The engine never reads XPDL; this is
  * the only place that knows it. Mapping rules are tabulated in docs/xpdl-mapping.md.
  */
-import { isSafeScript } from '../engine';
+import { isSafeScript, scriptLanguageOf } from '../engine';
 import type {
   ApplicationDef,
   DataField,
@@ -39,9 +39,13 @@ export function importXpdl(xml: string): DefinitionPackage {
   }
   const warnings: string[] = [];
   const packageLabel = `package "${packageId}"`;
+  // The package's script language is that of every expression and script in it (XPDL 1.0/2.x
+  // Package/Script@Type); kept as written so that export writes it back.
+  const scriptType = attr(child(root, 'Script'), 'Type')?.trim() || undefined;
+  const javascript = scriptLanguageOf(scriptType) === 'javascript';
 
   const packageParticipants = readParticipants(root, packageLabel);
-  const packageApplications = readApplications(root, packageLabel, warnings);
+  const packageApplications = readApplications(root, packageLabel, warnings, javascript);
   const packageFields = readDataFields(root, packageLabel);
 
   const processNodes = children(child(root, 'WorkflowProcesses'), 'WorkflowProcess');
@@ -77,6 +81,8 @@ export function importXpdl(xml: string): DefinitionPackage {
       localProcesses,
       proxies,
       warnings,
+      scriptType,
+      javascript,
     }),
   );
 
@@ -94,6 +100,8 @@ interface PackageScope {
   localProcesses: ReadonlyMap<string, DataField[]>;
   proxies: ReadonlyMap<string, ProcessProxy>;
   warnings: string[];
+  scriptType?: string;
+  javascript: boolean;
 }
 
 function proxyOf(node: XNode, formals: DataField[]): ProcessProxy | undefined {
@@ -122,7 +130,7 @@ function mapProcess(node: XNode, pkg: PackageScope): ProcessDefinition {
   }
 
   const participants = mergeById(pkg.participants, readParticipants(node, label));
-  const applications = mergeById(pkg.applications, readApplications(node, label, pkg.warnings));
+  const applications = mergeById(pkg.applications, readApplications(node, label, pkg.warnings, pkg.javascript));
   const formals = pkg.localProcesses.get(id) ?? [];
   const fields = mergeById(pkg.dataFields, readDataFields(node, label));
   // A formal parameter is the field (with its direction); a data field of the same Id would be a
@@ -146,7 +154,7 @@ function mapProcess(node: XNode, pkg: PackageScope): ProcessDefinition {
   const transitions: TransitionDef[] = [];
   const transitionIds = new Set<string>();
   for (const transitionNode of children(child(node, 'Transitions'), 'Transition')) {
-    const transition = mapTransition(transitionNode, id, activityIds);
+    const transition = mapTransition(transitionNode, id, activityIds, { fieldIds: new Set(dataFields.map((f) => f.id)), warnings: pkg.warnings });
     if (transitionIds.has(transition.id)) {
       throw new XpdlImportError({ element: 'Transition', elementId: transition.id, location: label, problem: 'invalid', reason: 'the transition Id is used twice' });
     }
@@ -171,6 +179,7 @@ function mapProcess(node: XNode, pkg: PackageScope): ProcessDefinition {
     outgoing,
     synthesised: [],
     warnings: pkg.warnings,
+    javascript: pkg.javascript,
   };
   const adHoc = attr(node, 'AdHoc');
   if (adHoc === 'true' || adHoc === '1') {
@@ -207,6 +216,7 @@ function mapProcess(node: XNode, pkg: PackageScope): ProcessDefinition {
     activities,
     transitions: orderSplits(activityNodes, transitions, id),
   };
+  if (pkg.scriptType !== undefined) process.scriptType = pkg.scriptType;
   const name = attr(node, 'Name');
   if (name) process.name = name;
   const description = text(child(child(node, 'ProcessHeader'), 'Description'));
@@ -314,8 +324,12 @@ function readMode(node: XNode, element: string, id: string, label: string): 'IN'
 function readField(node: XNode, element: string, label: string): DataField {
   const id = attr(node, 'Id');
   if (!id) throw new XpdlImportError({ element, location: label, problem: 'invalid', reason: `a ${element} has no Id` });
-  const type = dataTypeFromBasicType(attr(child(child(node, 'DataType'), 'BasicType'), 'Type'));
+  const dataType = child(node, 'DataType');
+  // XPDL 2.1 EnumerationType: a STRING field that takes only the listed values (form choices).
+  const enumeration = children(child(dataType, 'EnumerationType'), 'EnumerationValue').map((v) => attr(v, 'Name') ?? '').filter((v) => v !== '');
+  const type = enumeration.length ? 'STRING' : dataTypeFromBasicType(attr(child(dataType, 'BasicType'), 'Type'));
   const field: DataField = { id, type };
+  if (enumeration.length) field.allowedValues = enumeration;
   const name = attr(node, 'Name');
   if (name) field.name = name;
   if (isXpdlTrue(attr(node, 'IsArray'))) field.isArray = true;
@@ -337,11 +351,11 @@ function readFormalParameters(processNode: XNode, label: string): DataField[] {
   });
 }
 
-function readApplications(scopeNode: XNode, label: string, warnings: string[]): ApplicationDef[] {
-  return children(child(scopeNode, 'Applications'), 'Application').map((node) => readApplication(node, label, warnings));
+function readApplications(scopeNode: XNode, label: string, warnings: string[], javascript: boolean): ApplicationDef[] {
+  return children(child(scopeNode, 'Applications'), 'Application').map((node) => readApplication(node, label, warnings, javascript));
 }
 
-function readApplication(node: XNode, label: string, warnings: string[]): ApplicationDef {
+function readApplication(node: XNode, label: string, warnings: string[], javascript: boolean): ApplicationDef {
   const id = attr(node, 'Id');
   if (!id) throw new XpdlImportError({ element: 'Application', location: label, problem: 'invalid', reason: 'an Application has no Id' });
   const formalParameters: FormalParameter[] = children(child(node, 'FormalParameters'), 'FormalParameter').map((p) => {
@@ -377,13 +391,16 @@ function readApplication(node: XNode, label: string, warnings: string[]): Applic
   endpoint ??= list.find((a) => ENDPOINT_ATTRIBUTES.has(a.name.toLowerCase()) && looksLikeAddress(a.value))?.value;
   if (Object.keys(extended).length) app.extendedAttributes = extended;
 
-  if (script !== undefined && script.trim() !== '' && isSafeScript(script)) app.script = script;
+  // In a JavaScript package a script is JavaScript (checked for syntax when deployed) unless its
+  // Shark tool agent says BeanShell; elsewhere it must be in the engine's own language.
+  const agent = extended.ToolAgentClassProxy ?? extended.ToolAgentClass;
+  const beanShell = agent !== undefined && /bsh|beanshell/i.test(agent);
+  if (script !== undefined && script.trim() !== '' && (javascript && !beanShell ? true : isSafeScript(script))) app.script = script;
   if (endpoint) app.endpoint = endpoint;
   if (app.script === undefined && app.endpoint === undefined) {
     const handler = list.find((a) => a.name === HANDLER_ATTRIBUTE)?.value || id;
     app.handler = handler;
     if (script !== undefined && script.trim() !== '') {
-      const agent = extended.ToolAgentClassProxy ?? extended.ToolAgentClass;
       warnings.push(
         `Application "${id}" (${label}) carries a script Interflow does not run${agent ? ` (${agent})` : ''}; register a handler named "${handler}" to implement it`,
       );

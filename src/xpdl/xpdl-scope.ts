@@ -23,6 +23,8 @@ export interface ActivityScope {
   /** Applications synthesised for TaskScript activities; appended to the process's applications. */
   synthesised: ApplicationDef[];
   warnings: string[];
+  /** The package declares JavaScript: scripts, deadlines and conditions are JavaScript. */
+  javascript?: boolean;
 }
 
 /** Throws the XpdlImportError that names the element and why it cannot run. */

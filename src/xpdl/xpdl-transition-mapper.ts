@@ -3,8 +3,15 @@ import type { TransitionDef } from '../engine';
 import { attr, child, text, type XNode } from './xpdl-document';
 import { ANY_EXCEPTION } from './xpdl-conventions';
 import { XpdlImportError } from './xpdl-import-error';
+import { isConditionLabel } from './xpdl-condition-labels';
 
-export function mapTransition(node: XNode, processId: string, activityIds: ReadonlySet<string>): TransitionDef {
+export interface TransitionContext {
+  /** The process's data fields: a bare word naming one is an expression, not a label. */
+  fieldIds: ReadonlySet<string>;
+  warnings: string[];
+}
+
+export function mapTransition(node: XNode, processId: string, activityIds: ReadonlySet<string>, context?: TransitionContext): TransitionDef {
   const location = `process "${processId}"`;
   const id = attr(node, 'Id');
   if (!id) throw new XpdlImportError({ element: 'Transition', location, problem: 'invalid', reason: 'a Transition has no Id' });
@@ -34,15 +41,22 @@ export function mapTransition(node: XNode, processId: string, activityIds: Reado
       if (body) {
         transition.kind = 'condition';
         transition.condition = body;
+        if (context && isConditionLabel(body, context.fieldIds)) {
+          transition.decision = true;
+          context.warnings.push(
+            `Transition "${id}" (${location}) has the condition ${JSON.stringify(body)}, which is a label, not an expression: ` +
+              `a person decides — when "${from}" completes, its performer gets a decision work item listing the branches by their labels`,
+          );
+        }
       }
       break;
     case 'OTHERWISE':
       transition.kind = 'otherwise';
       break;
     case 'EXCEPTION':
-      if (!body) invalid('an EXCEPTION condition must name the exception it catches (use DEFAULTEXCEPTION to catch any)');
+      // XPDL 1.0: an EXCEPTION condition without a name catches any exception.
       transition.kind = 'exception';
-      transition.condition = body;
+      transition.condition = body || ANY_EXCEPTION;
       break;
     case 'DEFAULTEXCEPTION':
       transition.kind = 'exception';

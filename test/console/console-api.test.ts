@@ -150,7 +150,7 @@ describe('console API', () => {
     expect(r.body.engine.services.map((s) => s.name)).to.include.members(['ProcessService', 'WfXmlFactory']);
     const w = await admin.get<{ operations: Array<{ name: string; input: { fields: Array<{ name: string; fields?: Array<{ name: string }> }> } }> }>('/wsdl?local=ProcessService');
     const start = w.body.operations.find((o) => o.name === 'StartProcess')!;
-    expect(start.input.fields.map((f) => f.name)).to.deep.equal(['ProcessDefinitionId', 'Subject', 'Data']);
+    expect(start.input.fields.map((f) => f.name)).to.deep.equal(['ProcessDefinitionId', 'Subject', 'Data', 'ClientKey']);
     expect(start.input.fields[2]!.fields![0]!.name).to.equal('Item');
     expect((await admin.get('/wsdl?binding=uddi:nowhere:x')).status).to.equal(404);
   });

@@ -9,7 +9,7 @@ describe('issue 10: dead outbox rows in the console', () => {
       const caseId = (await srv.engine.startProcess('building_permit', { data: {}, actor: 't' })).id;
       const reason = 'dead, not retried: alone it makes a message of 2097500 bytes, over what tax accepts (HTTP 413). Make the case\'s data smaller …';
       await srv.store.transaction(async (tx) => {
-        await tx.enqueueOutbox([{ id: 'poison-1', instanceId: caseId, kind: 'transfer', destination: 'tax', payload: {}, state: 'pending', attempts: 0, nextAttemptAt: new Date(0), createdAt: new Date() }]);
+        await tx.enqueueOutbox([{ id: 'poison-1', instanceId: caseId, kind: 'transfer', destination: 'tax', payload: { caseId, processId: 'building_permit', version: 1, contentHash: null, home: 'market', activityId: 'review', activityInstanceId: 'ai-1', sender: 'market', data: {} }, state: 'pending', attempts: 0, nextAttemptAt: new Date(0), createdAt: new Date() }]);
         await tx.markOutboxRetry('poison-1', reason, new Date(), true);
       });
       const c = new ConsoleClient(srv.url);

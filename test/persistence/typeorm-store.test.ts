@@ -44,13 +44,13 @@ function instance(id: string, overrides: Partial<InstanceRecord> = {}): Instance
   };
 }
 
-function outbox(id: string, overrides: Partial<OutboxRecord> = {}): OutboxRecord {
+function outbox(id: string, overrides: Partial<Omit<OutboxRecord, 'kind' | 'payload'>> = {}): OutboxRecord<'transfer'> {
   return {
     id,
     instanceId: 'i-1',
     kind: 'transfer',
     destination: 'DEPT-B',
-    payload: { n: id },
+    payload: { caseId: 'i-1', processId: 'p', version: 1, contentHash: null, home: null, activityId: id, activityInstanceId: `ai-${id}`, sender: null, data: { n: id } },
     state: 'pending',
     attempts: 0,
     nextAttemptAt: at(0),

@@ -102,7 +102,7 @@ describe('issue 10: field lengths of the ProcessService', () => {
     const res = await call(srv.endpoint, '1.1', `<GetProcessInstance xmlns="${PS_NS}"><ProcessInstanceId>${'i'.repeat(600)}</ProcessInstanceId></GetProcessInstance>`);
     const fault = faultOf(res.body);
     expect(fault.detailCode).to.equal('INVALID_FIELD');
-    expect(fault.message).to.equal('GetProcessInstance/ProcessInstanceId: is 600 characters long; at most 512 are allowed (an identifier, ps:Identifier)');
+    expect(fault.message).to.equal('GetProcessInstance/ProcessInstanceId: is 600 characters long; at most 512 are allowed (ps:Identifier)');
     const data = await call(srv.endpoint, '1.1', `<StartProcess xmlns="${PS_NS}"><ProcessDefinitionId>x</ProcessDefinitionId><Data><Item><Name>${'n'.repeat(513)}</Name><Value>v</Value></Item></Data></StartProcess>`);
     expect(faultOf(data.body).message).to.match(/StartProcess\/Data\/Item\/Name: is 513 characters long/);
   });

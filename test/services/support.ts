@@ -98,7 +98,7 @@ export interface ParsedFault {
 
 /** Reads a fault in either SOAP version; fails the test when the response is not a fault. */
 export function faultOf(body: string): ParsedFault {
-  const code = /<faultcode>([^<]*)<\/faultcode>/.exec(body)?.[1] ?? /<soap:Code><soap:Value>([^<]*)<\/soap:Value>/.exec(body)?.[1];
+  const code = /<faultcode[^>]*>([^<]*)<\/faultcode>/.exec(body)?.[1] ?? /<soap:Code><soap:Value>([^<]*)<\/soap:Value>/.exec(body)?.[1];
   const message = /<faultstring[^>]*>([^<]*)<\/faultstring>/.exec(body)?.[1] ?? /<soap:Text[^>]*>([^<]*)<\/soap:Text>/.exec(body)?.[1];
   expect(code, `a SOAP fault, got:\n${body}`).to.be.a('string');
   const detailCode = /<iff:Code>([^<]*)<\/iff:Code>/.exec(body)?.[1];

@@ -71,7 +71,7 @@ export class Department {
       store: this.store,
       binder: new Binder({ registry: new RegistryClient({ baseUrl: this.fed.url, timeoutMs: 3000 }), keys: this.fed.keys, cacheTtlSeconds: 1, downSeconds: 1 }),
       log: this.logs.logger,
-      env: { INTERFLOW_ROUTING: this.routing, INTERFLOW_HUB_URL: this.fed.url, INTERFLOW_INSTALL_FROM: this.fed.coordinator },
+      env: { INTERFLOW_ROUTING: this.routing, INTERFLOW_HUB_URL: this.fed.url, INTERFLOW_INSTALL_FROM: this.fed.coordinator, ...this.fed.env },
       dataDir: this.fed.keyDir,
     });
     const server = createServer(this.engine, { log: this.logs.logger, services: [...wfxmlServices(this.engine), ...this.federation.services] });
@@ -121,17 +121,20 @@ export class TransferFederation {
   private binder?: Binder;
   /** The department that deploys and publishes the licence: the others install from it. */
   coordinator = '';
+  /** More of every department's environment (INTERFLOW_OUTBOX_* settings). */
+  env: Record<string, string> = {};
 
   private constructor(
     readonly store: TypeormStore,
     readonly registry: RegistryStore,
   ) {}
 
-  static async open(codes: string[] = ['market', 'tax', 'fire'], options: { routing?: Partial<Record<string, RoutingMode>>; coordinator?: string } = {}): Promise<TransferFederation> {
+  static async open(codes: string[] = ['market', 'tax', 'fire'], options: { routing?: Partial<Record<string, RoutingMode>>; coordinator?: string; env?: Record<string, string> } = {}): Promise<TransferFederation> {
     const store = await createTypeormTestStore();
     const registry = await RegistryStore.open(store, { nodeDomain: NODE_DOMAIN, federationDomain: FEDERATION_DOMAIN, tokenTtlSeconds: 3600, env: {} });
     const f = new TransferFederation(store, registry);
     f.coordinator = options.coordinator ?? codes[codes.length - 1];
+    f.env = options.env ?? {};
     f.hub = await startRegistryHub({
       registry,
       log: f.logs.logger,

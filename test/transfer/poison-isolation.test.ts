@@ -65,7 +65,7 @@ describe('issue 10: poison isolation in the transfer dispatcher', () => {
     instanceId: caseId,
     kind: 'transfer',
     destination: 'tax',
-    payload: { caseId, activityId: 'review', home: 'market', processId: 'building_permit', version: 1, activityInstanceId: `ai-${id}`, data },
+    payload: { caseId, activityId: 'review', home: 'market', processId: 'building_permit', version: 1, contentHash: null, sender: 'market', activityInstanceId: `ai-${id}`, data },
     state: 'pending',
     attempts: 0,
     nextAttemptAt: new Date(0),

@@ -99,7 +99,7 @@ describe('Remote subprocess over Wf-XML: shark_retailer in one department, shark
     expect(closed.data.manufactured_by).to.equal(MANUFACTURER_NAME);
     const call = await sentCall(retail, started.id);
     expect(call).to.include({ destination: SUBFLOW.fujitsu, state: 'sent' });
-    expect(call.payload.remoteProcessId).to.equal('Manufacturer');
+    expect(call.kind === 'remote-subprocess' && call.payload.remoteProcessId).to.equal('Manufacturer');
     const remote = await createdFor(manufacturing, retail, started.id, call.id);
     sameInstant(closed.data.est_delivery_date, remote.data.availability_date);
     const [line] = retail.caseLog(started.id, 'remote subprocess started');
@@ -119,7 +119,7 @@ describe('Remote subprocess over Wf-XML: shark_retailer in one department, shark
     // The address is the manufacturing department's registered factory: the call is signed for it,
     // and only its signed Completed is taken.
     expect(line).to.include({ factory: `${manufacturing.url}/wfxml/factory/manufacturer`, boundBy: 'INTERFLOW_REMOTE_FACTORIES["Factory"]', department: 'manufacturing' });
-    expect(call.payload.boundTo).to.include({ department: 'manufacturing', factory: `${manufacturing.url}/wfxml/factory/manufacturer` });
+    expect(call.kind === 'remote-subprocess' && call.payload.boundTo).to.include({ department: 'manufacturing', factory: `${manufacturing.url}/wfxml/factory/manufacturer` });
   });
 
   it('order 4: a factory address no department publishes (no process "asap_evm" there) is refused before any call, retried, the row dead-lettered with the reason, and the activity becomes an incident', async () => {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../src/cli/main';
 import { importXpdl } from '../../src/xpdl';
+import { outboxKind } from '../../src/engine';
 import { loadSigningIdentity, signEnvelope } from '../../src/transfer/signing';
 import { deliverEnvelope, TRANSFER_SERVICE_PATH, verifyCaseMessages } from '../../src/transfer';
 import { closedCase, LICENCE_XPDL, storeUrls, TransferFederation, type Department } from './federation-support';
@@ -91,7 +92,7 @@ describe('cross-department transfer: held packages, refusals and evidence for op
   it('refuses a result from a department the activity was not handed to, logs it as not authorised, and --verify flags a log that says otherwise', async () => {
     const market = fed.dept('market');
     const fire = fed.dept('fire');
-    const toTax = (await market.engine.outbox({ instanceId: caseId })).find((o) => o.kind === 'transfer' && o.destination === 'tax')!;
+    const toTax = (await market.engine.outbox({ instanceId: caseId })).filter(outboxKind('transfer')).find((o) => o.destination === 'tax')!;
     const envelope = signEnvelope(deliverEnvelope({ messageId: 'm-wrong-sender', sender: 'fire', receiver: 'market', sentAt: new Date() }, [
       { kind: 'result', itemId: 'wrong-1', caseId, activityInstanceId: String(toTax.payload.activityInstanceId), outcome: 'completed', data: { taxpayerId: 'FORGED' } },
     ]), fire.federation!.identity);

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
+import { outboxKind } from '../../src/engine';
 import { signEnvelope } from '../../src/transfer/signing';
 import { deliverEnvelope, readAcks, TRANSFER_RELAY_PATH, TRANSFER_SERVICE_PATH, type Ack, type TransferItem } from '../../src/transfer';
 import { closedCase, LICENCE_XPDL, TransferFederation, type Department } from './federation-support';
@@ -46,7 +47,7 @@ describe('trust between agencies: a member department with its own real key is h
   after(async () => fed?.close());
 
   async function transferredInstance(id: string, activityId: string): Promise<string> {
-    const row = (await market.engine.outbox({ instanceId: id })).find((m) => m.kind === 'transfer' && m.payload.activityId === activityId);
+    const row = (await market.engine.outbox({ instanceId: id })).filter(outboxKind('transfer')).find((m) => m.payload.activityId === activityId);
     if (!row) throw new Error(`no hand-over of ${activityId} in case ${id}`);
     return String(row.payload.activityInstanceId);
   }

@@ -67,9 +67,9 @@ describe('Trust between agencies over Wf-XML: the Shark retailer/manufacturer re
     expect(closed.state).to.equal('closed.completed');
     expect(closed.data.manufactured_by).to.equal(MANUFACTURER_NAME);
     const call = await waitFor(() => remoteCall(retail, started.id, 'sent'), 'the call to be marked sent');
-    expect(call.payload.boundTo).to.include({ department: 'manufacturing', factory: `${manufacturing.url}/wfxml/factory/manufacturer` });
+    expect(call.kind === 'remote-subprocess' && call.payload.boundTo).to.include({ department: 'manufacturing', factory: `${manufacturing.url}/wfxml/factory/manufacturer` });
     const remote = (await manufacturing.engine.listInstances({ processId: 'manufacturer' })).items.find((i) => i.observer === subprocessObserverKey(retail.url, { instanceId: started.id, messageId: call.id }))!;
-    expect(call.payload.boundTo).to.have.property('remoteInstance', `${manufacturing.url}/wfxml/instance/${remote.id}`);
+    expect(call.kind === 'remote-subprocess' && call.payload.boundTo).to.have.property('remoteInstance', `${manufacturing.url}/wfxml/instance/${remote.id}`);
     const created = (await manufacturing.engine.history(remote.id)).find((h) => h.type === 'instance.created');
     expect(created?.actor, 'the signing department is who asked').to.equal('department:retail');
     const completed = (await retail.engine.history(started.id)).find((h) => h.type === 'activity.completed' && h.activityId === 'shark_manufacturer');
@@ -178,7 +178,7 @@ describe('Trust between agencies over Wf-XML: the attacks', function () {
       receiverKey: `${manufacturing.url}/wfxml/factory/manufacturer`,
       resource: 'factory',
       operation: 'CreateInstance',
-      body: `<as:CreateInstanceRq xmlns:as="${ASAP_NS}"><as:ObserverKey>${rogue.url}/wfxml/observer/a/b</as:ObserverKey><as:ContextData><product_code>1</product_code></as:ContextData></as:CreateInstanceRq>`,
+      body: `<as:CreateInstanceRq xmlns:as="${ASAP_NS}"><as:StartImmediately>true</as:StartImmediately><as:ObserverKey>${rogue.url}/wfxml/observer/a/b</as:ObserverKey><as:ContextData><product_code>1</product_code></as:ContextData></as:CreateInstanceRq>`,
     };
     const error = await postAsap(request, { signing: { identity: retail.federation!.identity, receiver: 'manufacturing' } }).then(() => undefined, (e: Error) => e);
     expect(error?.message).to.contain(`not authorised: ObserverKey ${rogue.url}/wfxml/observer/a/b is not an Observer department retail publishes in the registry`);
@@ -196,7 +196,7 @@ describe('Trust between agencies over Wf-XML: the attacks', function () {
   it('a manufacturing clerk\'s own instance reporting to a pending correlation is signed by manufacturing, but refused: the call created another instance', async () => {
     const { caseId, observerKey } = await waitingOrder(13);
     // The correlated key is a registered department's observer, so the factory takes it …
-    const res = await asUser(CLERK, `${manufacturing.url}/wfxml/factory/manufacturer`, `<as:CreateInstanceRq xmlns:as="${ASAP_NS}"><as:ObserverKey>${observerKey}</as:ObserverKey><as:ContextData><product_code>1</product_code></as:ContextData></as:CreateInstanceRq>`);
+    const res = await asUser(CLERK, `${manufacturing.url}/wfxml/factory/manufacturer`, `<as:CreateInstanceRq xmlns:as="${ASAP_NS}"><as:StartImmediately>true</as:StartImmediately><as:ObserverKey>${observerKey}</as:ObserverKey><as:ContextData><product_code>1</product_code></as:ContextData></as:CreateInstanceRq>`);
     expect(res.status, res.body).to.equal(200);
     const decoyId = /<as:InstanceKey>[^<]*\/([^/<]+)<\/as:InstanceKey>/.exec(res.body)![1];
     const [item] = await manufacturing.engine.worklist({ instanceId: decoyId });

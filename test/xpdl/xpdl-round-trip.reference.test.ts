@@ -12,6 +12,8 @@ const SOURCES: Array<[string, () => string]> = [
   ['permit-application.xpdl', () => readFixture('permit-application.xpdl')],
   ['all-constructs.xpdl', () => readFixture('all-constructs.xpdl')],
   ['business-licence.xpdl (example)', () => readFileSync(resolve(__dirname, '../../examples/business-licence.xpdl'), 'utf8')],
+  ['js-routing.xpdl (JavaScript, XPDL 1.0 multi-choice)', () => readFixture('js-routing.xpdl')],
+  ['label-decision.xpdl (label conditions)', () => readFixture('label-decision.xpdl')],
 ];
 
 describe('XPDL export and round trip', () => {

@@ -1,8 +1,10 @@
-import { compileExpression, compileScript, type CompiledExpression, type CompiledScript } from '../expression';
+import { formProblems } from './form-contract';
+import type { CompiledExpression, CompiledScript } from '../expression';
 import { DefinitionError, InvalidDataError } from '../errors';
 import { isDuration } from './duration';
 import { activityDataContract, type ActivityDataContract } from './data-contract';
 import type { ActivityDef, ApplicationDef, ProcessDefinition, TransitionDef } from './process-definition';
+import { compilerFor, type Compiler } from './language-compiler';
 
 /**
  * A definition prepared for execution: indexes, compiled expressions, and the reachability the
@@ -22,12 +24,15 @@ export class CompiledDefinition {
   private readonly scripts = new Map<string, CompiledScript>();
   private readonly reachCache = new Map<string, Set<string>>();
   private readonly contracts = new Map<string, ActivityDataContract>();
+  /** The definition's declared language (script-language.ts). */
+  private readonly compiler: Compiler;
   /** possibleHomes(), computed once: null until then (undefined is an answer). */
   private homes: string[] | undefined | null = null;
   /** The deployed version's content hash: the same definition has the same hash on every engine. */
   contentHash?: string;
 
   private constructor(readonly def: ProcessDefinition) {
+    this.compiler = compilerFor(def);
     for (const a of def.activities) {
       this.activities.set(a.id, a);
       this.incoming.set(a.id, []);
@@ -74,8 +79,9 @@ export class CompiledDefinition {
       if (app.script !== undefined) c.tryCompileScript(`Application "${app.id}" script`, app.script, problems);
     }
     for (const a of def.activities) c.checkActivity(a, problems, knownProcessIds);
+    problems.push(...formProblems(def));
     for (const t of def.transitions) {
-      if (t.kind === 'condition') {
+      if (t.kind === 'condition' && !t.decision) {
         if (!t.condition?.trim()) problems.push(`Transition "${t.id}" is a condition transition without a condition`);
         else c.tryCompile(`Transition "${t.id}" condition`, t.condition, problems);
       }
@@ -190,7 +196,7 @@ export class CompiledDefinition {
   expression(source: string): CompiledExpression {
     let e = this.expressions.get(source);
     if (!e) {
-      e = compileExpression(source);
+      e = this.compiler.expression(source);
       this.expressions.set(source, e);
     }
     return e;
@@ -199,7 +205,7 @@ export class CompiledDefinition {
   script(source: string): CompiledScript {
     let s = this.scripts.get(source);
     if (!s) {
-      s = compileScript(source);
+      s = this.compiler.script(source);
       this.scripts.set(source, s);
     }
     return s;

@@ -1,6 +1,6 @@
 import { isDuration } from './duration';
 import type { ActivityDef, DefinitionPackage, ProcessDefinition } from './process-definition';
-import { compileExpression, compileScript, type CompiledExpression, type CompiledScript } from '../expression';
+import { compilerFor, type Compiler } from './language-compiler';
 
 /**
  * What one activity needs of a case and what it may give back — the unit of data minimisation
@@ -18,14 +18,6 @@ export interface ActivityDataContract {
   writes: string[];
 }
 
-interface Compiler {
-  expression(source: string): CompiledExpression;
-  script(source: string): CompiledScript;
-}
-
-/** For a definition shown once (or a package not installed): compiles without a cache. */
-const uncached: Compiler = { expression: compileExpression, script: compileScript };
-
 /**
  * The fields an activity declares or uses, read from the definition alone:
  * - reads: its VIEW and UPDATE fields (a performer sees what they edit), the fields its
@@ -37,13 +29,18 @@ const uncached: Compiler = { expression: compileExpression, script: compileScrip
  * An application with neither parameters nor script (a registered handler) gets only what the
  * activity declares: the handler's own code is not evidence of what it needs.
  */
-export function activityDataContract(def: ProcessDefinition, a: ActivityDef, c: Compiler = uncached): ActivityDataContract {
+export function activityDataContract(def: ProcessDefinition, a: ActivityDef, c: Compiler = compilerFor(def)): ActivityDataContract {
   const fields = new Set(def.dataFields.map((f) => f.id));
   const reads = new Set<string>();
   const writes = new Set<string>();
+  // A JavaScript source that reaches variables by computed name (eval, this[…]) could read any
+  // field: all of them go (the importer warns about it, naming the element).
+  const readAll = (): void => fields.forEach((f) => reads.add(f));
   const readExpression = (source: string | undefined): void => {
     if (source === undefined || isDuration(source)) return;
-    for (const name of c.expression(source).identifiers()) reads.add(name);
+    const e = c.expression(source);
+    if (e.undecidable) readAll();
+    for (const name of e.identifiers()) reads.add(name);
   };
   for (const f of a.views ?? []) reads.add(f);
   for (const f of a.updates ?? []) {
@@ -59,6 +56,10 @@ export function activityDataContract(def: ProcessDefinition, a: ActivityDef, c: 
     const app = def.applications.find((x) => x.id === a.application!.id);
     if (app?.script !== undefined) {
       const script = c.script(app.script);
+      if (script.undecidable) {
+        readAll();
+        fields.forEach((f) => writes.add(f));
+      }
       for (const name of script.identifiers()) reads.add(name);
       for (const name of script.assigned()) writes.add(name);
     }
@@ -86,7 +87,7 @@ export interface DepartmentDataFlow {
   returns: string[];
 }
 
-export function departmentDataFlows(def: ProcessDefinition, c: Compiler = uncached): DepartmentDataFlow[] {
+export function departmentDataFlows(def: ProcessDefinition, c: Compiler = compilerFor(def)): DepartmentDataFlow[] {
   const byDepartment = new Map<string, ActivityDataContract[]>();
   for (const a of def.activities) {
     if (!a.department || a.kind === 'route' || a.kind === 'start' || a.kind === 'end') continue;

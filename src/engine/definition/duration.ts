@@ -26,3 +26,15 @@ export function isDuration(text: string): boolean {
     return false;
   }
 }
+
+/**
+ * A deadline written as code may give the moment it is due (Shark's JavaScript deadlines build a
+ * Date): an ISO-8601 date-time becomes the time left from `now` (0 when already past). Anything
+ * else is not a moment (undefined), and is read as a duration instead.
+ */
+export function dueInMs(text: string, now: Date): number | undefined {
+  const t = text.trim();
+  if (!/^\d{4}-\d{2}-\d{2}T/.test(t)) return undefined;
+  const at = Date.parse(t);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now.getTime());
+}

@@ -16,6 +16,11 @@ export interface DataField {
   /** Formal parameters of the process: IN values come from the starter, OUT values go back to a caller. */
   mode?: 'IN' | 'OUT' | 'INOUT';
   description?: string;
+  /**
+   * The only values the field takes (XPDL 2.1 DataType/EnumerationType): offered as a form's
+   * allowed values, and any other value is refused.
+   */
+  allowedValues?: string[];
 }
 
 /**
@@ -152,6 +157,11 @@ export interface ActivityDef {
   updates?: string[];
   /** Data fields a performer is shown. */
   views?: string[];
+  /**
+   * Fields among `updates` a performer must give (non-empty) to complete a work item of this
+   * activity (XPDL: ExtendedAttribute `Required` naming the field; docs/xpdl-mapping.md).
+   */
+  required?: string[];
   /** end: a terminate end withdraws every other token and work item and completes the instance. */
   terminate?: boolean;
   description?: string;
@@ -168,6 +178,11 @@ export interface TransitionDef {
   kind: TransitionKind;
   /** For `condition`: the expression; for `exception`: the exception name. */
   condition?: string;
+  /**
+   * The condition is a label a modelling tool wrote (`Information available`), not an
+   * expression: a person decides. The split becomes a decision work item listing the labels.
+   */
+  decision?: true;
 }
 
 export interface ProcessDefinition {
@@ -185,6 +200,12 @@ export interface ProcessDefinition {
   activities: ActivityDef[];
   transitions: TransitionDef[];
   extendedAttributes?: Record<string, string>;
+  /**
+   * The script language the package declares (XPDL `Package/Script@Type`, kept as written):
+   * JavaScript types make every condition, initial value, duration and script of the process
+   * JavaScript (script-language.ts); anything else, or none, is the engine's own language.
+   */
+  scriptType?: string;
   /**
    * Set by the repository at deploy time, never by import: the version of each local subprocess
    * this version calls (docs/execution.md, "Subprocess versions"). Its cases start those versions,

@@ -59,6 +59,7 @@ function runScript(statements: readonly Statement[], source: string, scope: Scop
 }
 
 export function evaluateCondition(expr: CompiledExpression, scope: Scope): boolean {
+  if (expr.test) return expr.test(scope);
   const value = expr.evaluate(scope);
   const truth = truthValue(value);
   if (truth !== undefined) return truth;

@@ -8,6 +8,10 @@ export interface CompiledExpression {
   evaluate(scope: Scope): unknown;
   /** Top-level variable names the expression reads (for deploy-time validation against declared data fields). */
   identifiers(): string[];
+  /** As a condition, when the language has its own notion of truth (JavaScript's `!!`). */
+  test?(scope: Scope): boolean;
+  /** Set when the names read cannot be decided from the source (why): assume every field is read. */
+  readonly undecidable?: string;
 }
 
 export interface CompiledScript {
@@ -21,4 +25,6 @@ export interface CompiledScript {
    * of `+=` / `-=`. Assigned names are listed by `assigned()`.
    */
   identifiers(): string[];
+  /** Set when the names read and written cannot be decided from the source (why): assume every field. */
+  readonly undecidable?: string;
 }

@@ -1,3 +1,4 @@
+import type { OutboxKind, OutboxPayloads } from './outbox-messages';
 import type { ProcessDefinition } from '../definition/process-definition';
 import type { InstanceState } from '../runtime/instance-state';
 
@@ -103,11 +104,23 @@ export interface InstanceRecord {
   updatedAt: Date;
   completedAt?: Date;
   startedBy?: string;
+  /**
+   * A performing instance (one activity of another department's case): that case's home department
+   * and its id there. Unset on a department's own cases.
+   */
+  homeDepartment?: string;
+  homeInstanceId?: string;
+  /**
+   * The starter's idempotency key (ProcessService StartProcess/ClientKey): unique per process id,
+   * so a retried start finds the case the first one made (docs/services-design.md, "Client key").
+   */
+  clientKey?: string;
   /** Optimistic-concurrency guard: every save increments it. */
   revision: number;
 }
 
-export type WorkItemKind = 'normal' | 'assist' | 'notify';
+/** `decision`: a person chooses the branch of a split whose conditions are labels (runtime/human-decision.ts). */
+export type WorkItemKind = 'normal' | 'assist' | 'notify' | 'decision';
 export type WorkItemState = 'open' | 'suspended' | 'completed' | 'withdrawn';
 
 export interface WorkItemRecord {
@@ -147,21 +160,29 @@ export interface HistoryRecord {
 
 export type OutboxState = 'pending' | 'sent' | 'dead';
 
-/** A message that must leave this engine exactly once (a transfer, a remote call, a callback). */
-export interface OutboxRecord {
+interface OutboxRow {
   id: string;
   instanceId: string;
-  kind: string;
   /** Department code, engine key or URL the message is for. */
   destination: string;
-  payload: Record<string, unknown>;
   state: OutboxState;
   attempts: number;
+  /**
+   * Refusals in a row (a receiver answered no, rather than not being there): some kinds are given
+   * up after so many refusals whatever the attempts. Absent when none.
+   */
+  refusals?: number;
   nextAttemptAt: Date;
   createdAt: Date;
   sentAt?: Date;
   lastError?: string;
 }
+
+/**
+ * A message that must leave this engine exactly once (a transfer, a remote call, a callback): one
+ * member per kind, so `row.kind === 'transfer'` says what `row.payload` holds.
+ */
+export type OutboxRecord<K extends OutboxKind = OutboxKind> = { [P in K]: OutboxRow & { kind: P; payload: OutboxPayloads[P] } }[K];
 
 export interface TimerRecord {
   id: string;

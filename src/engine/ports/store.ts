@@ -6,6 +6,7 @@ import type {
   TimerRecord,
   WorkItemRecord,
 } from './records';
+import type { OutboxPayload } from './outbox-messages';
 import type { InstanceState } from '../runtime/instance-state';
 
 export interface InstanceFilter {
@@ -14,6 +15,9 @@ export interface InstanceFilter {
   /** Matches states by prefix, e.g. `open.` or `closed.`. */
   statePrefix?: string;
   parentInstanceId?: string;
+  homeDepartment?: string;
+  homeInstanceId?: string;
+  clientKey?: string;
   offset?: number;
   limit?: number;
 }
@@ -22,6 +26,10 @@ export interface WorkItemFilter {
   /** Items offered to any of these participants. */
   participants?: string[];
   instanceId?: string;
+  activityId?: string;
+  /** Items of performing instances whose case's home is this department / that case. */
+  homeDepartment?: string;
+  homeInstanceId?: string;
   states?: WorkItemRecord['state'][];
   offset?: number;
   limit?: number;
@@ -42,10 +50,13 @@ export interface StoreTx {
   /** Every version of every process, newest version first within a process. */
   listDefinitions(): Promise<DefinitionRecord[]>;
 
+  /** A record with a client key another case of its process holds throws ConcurrencyError (the caller retries and finds that case). */
   insertInstance(record: InstanceRecord): Promise<void>;
   /** Reads the instance and holds its lock until the transaction ends. */
   lockInstance(id: string): Promise<InstanceRecord | undefined>;
   findInstance(id: string): Promise<InstanceRecord | undefined>;
+  /** The case started with this client key for this process, if any. */
+  findInstanceByClientKey(processId: string, clientKey: string): Promise<InstanceRecord | undefined>;
   /**
    * Writes the instance if its stored revision is still `record.revision - 1`; otherwise throws
    * ConcurrencyError (someone else changed it in between).
@@ -68,16 +79,25 @@ export interface StoreTx {
   /**
    * Claims up to `limit` pending messages due at `now` for `leaseMs`, so that several replicas can
    * share the work without sending one message twice (FOR UPDATE SKIP LOCKED on MySQL/MariaDB).
-   * `kinds` restricts the claim to those kinds, so each dispatcher claims only what it sends.
+   * `kinds` restricts the claim to those kinds, so each worker claims only what it sends.
    */
-  claimOutbox(limit: number, now: Date, leaseMs: number, kinds?: readonly string[]): Promise<OutboxRecord[]>;
+  claimOutbox(limit: number, now: Date, leaseMs: number, kinds?: readonly string[], options?: OutboxClaimOptions): Promise<OutboxRecord[]>;
+  /**
+   * Extends `owner`'s claims on these messages to `until` (those still pending and claimed by it);
+   * resolves to how many it extended. A worker renews what it holds while it works on it, so a
+   * lease can be short and a dead replica's messages are taken over soon.
+   */
+  renewOutboxClaims(ids: readonly string[], until: Date, owner: string): Promise<number>;
   /**
    * `payload`, when given, replaces the row's payload in the same write: a dispatcher records what
    * the send established (whom a remote subprocess was bound to) atomically with marking it sent.
    */
-  markOutboxSent(id: string, at: Date, payload?: Record<string, unknown>): Promise<void>;
-  markOutboxRetry(id: string, error: string, nextAttemptAt: Date, dead: boolean): Promise<void>;
+  markOutboxSent(id: string, at: Date, payload?: OutboxPayload): Promise<void>;
+  /** `refusals`, when given, is the row's new count of refusals in a row (see OutboxRecord.refusals). */
+  markOutboxRetry(id: string, error: string, nextAttemptAt: Date, dead: boolean, refusals?: number): Promise<void>;
   listOutbox(filter: { instanceId?: string; state?: OutboxRecord['state'] }): Promise<OutboxRecord[]>;
+  /** Undelivered messages (pending and dead) counted by kind and state, with the oldest's creation: one aggregate query. */
+  outboxDepth(): Promise<OutboxDepth[]>;
 
   /** Records an incoming message id; false when it was seen before (idempotent intake). */
   recordInbox(messageId: string, source: string, at: Date): Promise<boolean>;
@@ -115,4 +135,21 @@ export class ConcurrencyError extends Error {
     super(message);
     this.name = 'ConcurrencyError';
   }
+}
+
+export interface OutboxClaimOptions {
+  /** Who holds the claim (a worker's id): only it renews the claim. */
+  owner?: string;
+  /**
+   * Messages to these destinations are left alone: their receiver's lane is full, and claiming
+   * more for it would only hold them in memory while other receivers' messages wait.
+   */
+  skipDestinations?: readonly string[];
+}
+
+export interface OutboxDepth {
+  kind: string;
+  state: 'pending' | 'dead';
+  count: number;
+  oldestCreatedAt: Date;
 }

@@ -1,6 +1,6 @@
 import { evaluateCondition, ExpressionError } from '../expression';
 import { InvalidDataError } from '../errors';
-import { parseDuration, isDuration } from '../definition/duration';
+import { parseDuration, isDuration, dueInMs } from '../definition/duration';
 import type { CompiledDefinition } from '../definition/compiled-definition';
 import type { ActivityDef, ParameterMapping } from '../definition/process-definition';
 import type { HistoryRecord, InstanceRecord } from '../ports/records';
@@ -101,7 +101,7 @@ export class ActivityData {
     if (isDuration(spec)) return parseDuration(spec);
     const v = this.def.expression(spec).evaluate(this.record.data);
     if (typeof v === 'number') return v;
-    if (typeof v === 'string') return parseDuration(v);
+    if (typeof v === 'string') return dueInMs(v, this.now()) ?? parseDuration(v);
     throw new InvalidDataError(`Activity "${a.id}": duration "${spec}" gave ${JSON.stringify(v)}`);
   }
 

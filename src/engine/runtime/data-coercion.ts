@@ -6,6 +6,14 @@ import type { DataField, ProcessDefinition } from '../definition/process-definit
  * converted to the declared type once, at the boundary, so conditions compare like with like.
  */
 export function coerceValue(field: DataField, value: unknown): unknown {
+  const coerced = coerceToType(field, value);
+  if (field.allowedValues?.length && typeof coerced === 'string' && coerced !== '' && !field.allowedValues.includes(coerced)) {
+    throw new InvalidDataError(`Data field "${field.id}" takes one of: ${field.allowedValues.join(', ')}; ${JSON.stringify(coerced)} is not among them`);
+  }
+  return coerced;
+}
+
+function coerceToType(field: DataField, value: unknown): unknown {
   if (value === null || value === undefined) return null;
   if (field.isArray && Array.isArray(value)) return value.map((v) => coerceValue({ ...field, isArray: false }, v));
   const fail = (): never => {
@@ -17,9 +25,14 @@ export function coerceValue(field: DataField, value: unknown): unknown {
     case 'BOOLEAN':
       if (typeof value === 'boolean') return value;
       if (typeof value === 'string') {
-        const v = value.trim().toLowerCase();
-        if (v === 'true' || v === 'yes' || v === '1') return true;
-        if (v === 'false' || v === 'no' || v === '0') return false;
+        // xsd:boolean's lexical space exactly (whitespace collapsed): "yes" or "TRUE" is a guess
+        // about what the sender meant, and a typo must not pass as a decision (docs/contract.md).
+        const v = value.trim();
+        if (v === 'true' || v === '1') return true;
+        if (v === 'false' || v === '0') return false;
+        throw new InvalidDataError(
+          `Data field "${field.id}" is BOOLEAN: send true, false, 1 or 0 (xsd:boolean); ${v === '' ? 'got an empty value (PHP SoapClient sends PHP false that way: send "false" or 0; leave Value out for no value)' : `${JSON.stringify(value)} is not one of them`}`,
+        );
       }
       if (value === 1 || value === 0) return value === 1;
       return fail();

@@ -27,4 +27,7 @@ export interface CreateOptions {
    * what its activity reads and writes, nothing else: not even the other fields' initial values).
    */
   onlyFields?: readonly string[];
+  /** A performing instance: its case's home department and id there. */
+  home?: { department: string; instanceId: string };
+  clientKey?: string;
 }

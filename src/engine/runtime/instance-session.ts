@@ -4,6 +4,7 @@ import type { ActivityDef, TransitionDef } from '../definition/process-definitio
 import type { ActivityInstance, HistoryRecord, InstanceRecord, TimerRecord, WorkItemRecord } from '../ports/records';
 import { InstanceStates, isClosed, nextState, type StateAction } from './instance-state';
 import { coerceData } from './data-coercion';
+import { BRANCH_FIELD, chosenBranches, decisionOptions, needsDecision, offerDecision } from './human-decision';
 import { ActivityData } from './activity-data';
 import { ChangeSet } from './change-set';
 import type { CreateOptions, EngineEnv } from './engine-env';
@@ -242,6 +243,7 @@ export class InstanceSession implements ActivityContext {
       this.workItems.close(item, 'completed', actor, undefined);
       return;
     }
+    if (item.kind === 'decision') return this.completeDecision(item, a, data, actor);
     const values = coerceData(this.def.def, data, a.updates);
     this.workItems.close(item, 'completed', actor, values);
     this.data.apply(values, actor, a.id);
@@ -255,6 +257,21 @@ export class InstanceSession implements ActivityContext {
       await this.finishActivity(a, ai, actor);
       await this.settle();
     }
+  }
+
+  /** A person chose the branch of a split whose conditions are labels (human-decision.ts). */
+  private async completeDecision(item: WorkItemRecord, a: ActivityDef, data: Record<string, unknown> | undefined, actor?: string): Promise<void> {
+    const { [BRANCH_FIELD]: branch, ...rest } = data ?? {};
+    const chosen = chosenBranches(this.def, a, branch);
+    const values = coerceData(this.def.def, rest, a.updates);
+    const ai = this.record.runtime.activities.find((x) => x.id === item.activityInstanceId);
+    if (!ai) throw new IllegalStateError(`Work item ${item.id} belongs to an activity that is no longer active`);
+    const labels = decisionOptions(this.def, a).filter((o) => chosen.some((t) => t.id === o.transitionId)).map((o) => o.label);
+    this.workItems.close(item, 'completed', actor, { ...values, [BRANCH_FIELD]: labels.length === 1 ? labels[0] : labels });
+    this.data.apply(values, actor, a.id);
+    this.event('decision.made', { activityId: a.id, workItemId: item.id, actor, detail: { took: chosen.map((t) => t.id), labels } });
+    await this.finishActivity(a, ai, actor, chosen);
+    await this.settle();
   }
 
   // Free-flow extension at run time (seed 002): the instance's own work items change; the
@@ -410,8 +427,9 @@ export class InstanceSession implements ActivityContext {
   // ---------------------------------------------------------------------------------------------
   // Firing: completion of an activity produces tokens on its outgoing transitions
 
-  async finishActivity(a: ActivityDef, ai: ActivityInstance, actor?: string): Promise<void> {
-    if (a.loop) {
+  /** `decided`: the branches a person chose for a split whose conditions are labels. */
+  async finishActivity(a: ActivityDef, ai: ActivityInstance, actor?: string, decided?: TransitionDef[]): Promise<void> {
+    if (a.loop && !decided) {
       // Both loop kinds test again after each iteration; a while-loop also tested before the first.
       const max = a.loop.maximum ?? Infinity;
       let again: boolean;
@@ -430,7 +448,10 @@ export class InstanceSession implements ActivityContext {
     let chosen: TransitionDef[];
     try {
       // A performing instance does the one activity it was handed; the home routes on.
-      chosen = this.record.runtime.performs === a.id ? [] : this.outgoingOf(a);
+      if (this.record.runtime.performs === a.id) chosen = [];
+      else if (decided) chosen = decided;
+      else if (needsDecision(this.def, a.id)) return void offerDecision(this.workItems, this.def, a, ai);
+      else chosen = this.outgoingOf(a);
     } catch (e) {
       this.fail(a, ai, e, 'route');
       return;
@@ -438,7 +459,7 @@ export class InstanceSession implements ActivityContext {
     this.event('activity.completed', {
       activityId: a.id,
       actor,
-      ...(chosen.length && (a.split === 'xor' || a.split === 'or') ? { detail: { took: chosen.map((t) => t.id) } } : {}),
+      ...(chosen.length && (a.split === 'xor' || a.split === 'or' || decided) ? { detail: { took: chosen.map((t) => t.id) } } : {}),
     });
     this.removeActivity(ai, 'completed');
     if (ai.choiceGroup) this.withdrawChoiceGroup(ai.choiceGroup);

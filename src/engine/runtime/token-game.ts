@@ -83,7 +83,8 @@ export function chooseOutgoing(def: CompiledDefinition, a: ActivityDef, holds: (
   if (a.split === 'xor' || a.split === 'or' || (a.split === 'none' && out.some((t) => t.kind === 'condition'))) {
     const taken: TransitionDef[] = [];
     for (const t of out) {
-      if (t.kind === 'otherwise') continue;
+      // A label (`decision`) is chosen by a person (human-decision.ts), never evaluated.
+      if (t.kind === 'otherwise' || t.decision) continue;
       if (t.kind === 'normal' || holds(t.condition!)) {
         taken.push(t);
         if (a.split !== 'or') break;

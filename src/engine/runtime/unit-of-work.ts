@@ -61,6 +61,8 @@ export class UnitOfWork {
       createdAt: this.now,
       updatedAt: this.now,
       startedBy: options.actor,
+      ...(options.home ? { homeDepartment: options.home.department, homeInstanceId: options.home.instanceId } : {}),
+      ...(options.clientKey !== undefined ? { clientKey: options.clientKey } : {}),
       revision: 1,
     };
     const session = new InstanceSession(this, record, def, new Map(), true);

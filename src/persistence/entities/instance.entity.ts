@@ -7,6 +7,10 @@ import { Len } from '../schema-types';
 @Index('IDX_if_instance_parent', ['parentInstanceId'])
 // listInstances pages newest-first; without this every page sorts the whole table.
 @Index('IDX_if_instance_created', ['createdAt'])
+@Index('IDX_if_instance_home', ['homeInstanceId'])
+@Index('IDX_if_instance_home_department', ['homeDepartment'])
+// One case per client key and process: a retried StartProcess finds it (race-safe across replicas).
+@Index('UQ_if_instance_client_key', ['processId', 'clientKey'], { unique: true })
 export class InstanceEntity {
   @PrimaryColumn({ name: 'id', type: 'varchar', length: Len.instanceId })
   id!: string;
@@ -51,6 +55,15 @@ export class InstanceEntity {
 
   @Column({ name: 'started_by', type: 'varchar', length: Len.actor, nullable: true })
   startedBy!: string | null;
+
+  @Column({ name: 'home_department', type: 'varchar', length: Len.name, nullable: true })
+  homeDepartment!: string | null;
+
+  @Column({ name: 'home_instance_id', type: 'varchar', length: Len.id, nullable: true })
+  homeInstanceId!: string | null;
+
+  @Column({ name: 'client_key', type: 'varchar', length: Len.messageId, nullable: true })
+  clientKey!: string | null;
 
   @Column({ name: 'revision', type: 'int' })
   revision!: number;

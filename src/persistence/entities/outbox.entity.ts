@@ -43,6 +43,14 @@ export class OutboxEntity {
   @Column({ name: 'last_error', type: 'text', nullable: true })
   lastError!: string | null;
 
+  /** Refusals in a row (OutboxRecord.refusals). */
+  @Column({ name: 'refusals', type: 'int', default: 0 })
+  refusals!: number;
+
+  /** The worker holding the claim: only it renews it. */
+  @Column({ name: 'claimed_by', type: 'varchar', length: Len.code, nullable: true })
+  claimedBy!: string | null;
+
   /** Set while a dispatcher holds the message; another replica may take it over once it passes. */
   @Column({ name: 'claimed_until', type: 'datetime', precision: 3, nullable: true })
   claimedUntil!: Date | null;

@@ -1,4 +1,4 @@
-import { AuthenticationError, AuthorizationError, AuthThrottle, WSSE_FAULT_NS, throttledMessage, type Authenticator, type Throttled } from '../security';
+import { AuthenticationError, AuthorizationError, AuthThrottle, throttledMessage, wsseSubcode, type Authenticator, type Throttled } from '../security';
 import { SoapFault, type SoapAuthenticator, type SoapContext } from '../soap';
 
 /** The security module names services by their mode keys (docs/security.md), not by our service names. */
@@ -21,11 +21,11 @@ export function securityServiceName(service: string): string {
 export function authenticateWith(authenticator: Authenticator, throttle: AuthThrottle = new AuthThrottle()): SoapAuthenticator {
   return async (ctx: SoapContext) => {
     const address = ctx.remoteAddress;
-    const blocked = throttle.check({ address });
+    const blocked = await throttle.check({ address });
     if (blocked) throw throttledFault(ctx, blocked);
     let caller;
     try {
-      caller = authenticator.authenticate({
+      caller = await authenticator.authenticate({
         serviceName: securityServiceName(ctx.service),
         headerBlocks: ctx.headerBlocks,
         authorization: ctx.httpHeaders.authorization,
@@ -36,17 +36,17 @@ export function authenticateWith(authenticator: Authenticator, throttle: AuthThr
         // The reason says which user and why; it is for the operator, never for the caller.
         ctx.log.warn({ code: e.code, reason: e.reason, securityService: e.serviceName, username: e.username }, 'authentication failed');
         if (e.code === 'failed' || e.code === 'conflict') {
-          const before = throttle.check({ user: e.username, address });
-          throttle.fail({ user: e.username, address });
+          const before = await throttle.check({ user: e.username, address });
+          await throttle.fail({ user: e.username, address });
           if (before) throw throttledFault(ctx, before);
         }
       }
       throw e;
     }
     // A throttled user is refused even with the right password: a guesser learns nothing.
-    const userBlocked = caller.via === 'anonymous' ? undefined : throttle.check({ user: caller.username });
+    const userBlocked = caller.via === 'anonymous' ? undefined : await throttle.check({ user: caller.username });
     if (userBlocked) {
-      throttle.fail({ address });
+      await throttle.fail({ address });
       throw throttledFault(ctx, userBlocked);
     }
     return caller;
@@ -65,7 +65,7 @@ export function securityFault(error: unknown): SoapFault | undefined {
     return new SoapFault(error.isServerError ? 'Server' : 'Client', error.message, error.isServerError ? 'UNAVAILABLE' : 'UNAUTHENTICATED', {
       ...(error.httpStatus !== undefined ? { httpStatus: error.httpStatus } : {}),
       ...(error.challenge ? { httpHeaders: { 'WWW-Authenticate': error.challenge } } : {}),
-      ...(error.wsseFault ? { subcode: { namespace: WSSE_FAULT_NS, prefix: 'wsse', localName: error.wsseFault } } : {}),
+      ...(error.wsseFault ? { subcode: wsseSubcode(error.wsseFault) } : {}),
     });
   }
   if (error instanceof AuthorizationError) return new SoapFault('Client', error.message, 'FORBIDDEN');

@@ -28,7 +28,7 @@ export function dataItems(data: Record<string, unknown>): XmlFragment[] {
   return out;
 }
 
-function textOf(value: unknown): string {
+export function textOf(value: unknown): string {
   if (typeof value === 'string') return value;
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   if (value instanceof Date) return value.toISOString();

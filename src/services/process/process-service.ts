@@ -1,16 +1,19 @@
 import { resolve } from 'node:path';
-import { ALL_INSTANCE_STATES, type InstanceView, type WorkflowEngine } from '../../engine';
+import { ALL_INSTANCE_STATES, NotFoundError, type InstanceRecord, type InstanceView, type WorkflowEngine } from '../../engine';
 import { importXpdl, XpdlImportError } from '../../xpdl';
-import { authorize, filterByParticipant, type AuthorizedAction } from '../security';
+import { authorize, canActAs, filterByParticipant, type AuthorizedAction } from '../security';
 import { clark, FieldReader, SoapFault, xml, optionalElement, type SoapContext, type SoapHandler, type SoapNode, type SoapServiceDefinition } from '../soap';
 import { dataItems, readDataItems } from './data-items';
 
-export const PROCESS_SERVICE_NS = 'urn:interflow:process-service:1';
-export const PROCESS_SERVICE_PATH = '/services/ProcessService';
+import { PROCESS_SERVICE_NS, PROCESS_SERVICE_PATH } from './namespace';
+import { workItemNotFoundDetail, workItemXml } from './work-items';
+
+export { PROCESS_SERVICE_NS, PROCESS_SERVICE_PATH };
 
 const WSDL_DIR = resolve(__dirname, '..', '..', '..', 'wsdl');
 const DEFAULT_PAGE = 50;
 const MAX_PAGE = 1000;
+const MAX_CLIENT_KEY = 255;
 
 /**
  * ProcessService: the SOAP face of the engine for legacy systems. Each handler reads its request
@@ -23,15 +26,17 @@ export function processService(engine: WorkflowEngine): SoapServiceDefinition {
       const processId = r.identifier('ProcessDefinitionId');
       allow(ctx, { kind: 'start', processId });
       const subject = r.optionalString('Subject');
-      const inst = await engine.startProcess(processId, { data: readDataItems(r), subject, actor: ctx.caller?.username });
-      return response('StartProcessResponse', xml`<ProcessInstanceId>${inst.id}</ProcessInstanceId><State>${inst.state}</State>`);
+      const data = readDataItems(r);
+      const clientKey = optionalClientKey(r, 'StartProcess');
+      const inst = await engine.startProcess(processId, { data, subject, actor: ctx.caller?.username, ...(clientKey !== undefined ? { clientKey } : {}) });
+      return response('StartProcessResponse', xml`<ProcessInstanceId>${inst.id}</ProcessInstanceId><State>${inst.state}</State><Created>${String(!inst.existing)}</Created>`);
     },
 
     GetProcessInstance: async (r) => {
       const id = r.identifier('ProcessInstanceId');
       const inst = await engine.getInstance(id);
       const history = await engine.history(id);
-      return response('GetProcessInstanceResponse', xml`<ProcessInstanceId>${inst.id}</ProcessInstanceId><ProcessDefinitionId>${inst.processId}</ProcessDefinitionId><Version>${inst.version}</Version><State>${inst.state}</State>${optionalElement('Subject', inst.subject)}<OpenActivities>${inst.openActivities.map(openActivity)}</OpenActivities><Data>${dataItems(inst.data)}</Data><History>${history.map(
+      return response('GetProcessInstanceResponse', xml`<ProcessInstanceId>${inst.id}</ProcessInstanceId><ProcessDefinitionId>${inst.processId}</ProcessDefinitionId><Version>${inst.version}</Version><State>${inst.state}</State>${optionalElement('Subject', inst.subject)}${homeAndKey(inst)}<OpenActivities>${inst.openActivities.map(openActivity)}</OpenActivities><Data>${dataItems(inst.data)}</Data><History>${history.map(
         (h) => xml`<Event><At>${h.at}</At><Type>${h.type}</Type>${optionalElement('ActivityId', h.activityId)}${optionalElement('Actor', h.actor)}${optionalElement('Detail', h.detail && Object.keys(h.detail).length ? JSON.stringify(h.detail) : undefined)}</Event>`,
       )}</History>`);
     },
@@ -40,11 +45,14 @@ export function processService(engine: WorkflowEngine): SoapServiceDefinition {
       const page = await engine.listInstances({
         processId: r.optionalIdentifier('ProcessDefinitionId'),
         state: r.optionalEnum('State', ALL_INSTANCE_STATES),
+        homeDepartment: r.optionalString('HomeDepartment'),
+        homeInstanceId: r.optionalIdentifier('HomeProcessInstanceId'),
+        clientKey: optionalClientKey(r, 'ListProcessInstances'),
         offset: r.optionalInteger('Offset', { min: 0 }) ?? 0,
         limit: r.optionalInteger('Limit', { min: 1, max: MAX_PAGE }) ?? DEFAULT_PAGE,
       });
       return response('ListProcessInstancesResponse', xml`<Total>${page.total}</Total>${page.items.map(
-        (i) => xml`<Instance><ProcessInstanceId>${i.id}</ProcessInstanceId><ProcessDefinitionId>${i.processId}</ProcessDefinitionId><Version>${i.version}</Version><State>${i.state}</State><Created>${i.createdAt}</Created>${optionalElement('Subject', i.subject)}</Instance>`,
+        (i) => xml`<Instance><ProcessInstanceId>${i.id}</ProcessInstanceId><ProcessDefinitionId>${i.processId}</ProcessDefinitionId><Version>${i.version}</Version><State>${i.state}</State><Created>${i.createdAt}</Created>${optionalElement('Subject', i.subject)}${homeAndKey(i)}</Instance>`,
       )}`);
     },
 
@@ -68,7 +76,7 @@ export function processService(engine: WorkflowEngine): SoapServiceDefinition {
       const results = await engine.deploy(pkg, { source, actor: ctx.caller?.username });
       const warnings = pkg.warnings.filter((w) => !handlerAlreadyRegistered(engine, w));
       return response('DeployDefinitionResponse', xml`${results.map(
-        (d) => xml`<Deployed><ProcessDefinitionId>${d.processId}</ProcessDefinitionId><Version>${d.version}</Version><Created>${d.created}</Created></Deployed>`,
+        (d) => xml`<Deployed><ProcessDefinitionId>${d.processId}</ProcessDefinitionId><Version>${d.version}</Version><Created>${String(d.created)}</Created></Deployed>`,
       )}${warnings.map((w) => xml`<Warning>${w}</Warning>`)}`);
     },
 
@@ -98,11 +106,31 @@ export function processService(engine: WorkflowEngine): SoapServiceDefinition {
 
     GetWorklist: async (r, ctx) => {
       const participants = r.strings('Participant').map((p) => p.trim()).filter((p) => p !== '');
-      const all = await engine.worklist(participants.length ? { participants } : {});
+      const all = await engine.worklist({
+        ...(participants.length ? { participants } : {}),
+        instanceId: r.optionalIdentifier('ProcessInstanceId'),
+        activityId: r.optionalIdentifier('ActivityId'),
+        homeDepartment: r.optionalString('HomeDepartment'),
+        homeInstanceId: r.optionalIdentifier('HomeProcessInstanceId'),
+      });
       const items = ctx.caller ? filterByParticipant(ctx.caller, all, (w) => w.participant) : all;
-      return response('GetWorklistResponse', xml`${items.map(
-        (w) => xml`<WorkItem><WorkItemId>${w.id}</WorkItemId><ProcessInstanceId>${w.instanceId}</ProcessInstanceId><ActivityId>${w.activityId}</ActivityId><ActivityName>${w.activityName ?? w.activityId}</ActivityName><Participant>${w.participant}</Participant><State>${w.state}</State></WorkItem>`,
-      )}`);
+      const details = await engine.describeWorkItems(items);
+      return response('GetWorklistResponse', xml`${details.map(workItemXml)}`);
+    },
+
+    GetWorkItem: async (r, ctx) => {
+      const id = r.identifier('WorkItemId');
+      // Not there and not offered to the caller get one answer: a worklist is not to be probed.
+      const notFound = () =>
+        new SoapFault('Client', `Work item "${id}" does not exist or is not offered to you; GetWorklist lists the items you may work`, 'NOT_FOUND', {
+          detail: workItemNotFoundDetail(id, `Work item "${id}" does not exist or is not offered to you`),
+        });
+      const item = await engine.getWorkItem(id).catch((e: unknown) => {
+        throw e instanceof NotFoundError ? notFound() : e;
+      });
+      if (ctx.caller && !canActAs(ctx.caller, item.participant)) throw notFound();
+      const [details] = await engine.describeWorkItems([item]);
+      return response('GetWorkItemResponse', workItemXml(details));
     },
 
     CompleteWorkItem: async (r, ctx) => {
@@ -126,6 +154,22 @@ export function processService(engine: WorkflowEngine): SoapServiceDefinition {
     },
     operations,
   };
+}
+
+/** ps:ClientKey: 1 to 255 characters (the column holding it is that wide). */
+function optionalClientKey(r: FieldReader, operation: string): string | undefined {
+  const key = r.optionalString('ClientKey');
+  if (key === undefined) return undefined;
+  const length = [...key].length;
+  if (key.trim() === '' || length > MAX_CLIENT_KEY) {
+    throw new SoapFault('Client', `${operation}/ClientKey: is ${key.trim() === '' ? 'empty' : `${length} characters long`}; expected 1 to ${MAX_CLIENT_KEY} characters (ps:ClientKey)`, 'INVALID_FIELD');
+  }
+  return key;
+}
+
+/** The elements of a performing instance's home and of a client key, where an instance is shown. */
+function homeAndKey(i: Pick<InstanceRecord, 'homeDepartment' | 'homeInstanceId' | 'clientKey'>) {
+  return xml`${optionalElement('HomeDepartment', i.homeDepartment)}${optionalElement('HomeProcessInstanceId', i.homeInstanceId)}${optionalElement('ClientKey', i.clientKey)}`;
 }
 
 function openActivity(a: InstanceView['openActivities'][number]) {

@@ -2,7 +2,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { MAX_USERNAME_LENGTH, ANONYMOUS_USERNAME, serviceMode, type SecurityConfig, type ServiceAuthMode, type UserRecord } from './config';
 import { AuthenticationError, SecurityConfigError, type AuthFailureCode, type WsseFaultCode } from './errors';
 import type { Caller } from './permissions';
-import { MemoryNonceCache, type NonceCache } from './replay-cache';
+import { ReplayCache, type ReplayCacheLike } from './replay-cache';
 import {
   BASE64_BINARY_ENCODING,
   PASSWORD_DIGEST_TYPE,
@@ -39,8 +39,11 @@ export interface AuthenticateInput {
 }
 
 export interface Authenticator {
-  /** Returns the caller or throws {@link AuthenticationError}. Synchronous. */
-  authenticate(input: AuthenticateInput): Caller;
+  /**
+   * Resolves to the caller or rejects with {@link AuthenticationError}. Asynchronous because a
+   * UsernameToken's nonce is claimed in the replay cache, which replicas share in their database.
+   */
+  authenticate(input: AuthenticateInput): Promise<Caller>;
   /** The mode that applies to a service (exact name, then `/`-prefixes, then `*`). */
   modeFor(serviceName: string): ServiceAuthMode;
   /** True when HTTP Basic is accepted over plain HTTP (allowInsecureBasic): loopback listeners only. */
@@ -57,14 +60,25 @@ export interface AuthenticatorOptions {
   logger?: SecurityLogger;
   /** How a pre-parsed soapHeader names attributes and text (default `@_` and `#text`). */
   headerFormat?: ParsedHeaderFormat;
-  /** Replay cache; default an in-memory one of `config.replayCacheSize` entries. */
-  nonceCache?: NonceCache;
+  /**
+   * The replay cache nonces are claimed in: the department's shared one (src/persistence
+   * SharedState) on a server; default an in-memory one of `config.replayCacheSize` entries.
+   */
+  replayCache?: ReplayCacheLike;
 }
 
 const MSG_FAILED = 'authentication failed';
 const MIN_NONCE_BYTES = 4;
 const MAX_NONCE_BYTES = 1024;
 const SHA1_BYTES = 20;
+
+/** A verified token's nonce, to be claimed in the replay cache before the caller is accepted. */
+interface NonceClaim {
+  key: string;
+  until: number;
+  username: string;
+  serviceName: string;
+}
 
 interface Credentials {
   username: string;
@@ -88,7 +102,7 @@ export function createAuthenticator(config: SecurityConfig, options: Authenticat
   const clock = options.clock ?? (() => new Date());
   const logger = options.logger;
   const format = options.headerFormat ?? {};
-  const nonces = options.nonceCache ?? new MemoryNonceCache(config.replayCacheSize);
+  const nonces = options.replayCache ?? new ReplayCache({ maxEntries: config.replayCacheSize });
   const windowMs = config.wssWindowSeconds * 1000;
   const skewMs = config.clockSkewSeconds * 1000;
   const windowText = `${config.wssWindowSeconds} s`;
@@ -150,7 +164,7 @@ export function createAuthenticator(config: SecurityConfig, options: Authenticat
     return callers.get(user.username)!.basic;
   }
 
-  function verifyToken(serviceName: string, token: RawUsernameToken, secure: boolean, now: number): Caller {
+  function verifyToken(serviceName: string, token: RawUsernameToken, secure: boolean, now: number): { caller: Caller; nonce?: NonceClaim } {
     const username = token.username;
     const u = { username, wsseFault: 'InvalidSecurityToken' as WsseFaultCode };
     if (token.password === undefined) {
@@ -250,29 +264,41 @@ export function createAuthenticator(config: SecurityConfig, options: Authenticat
       );
     }
 
-    // Replay: only verified tokens are remembered, until they could no longer pass the window.
-    if (nonce) {
-      const key = `${user.username}\u0000${nonce.toString('base64')}`;
-      const expiresAt = Math.max((created ?? now) + windowMs + 1, now + 1);
-      const seen = nonces.checkAndRemember(key, expiresAt, now);
-      if (seen === 'replay') {
-        throw fail(serviceName, 'replay', 'UsernameToken nonce was already used (replay)', `nonce reused within the ${windowText} window`, {
-          username,
-          wsseFault: 'FailedAuthentication',
-        });
-      }
-      if (seen === 'full') {
-        throw fail(serviceName, 'unavailable', 'the server is accepting too many authenticated requests right now; retry shortly', `replay cache full (${nonces.size} live nonces)`, { username });
-      }
-    }
-    return callers.get(user.username)!.wss;
+    // Replay: only verified tokens are remembered (claimed by the caller of verifyToken), until
+    // they could no longer pass the window.
+    const caller = callers.get(user.username)!.wss;
+    if (!nonce) return { caller };
+    return {
+      caller,
+      nonce: { key: `${user.username}\u0000${nonce.toString('base64')}`, until: Math.max((created ?? now) + windowMs + 1, now + 1), username, serviceName },
+    };
   }
 
-  function authenticate(input: AuthenticateInput): Caller {
+  async function claimNonce(claim: NonceClaim, now: number): Promise<void> {
+    const seen = await nonces.remember(`wsse\u0000${claim.key}`, new Date(claim.until), new Date(now));
+    if (seen === 'seen') {
+      throw fail(claim.serviceName, 'replay', 'UsernameToken nonce was already used (replay)', `nonce reused within the ${windowText} window`, {
+        username: claim.username,
+        wsseFault: 'FailedAuthentication',
+      });
+    }
+    if (seen === 'full') {
+      throw fail(claim.serviceName, 'unavailable', 'the server is accepting too many authenticated requests right now; retry shortly', 'replay cache full', { username: claim.username });
+    }
+  }
+
+
+  async function authenticate(input: AuthenticateInput): Promise<Caller> {
+    const now = (input.now ?? clock()).getTime();
+    const { caller, nonce } = check(input, now);
+    if (nonce) await claimNonce(nonce, now);
+    return caller;
+  }
+
+  function check(input: AuthenticateInput, now: number): { caller: Caller; nonce?: NonceClaim } {
     const serviceName = input.serviceName;
     const mode = modeFor(serviceName);
-    if (mode === 'none') return anonymous;
-    const now = (input.now ?? clock()).getTime();
+    if (mode === 'none') return { caller: anonymous };
     const secure = input.secure === true;
     const wssAccepted = mode === 'wss' || mode === 'wss-or-basic';
     const basicAccepted = mode === 'basic' || mode === 'wss-or-basic';
@@ -349,7 +375,8 @@ export function createAuthenticator(config: SecurityConfig, options: Authenticat
     }
 
     const viaBasic = basic ? verifyBasic(serviceName, basic, secure) : undefined;
-    const viaWss = token ? verifyToken(serviceName, token, secure, now) : undefined;
+    const verified = token ? verifyToken(serviceName, token, secure, now) : undefined;
+    const viaWss = verified?.caller;
     if (viaBasic && viaWss && viaBasic.username !== viaWss.username) {
       throw fail(
         serviceName,
@@ -359,7 +386,7 @@ export function createAuthenticator(config: SecurityConfig, options: Authenticat
         { username: viaWss.username, wsseFault: 'FailedAuthentication' },
       );
     }
-    return (viaWss ?? viaBasic)!;
+    return verified ?? { caller: viaBasic! };
   }
 
   return { authenticate, modeFor, allowsInsecureBasic: config.allowInsecureBasic };

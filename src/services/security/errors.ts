@@ -33,7 +33,14 @@ export type WsseFaultCode =
   | 'InvalidSecurity'
   | 'InvalidSecurityToken'
   | 'FailedAuthentication'
+  | 'FailedCheck'
+  | 'SecurityTokenUnavailable'
   | 'MessageExpired';
+
+/** The fault (sub)code of a WS-Security failure, as SoapFault carries it (SOAP 1.1 faultcode, SOAP 1.2 Subcode). */
+export function wsseSubcode(code: WsseFaultCode): { namespace: string; prefix: string; localName: string } {
+  return { namespace: WSSE_FAULT_NS, prefix: 'wsse', localName: code };
+}
 
 export const WSSE_FAULT_NS = 'http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd';
 

@@ -40,12 +40,13 @@ export {
   AuthorizationError,
   SecurityConfigError,
   WSSE_FAULT_NS,
+  wsseSubcode,
   type AuthFailureCode,
   type AuthorizedAction,
   type WsseFaultCode,
 } from './errors';
 export { authorize, canActAs, canAdminister, canStart, filterByParticipant, visibleParticipants, type Caller } from './permissions';
-export { MemoryNonceCache, type NonceCache, type NonceCheck } from './replay-cache';
+export { ReplayCache, sharedReplayCache, DEFAULT_REPLAY_CACHE_ENTRIES, type ReplayCacheLike, type ReplayCacheOptions, type RememberResult } from './replay-cache';
 export {
   BASE64_BINARY_ENCODING,
   PASSWORD_DIGEST_TYPE,
@@ -60,4 +61,4 @@ export {
   type RawUsernameToken,
   type UsernameTokenOptions,
 } from './username-token';
-export { AuthThrottle, DEFAULT_THROTTLE, describeWait, throttledMessage, type ThrottleKeys, type ThrottleOptions, type Throttled } from './throttle';
+export { AuthThrottle, MemoryThrottleCounts, DEFAULT_THROTTLE, describeWait, throttledMessage, type ThrottleCounts, type ThrottleKeys, type ThrottleOptions, type Throttled } from './throttle';

@@ -24,9 +24,19 @@ export function faultEnvelope(version: SoapVersion, fault: SoapFault, headers: r
     return responseEnvelope(version, muBody, [...notUnderstood, ...headers]);
   }
   const body = version === '1.1'
-    ? `<soap:Fault><faultcode>soap:${fault.kind}</faultcode><faultstring xml:lang="en">${message}</faultstring><detail>${faultDetail(fault)}</detail></soap:Fault>`
+    ? `<soap:Fault>${faultcode11(fault)}<faultstring xml:lang="en">${message}</faultstring><detail>${faultDetail(fault)}</detail></soap:Fault>`
     : `<soap:Fault><soap:Code><soap:Value>soap:${fault.kind === 'Client' ? 'Sender' : 'Receiver'}</soap:Value>${subcode(fault)}</soap:Code><soap:Reason><soap:Text xml:lang="en">${message}</soap:Text></soap:Reason><soap:Detail>${faultDetail(fault)}</soap:Detail></soap:Fault>`;
   return responseEnvelope(version, body, headers);
+}
+
+/**
+ * SOAP 1.1 has one fault code; a more specific one (WSS 1.1 §12: wsse:FailedAuthentication…)
+ * takes its place, as the WS-Security SOAP 1.1 binding prescribes, its namespace declared on it.
+ */
+function faultcode11(fault: SoapFault): string {
+  const sub = fault.subcode;
+  if (!sub) return `<faultcode>soap:${fault.kind}</faultcode>`;
+  return `<faultcode xmlns:${sub.prefix}="${escapeXml(sub.namespace)}">${sub.prefix}:${escapeXml(sub.localName)}</faultcode>`;
 }
 
 function subcode(fault: SoapFault): string {

@@ -80,6 +80,7 @@ export class FieldReader {
     const text = raw.trim();
     if (text === 'true' || text === '1') return true;
     if (text === 'false' || text === '0') return false;
+    if (text === '') throw fieldFault(this.at(name), 'is empty; expected a boolean (xsd:boolean: true, false, 1 or 0) (PHP SoapClient sends PHP false as an empty element: pass "false" or 0)');
     throw fieldFault(this.at(name), `expected a boolean (xsd:boolean: true, false, 1 or 0); got "${truncate(raw)}"`);
   }
 

@@ -11,6 +11,7 @@ import { SoapFault, faultFromError } from './soap-fault';
 import { clark, type SoapContext, type SoapHandler, type SoapObservation, type SoapOptions, type SoapServiceDefinition } from './soap-service';
 import { CONTENT_TYPES, versionOfContentType, type SoapVersion } from './soap-version';
 import { WsdlPublisher } from './wsdl-publisher';
+import { requestValidators } from './schema/operation-validators';
 
 /** res.locals keys shared with the HTTP layer's request log. */
 export const LOCALS_REQUEST_ID = 'requestId';
@@ -28,6 +29,9 @@ const XML_CONTENT_TYPE = /^\s*(?:text\/xml|application\/soap\+xml|application\/x
  */
 export function mountSoapService(app: IRouter, def: SoapServiceDefinition, options: SoapOptions): void {
   const publisher = new WsdlPublisher(def.wsdl);
+  // Compiled here, at start-up, from the documents `?wsdl`/`?xsd=` publish: what is checked is
+  // exactly what callers were told (docs/contract.md).
+  const validators = requestValidators(def);
   const operations = new Map<string, SoapHandler>(Object.entries(def.operations));
   const limit = options.maxBodyBytes ?? maxBodyFromEnv();
   const trustProxy = options.trustProxy ?? trustProxyFromEnv();
@@ -110,7 +114,13 @@ export function mountSoapService(app: IRouter, def: SoapServiceDefinition, optio
         const caller = await options.authenticate(ctx);
         if (caller) ctx.caller = caller;
       }
-      const reply = await handler(signed ? signed.body : envelope.body, ctx);
+      const body = signed ? signed.body : envelope.body;
+      try {
+        validators.get(clark(envelope.operation.namespace, envelope.operation.localName))?.(body);
+      } catch (error) {
+        throw error instanceof SoapFault && def.shapeFault ? def.shapeFault(error) : error;
+      }
+      const reply = await handler(body, ctx);
       send(res, 200, version, responseEnvelope(version, String(reply.body), (reply.headers ?? []).map(String)));
       logRequest(log, options.observe, res, { service: def.name, requestId, operation, known, version, status: 200, started });
     } catch (error) {

@@ -28,6 +28,8 @@ export interface SoapCallRequest {
   /** A reply longer than this is not read: a runaway or hostile endpoint must not fill our memory. */
   maxReplyBytes?: number;
   fetch?: typeof fetch;
+  /** Aborting ends the call at once (a stopping worker); the reason's message is the failure's. */
+  signal?: AbortSignal;
 }
 
 export interface SoapCallReply {
@@ -44,7 +46,7 @@ export interface SoapCallReply {
   fault?: { code?: string; reason: string; node: SoapNode };
 }
 
-export type SoapCallFailure = 'unreachable' | 'timeout' | 'too-large';
+export type SoapCallFailure = 'unreachable' | 'timeout' | 'too-large' | 'aborted';
 
 /** The endpoint could not be reached, did not answer in time, or answered more than the limit. */
 export class SoapTransportError extends Error {
@@ -71,8 +73,13 @@ export async function soapCall(request: SoapCallRequest): Promise<SoapCallReply>
   if (version === '1.1') headers.SOAPAction = `"${request.soapAction ?? ''}"`;
   let response: Response;
   try {
-    response = await doFetch(request.url, { method: 'POST', headers, body: request.envelope, signal: AbortSignal.timeout(timeoutMs), redirect: 'manual' });
+    const timeout = AbortSignal.timeout(timeoutMs);
+    response = await doFetch(request.url, { method: 'POST', headers, body: request.envelope, signal: request.signal ? AbortSignal.any([request.signal, timeout]) : timeout, redirect: 'manual' });
   } catch (e) {
+    if (request.signal?.aborted) {
+      const reason = String((request.signal.reason as Error | undefined)?.message ?? 'aborted');
+      throw new SoapTransportError(`POST ${request.url} failed: ${reason}`, request.url, 'aborted', reason);
+    }
     const timedOut = (e as Error).name === 'TimeoutError';
     const reason = transportReason(e, timeoutMs);
     throw new SoapTransportError(`POST ${request.url} failed: ${reason}`, request.url, timedOut ? 'timeout' : 'unreachable', reason);
@@ -95,7 +102,7 @@ export async function soapCall(request: SoapCallRequest): Promise<SoapCallReply>
 /** Node's fetch hides the reason in `cause`; an operator needs ECONNREFUSED, not "fetch failed". */
 export function transportReason(e: unknown, timeoutMs: number): string {
   const err = e as { name?: string; message?: string; cause?: { code?: string; message?: string } };
-  if (err?.name === 'TimeoutError') return `no reply within ${timeoutMs} ms`;
+  if (err?.name === 'TimeoutError') return `timed out: no reply within ${timeoutMs} ms`;
   return err?.cause?.code ?? err?.cause?.message ?? err?.message ?? String(e);
 }
 

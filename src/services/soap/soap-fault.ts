@@ -21,7 +21,7 @@ export class SoapFault extends Error {
   readonly httpStatus?: number;
   /** Replaces the default `iff:FaultDetail` (a UDDI dispositionReport, say); trusted XML. */
   readonly detail?: string;
-  /** SOAP 1.2 Subcode, e.g. wsse:FailedAuthentication (SOAP 1.1 has no place for it). */
+  /** SOAP 1.2 Subcode, e.g. wsse:FailedAuthentication; in SOAP 1.1 it is the faultcode itself. */
   readonly subcode?: FaultSubcode;
   /** Response headers to send with the fault (WWW-Authenticate with a 401, say). */
   readonly httpHeaders?: Readonly<Record<string, string>>;

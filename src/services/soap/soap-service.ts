@@ -101,6 +101,11 @@ export interface SoapServiceDefinition {
    * answered with a MustUnderstand fault before any work.
    */
   understoodHeaders?: readonly string[];
+  /**
+   * Dresses a fault the SOAP layer raises for this service before its handler runs (a request the
+   * published schema refuses): the Wf-XML services add ASAP's fault detail, as their handlers do.
+   */
+  shapeFault?: (fault: SoapFault) => SoapFault;
 }
 
 /**

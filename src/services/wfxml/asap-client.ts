@@ -76,6 +76,8 @@ export interface PostOptions {
   /** A reply longer than this is not read; a runaway receiver must not fill our memory. */
   maxReplyBytes?: number;
   fetch?: typeof fetch;
+  /** The caller's own deadline (an OutboxWorker's send timeout): the request stops at whichever comes first. */
+  signal?: AbortSignal;
   /** Sign the request for another department (calls between department engines). */
   signing?: AsapSigning;
 }
@@ -90,6 +92,7 @@ export async function postAsap(request: AsapRequest, options: PostOptions = {}):
       ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
       ...(options.maxReplyBytes !== undefined ? { maxReplyBytes: options.maxReplyBytes } : {}),
       ...(options.fetch ? { fetch: options.fetch } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
     });
   } catch (e) {
     if (e instanceof SoapTransportError) throw new AsapDeliveryError(e.message, e.status);

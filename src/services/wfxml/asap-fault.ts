@@ -1,7 +1,7 @@
 import { EngineError } from '../../engine';
 import { XpdlImportError } from '../../xpdl';
 import { AuthorizationError } from '../security';
-import { FAULT_DETAIL_NS, SoapFault, type FaultKind } from '../soap';
+import { FAULT_DETAIL_NS, SoapFault, type FaultKind, type FaultSubcode } from '../soap';
 import { escapeXml } from '../soap';
 import { ASAP_NS } from './namespaces';
 
@@ -34,12 +34,12 @@ const ENGINE_CODES: Record<string, number> = {
  * The detail carries both Interflow's own `iff:FaultDetail` (every Interflow fault has it, see
  * docs/services-design.md) and ASAP's `as:Fault`, which the Wf-XML WSDLs declare.
  */
-export function asapFault(kind: FaultKind, errorCode: number, message: string, code?: string): SoapFault {
+export function asapFault(kind: FaultKind, errorCode: number, message: string, code?: string, subcode?: FaultSubcode): SoapFault {
   const iffCode = code ?? (kind === 'Client' ? 'INVALID_REQUEST' : 'INTERNAL');
   const detail =
     `<iff:FaultDetail xmlns:iff="${FAULT_DETAIL_NS}"><iff:Code>${escapeXml(iffCode)}</iff:Code><iff:Message>${escapeXml(message)}</iff:Message></iff:FaultDetail>` +
     `<as:Fault xmlns:as="${ASAP_NS}"><as:ErrorCode>${errorCode}</as:ErrorCode><as:ErrorMessage>${escapeXml(message)}</as:ErrorMessage></as:Fault>`;
-  return new SoapFault(kind, message, iffCode, { detail });
+  return new SoapFault(kind, message, iffCode, { detail, ...(subcode ? { subcode } : {}) });
 }
 
 /**
@@ -51,7 +51,7 @@ export function toAsapFault(error: unknown): unknown {
     if (error.detail !== undefined) return error;
     if (error.kind === 'Server' && error.code === 'INTERNAL') return error;
     const cls = error.code === 'INVALID_FIELD' || error.code === 'INVALID_REQUEST' ? AsapErrorCodes.invalidData : error.kind === 'Client' ? AsapErrorCodes.header : AsapErrorCodes.internal;
-    return asapFault(error.kind, cls, error.message, error.code);
+    return asapFault(error.kind, cls, error.message, error.code, error.subcode);
   }
   if (error instanceof EngineError && error.isClientError) {
     return asapFault('Client', ENGINE_CODES[error.code] ?? AsapErrorCodes.invalidData, error.message, error.code);

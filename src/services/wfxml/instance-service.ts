@@ -66,13 +66,16 @@ export function instanceOperations(engine: WorkflowEngine) {
     [asap('SubscribeRq')]: wfxmlOperation('SubscribeRq', instance, async ({ ctx, body }) => {
       const key = observerKeyOf(body.string('ObserverKey'), 'SubscribeRq');
       const view = await engine.getInstance(instanceIdOf(ctx));
-      if (view.observer !== undefined && sameKey(view.observer, key)) return `<as:SubscribeRs xmlns:as="${ASAP_NS}"/>`;
+      const observer = wfxmlObserver(view);
+      if (observer !== undefined && sameKey(observer, key)) return `<as:SubscribeRs xmlns:as="${ASAP_NS}"/>`;
       throw asapFault(
         'Client',
         AsapErrorCodes.unsupported,
-        view.observer === undefined
-          ? `Interflow takes an instance's observer from CreateInstanceRq/ObserverKey and cannot add one later; create the instance with ObserverKey ${key}`
-          : `This instance already reports to observer ${view.observer}; Interflow keeps one observer per instance`,
+        view.homeDepartment !== undefined
+          ? `This instance performs an activity of department ${view.homeDepartment}'s case ${view.homeInstanceId ?? ''}; its result goes back to that department by transfer, and it takes no Wf-XML observer`
+          : observer === undefined
+            ? `Interflow takes an instance's observer from CreateInstanceRq/ObserverKey and cannot add one later; create the instance with ObserverKey ${key}`
+            : `This instance already reports to observer ${observer}; Interflow keeps one observer per instance`,
         'UNSUPPORTED',
       );
     }),
@@ -80,11 +83,21 @@ export function instanceOperations(engine: WorkflowEngine) {
     [asap('UnsubscribeRq')]: wfxmlOperation('UnsubscribeRq', instance, async ({ ctx, body }) => {
       const key = observerKeyOf(body.string('ObserverKey'), 'UnsubscribeRq');
       const view = await engine.getInstance(instanceIdOf(ctx));
+      const observer = wfxmlObserver(view);
       // Removing an observer that is not subscribed leaves the state the sender wants.
-      if (view.observer === undefined || !sameKey(view.observer, key)) return `<as:UnsubscribeRs xmlns:as="${ASAP_NS}"/>`;
-      throw asapFault('Client', AsapErrorCodes.unsupported, `The observer given at creation (${view.observer}) cannot be removed; it is told when the instance closes`, 'UNSUPPORTED');
+      if (observer === undefined || !sameKey(observer, key)) return `<as:UnsubscribeRs xmlns:as="${ASAP_NS}"/>`;
+      throw asapFault('Client', AsapErrorCodes.unsupported, `The observer given at creation (${observer}) cannot be removed; it is told when the instance closes`, 'UNSUPPORTED');
     }),
   };
+}
+
+/**
+ * The instance's Wf-XML observer, when it has one: an ASAP observer key is the URI of an Observer
+ * resource (as:ObserverKey is xsd:anyURI). A performing instance's result goes to its home
+ * department through the transfer service; that routing is no observer and is never shown as one.
+ */
+function wfxmlObserver(view: Pick<InstanceView, 'observer'>): string | undefined {
+  return view.observer !== undefined && parseUrl(view.observer) ? view.observer : undefined;
 }
 
 function observerKeyOf(value: string, operation: string): string {
@@ -150,7 +163,8 @@ function instanceProperties(p: {
 }): string {
   const { view } = p;
   const subject = view.subject ? `<as:Subject>${escapeXml(view.subject)}</as:Subject>` : '';
-  const observers = view.observer ? `<as:Observers><as:ObserverKey>${escapeXml(view.observer)}</as:ObserverKey></as:Observers>` : '<as:Observers/>';
+  const observer = wfxmlObserver(view);
+  const observers = observer ? `<as:Observers><as:ObserverKey>${escapeXml(observer)}</as:ObserverKey></as:Observers>` : '<as:Observers/>';
   const events = stateHistory(p.history, { instance: p.key, factory: p.factory })
     .map(
       (e) =>

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { InstanceState, OutboxRecord, ProcessDefinition, WorkflowEngine } from '../../engine';
-import { outboxRetryDelayMs } from '../../engine';
+import { OutboxWorker, type DeliveryContext, type DeliveryOutcome, type DeliveryStrategy } from '../../outbox';
 import { escapeXml } from '../soap';
 import { postAsap, requestIdFor, type AsapRequest } from './asap-client';
 import { dataChildren, resultFields } from './context-data';
@@ -10,7 +10,7 @@ import { ASAP_NS } from './namespaces';
 import type { AsapSigning, WfxmlTrust } from './trust';
 import { caseLogger } from '../../monitoring';
 
-export const OBSERVER_NOTIFY_KIND = 'observer-notify';
+export const OBSERVER_NOTIFY_KIND = 'observer-notify' as const;
 
 export interface ObserverDispatcherOptions {
   engine: WorkflowEngine;
@@ -19,8 +19,10 @@ export interface ObserverDispatcherOptions {
   log: Logger;
   /** Messages claimed per round (default 20). */
   batchSize?: number;
-  /** How long a claim holds a message against other replicas; longer than a send can take (default 60 s). */
+  /** How long a claim holds a message against other replicas, renewed while it is sent (default 5 s). */
   leaseMs?: number;
+  /** Notifications in flight per observer host (default 2). */
+  laneConcurrency?: number;
   /** Pause between runs while started (default 1 s). */
   intervalMs?: number;
   /** The attempt that fails at this count marks the message dead (default 10). */
@@ -45,95 +47,93 @@ export interface DispatchReport {
   dead: number;
 }
 
+type NotifyRow = OutboxRecord<typeof OBSERVER_NOTIFY_KIND>;
+
 /**
  * Tells Wf-XML observers that their instance closed: CompletedRq with the result for
  * closed.completed, StateChangedRq for the abnormal ends. The engine writes an 'observer-notify'
- * outbox message in the same transaction that closes an instance with an observer; this loop
- * delivers it at least once, with exponential backoff, and dead-letters it after maxAttempts.
- * Receivers see the same RequestID on every attempt, so they can drop repeats (Interflow's own
- * observer drops them by correlation anyway).
+ * outbox message in the same transaction that closes an instance with an observer; an
+ * OutboxWorker with this strategy delivers it at least once, with exponential backoff, one lane
+ * per observer host, and dead-letters it after maxAttempts. Receivers see the same RequestID on
+ * every attempt, so they can drop repeats (Interflow's own observer drops them by correlation anyway).
  */
-export class ObserverDispatcher {
+export class ObserverDispatcher implements DeliveryStrategy<typeof OBSERVER_NOTIFY_KIND> {
+  readonly name = 'observer-notify';
+  readonly kinds = [OBSERVER_NOTIFY_KIND] as const;
+  readonly batchSize = 1;
+  readonly timeoutMs: number;
+  readonly policy;
+  readonly worker: OutboxWorker;
   private readonly o: Required<Omit<ObserverDispatcherOptions, 'fetch' | 'trust'>> & Pick<ObserverDispatcherOptions, 'fetch' | 'trust'>;
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<unknown> | undefined;
-  private stopped = true;
 
   constructor(options: ObserverDispatcherOptions) {
     this.o = {
       batchSize: 20,
-      leaseMs: 60_000,
+      leaseMs: 5_000,
       intervalMs: 1_000,
       maxAttempts: 10,
       retryBaseMs: 1_000,
       retryMaxMs: 3_600_000,
       timeoutMs: 10_000,
+      laneConcurrency: 2,
       ...options,
       log: options.log.child({ component: 'wfxml-observer-dispatcher' }),
     };
-    if (this.o.leaseMs <= this.o.timeoutMs) throw new Error('ObserverDispatcher: leaseMs must be longer than timeoutMs, or a slow send could be claimed and sent twice');
+    this.timeoutMs = this.o.timeoutMs;
+    this.policy = { maxAttempts: this.o.maxAttempts, retryBaseMs: this.o.retryBaseMs, retryMaxMs: this.o.retryMaxMs };
+    this.worker = new OutboxWorker({
+      engine: this.o.engine,
+      log: this.o.log,
+      strategies: [this],
+      leaseMs: this.o.leaseMs,
+      intervalMs: this.o.intervalMs,
+      claimSize: this.o.batchSize,
+      laneConcurrency: this.o.laneConcurrency,
+      // Closing a case is rarely urgent for its observer, and polling spares SQLite's one writer a claim per close.
+      wakeOnCommit: false,
+    });
   }
 
   start(): void {
-    if (!this.stopped) return;
-    this.stopped = false;
-    this.schedule(0);
+    this.worker.start();
   }
 
-  /** Stops the loop and waits for a run in progress to finish. */
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-    await this.running;
-  }
-
-  private schedule(delay: number): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.running = this.runOnce()
-        .catch((err) => this.o.log.error({ err }, 'observer notification run failed; retrying next round'))
-        .finally(() => {
-          this.running = undefined;
-          this.schedule(this.o.intervalMs);
-        });
-    }, delay);
-    this.timer.unref();
+  /** Stops the loop and waits for the deliveries in flight to finish. */
+  stop(): Promise<void> {
+    return this.worker.stop();
   }
 
   /** One pass: claim the due notifications (this dispatcher's kind only), send them, record the outcome. */
   async runOnce(): Promise<DispatchReport> {
-    const { engine } = this.o;
-    const report: DispatchReport = { sent: 0, retried: 0, dead: 0 };
-    const now = engine.clock.now();
-    const claimed = await engine.store.transaction((tx) => tx.claimOutbox(this.o.batchSize, now, this.o.leaseMs, [OBSERVER_NOTIFY_KIND]));
-    for (const message of claimed) {
-      const outcome = await this.deliver(message);
-      report[outcome]++;
-    }
-    return report;
+    const { sent, retried, dead, dropped } = await this.worker.runOnce();
+    return { sent, retried, dead: dead + dropped };
   }
 
-  private async deliver(message: OutboxRecord): Promise<'sent' | 'retried' | 'dead'> {
-    const { engine } = this.o;
+  /** One lane per observer host: a slow observer delays only the notifications to it. */
+  receiverOf(row: NotifyRow): { receiver: string } | { malformed: string } {
+    try {
+      return { receiver: new URL(row.destination).origin };
+    } catch {
+      return { receiver: row.destination };
+    }
+  }
+
+  async deliver(_receiver: string, rows: readonly NotifyRow[], ctx: DeliveryContext): Promise<Map<string, DeliveryOutcome>> {
+    const message = rows[0]!;
     const entry = { messageId: message.id, observer: message.destination, attempt: message.attempts };
     const log = caseLogger(this.o.log, message.instanceId);
     try {
       const request = await this.notification(message);
       const signing = await this.signingFor(message.destination);
-      const reply = await postAsap(request, { timeoutMs: this.o.timeoutMs, ...(this.o.fetch ? { fetch: this.o.fetch } : {}), ...(signing ? { signing } : {}) });
-      await engine.store.transaction((tx) => tx.markOutboxSent(message.id, engine.clock.now()));
+      const reply = await postAsap(request, { timeoutMs: this.o.timeoutMs, signal: ctx.signal, ...(this.o.fetch ? { fetch: this.o.fetch } : {}), ...(signing ? { signing } : {}) });
       log.info({ ...entry, operation: request.operation, status: reply.status }, 'observer notified');
-      return 'sent';
+      return new Map([[message.id, { sent: true }]]);
     } catch (err) {
-      const error = err instanceof Error ? err.message : String(err);
+      const error = ctx.failure(err);
       const dead = message.attempts >= this.o.maxAttempts;
-      const delay = outboxRetryDelayMs(message.attempts, this.o.retryBaseMs, this.o.retryMaxMs);
-      const next = new Date(engine.clock.now().getTime() + delay);
-      await engine.store.transaction((tx) => tx.markOutboxRetry(message.id, error, next, dead));
       if (dead) log.error({ ...entry, error }, `observer notification failed ${message.attempts} times; given up (dead letter)`);
-      else log.warn({ ...entry, error, retryAt: next.toISOString() }, 'observer notification failed; will retry');
-      return dead ? 'dead' : 'retried';
+      else log.warn({ ...entry, error }, 'observer notification failed; will retry');
+      return new Map([[message.id, { retry: error }]]);
     }
   }
 
@@ -151,9 +151,9 @@ export class ObserverDispatcher {
   }
 
   /** CompletedRq (with ResultData) for closed.completed, StateChangedRq for the other closed states. */
-  private async notification(message: OutboxRecord): Promise<AsapRequest> {
+  private async notification(message: NotifyRow): Promise<AsapRequest> {
     const { engine, baseUrl } = this.o;
-    const payload = message.payload as { instanceId?: string; state?: string; data?: Record<string, unknown> };
+    const payload: Partial<NotifyRow['payload']> = message.payload;
     const instanceId = payload.instanceId ?? message.instanceId;
     const key = instanceKey(baseUrl, instanceId);
     const common = { receiverKey: message.destination, senderKey: key, requestId: requestIdFor(message.id), resource: 'observer' as const };

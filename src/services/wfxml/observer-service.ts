@@ -1,4 +1,4 @@
-import { ALL_INSTANCE_STATES, type OutboxRecord, type WorkflowEngine } from '../../engine';
+import { ALL_INSTANCE_STATES, outboxKind, type OutboxRecord, type RemoteCallBinding, type WorkflowEngine } from '../../engine';
 import type { SoapContext } from '../soap';
 import { escapeXml } from '../soap';
 import { asapFault, AsapErrorCodes } from './asap-fault';
@@ -46,8 +46,8 @@ function correlationFor(call: WfxmlCall): SubprocessCorrelation {
 }
 
 /** The 'remote-subprocess' outbox row that `correlation` names, and the activity instance waiting for it. */
-async function remoteCall(engine: WorkflowEngine, c: SubprocessCorrelation): Promise<{ row: OutboxRecord; activityInstanceId: string }> {
-  const row = (await engine.outbox({ instanceId: c.instanceId })).find((m) => m.id === c.messageId && m.kind === 'remote-subprocess');
+async function remoteCall(engine: WorkflowEngine, c: SubprocessCorrelation): Promise<{ row: OutboxRecord<'remote-subprocess'>; activityInstanceId: string }> {
+  const row = (await engine.outbox({ instanceId: c.instanceId })).filter(outboxKind('remote-subprocess')).find((m) => m.id === c.messageId);
   const activityInstanceId = row?.payload.activityInstanceId;
   if (!row || typeof activityInstanceId !== 'string') {
     throw asapFault(
@@ -60,18 +60,9 @@ async function remoteCall(engine: WorkflowEngine, c: SubprocessCorrelation): Pro
   return { row, activityInstanceId };
 }
 
-/** Where the remote subprocess dispatcher bound a call, recorded on its row as it marked it sent. */
-interface RemoteCallBinding {
-  /** The department the CreateInstance was signed for and sent to. */
-  department?: string;
-  factory?: string;
-  /** The InstanceKey the factory answered. */
-  remoteInstance?: string;
-}
-
-function bindingOf(row: OutboxRecord): RemoteCallBinding | undefined {
+function bindingOf(row: OutboxRecord<'remote-subprocess'>): RemoteCallBinding | undefined {
   const b = row.payload.boundTo;
-  return b && typeof b === 'object' ? (b as RemoteCallBinding) : undefined;
+  return b && typeof b === 'object' ? b : undefined;
 }
 
 function notAuthorised(call: WfxmlCall, c: SubprocessCorrelation | undefined, operation: string, reason: string): never {

@@ -1,9 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { childElements, DS_NS, parseStrict, signEnvelope, SignatureError, textOnly, TRANSFER_NS, verifyEnvelope, type ReplayCacheLike, type SigningIdentity } from '../../transfer/signing';
-import { parseEnvelope } from '../soap';
-import { ENVELOPE_NAMESPACES } from '../soap';
-import type { SignedCall, SoapContext } from '../soap';
-import { escapeXml } from '../soap';
+import { childElements, DS_NS, parseStrict, signEnvelope, SignatureError, textOnly, TRANSFER_NS, verifyEnvelope, WSSE_CODE_OF_SIGNATURE_ERROR, type ReplayCacheLike, type SigningIdentity } from '../../transfer/signing';
+import { wsseSubcode, type WsseFaultCode } from '../security';
+import { ENVELOPE_NAMESPACES, escapeXml, parseEnvelope, type SignedCall, type SoapContext } from '../soap';
 import { asapFault, AsapErrorCodes } from './asap-fault';
 import { keyPath } from './keys';
 
@@ -79,12 +77,12 @@ export function verifySignedCall(trust: WfxmlTrust): (ctx: SoapContext) => Promi
       // A signature placed where none is looked for signs nothing: such a message is an ordinary,
       // unsigned one, and its caller must authenticate like any other.
       if (error.code === 'unsigned') return undefined;
-      throw refused(ctx, `SIGNATURE_${error.code.toUpperCase().replace(/-/g, '_')}`, error.message, error.sender);
+      throw refused(ctx, `SIGNATURE_${error.code.toUpperCase().replace(/-/g, '_')}`, error.message, error.sender, WSSE_CODE_OF_SIGNATURE_ERROR[error.code]);
     }
     const header = headerFields(verified.signedHeader);
     const receiverKey = header.ReceiverKey;
     if (!receiverKey || keyPath(receiverKey) !== keyPath(ctx.endpoint)) {
-      throw refused(ctx, 'SIGNATURE_WRONG_RESOURCE', `the message is signed for ${receiverKey ?? 'no resource (no ReceiverKey in the signed header)'}, but was posted to ${ctx.endpoint}`, verified.sender);
+      throw refused(ctx, 'SIGNATURE_WRONG_RESOURCE', `the message is signed for ${receiverKey ?? 'no resource (no ReceiverKey in the signed header)'}, but was posted to ${ctx.endpoint}`, verified.sender, 'FailedCheck');
     }
     const soapNs = ENVELOPE_NAMESPACES[ctx.version];
     // The SOAP parser resolves Body against the Envelope's declarations, so the wrapper declares the
@@ -93,16 +91,16 @@ export function verifySignedCall(trust: WfxmlTrust): (ctx: SoapContext) => Promi
     const tag = prefix ? `${prefix}:Envelope` : 'Envelope';
     const signed = parseEnvelope(`<${tag} xmlns${prefix ? `:${prefix}` : ''}="${soapNs}">${verified.signedBody}</${tag}>`);
     if (signed.operation.namespace !== ctx.operation.namespace || signed.operation.localName !== ctx.operation.localName) {
-      throw refused(ctx, 'SIGNATURE_WRONG_OPERATION', 'the signed Body holds another operation than the one dispatched', verified.sender);
+      throw refused(ctx, 'SIGNATURE_WRONG_OPERATION', 'the signed Body holds another operation than the one dispatched', verified.sender, 'FailedCheck');
     }
     ctx.log.debug({ department: verified.sender, operation: ctx.operation.localName }, 'signed Wf-XML call verified');
     return { party: verified.sender, body: signed.body, header };
   };
 }
 
-function refused(ctx: SoapContext, code: string, reason: string, sender?: string): unknown {
+function refused(ctx: SoapContext, code: string, reason: string, sender: string | undefined, wsse: WsseFaultCode): unknown {
   ctx.log.warn({ code, reason, claimedSender: sender, operation: ctx.operation.localName }, 'Wf-XML call refused: signature');
-  return asapFault('Client', AsapErrorCodes.forbidden, `Wf-XML refused: ${reason}`, code);
+  return asapFault('Client', AsapErrorCodes.forbidden, `Wf-XML refused: ${reason}`, code, wsseSubcode(wsse));
 }
 
 /** The text fields of the signed tr:TransferHeader, by local name. */

@@ -1,7 +1,8 @@
 import { asap } from './namespaces';
 import { resolve } from 'node:path';
 import type { WorkflowEngine } from '../../engine';
-import type { SoapServiceDefinition } from '../soap';
+import type { SoapFault, SoapServiceDefinition } from '../soap';
+import { toAsapFault } from './asap-fault';
 import { factoryOperations } from './factory-service';
 import { instanceOperations } from './instance-service';
 import { CORRELATED_OBSERVER_PATH, FACTORY_PATH, INSTANCE_PATH, OBSERVER_PATH } from './keys';
@@ -37,7 +38,8 @@ export function wfxmlServices(engine: WorkflowEngine, options: WfxmlServiceOptio
   const observer = observerOperations(engine, trust ? { federation: true } : {});
   // The ASAP Request header always, and with trust the signed transfer header too.
   const understoodHeaders = [asap('Request'), ...(trust ? ['{urn:interflow:transfer:1}TransferHeader'] : [])];
-  const verify = trust ? { verifySignature: verifySignedCall(trust), understoodHeaders } : { understoodHeaders };
+  const shapeFault = (fault: SoapFault) => toAsapFault(fault) as SoapFault;
+  const verify = trust ? { verifySignature: verifySignedCall(trust), understoodHeaders, shapeFault } : { understoodHeaders, shapeFault };
   return [
     { name: 'WfXmlFactory', path: FACTORY_PATH, wsdl: wsdl('wfxml-factory.wsdl', true), operations: factoryOperations(engine, trust ? { endpoints: trust.endpoints } : {}), ...verify },
     { name: 'WfXmlInstance', path: INSTANCE_PATH, wsdl: wsdl('wfxml-instance.wsdl', false), operations: instanceOperations(engine), ...verify },

@@ -9,6 +9,7 @@ export { ReplayCache, DEFAULT_REPLAY_CACHE_ENTRIES } from './replay-cache';
 export type { ReplayCacheLike, ReplayCacheOptions, RememberResult } from './replay-cache';
 export { SignatureError } from './errors';
 export type { SignatureErrorCode } from './errors';
+export { WSSE_CODE_OF_SIGNATURE_ERROR } from './errors';
 export { senderOfTransferHeader, textOnly, transferHeaderField } from './envelope';
 export { childElements, parseStrict, serialize } from './dom';
 export { TRANSFER_NS, WSSE_NS, WSU_NS, DS_NS, EXC_C14N, RSA_SHA256, SHA256 } from './constants';

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import pino from 'pino';
 import {
   AuthenticationError,
-  MemoryNonceCache,
+  ReplayCache,
   PASSWORD_DIGEST_TYPE,
   PASSWORD_TEXT_TYPE,
   SecurityConfigError,
@@ -31,8 +31,8 @@ function recordingLogger() {
   return { calls, logger: { warn: (obj: Record<string, unknown>, msg: string) => void calls.push({ obj, msg }) } };
 }
 
-function refusal(auth: Authenticator, input: AuthenticateInput): AuthenticationError {
-  const e = thrown<AuthenticationError>(() => auth.authenticate(input));
+async function refusal(auth: Authenticator, input: AuthenticateInput): Promise<AuthenticationError> {
+  const e = await thrown<AuthenticationError>(() => auth.authenticate(input));
   expect(e, String(e)).to.be.instanceOf(AuthenticationError);
   return e;
 }
@@ -44,16 +44,16 @@ describe('security: authenticator', () => {
   });
 
   describe('WS-Security UsernameToken PasswordDigest', () => {
-    it('accepts a valid token and returns the caller with its permissions (and no secret)', () => {
-      const caller = auth.authenticate({ serviceName: 'wfxml', soapHeader: wss('clerk-system', CLERK_PASSWORD), secure: false });
+    it('accepts a valid token and returns the caller with its permissions (and no secret)', async () => {
+      const caller = (await auth.authenticate({ serviceName: 'wfxml', soapHeader: wss('clerk-system', CLERK_PASSWORD), secure: false }));
       expect(caller).to.deep.equal({ username: 'clerk-system', via: 'wss', start: ['building_permit'], participants: ['clerk'], admin: false });
       expect(JSON.stringify(caller)).not.to.contain(CLERK_PASSWORD);
       expect(Object.isFrozen(caller)).to.equal(true);
     });
 
-    it('refuses a missing header with a message that says what to send', () => {
+    it('refuses a missing header with a message that says what to send', async () => {
       for (const soapHeader of [undefined, null, '', envelope(''), {}]) {
-        const e = refusal(auth, { serviceName: 'wfxml', soapHeader, secure: true });
+        const e = await refusal(auth, { serviceName: 'wfxml', soapHeader, secure: true });
         expect(e.code).to.equal('missing-credentials');
         expect(e.message).to.match(/^WS-Security UsernameToken is missing/);
         expect(e.wsseFault).to.equal('InvalidSecurity');
@@ -61,9 +61,9 @@ describe('security: authenticator', () => {
       }
     });
 
-    it('refuses an unknown user and a wrong password with the same message, told apart only in the log reason', () => {
-      const unknown = refusal(auth, { serviceName: 'wfxml', soapHeader: wss('nobody', CLERK_PASSWORD), secure: true });
-      const wrong = refusal(auth, { serviceName: 'wfxml', soapHeader: wss('clerk-system', 'not-the-password-123'), secure: true });
+    it('refuses an unknown user and a wrong password with the same message, told apart only in the log reason', async () => {
+      const unknown = await refusal(auth, { serviceName: 'wfxml', soapHeader: wss('nobody', CLERK_PASSWORD), secure: true });
+      const wrong = await refusal(auth, { serviceName: 'wfxml', soapHeader: wss('clerk-system', 'not-the-password-123'), secure: true });
       expect(unknown.message).to.equal('authentication failed');
       expect(wrong.message).to.equal('authentication failed');
       expect(unknown.code).to.equal('failed');
@@ -73,17 +73,17 @@ describe('security: authenticator', () => {
       expect(wrong.reason).to.match(/wrong PasswordDigest for user "clerk-system"/);
     });
 
-    it('refuses a digest that is not Base64 of 20 bytes, and a token whose Created was altered after signing', () => {
+    it('refuses a digest that is not Base64 of 20 bytes, and a token whose Created was altered after signing', async () => {
       const good = wss('clerk-system', CLERK_PASSWORD);
       const notB64 = good.replace(/(#PasswordDigest">)[^<]+/, '$1not base64!');
-      expect(refusal(auth, { serviceName: 'wfxml', soapHeader: notB64, secure: true }).code).to.equal('failed');
+      expect((await refusal(auth, { serviceName: 'wfxml', soapHeader: notB64, secure: true })).code).to.equal('failed');
       const short = good.replace(/(#PasswordDigest">)[^<]+/, '$1AAAA');
-      expect(refusal(auth, { serviceName: 'wfxml', soapHeader: short, secure: true }).code).to.equal('failed');
+      expect((await refusal(auth, { serviceName: 'wfxml', soapHeader: short, secure: true })).code).to.equal('failed');
       const altered = good.replace('2026-01-31T12:00:00.000Z', '2026-01-31T12:00:01.000Z');
-      expect(refusal(auth, { serviceName: 'wfxml', soapHeader: altered, secure: true }).code).to.equal('failed');
+      expect((await refusal(auth, { serviceName: 'wfxml', soapHeader: altered, secure: true })).code).to.equal('failed');
     });
 
-    it('refuses a token without Password, Nonce or Created, or with a bad Nonce encoding, each naming what is wrong', () => {
+    it('refuses a token without Password, Nonce or Created, or with a bad Nonce encoding, each naming what is wrong', async () => {
       const parts = (fields: string) => envelope(`<wsse:Security xmlns:wsse="${WSSE_NS}" xmlns:wsu="${WSU_NS}"><wsse:UsernameToken><wsse:Username>clerk-system</wsse:Username>${fields}</wsse:UsernameToken></wsse:Security>`);
       const nonce = Buffer.alloc(16, 7);
       const digest = passwordDigest(nonce, '2026-01-31T12:00:00Z', CLERK_PASSWORD);
@@ -100,186 +100,187 @@ describe('security: authenticator', () => {
         [pw + n + '<wsu:Created>31/01/2026 12:00</wsu:Created>', /Created must be an xsd:dateTime/],
       ];
       for (const [fields, message] of cases) {
-        const e = refusal(auth, { serviceName: 'wfxml', soapHeader: parts(fields), secure: true });
+        const e = await refusal(auth, { serviceName: 'wfxml', soapHeader: parts(fields), secure: true });
         expect(e.code, String(message)).to.equal('malformed');
         expect(e.message).to.match(message);
       }
       // and the complete token passes (the digest above is right), with the default EncodingType
-      expect(auth.authenticate({ serviceName: 'wfxml', soapHeader: parts(pw + n + c), secure: true }).username).to.equal('clerk-system');
+      expect((await auth.authenticate({ serviceName: 'wfxml', soapHeader: parts(pw + n + c), secure: true })).username).to.equal('clerk-system');
     });
 
-    it('refuses an unknown Password Type, and PasswordText (explicit or by default) unless allowed', () => {
+    it('refuses an unknown Password Type, and PasswordText (explicit or by default) unless allowed', async () => {
       const other = wss('clerk-system', CLERK_PASSWORD).replace(PASSWORD_DIGEST_TYPE, 'http://example.org/#PasswordSha256');
-      const e1 = refusal(auth, { serviceName: 'wfxml', soapHeader: other, secure: true });
+      const e1 = await refusal(auth, { serviceName: 'wfxml', soapHeader: other, secure: true });
       expect(e1.code).to.equal('unsupported');
       expect(e1.message).to.contain('is not supported').and.contain(PASSWORD_DIGEST_TYPE);
       const text = wss('clerk-system', CLERK_PASSWORD, { passwordType: 'PasswordText' });
-      expect(refusal(auth, { serviceName: 'wfxml', soapHeader: text, secure: true }).message).to.match(/PasswordText is not accepted/);
+      expect((await refusal(auth, { serviceName: 'wfxml', soapHeader: text, secure: true })).message).to.match(/PasswordText is not accepted/);
       const untyped = text.replace(` Type="${PASSWORD_TEXT_TYPE}"`, '');
-      expect(refusal(auth, { serviceName: 'wfxml', soapHeader: untyped, secure: true }).message).to.match(/a Password without Type is PasswordText/);
+      expect((await refusal(auth, { serviceName: 'wfxml', soapHeader: untyped, secure: true })).message).to.match(/a Password without Type is PasswordText/);
     });
 
-    it('accepts PasswordText over TLS when allowed, still checking the password and the window', () => {
+    it('accepts PasswordText over TLS when allowed, still checking the password and the window', async () => {
       const lax = createAuthenticator(config({ allowPasswordText: true }), { clock: () => NOW });
       const text = wss('clerk-system', CLERK_PASSWORD, { passwordType: 'PasswordText' });
-      expect(refusal(lax, { serviceName: 'wfxml', soapHeader: text, secure: false }).code).to.equal('insecure-transport');
-      expect(lax.authenticate({ serviceName: 'wfxml', soapHeader: text, secure: true }).via).to.equal('wss');
+      expect((await refusal(lax, { serviceName: 'wfxml', soapHeader: text, secure: false })).code).to.equal('insecure-transport');
+      expect((await lax.authenticate({ serviceName: 'wfxml', soapHeader: text, secure: true })).via).to.equal('wss');
       const wrong = wss('clerk-system', 'wrong-password-xyz', { passwordType: 'PasswordText' });
-      expect(refusal(lax, { serviceName: 'wfxml', soapHeader: wrong, secure: true }).message).to.equal('authentication failed');
+      expect((await refusal(lax, { serviceName: 'wfxml', soapHeader: wrong, secure: true })).message).to.equal('authentication failed');
       const old = wss('clerk-system', CLERK_PASSWORD, { passwordType: 'PasswordText', created: at(-301) });
-      expect(refusal(lax, { serviceName: 'wfxml', soapHeader: old, secure: true }).code).to.equal('expired');
+      expect((await refusal(lax, { serviceName: 'wfxml', soapHeader: old, secure: true })).code).to.equal('expired');
     });
   });
 
   describe('freshness and clock skew', () => {
-    it('accepts Created up to the 300 s window old, refuses older, saying to check the clock', () => {
-      expect(auth.authenticate({ serviceName: 'wfxml', soapHeader: wss('clerk-system', CLERK_PASSWORD, { created: at(-300) }), secure: true }).username).to.equal('clerk-system');
-      const e = refusal(auth, { serviceName: 'wfxml', soapHeader: wss('clerk-system', CLERK_PASSWORD, { created: at(-301) }), secure: true });
+    it('accepts Created up to the 300 s window old, refuses older, saying to check the clock', async () => {
+      expect((await auth.authenticate({ serviceName: 'wfxml', soapHeader: wss('clerk-system', CLERK_PASSWORD, { created: at(-300) }), secure: true })).username).to.equal('clerk-system');
+      const e = await refusal(auth, { serviceName: 'wfxml', soapHeader: wss('clerk-system', CLERK_PASSWORD, { created: at(-301) }), secure: true });
       expect(e.code).to.equal('expired');
       expect(e.message).to.equal('UsernameToken Created is outside the 300 s window; check the client clock');
       expect(e.wsseFault).to.equal('MessageExpired');
       expect(e.reason).to.match(/301 s old/);
     });
 
-    it('accepts Created up to 60 s in the future, refuses beyond', () => {
-      expect(auth.authenticate({ serviceName: 'wfxml', soapHeader: wss('clerk-system', CLERK_PASSWORD, { created: at(60) }), secure: true }).username).to.equal('clerk-system');
-      const e = refusal(auth, { serviceName: 'wfxml', soapHeader: wss('clerk-system', CLERK_PASSWORD, { created: at(61) }), secure: true });
+    it('accepts Created up to 60 s in the future, refuses beyond', async () => {
+      expect((await auth.authenticate({ serviceName: 'wfxml', soapHeader: wss('clerk-system', CLERK_PASSWORD, { created: at(60) }), secure: true })).username).to.equal('clerk-system');
+      const e = await refusal(auth, { serviceName: 'wfxml', soapHeader: wss('clerk-system', CLERK_PASSWORD, { created: at(61) }), secure: true });
       expect(e.code).to.equal('expired');
       expect(e.message).to.contain('check the client clock');
       expect(e.reason).to.match(/61 s in the future/);
     });
 
-    it('accepts Created with a time-zone offset, which names the same instant', () => {
-      expect(auth.authenticate({ serviceName: 'wfxml', soapHeader: wss('clerk-system', CLERK_PASSWORD, { created: '2026-01-31T20:00:00+08:00' }), secure: true }).username).to.equal(
+    it('accepts Created with a time-zone offset, which names the same instant', async () => {
+      expect((await auth.authenticate({ serviceName: 'wfxml', soapHeader: wss('clerk-system', CLERK_PASSWORD, { created: '2026-01-31T20:00:00+08:00' }), secure: true })).username).to.equal(
         'clerk-system',
       );
     });
 
-    it('takes the window from the configuration (INTERFLOW_WSS_WINDOW) and the skew from clockSkewSeconds', () => {
+    it('takes the window from the configuration (INTERFLOW_WSS_WINDOW) and the skew from clockSkewSeconds', async () => {
       const short = createAuthenticator(config({ clockSkewSeconds: 5 }, { wssWindowSeconds: 30 }), { clock: () => NOW });
-      expect(refusal(short, { serviceName: 'wfxml', soapHeader: wss('clerk-system', CLERK_PASSWORD, { created: at(-31) }), secure: true }).message).to.contain('30 s window');
-      expect(refusal(short, { serviceName: 'wfxml', soapHeader: wss('clerk-system', CLERK_PASSWORD, { created: at(6) }), secure: true }).code).to.equal('expired');
-      expect(short.authenticate({ serviceName: 'wfxml', soapHeader: wss('clerk-system', CLERK_PASSWORD, { created: at(-30) }), secure: true }).username).to.equal('clerk-system');
+      expect((await refusal(short, { serviceName: 'wfxml', soapHeader: wss('clerk-system', CLERK_PASSWORD, { created: at(-31) }), secure: true })).message).to.contain('30 s window');
+      expect((await refusal(short, { serviceName: 'wfxml', soapHeader: wss('clerk-system', CLERK_PASSWORD, { created: at(6) }), secure: true })).code).to.equal('expired');
+      expect((await short.authenticate({ serviceName: 'wfxml', soapHeader: wss('clerk-system', CLERK_PASSWORD, { created: at(-30) }), secure: true })).username).to.equal('clerk-system');
     });
 
-    it('uses input.now over the clock', () => {
+    it('uses input.now over the clock', async () => {
       const header = wss('clerk-system', CLERK_PASSWORD, { created: at(-1000) });
-      expect(auth.authenticate({ serviceName: 'wfxml', soapHeader: header, secure: true, now: at(-1000) }).username).to.equal('clerk-system');
+      expect((await auth.authenticate({ serviceName: 'wfxml', soapHeader: header, secure: true, now: at(-1000) })).username).to.equal('clerk-system');
     });
   });
 
   describe('replay', () => {
     const nonce = Buffer.from('00112233445566778899aabbccddeeff', 'hex');
 
-    it('refuses the same token again within the window', () => {
+    it('refuses the same token again within the window', async () => {
       const header = wss('clerk-system', CLERK_PASSWORD, { nonce });
-      expect(auth.authenticate({ serviceName: 'wfxml', soapHeader: header, secure: true, now: at(1) }).username).to.equal('clerk-system');
-      const e = refusal(auth, { serviceName: 'wfxml', soapHeader: header, secure: true, now: at(200) });
+      expect((await auth.authenticate({ serviceName: 'wfxml', soapHeader: header, secure: true, now: at(1) })).username).to.equal('clerk-system');
+      const e = await refusal(auth, { serviceName: 'wfxml', soapHeader: header, secure: true, now: at(200) });
       expect(e.code).to.equal('replay');
       expect(e.message).to.equal('UsernameToken nonce was already used (replay)');
     });
 
-    it('refuses the same nonce with a new Created within the window, and a re-encoded nonce', () => {
-      auth.authenticate({ serviceName: 'wfxml', soapHeader: wss('clerk-system', CLERK_PASSWORD, { nonce }), secure: true });
+    it('refuses the same nonce with a new Created within the window, and a re-encoded nonce', async () => {
+      (await auth.authenticate({ serviceName: 'wfxml', soapHeader: wss('clerk-system', CLERK_PASSWORD, { nonce }), secure: true }));
       const again = wss('clerk-system', CLERK_PASSWORD, { nonce, created: at(10) });
-      expect(refusal(auth, { serviceName: 'wfxml', soapHeader: again, secure: true, now: at(10) }).code).to.equal('replay');
+      expect((await refusal(auth, { serviceName: 'wfxml', soapHeader: again, secure: true, now: at(10) })).code).to.equal('replay');
       // the same bytes with Base64 wrapped over two lines are the same nonce
       const wrapped = wss('clerk-system', CLERK_PASSWORD, { nonce, created: at(20) }).replace(nonce.toString('base64'), `${nonce.toString('base64').slice(0, 8)}\n ${nonce.toString('base64').slice(8)}`);
-      expect(refusal(auth, { serviceName: 'wfxml', soapHeader: wrapped, secure: true, now: at(20) }).code).to.equal('replay');
+      expect((await refusal(auth, { serviceName: 'wfxml', soapHeader: wrapped, secure: true, now: at(20) })).code).to.equal('replay');
     });
 
-    it('after the window: the old token is refused as too old, a new token with the same nonce is accepted', () => {
+    it('after the window: the old token is refused as too old, a new token with the same nonce is accepted', async () => {
       const header = wss('clerk-system', CLERK_PASSWORD, { nonce });
-      auth.authenticate({ serviceName: 'wfxml', soapHeader: header, secure: true });
-      expect(refusal(auth, { serviceName: 'wfxml', soapHeader: header, secure: true, now: at(301) }).code).to.equal('expired');
+      (await auth.authenticate({ serviceName: 'wfxml', soapHeader: header, secure: true }));
+      expect((await refusal(auth, { serviceName: 'wfxml', soapHeader: header, secure: true, now: at(301) })).code).to.equal('expired');
       const fresh = wss('clerk-system', CLERK_PASSWORD, { nonce, created: at(301) });
-      expect(auth.authenticate({ serviceName: 'wfxml', soapHeader: fresh, secure: true, now: at(301) }).username).to.equal('clerk-system');
+      expect((await auth.authenticate({ serviceName: 'wfxml', soapHeader: fresh, secure: true, now: at(301) })).username).to.equal('clerk-system');
     });
 
-    it('keeps a nonce sent with a future Created until that token has aged out', () => {
+    it('keeps a nonce sent with a future Created until that token has aged out', async () => {
       const header = wss('clerk-system', CLERK_PASSWORD, { nonce, created: at(60) });
-      auth.authenticate({ serviceName: 'wfxml', soapHeader: header, secure: true });
+      (await auth.authenticate({ serviceName: 'wfxml', soapHeader: header, secure: true }));
       // at +350 s the token is 290 s old: still fresh, so it must still be a replay
-      expect(refusal(auth, { serviceName: 'wfxml', soapHeader: header, secure: true, now: at(350) }).code).to.equal('replay');
-      expect(refusal(auth, { serviceName: 'wfxml', soapHeader: header, secure: true, now: at(361) }).code).to.equal('expired');
+      expect((await refusal(auth, { serviceName: 'wfxml', soapHeader: header, secure: true, now: at(350) })).code).to.equal('replay');
+      expect((await refusal(auth, { serviceName: 'wfxml', soapHeader: header, secure: true, now: at(361) })).code).to.equal('expired');
     });
 
-    it('does not remember nonces of tokens that failed, and keeps users apart', () => {
+    it('does not remember nonces of tokens that failed, and keeps users apart', async () => {
       const bad = wss('clerk-system', 'wrong-password-xyz', { nonce });
-      refusal(auth, { serviceName: 'wfxml', soapHeader: bad, secure: true });
-      expect(auth.authenticate({ serviceName: 'wfxml', soapHeader: wss('clerk-system', CLERK_PASSWORD, { nonce }), secure: true }).username).to.equal('clerk-system');
-      expect(auth.authenticate({ serviceName: 'wfxml', soapHeader: wss('ops', ADMIN_PASSWORD, { nonce }), secure: true }).username).to.equal('ops');
+      await refusal(auth, { serviceName: 'wfxml', soapHeader: bad, secure: true });
+      expect((await auth.authenticate({ serviceName: 'wfxml', soapHeader: wss('clerk-system', CLERK_PASSWORD, { nonce }), secure: true })).username).to.equal('clerk-system');
+      expect((await auth.authenticate({ serviceName: 'wfxml', soapHeader: wss('ops', ADMIN_PASSWORD, { nonce }), secure: true })).username).to.equal('ops');
     });
 
-    it('is bounded: when full of live nonces it refuses new tokens (fail closed) and recovers once they expire', () => {
-      const cache = new MemoryNonceCache(3, 0);
-      const small = createAuthenticator(config(), { clock: () => NOW, nonceCache: cache });
-      for (let i = 0; i < 3; i++) small.authenticate({ serviceName: 'wfxml', soapHeader: wss('clerk-system', CLERK_PASSWORD), secure: true });
-      const e = refusal(small, { serviceName: 'wfxml', soapHeader: wss('clerk-system', CLERK_PASSWORD), secure: true });
+    it('is bounded: when full of live nonces it refuses new tokens (fail closed) and recovers once they expire', async () => {
+      const cache = new ReplayCache({ maxEntries: 3 });
+      const small = createAuthenticator(config(), { clock: () => NOW, replayCache: cache });
+      for (let i = 0; i < 3; i++) (await small.authenticate({ serviceName: 'wfxml', soapHeader: wss('clerk-system', CLERK_PASSWORD), secure: true }));
+      const e = await refusal(small, { serviceName: 'wfxml', soapHeader: wss('clerk-system', CLERK_PASSWORD), secure: true });
       expect(e.code).to.equal('unavailable');
       expect(e.isServerError).to.equal(true);
       expect(e.httpStatus).to.equal(503);
       expect(cache.size).to.equal(3);
       const later = wss('clerk-system', CLERK_PASSWORD, { created: at(301) });
-      expect(small.authenticate({ serviceName: 'wfxml', soapHeader: later, secure: true, now: at(301) }).username).to.equal('clerk-system');
+      expect((await small.authenticate({ serviceName: 'wfxml', soapHeader: later, secure: true, now: at(301) })).username).to.equal('clerk-system');
       expect(cache.size).to.equal(1);
     });
 
-    it('the default cache holds replayCacheSize nonces', () => {
+    it('the default cache holds replayCacheSize nonces', async () => {
       const sized = createAuthenticator(config({ replayCacheSize: 1000 }), { clock: () => NOW });
-      for (let i = 0; i < 1000; i++) sized.authenticate({ serviceName: 'wfxml', soapHeader: wss('clerk-system', CLERK_PASSWORD), secure: true });
-      expect(refusal(sized, { serviceName: 'wfxml', soapHeader: wss('clerk-system', CLERK_PASSWORD), secure: true }).code).to.equal('unavailable');
+      for (let i = 0; i < 1000; i++) (await sized.authenticate({ serviceName: 'wfxml', soapHeader: wss('clerk-system', CLERK_PASSWORD), secure: true }));
+      expect((await refusal(sized, { serviceName: 'wfxml', soapHeader: wss('clerk-system', CLERK_PASSWORD), secure: true })).code).to.equal('unavailable');
     });
 
-    it('MemoryNonceCache: replay while live, full when full of live entries, reuse after expiry', () => {
-      const cache = new MemoryNonceCache(2, 0);
-      expect(cache.checkAndRemember('a', 10, 0)).to.equal('fresh');
-      expect(cache.checkAndRemember('a', 10, 5)).to.equal('replay');
-      expect(cache.checkAndRemember('b', 20, 5)).to.equal('fresh');
-      expect(cache.checkAndRemember('c', 20, 5)).to.equal('full');
-      expect(cache.checkAndRemember('a', 30, 10)).to.equal('fresh'); // expired entry is replaced
-      expect(cache.checkAndRemember('c', 30, 11)).to.equal('full');
-      expect(cache.checkAndRemember('c', 30, 20)).to.equal('fresh');
+    it('ReplayCache: seen while live, full when full of live entries, reuse after expiry', async () => {
+      const cache = new ReplayCache({ maxEntries: 2 });
+      const d = (ms: number) => new Date(ms);
+      expect(cache.remember('a', d(10), d(0))).to.equal('fresh');
+      expect(cache.remember('a', d(10), d(5))).to.equal('seen');
+      expect(cache.remember('b', d(20), d(5))).to.equal('fresh');
+      expect(cache.remember('c', d(20), d(5))).to.equal('full');
+      expect(cache.remember('a', d(30), d(10))).to.equal('fresh'); // expired entry is replaced
+      expect(cache.remember('c', d(30), d(11))).to.equal('full');
+      expect(cache.remember('c', d(30), d(20))).to.equal('fresh');
     });
   });
 
   describe('HTTP Basic', () => {
-    it('accepts Basic over TLS', () => {
-      const caller = auth.authenticate({ serviceName: 'ProcessService', authorization: basic('ops', ADMIN_PASSWORD), secure: true });
+    it('accepts Basic over TLS', async () => {
+      const caller = (await auth.authenticate({ serviceName: 'ProcessService', authorization: basic('ops', ADMIN_PASSWORD), secure: true }));
       expect(caller).to.deep.equal({ username: 'ops', via: 'basic', start: ['*'], participants: ['*'], admin: true });
     });
 
-    it('refuses Basic over plain HTTP, without a challenge, saying to use HTTPS', () => {
-      const e = refusal(auth, { serviceName: 'wfxml/observer', authorization: basic('ops', ADMIN_PASSWORD), secure: false });
+    it('refuses Basic over plain HTTP, without a challenge, saying to use HTTPS', async () => {
+      const e = await refusal(auth, { serviceName: 'wfxml/observer', authorization: basic('ops', ADMIN_PASSWORD), secure: false });
       expect(e.code).to.equal('insecure-transport');
       expect(e.message).to.match(/only over HTTPS/);
       expect(e.challenge).to.equal(undefined);
     });
 
-    it('allowInsecureBasic accepts Basic over plain HTTP and warns once, naming the user but not the password', () => {
+    it('allowInsecureBasic accepts Basic over plain HTTP and warns once, naming the user but not the password', async () => {
       const { calls, logger } = recordingLogger();
       const lax = createAuthenticator(config({ allowInsecureBasic: true }), { clock: () => NOW, logger });
-      lax.authenticate({ serviceName: 'ProcessService', authorization: basic('ops', ADMIN_PASSWORD), secure: false });
-      lax.authenticate({ serviceName: 'ProcessService', authorization: basic('ops', ADMIN_PASSWORD), secure: false });
-      lax.authenticate({ serviceName: 'ProcessService', authorization: basic('clerk-system', CLERK_PASSWORD), secure: false });
-      lax.authenticate({ serviceName: 'ProcessService', authorization: basic('ops', ADMIN_PASSWORD), secure: true });
+      (await lax.authenticate({ serviceName: 'ProcessService', authorization: basic('ops', ADMIN_PASSWORD), secure: false }));
+      (await lax.authenticate({ serviceName: 'ProcessService', authorization: basic('ops', ADMIN_PASSWORD), secure: false }));
+      (await lax.authenticate({ serviceName: 'ProcessService', authorization: basic('clerk-system', CLERK_PASSWORD), secure: false }));
+      (await lax.authenticate({ serviceName: 'ProcessService', authorization: basic('ops', ADMIN_PASSWORD), secure: true }));
       expect(calls).to.have.length(1);
       expect(calls[0]!.msg).to.match(/allowInsecureBasic/);
       expect(calls[0]!.obj).to.deep.equal({ serviceName: 'ProcessService', username: 'ops' });
       expect(JSON.stringify(calls)).not.to.contain(ADMIN_PASSWORD);
       // the application's pino logger fits the logger option as it is
       const real: SecurityLogger = pino({ level: 'silent' });
-      createAuthenticator(config({ allowInsecureBasic: true }), { logger: real }).authenticate({ serviceName: 'ProcessService', authorization: basic('ops', ADMIN_PASSWORD), secure: false });
+      (await createAuthenticator(config({ allowInsecureBasic: true }), { logger: real }).authenticate({ serviceName: 'ProcessService', authorization: basic('ops', ADMIN_PASSWORD), secure: false }));
     });
 
-    it('challenges (401) when credentials are missing or wrong, without telling unknown user from wrong password', () => {
-      const missing = refusal(auth, { serviceName: 'wfxml/observer', secure: true });
+    it('challenges (401) when credentials are missing or wrong, without telling unknown user from wrong password', async () => {
+      const missing = await refusal(auth, { serviceName: 'wfxml/observer', secure: true });
       expect(missing.code).to.equal('missing-credentials');
       expect(missing.message).to.equal('HTTP Basic credentials are required');
       expect(missing.challenge).to.equal('Basic realm="Interflow", charset="UTF-8"');
       expect(missing.httpStatus).to.equal(401);
-      const unknown = refusal(auth, { serviceName: 'wfxml/observer', authorization: basic('nobody', ADMIN_PASSWORD), secure: true });
-      const wrong = refusal(auth, { serviceName: 'wfxml/observer', authorization: basic('ops', 'wrong-password-xyz'), secure: true });
+      const unknown = await refusal(auth, { serviceName: 'wfxml/observer', authorization: basic('nobody', ADMIN_PASSWORD), secure: true });
+      const wrong = await refusal(auth, { serviceName: 'wfxml/observer', authorization: basic('ops', 'wrong-password-xyz'), secure: true });
       for (const e of [unknown, wrong]) {
         expect(e.message).to.equal('authentication failed');
         expect(e.challenge).to.be.a('string');
@@ -288,64 +289,64 @@ describe('security: authenticator', () => {
       expect(wrong.reason).to.match(/wrong password for user "ops"/);
     });
 
-    it('refuses malformed Basic and other schemes with a message that says what is expected', () => {
+    it('refuses malformed Basic and other schemes with a message that says what is expected', async () => {
       for (const authorization of ['Basic', 'Basic !!!', `Basic ${Buffer.from('no-colon').toString('base64')}`, `Basic ${Buffer.from([0xff, 0xfe, 0x3a]).toString('base64')}`]) {
-        const e = refusal(auth, { serviceName: 'wfxml/observer', authorization, secure: true });
+        const e = await refusal(auth, { serviceName: 'wfxml/observer', authorization, secure: true });
         expect(e.code, authorization).to.be.oneOf(['malformed']);
         expect(e.message).to.match(/not valid HTTP Basic/);
       }
-      const bearer = refusal(auth, { serviceName: 'ProcessService', authorization: 'Bearer abc.def', secure: true });
+      const bearer = await refusal(auth, { serviceName: 'ProcessService', authorization: 'Bearer abc.def', secure: true });
       expect(bearer.code).to.equal('unsupported');
       expect(bearer.message).to.equal('the Authorization scheme "Bearer" is not supported; use HTTP Basic or a WS-Security UsernameToken');
     });
 
-    it('accepts a scheme in any case, UTF-8 credentials and passwords containing ":"', () => {
+    it('accepts a scheme in any case, UTF-8 credentials and passwords containing ":"', async () => {
       const lax = createAuthenticator(config({ users: [{ username: 'zoë', password: 'pa:ss:wörd-12345', participants: ['clerk'] }] }), { clock: () => NOW });
       const header = `bAsIc ${Buffer.from('zoë:pa:ss:wörd-12345', 'utf8').toString('base64')}`;
-      expect(lax.authenticate({ serviceName: 'ProcessService', authorization: header, secure: true }).username).to.equal('zoë');
+      expect((await lax.authenticate({ serviceName: 'ProcessService', authorization: header, secure: true })).username).to.equal('zoë');
     });
   });
 
   describe('per-service modes', () => {
-    it('mode none returns the anonymous caller whatever is sent', () => {
+    it('mode none returns the anonymous caller whatever is sent', async () => {
       const dev = createAuthenticator(developmentSecurityConfig());
-      const caller = dev.authenticate({ serviceName: 'ProcessService', secure: false, authorization: basic('x', 'y') });
+      const caller = (await dev.authenticate({ serviceName: 'ProcessService', secure: false, authorization: basic('x', 'y') }));
       expect(caller).to.deep.equal({ username: 'anonymous', via: 'anonymous', start: ['*'], participants: ['*'], admin: true });
       const open = createAuthenticator(config({ services: { ProcessService: 'none', '*': 'wss' } }));
-      expect(open.authenticate({ serviceName: 'ProcessService', secure: false })).to.deep.include({ username: 'anonymous', admin: false, start: [] });
+      expect((await open.authenticate({ serviceName: 'ProcessService', secure: false }))).to.deep.include({ username: 'anonymous', admin: false, start: [] });
     });
 
-    it('mode wss ignores an Authorization header; mode basic ignores a UsernameToken', () => {
-      const e1 = refusal(auth, { serviceName: 'wfxml', authorization: basic('ops', ADMIN_PASSWORD), secure: true });
+    it('mode wss ignores an Authorization header; mode basic ignores a UsernameToken', async () => {
+      const e1 = await refusal(auth, { serviceName: 'wfxml', authorization: basic('ops', ADMIN_PASSWORD), secure: true });
       expect(e1.code).to.equal('missing-credentials');
-      const e2 = refusal(auth, { serviceName: 'wfxml/observer', soapHeader: wss('ops', ADMIN_PASSWORD), secure: true });
+      const e2 = await refusal(auth, { serviceName: 'wfxml/observer', soapHeader: wss('ops', ADMIN_PASSWORD), secure: true });
       expect(e2.code).to.equal('missing-credentials');
       expect(e2.message).to.equal('HTTP Basic credentials are required');
     });
 
-    it('mode wss-or-basic accepts either, and challenges for Basic only where Basic is usable', () => {
-      expect(auth.authenticate({ serviceName: 'ProcessService', soapHeader: wss('clerk-system', CLERK_PASSWORD), secure: false }).via).to.equal('wss');
-      expect(auth.authenticate({ serviceName: 'ProcessService', authorization: basic('clerk-system', CLERK_PASSWORD), secure: true }).via).to.equal('basic');
-      const overTls = refusal(auth, { serviceName: 'ProcessService', secure: true });
+    it('mode wss-or-basic accepts either, and challenges for Basic only where Basic is usable', async () => {
+      expect((await auth.authenticate({ serviceName: 'ProcessService', soapHeader: wss('clerk-system', CLERK_PASSWORD), secure: false })).via).to.equal('wss');
+      expect((await auth.authenticate({ serviceName: 'ProcessService', authorization: basic('clerk-system', CLERK_PASSWORD), secure: true })).via).to.equal('basic');
+      const overTls = await refusal(auth, { serviceName: 'ProcessService', secure: true });
       expect(overTls.message).to.equal('WS-Security UsernameToken or HTTP Basic credentials are required');
       expect(overTls.challenge).to.be.a('string');
-      const plain = refusal(auth, { serviceName: 'ProcessService', secure: false });
+      const plain = await refusal(auth, { serviceName: 'ProcessService', secure: false });
       expect(plain.message).to.match(/^WS-Security UsernameToken is missing.*HTTP Basic is accepted only over HTTPS/);
       expect(plain.challenge).to.equal(undefined);
     });
 
-    it('with both credentials, both must verify and name the same user', () => {
+    it('with both credentials, both must verify and name the same user', async () => {
       const both = { serviceName: 'ProcessService', soapHeader: wss('clerk-system', CLERK_PASSWORD), authorization: basic('clerk-system', CLERK_PASSWORD), secure: true };
-      expect(auth.authenticate(both).via).to.equal('wss');
+      expect((await auth.authenticate(both)).via).to.equal('wss');
       const mixed = { serviceName: 'ProcessService', soapHeader: wss('clerk-system', CLERK_PASSWORD), authorization: basic('ops', ADMIN_PASSWORD), secure: true };
-      expect(refusal(auth, mixed).code).to.equal('conflict');
+      expect((await refusal(auth, mixed)).code).to.equal('conflict');
       const badBasic = { serviceName: 'ProcessService', soapHeader: wss('clerk-system', CLERK_PASSWORD), authorization: basic('clerk-system', 'nope-nope-nope'), secure: true };
-      expect(refusal(auth, badBasic).code).to.equal('failed');
+      expect((await refusal(auth, badBasic)).code).to.equal('failed');
       // a non-Basic Authorization header beside a token is not ours to judge
-      expect(auth.authenticate({ ...both, soapHeader: wss('clerk-system', CLERK_PASSWORD), authorization: 'Bearer x' }).via).to.equal('wss');
+      expect((await auth.authenticate({ ...both, soapHeader: wss('clerk-system', CLERK_PASSWORD), authorization: 'Bearer x' })).via).to.equal('wss');
     });
 
-    it('looks a service up by exact name, then by /-prefix, then "*"', () => {
+    it('looks a service up by exact name, then by /-prefix, then "*"', async () => {
       expect(auth.modeFor('ProcessService')).to.equal('wss-or-basic');
       expect(auth.modeFor('wfxml/factory')).to.equal('wss');
       expect(auth.modeFor('wfxml/observer')).to.equal('basic');
@@ -356,15 +357,15 @@ describe('security: authenticator', () => {
   });
 
   describe('no secrets leave the module', () => {
-    it('no error property or serialisation holds a password, digest, nonce or Authorization value', () => {
+    it('no error property or serialisation holds a password, digest, nonce or Authorization value', async () => {
       const nonce = Buffer.from('a1a2a3a4a5a6a7a8a9aaabacadaeafb0', 'hex');
       const header = wss('clerk-system', 'wrong-password-xyz', { nonce });
       const digest = /#PasswordDigest">([^<]+)</.exec(header)![1]!;
       const errors = [
-        refusal(auth, { serviceName: 'wfxml', soapHeader: header, secure: true }),
-        refusal(auth, { serviceName: 'wfxml', soapHeader: wss('clerk-system', CLERK_PASSWORD, { nonce, created: at(-999) }), secure: true }),
-        refusal(auth, { serviceName: 'ProcessService', authorization: basic('ops', 'wrong-password-xyz'), secure: true }),
-        refusal(auth, { serviceName: 'ProcessService', authorization: basic('ops', ADMIN_PASSWORD), secure: false }),
+        await refusal(auth, { serviceName: 'wfxml', soapHeader: header, secure: true }),
+        await refusal(auth, { serviceName: 'wfxml', soapHeader: wss('clerk-system', CLERK_PASSWORD, { nonce, created: at(-999) }), secure: true }),
+        await refusal(auth, { serviceName: 'ProcessService', authorization: basic('ops', 'wrong-password-xyz'), secure: true }),
+        await refusal(auth, { serviceName: 'ProcessService', authorization: basic('ops', ADMIN_PASSWORD), secure: false }),
       ];
       for (const e of errors) {
         const everything = JSON.stringify({ ...e, message: e.message, stack: e.stack });
@@ -375,7 +376,7 @@ describe('security: authenticator', () => {
     });
   });
 
-  it('refuses a production configuration with a service in mode none or insecure Basic, however it was built', () => {
+  it('refuses a production configuration with a service in mode none or insecure Basic, however it was built', async () => {
     const dev = developmentSecurityConfig();
     expect(() => createAuthenticator({ ...dev, production: true })).to.throw(SecurityConfigError, /"none"/);
     expect(() => createAuthenticator({ ...config({ allowInsecureBasic: true }), production: true })).to.throw(SecurityConfigError, /allowInsecureBasic/);

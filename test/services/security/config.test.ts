@@ -46,7 +46,7 @@ describe('security: configuration', () => {
   }
 
   describe('users file', () => {
-    it('reads services, users and permissions; defaults "*" to wss-or-basic and the window to 300 s', () => {
+    it('reads services, users and permissions; defaults "*" to wss-or-basic and the window to 300 s', async () => {
       const c = parseSecurityConfig({ services: { ProcessService: 'wss' }, users: [user({})] }, { source: 'users.json' });
       expect(c.services).to.deep.equal({ ProcessService: 'wss', '*': 'wss-or-basic' });
       expect(c.users.map((u) => u.username)).to.deep.equal(['clerk-system']);
@@ -58,7 +58,7 @@ describe('security: configuration', () => {
       expect(c.anonymous).to.deep.equal({ start: [], participants: [], admin: false });
     });
 
-    it('accepts the example users file of docs/security.md', () => {
+    it('accepts the example users file of docs/security.md', async () => {
       const doc = readFileSync(join(__dirname, '..', '..', '..', 'docs', 'security.md'), 'utf8');
       const example = /```json\n([\s\S]*?)\n```/.exec(doc)![1]!;
       const c = parseSecurityConfig(JSON.parse(example), { source: 'docs/security.md', production: true });
@@ -66,7 +66,7 @@ describe('security: configuration', () => {
       expect(c.services).to.deep.equal({ ProcessService: 'wss-or-basic', wfxml: 'wss', '*': 'wss' });
     });
 
-    it('keeps passwords out of JSON.stringify, util.inspect and describeSecurity', () => {
+    it('keeps passwords out of JSON.stringify, util.inspect and describeSecurity', async () => {
       const c = config();
       for (const shown of [JSON.stringify(c), inspect(c, { depth: 10 }), JSON.stringify(describeSecurity(c))]) {
         expect(shown).not.to.contain(CLERK_PASSWORD).and.not.to.contain(ADMIN_PASSWORD);
@@ -74,7 +74,7 @@ describe('security: configuration', () => {
       }
     });
 
-    it('names the user and the field of each problem, and reports them all at once', () => {
+    it('names the user and the field of each problem, and reports them all at once', async () => {
       const found = problems({
         services: { ProcessService: 'wss' },
         users: [
@@ -92,7 +92,7 @@ describe('security: configuration', () => {
       ]);
     });
 
-    it('refuses missing or bad user names and passwords without ever quoting a password', () => {
+    it('refuses missing or bad user names and passwords without ever quoting a password', async () => {
       const found = problems({
         services: {},
         users: [
@@ -118,7 +118,7 @@ describe('security: configuration', () => {
       expect(found.join('\n')).not.to.contain('abc12345');
     });
 
-    it('refuses unknown modes, unknown services (with a suggestion) and unknown settings', () => {
+    it('refuses unknown modes, unknown services (with a suggestion) and unknown settings', async () => {
       const found = problems({ services: { ProcessService: 'digest', ProcesService: 'wss', wfxml: 'wss' }, users: [user({})], allowInsecureBasik: true });
       expect(found).to.deep.equal([
         'unknown setting "allowInsecureBasik" (did you mean "allowInsecureBasic"?); known settings: services, users, anonymous, allowPasswordText, allowInsecureBasic, wssWindowSeconds, clockSkewSeconds, replayCacheSize, realm',
@@ -127,7 +127,7 @@ describe('security: configuration', () => {
       ]);
     });
 
-    it('refuses a file without services or users, an empty users list, and bad numeric settings', () => {
+    it('refuses a file without services or users, an empty users list, and bad numeric settings', async () => {
       expect(problems({})).to.have.length(2);
       expect(problems([])[0]).to.match(/top level must be a JSON object/);
       expect(problems({ services: { '*': 'wss' }, users: [] })).to.deep.equal(['"users" is empty, so nobody could call the services not listed ("*"); add at least one user']);
@@ -140,7 +140,7 @@ describe('security: configuration', () => {
       expect(parseSecurityConfig({ services: { '*': 'none' }, users: [] }).users).to.have.length(0);
     });
 
-    it('reads anonymous permissions for services in mode none', () => {
+    it('reads anonymous permissions for services in mode none', async () => {
       const c = parseSecurityConfig({ services: { '*': 'none' }, users: [], anonymous: { start: ['building_permit'], participants: [], admin: false } });
       expect(c.anonymous).to.deep.equal({ start: ['building_permit'], participants: [], admin: false });
       expect(problems({ services: { '*': 'none' }, users: [], anonymous: { start: ['*'], admn: true } })[0]).to.match(/anonymous: unknown field "admn" \(did you mean "admin"\?\)/);
@@ -148,21 +148,21 @@ describe('security: configuration', () => {
   });
 
   describe('loadSecurityConfig (environment and file)', () => {
-    it('without INTERFLOW_USERS_FILE outside production: every service open to anonymous callers', () => {
+    it('without INTERFLOW_USERS_FILE outside production: every service open to anonymous callers', async () => {
       const c = loadSecurityConfig({});
       expect(c.source).to.equal(null);
       expect(c.services).to.deep.equal({ '*': 'none' });
-      expect(createAuthenticator(c).authenticate({ serviceName: 'ProcessService', secure: false }).via).to.equal('anonymous');
+      expect((await createAuthenticator(c).authenticate({ serviceName: 'ProcessService', secure: false })).via).to.equal('anonymous');
     });
 
-    it('in production, refuses to start without a users file', () => {
+    it('in production, refuses to start without a users file', async () => {
       for (const env of [{ NODE_ENV: 'production' }, { INTERFLOW_PRODUCTION: '1' }, { INTERFLOW_PRODUCTION: 'true' }]) {
         expect(() => loadSecurityConfig(env)).to.throw(SecurityConfigError, /INTERFLOW_USERS_FILE is not set, but (NODE_ENV=production|INTERFLOW_PRODUCTION is set): in production every service must authenticate/);
       }
       expect(loadSecurityConfig({ INTERFLOW_PRODUCTION: '0', NODE_ENV: 'development' }).production).to.equal(false);
     });
 
-    it('in production, refuses mode none on any service (or as the default) and allowInsecureBasic', () => {
+    it('in production, refuses mode none on any service (or as the default) and allowInsecureBasic', async () => {
       const open = file('open.json', usersFile({ services: { ProcessService: 'none', '*': 'wss' } }));
       expect(() => loadSecurityConfig({ NODE_ENV: 'production', INTERFLOW_USERS_FILE: open })).to.throw(
         SecurityConfigError,
@@ -178,7 +178,7 @@ describe('security: configuration', () => {
       expect(c.source).to.equal(good);
     });
 
-    it('refuses a users file that group or others can read, saying how to fix it', function () {
+    it('refuses a users file that group or others can read, saying how to fix it', async function () {
       if (process.platform === 'win32') this.skip();
       const path = file('loose.json', usersFile(), 0o644);
       expect(() => loadSecurityConfig({ INTERFLOW_USERS_FILE: path })).to.throw(SecurityConfigError, new RegExp(`can be read or written by group or others \\(mode 0644\\); run: chmod 600 ${path}`));
@@ -188,12 +188,12 @@ describe('security: configuration', () => {
       expect(loadSecurityConfig({ INTERFLOW_USERS_FILE: path }).users).to.have.length(2);
     });
 
-    it('says when the file is missing or not a file', () => {
+    it('says when the file is missing or not a file', async () => {
       expect(() => loadSecurityConfig({ INTERFLOW_USERS_FILE: join(dir, 'absent.json') })).to.throw(/does not exist/);
       expect(() => loadSecurityConfig({ INTERFLOW_USERS_FILE: dir })).to.throw(/must name a regular file/);
     });
 
-    it('reports invalid JSON by line and column without echoing the file (which holds passwords)', () => {
+    it('reports invalid JSON by line and column without echoing the file (which holds passwords)', async () => {
       const path = file('broken.json', `{\n  "services": {},\n  "users": [ { "username": "x", "password": "${CLERK_PASSWORD}" } \n  "oops"\n}`);
       const e = (() => {
         try {
@@ -208,12 +208,12 @@ describe('security: configuration', () => {
       expect(e.message).not.to.contain(CLERK_PASSWORD);
     });
 
-    it('names the file in every error', () => {
+    it('names the file in every error', async () => {
       const path = file('bad.json', { services: { wfxml: 'sometimes' }, users: [user({})] });
       expect(() => loadSecurityConfig({ INTERFLOW_USERS_FILE: path })).to.throw(`Security configuration (${path}): services."wfxml" must be one of`);
     });
 
-    it('takes the window from INTERFLOW_WSS_WINDOW over the file, and refuses a bad value', () => {
+    it('takes the window from INTERFLOW_WSS_WINDOW over the file, and refuses a bad value', async () => {
       const path = file('window.json', usersFile({ wssWindowSeconds: 120 }));
       expect(loadSecurityConfig({ INTERFLOW_USERS_FILE: path }).wssWindowSeconds).to.equal(120);
       expect(loadSecurityConfig({ INTERFLOW_USERS_FILE: path, INTERFLOW_WSS_WINDOW: '600' }).wssWindowSeconds).to.equal(600);
@@ -225,7 +225,7 @@ describe('security: configuration', () => {
   });
 
   describe('demo credentials', () => {
-    it('demoUsers makes new random passwords every time, usable with the authenticator', () => {
+    it('demoUsers makes new random passwords every time, usable with the authenticator', async () => {
       const a = demoUsers();
       const b = demoUsers();
       expect(a.map((u) => u.username)).to.deep.equal(['demo-admin', 'demo-clerk', 'demo-inspector']);
@@ -235,12 +235,12 @@ describe('security: configuration', () => {
       }
       expect(JSON.stringify(a)).not.to.contain(a[0]!.password);
       const auth = createAuthenticator(demoSecurityConfig(a));
-      const admin = auth.authenticate({ serviceName: 'ProcessService', soapHeader: buildUsernameTokenHeader('demo-admin', a[0]!.password), secure: false });
+      const admin = (await auth.authenticate({ serviceName: 'ProcessService', soapHeader: buildUsernameTokenHeader('demo-admin', a[0]!.password), secure: false }));
       expect(admin).to.deep.include({ username: 'demo-admin', admin: true });
-      expect(auth.authenticate({ serviceName: 'wfxml', authorization: basic('demo-clerk', a[1]!.password), secure: true }).participants).to.deep.equal(['clerk', 'planning']);
+      expect((await auth.authenticate({ serviceName: 'wfxml', authorization: basic('demo-clerk', a[1]!.password), secure: true })).participants).to.deep.equal(['clerk', 'planning']);
     });
 
-    it('writeUsersFile writes a 0600 file that loadSecurityConfig reads back to the same configuration', () => {
+    it('writeUsersFile writes a 0600 file that loadSecurityConfig reads back to the same configuration', async () => {
       const path = join(dir, 'written.json');
       writeFileSync(path, 'old', { mode: 0o644 });
       const users = demoUsers();

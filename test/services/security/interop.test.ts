@@ -33,7 +33,7 @@ describe('security: interop with node-soap\'s client over HTTP', () => {
     server = createServer((req: IncomingMessage, res: ServerResponse) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
+      req.on('end', async () => {
         const body = Buffer.concat(chunks).toString('utf8');
         const reply = (status: number, xml: string, headers: Record<string, string> = {}) => {
           seen.push({ status, authenticate: headers['WWW-Authenticate'] });
@@ -41,7 +41,7 @@ describe('security: interop with node-soap\'s client over HTTP', () => {
           res.end(xml);
         };
         try {
-          const caller = authenticator.authenticate({ serviceName: 'ProcessService', soapHeader: body, authorization: req.headers.authorization, secure: pretendTls });
+          const caller = (await authenticator.authenticate({ serviceName: 'ProcessService', soapHeader: body, authorization: req.headers.authorization, secure: pretendTls }));
           reply(
             200,
             `<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><EchoResponse xmlns="urn:interflow:test:echo"><Caller>${caller.username}/${caller.via}</Caller></EchoResponse></soap:Body></soap:Envelope>`,

@@ -14,8 +14,12 @@ import { ADMIN_PASSWORD, CLERK_PASSWORD, basic, config } from './support';
 
 describe('security: permissions', () => {
   const auth = createAuthenticator(config());
-  const clerk: Caller = auth.authenticate({ serviceName: 'ProcessService', authorization: basic('clerk-system', CLERK_PASSWORD), secure: true });
-  const ops: Caller = auth.authenticate({ serviceName: 'ProcessService', authorization: basic('ops', ADMIN_PASSWORD), secure: true });
+  let clerk: Caller;
+  let ops: Caller;
+  before(async () => {
+    clerk = await auth.authenticate({ serviceName: 'ProcessService', authorization: basic('clerk-system', CLERK_PASSWORD), secure: true });
+    ops = await auth.authenticate({ serviceName: 'ProcessService', authorization: basic('ops', ADMIN_PASSWORD), secure: true });
+  });
   const nobody: Caller = { username: 'viewer', via: 'basic', start: [], participants: [], admin: false };
 
   it('canStart: listed process ids, or any with "*"', () => {

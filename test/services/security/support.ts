@@ -30,9 +30,9 @@ export function envelope(header: string, version: '1.1' | '1.2' = '1.1'): string
 }
 
 /** Runs fn and returns what it threw (fails when it does not throw). */
-export function thrown<E = Error>(fn: () => unknown): E {
+export async function thrown<E = Error>(fn: () => unknown): Promise<E> {
   try {
-    fn();
+    await fn();
   } catch (e) {
     return e as E;
   }

@@ -84,7 +84,7 @@ describe('Wf-XML observers: the remote subprocess pattern between two Interflow 
     const [call] = await caller.engine.outbox({ instanceId: parent.id });
     expect(call.kind).to.equal('remote-subprocess');
     const observerKey = subprocessObserverKey(caller.url, { instanceId: parent.id, messageId: call.id });
-    const reply = await postAsap(createInstanceRequest({ factoryKey: call.destination, observerKey, data: call.payload.data as Record<string, unknown>, subject: caseRef }));
+    const reply = await postAsap(createInstanceRequest({ factoryKey: call.destination, observerKey, data: call.kind === 'remote-subprocess' ? call.payload.data : {}, subject: caseRef }));
     const childKey = (reply.body as { InstanceKey: string }).InstanceKey;
     const childId = childKey.split('/').pop()!;
     return { parent, call, observerKey, childKey, childId };

@@ -61,7 +61,7 @@ describe('Wf-XML services with caller authentication and permissions', () => {
 
   it('outside a federation only an administrator may name an ObserverKey: a clerk\'s is refused and nothing is created', async () => {
     const withObserver = (key: string) =>
-      `<as:CreateInstanceRq xmlns:as="${ASAP}"><as:ObserverKey>${key}</as:ObserverKey><as:ContextData><caseRef>SEC-OBS</caseRef></as:ContextData></as:CreateInstanceRq>`;
+      `<as:CreateInstanceRq xmlns:as="${ASAP}"><as:StartImmediately>true</as:StartImmediately><as:ObserverKey>${key}</as:ObserverKey><as:ContextData><caseRef>SEC-OBS</caseRef></as:ContextData></as:CreateInstanceRq>`;
     const before = (await t.engine.listInstances({})).total;
     const refused = await as(CLERK, factory, withObserver('http://127.0.0.1:9/collect'));
     const fault = faultOf(refused.body);
