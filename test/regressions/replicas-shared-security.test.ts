@@ -58,7 +58,7 @@ describe(`regression: two replicas on one ${testDatabaseKind()} database share r
       const header = buildUsernameTokenHeader(USERS.clerk.username, USERS.clerk.password);
       const body = envelope(
         '1.1',
-        `<ps:StartProcess xmlns:ps="urn:interflow:process-service:1"><ps:ProcessDefinitionId>building_permit</ps:ProcessDefinitionId></ps:StartProcess>`,
+        `<ps:StartProcess xmlns:ps="urn:interflow:process-service:1"><ps:ProcessDefinitionId>building_permit</ps:ProcessDefinitionId><ps:Data/></ps:StartProcess>`,
         header,
       );
       const replies = await Promise.all(urls.map((u) => post(u + PS_PATH, body)));
