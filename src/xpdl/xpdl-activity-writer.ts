@@ -7,6 +7,7 @@ import type { ActivityDef, ApplicationDef, Participant, ProcessDefinition } from
 import { ANY_EXCEPTION, MI_FLOW_ONE, SCRIPT_APPLICATION_SUFFIX } from './xpdl-conventions';
 import { XpdlExportError } from './xpdl-export-error';
 import { gatewayTypeName } from './xpdl-values';
+import { XPDL_NAMESPACES } from './xpdl-document';
 import { el, type XmlElement } from './xml-writer';
 
 const x = (name: string): string => `xpdl:${name}`;
@@ -109,6 +110,9 @@ function behaviourElement(
     case 'start':
       return el(x('Event'), {}, startEvent(activity, take));
     case 'end':
+      if (activity.error) {
+        return el(x('Event'), {}, el(x('EndEvent'), { Result: 'Error' }, el(x('ResultError'), { ErrorCode: activity.error.code })));
+      }
       return el(x('Event'), {}, el(x('EndEvent'), { Result: activity.terminate ? 'Terminate' : 'None' }));
     case 'manual':
       return implementation(el(x('No')));
@@ -122,6 +126,7 @@ function behaviourElement(
       if (!scope.applications.has(call.id)) {
         throw new XpdlExportError(where, `calls application "${call.id}", which the process does not declare`);
       }
+      if (activity.furtherApplications?.length) return implementation(...toolElements(activity, scope, where));
       if (isTaskScript(activity, scope.applications)) {
         const script = scope.applications.get(call.id)?.script ?? '';
         return implementation(el(x('Task'), {}, el(x('TaskScript'), {}, el(x('Script'), {}, script))));
@@ -149,6 +154,10 @@ function behaviourElement(
         ),
       );
     }
+    case 'block': {
+      if (!activity.block) throw new XpdlExportError(where, 'a block activity must name its activity set');
+      return el(x('BlockActivity'), { ActivitySetId: activity.block.activitySetId, StartActivityId: activity.block.startActivityId });
+    }
     case 'receive':
       return implementation(
         el(
@@ -160,6 +169,30 @@ function behaviourElement(
     default:
       throw new XpdlExportError(where, `activity kind "${String(activity.kind)}" has no XPDL form`);
   }
+}
+
+/**
+ * Several applications called in order have no XPDL 2.x form but 1.0's several Tools, which the
+ * 2.1 schema keeps (in the 1.0 namespace, as deprecated). Tools map parameters by position, so
+ * each call must pass every formal parameter of its application, in order — as an imported Tool does.
+ */
+function toolElements(activity: ActivityDef, scope: ActivityWriterScope, where: string): XmlElement[] {
+  const d = (name: string): string => `deprecated:${name}`;
+  return [activity.application!, ...(activity.furtherApplications ?? [])].map((call) => {
+    const app = scope.applications.get(call.id);
+    if (!app) throw new XpdlExportError(where, `calls application "${call.id}", which the process does not declare`);
+    const positional =
+      call.parameters.length === app.formalParameters.length &&
+      call.parameters.every((p, i) => p.formal === app.formalParameters[i].id && p.direction === app.formalParameters[i].mode);
+    if (!positional) {
+      throw new XpdlExportError(where, `calls several applications, and the call of "${call.id}" does not pass its formal parameters in order; XPDL's Tool maps them by position`);
+    }
+    return el(
+      d('Tool'),
+      { 'xmlns:deprecated': XPDL_NAMESPACES['1.0'], Id: call.id, Type: 'APPLICATION' },
+      call.parameters.length > 0 && el(d('ActualParameters'), {}, call.parameters.map((p) => el(d('ActualParameter'), {}, p.actual))),
+    );
+  });
 }
 
 function startEvent(activity: ActivityDef, take: (name: string) => string | undefined): XmlElement {

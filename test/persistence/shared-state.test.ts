@@ -44,8 +44,8 @@ describe(`persistence: shared state of replicas (${testDatabaseKind()})`, () => 
     const later = new Date(now.getTime() + 60_000);
     await a.transaction((tx) =>
       tx.enqueueOutbox([
-        { id: 'waiting-1', instanceId: 'case-1', kind: 'transfer', destination: 'tax', payload: {}, state: 'pending', attempts: 3, nextAttemptAt: later, createdAt: now },
-        { id: 'due-1', instanceId: 'case-1', kind: 'transfer', destination: 'tax', payload: {}, state: 'pending', attempts: 0, nextAttemptAt: now, createdAt: now },
+        { id: 'waiting-1', instanceId: 'case-1', kind: 'publish', destination: 'tax', payload: { packageId: 'p', source: '<Package/>', publisher: null }, state: 'pending', attempts: 3, nextAttemptAt: later, createdAt: now },
+        { id: 'due-1', instanceId: 'case-1', kind: 'publish', destination: 'tax', payload: { packageId: 'p', source: '<Package/>', publisher: null }, state: 'pending', attempts: 0, nextAttemptAt: now, createdAt: now },
       ]),
     );
     expect((await a.transaction((tx) => tx.claimOutbox(10, now, 1_000))).map((r) => r.id)).to.deep.equal(['due-1']);
