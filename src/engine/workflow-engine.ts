@@ -551,7 +551,7 @@ export class WorkflowEngine {
         const missing = missingRequiredFields(activity, coerceData(session.def.def, options.data, activity.updates));
         if (missing.length) {
           throw new InvalidDataError(
-            `Work item ${item.id} ("${item.activityName ?? item.activityId}") needs ${missing.map((f) => `"${f}"`).join(', ')}: ${missing.length === 1 ? 'a required field' : 'required fields'} of its form; give ${missing.length === 1 ? 'it a value' : 'each a value'} in Data${emptyBooleanHint(session.def.def, missing, options.data)}`,
+            `Work item ${item.id} ("${item.activityName ?? item.activityId}") needs ${missing.map((f) => `"${f}"`).join(', ')}: ${missing.length === 1 ? 'a required field' : 'required fields'} of its form; give ${missing.length === 1 ? 'it a value' : 'each a value'} in Data`,
           );
         }
       }
@@ -852,13 +852,4 @@ function canonicalJson(value: unknown): string {
       ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, (v as Record<string, unknown>)[k]]))
       : v,
   );
-}
-
-/**
- * PHP's SoapClient sends PHP false as an empty value; a required BOOLEAN given that way reads as
- * left out, which would puzzle its sender (docs/contract.md, "Booleans").
- */
-function emptyBooleanHint(def: ProcessDefinition, missing: readonly string[], data: Record<string, unknown> | undefined): string {
-  const empty = missing.filter((id) => typeof data?.[id] === 'string' && def.dataFields.some((f) => f.id === id && f.type === 'BOOLEAN'));
-  return empty.length ? ` (${empty.map((f) => `"${f}"`).join(', ')} came empty, which is not a boolean: PHP SoapClient sends PHP false that way; send false or 0)` : '';
 }

@@ -1,12 +1,13 @@
 import { expect } from 'chai';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { validateUddi } from '../registry/support';
-import { bodyElement, GOLDEN_ROOT } from './golden-support';
+import { UDDI_XSD, validateUddi } from '../registry/support';
+import { bodyElement, GOLDEN_ROOT, schemaErrors } from './golden-support';
 
 /**
  * The UDDI golden replies against the official uddi_v3.xsd (a public reference file, not part of
- * the product): each reply element, and each fault's dispositionReport. Placeholders are filled
+ * the product): each reply element, and each fault's dispositionReport; a request the schema
+ * refuses must have been answered with a fault. Placeholders are filled
  * with values of the right type first (keys are uddiKey, timestamps xsd:dateTime).
  */
 describe('UDDI golden replies are valid against the official uddi_v3.xsd', () => {
@@ -21,6 +22,10 @@ describe('UDDI golden replies are valid against the official uddi_v3.xsd', () =>
     for (const folder of readdirSync(join(GOLDEN_ROOT, api)).sort()) {
       it(`${api}/${folder}`, () => {
         const response = sample(readFileSync(join(GOLDEN_ROOT, api, folder, 'response.xml'), 'utf8'));
+        // The node validates UDDI requests itself (src/registry/validate.ts): what the official
+        // schema refuses, it must refuse too.
+        const requestErrors = schemaErrors(UDDI_XSD, bodyElement(sample(readFileSync(join(GOLDEN_ROOT, api, folder, 'request.xml'), 'utf8'))));
+        if (requestErrors !== undefined) expect(response, `uddi_v3.xsd refuses request.xml:\n${requestErrors}`).to.match(/<soap:Fault>/);
         if (/<soap:Body>\s*<\/soap:Body>/.test(response)) {
           expect(folder).to.match(/^(?:delete_|discard_authToken)/, 'only the operations whose reply is the empty message');
           return;

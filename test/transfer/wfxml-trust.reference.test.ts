@@ -146,7 +146,7 @@ describe('Trust between agencies over Wf-XML: the attacks', function () {
     for (const [user, body] of [
       [CLERK, completedRq(`${manufacturing.url}/wfxml/instance/${remoteId}`, 'Forged by a clerk')],
       [ADMIN, completedRq(`${manufacturing.url}/wfxml/instance/${remoteId}`, 'Forged by an admin')],
-      [CLERK, `<as:StateChangedRq xmlns:as="${ASAP_NS}"><as:State>closed.abnormalCompleted.terminated</as:State></as:StateChangedRq>`],
+      [CLERK, `<as:StateChangedRq xmlns:as="${ASAP_NS}"><as:State>closed.abnormalCompleted.terminated</as:State><as:PreviousState>open.running</as:PreviousState></as:StateChangedRq>`],
     ] as const) {
       const res = await asUser(user, observerKey, body);
       const fault = faultOf(res.body);
