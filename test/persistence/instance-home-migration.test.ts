@@ -30,9 +30,9 @@ describe(`migration InstanceHomeClientKey on ${testDatabaseKind()}: fills the ho
     const h: HandOver = { itemId: msg.id, caseId: p.caseId, home: p.home, sender: p.sender, processId: p.processId, version: p.version, contentHash: p.contentHash, activityId: p.activityId, activityInstanceId: p.activityInstanceId, data: p.data };
     const { instanceId } = await fire.acceptHandOver(h);
 
-    // Undo this migration and every later one; reopening applies them all again.
+    // Undo the migrations listed after it first, then it.
     const position = MIGRATIONS.findIndex((m) => m.name === 'InstanceHomeClientKey1795334000001');
-    expect(position).to.be.greaterThan(0);
+    expect(position, 'the migration is listed').to.be.greaterThan(0);
     for (let i = MIGRATIONS.length - 1; i >= position; i--) await store.dataSource.undoLastMigration();
     const queryRunner = store.dataSource.createQueryRunner();
     try {
