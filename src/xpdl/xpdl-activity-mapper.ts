@@ -4,7 +4,7 @@
  * Anything with execution meaning that the engine cannot honour is refused with an
  * XpdlImportError naming the activity, never dropped.
  */
-import { isSafeScript } from '../engine/expression';
+import { isSafeScript } from '../engine';
 import type {
   ActivityDef,
   ActivityKind,
@@ -17,46 +17,18 @@ import type {
   Participant,
   SplitType,
   TransitionDef,
-} from '../engine/definition/process-definition';
+} from '../engine';
 import { attr, attrOrElementText, child, children, extendedAttributeList, hasChild, text, type XNode } from './xpdl-document';
 import { applicationCall, subFlowCall } from './xpdl-call-mapper';
 import { MI_FLOW_ONE, SCRIPT_APPLICATION_SUFFIX, SIGNAL_EXCEPTION_PREFIX, signalName } from './xpdl-conventions';
 import { XpdlImportError } from './xpdl-import-error';
 import { gatewayKind, isXpdlTrue, normaliseDuration, type GatewayKind } from './xpdl-values';
+import type { ActivityScope, Refuse } from './xpdl-scope';
 
-/**
- * A process Interflow's exporter declared only so that a SubFlow may name it (XPDL 2.1 requires
- * SubFlow/@Id to be a WorkflowProcess of the same package): the real process runs elsewhere.
- */
-export interface ProcessProxy {
-  processId: string;
-  remoteRef?: string;
-  formalParameters: DataField[];
-}
-
-/** Everything an activity may refer to inside its process. */
-export interface ActivityScope {
-  processId: string;
-  participants: ReadonlyMap<string, Participant>;
-  applications: ReadonlyMap<string, ApplicationDef>;
-  /** Formal parameters of the real processes of this package, for positional SubFlow parameters. */
-  localProcesses: ReadonlyMap<string, DataField[]>;
-  proxies: ReadonlyMap<string, ProcessProxy>;
-  incoming: ReadonlyMap<string, TransitionDef[]>;
-  outgoing: ReadonlyMap<string, TransitionDef[]>;
-  /** The process's activity sets (BlockActivity targets). */
-  activitySets: ReadonlySet<string>;
-  /** Applications synthesised for TaskScript activities; appended to the process's applications. */
-  synthesised: ApplicationDef[];
-  warnings: string[];
-  /** The package declares JavaScript: scripts, deadlines and conditions are JavaScript. */
-  javascript?: boolean;
-}
+export type { ActivityScope, ProcessProxy, Refuse } from './xpdl-scope';
 
 /** JaWE's old way of storing graphics; no execution meaning. */
 const GRAPHICS_ATTRIBUTES = new Set(['XOffset', 'YOffset']);
-
-export type Refuse = (element: string, reason: string) => never;
 
 export function activityLocation(processId: string, activityId: string): string {
   return `Activity "${activityId}" (process "${processId}")`;

@@ -3,7 +3,7 @@
  * derives from an element is written as that element (not as an extended attribute), so that
  * importing the output gives back the same ActivityDef and other XPDL tools see real XPDL.
  */
-import type { ActivityDef, ApplicationDef, Participant, ProcessDefinition } from '../engine/definition/process-definition';
+import type { ActivityDef, ApplicationDef, Participant, ProcessDefinition } from '../engine';
 import { ANY_EXCEPTION, MI_FLOW_ONE, SCRIPT_APPLICATION_SUFFIX, SIGNAL_EXCEPTION_PREFIX } from './xpdl-conventions';
 import { XpdlExportError } from './xpdl-export-error';
 import { gatewayTypeName } from './xpdl-values';

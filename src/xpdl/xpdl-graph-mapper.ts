@@ -10,7 +10,7 @@
  * The result is expressed in the engine's existing model (deadlines, exception transitions, routes),
  * so the export writes it back as Deadlines and EXCEPTION transitions and re-imports it unchanged.
  */
-import type { DeadlineDef, TransitionDef } from '../engine/definition/process-definition';
+import type { DeadlineDef, TransitionDef } from '../engine';
 import { activityLocation } from './xpdl-activity-mapper';
 import { attr, attrOrElementText, child, text, type XNode } from './xpdl-document';
 import { XpdlImportError } from './xpdl-import-error';

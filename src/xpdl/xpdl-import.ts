@@ -2,8 +2,7 @@
  * XPDL (WfMC Interface 1) → the engine's DefinitionPackage. The engine never reads XPDL; this is
  * the only place that knows it. Mapping rules are tabulated in docs/xpdl-mapping.md.
  */
-import { isSafeScript } from '../engine/expression';
-import { scriptLanguageOf } from '../engine/definition/script-language';
+import { isSafeScript, scriptLanguageOf } from '../engine';
 import type {
   ApplicationDef,
   DataField,
@@ -12,7 +11,7 @@ import type {
   Participant,
   ProcessDefinition,
   TransitionDef,
-} from '../engine/definition/process-definition';
+} from '../engine';
 import {
   activityLocation,
   mapActivity,

@@ -1,5 +1,4 @@
-import type { ProcessDefinition } from '../engine/definition/process-definition';
-import { scanJsNames } from '../engine/script/js-names';
+import { scanJsNames, type ProcessDefinition } from '../engine';
 
 /**
  * The data contract of a JavaScript definition comes from a scan of its sources; where a source

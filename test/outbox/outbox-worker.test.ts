@@ -4,7 +4,7 @@ import { WorkflowEngine, type OutboxRecord } from '../../src/engine';
 import { OutboxWorker, type DeliveryContext, type DeliveryOutcome, type DeliveryStrategy } from '../../src/outbox';
 import type { TypeormStore } from '../../src/persistence';
 import { createTypeormTestStore } from '../support/test-store';
-import { eventually } from '../transfer/federation-support';
+import { waitFor } from '../support/wait-for';
 
 type Row = OutboxRecord<'transfer'>;
 
@@ -75,19 +75,19 @@ describe('OutboxWorker', function () {
     const worker = new OutboxWorker({ engine, log, strategies: [strategy], laneConcurrency: 2, intervalMs: 20 });
     worker.start();
     try {
-      await eventually(async () => strategy.inFlight.some((f) => f.receiver === 'quick'), "quick's row to be sent");
+      await waitFor(async () => strategy.inFlight.some((f) => f.receiver === 'quick'), "quick's row to be sent");
       expect(strategy.inFlight.filter((f) => f.receiver === 'slow').map((f) => f.id)).to.deep.equal(['s1', 's2'], 'two of slow at a time, oldest first');
       strategy.take('q1')({ sent: true });
       // A row written now, for quick, is claimed and sent while slow's first two still hang.
       await store.transaction((tx) => tx.enqueueOutbox([row('q2', 'quick')]));
-      await eventually(async () => strategy.inFlight.some((f) => f.id === 'q2'), 'the new row for quick to be sent');
+      await waitFor(async () => strategy.inFlight.some((f) => f.id === 'q2'), 'the new row for quick to be sent');
       strategy.take('q2')({ sent: true });
       strategy.take('s1')({ sent: true });
-      await eventually(async () => strategy.inFlight.some((f) => f.id === 's3'), "slow's third row to go once one of its two finished");
+      await waitFor(async () => strategy.inFlight.some((f) => f.id === 's3'), "slow's third row to go once one of its two finished");
       for (const id of ['s2', 's3']) strategy.take(id)({ sent: true });
-      await eventually(async () => strategy.inFlight.some((f) => f.id === 's4'), "slow's last row");
+      await waitFor(async () => strategy.inFlight.some((f) => f.id === 's4'), "slow's last row");
       strategy.take('s4')({ sent: true });
-      await eventually(async () => (await engine.outbox({ state: 'sent' })).length === 6, 'all six sent');
+      await waitFor(async () => (await engine.outbox({ state: 'sent' })).length === 6, 'all six sent');
     } finally {
       await worker.stop();
     }
@@ -99,7 +99,7 @@ describe('OutboxWorker', function () {
     const worker = new OutboxWorker({ engine, log, strategies: [strategy] });
     const attempt = async (o: DeliveryOutcome) => {
       const pass = worker.runOnce();
-      await eventually(async () => strategy.inFlight.length === 1, 'the row in flight');
+      await waitFor(async () => strategy.inFlight.length === 1, 'the row in flight');
       strategy.take('r')(o);
       return pass;
     };
@@ -127,10 +127,10 @@ describe('OutboxWorker', function () {
     await store.transaction((tx) => tx.enqueueOutbox([row('l', 'slow')]));
     const worker = new OutboxWorker({ engine, log, strategies: [strategy], leaseMs: 600 });
     worker.start();
-    await eventually(async () => strategy.inFlight.length === 1, 'the row in flight');
+    await waitFor(async () => strategy.inFlight.length === 1, 'the row in flight');
     // The database goes away: renewals fail.
     await store.close();
-    await eventually(async () => strategy.aborted.length === 1, 'the send to be aborted', 5_000);
+    await waitFor(async () => strategy.aborted.length === 1, 'the send to be aborted', 5_000);
     expect(strategy.aborted[0]).to.match(/the claim could not be renewed/);
     await worker.stop();
   });

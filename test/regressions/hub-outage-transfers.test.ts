@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { InstanceStates } from '../../src/engine';
-import { closedCase, eventually, TransferFederation } from '../transfer/federation-support';
+import { closedCase, TransferFederation } from '../transfer/federation-support';
+import { waitFor } from '../support/wait-for';
 
 /**
  * Issue 17, "Hub outage", with real transfers: cached bindings lived only as long as their lease,
@@ -34,7 +35,7 @@ describe('regression: transfers go on through a hub outage, across a restart, an
     const leasesEnd = Math.max(...[...fed.departments.values()].map((d) => d.registration!.status().lastSuccess!.getTime())) + 3_000;
     await fed.stopHub();
     events.push('hub down');
-    await eventually(async () => Date.now() > leasesEnd + 500 || undefined, 'every lease to lapse', 10_000);
+    await waitFor(async () => Date.now() > leasesEnd + 500 || undefined, 'every lease to lapse', 10_000);
     await expressCase('past-the-lease');
     events.push('sent past the lease');
 
@@ -49,9 +50,9 @@ describe('regression: transfers go on through a hub outage, across a restart, an
 
     await fed.startHub();
     events.push('hub back');
-    await Promise.all([market.registration!.whenRegistered(), eventually(async () => tax.registration!.status().state === 'registered' || undefined, 'tax to register again')]);
+    await Promise.all([market.registration!.whenRegistered(), waitFor(async () => tax.registration!.status().state === 'registered' || undefined, 'tax to register again')]);
     events.push('registered again');
-    await eventually(async () => market.logs.lines.some((l) => /registry reachable again: waiting hand-overs are sent now/.test(String(l.msg))) || undefined, 'market to nudge its outbox');
+    await waitFor(async () => market.logs.lines.some((l) => /registry reachable again: waiting hand-overs are sent now/.test(String(l.msg))) || undefined, 'market to nudge its outbox');
     expect(events).to.deep.equal(['hub down', 'sent past the lease', 'market restarted', 'sent after the restart', 'hub back', 'registered again']);
     await expressCase('after');
   });

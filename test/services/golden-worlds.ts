@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { WorkflowEngine } from '../../src/engine';
-import { createServer } from '../../src/services/http';
+import { createServer } from '../../src/app';
 import { createTestStore } from '../support/test-store';
 import { buildUsernameTokenHeader, createAuthenticator, parseSecurityConfig } from '../../src/services/security';
 import { wfxmlServices } from '../../src/services/wfxml';

@@ -1,17 +1,20 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Binder, FederationKeys, RegistryClient, SelfRegistration, startRegistryHub, TRANSFER_SERVICE_OFFERING, type RunningRegistryHub } from '../../src/binding';
+import { Binder, FederationKeys, RegistryClient, SelfRegistration, TRANSFER_SERVICE_OFFERING } from '../../src/binding';
+import { startRegistryHub, type RunningRegistryHub } from '../../src/app';
 import { WorkflowEngine, type InstanceView } from '../../src/engine';
 import { openStore, parseDatabaseUrl, type TypeormStore } from '../../src/persistence';
 import { RegistryStore } from '../../src/registry';
-import { createServer, type RunningServer } from '../../src/services/http';
+import type { RunningServer } from '../../src/services/http';
+import { createServer } from '../../src/app';
 import { wfxmlServices } from '../../src/services/wfxml';
 import { departmentFederation, hubRelay, type DepartmentFederation, type RoutingMode } from '../../src/transfer';
 import { importXpdl } from '../../src/xpdl';
 import { SharedState } from '../../src/persistence/shared-state';
 import { LogCapture } from '../services/support';
 import { createTypeormTestStore, freshSqlitePath, resetMysqlDatabase, testDatabaseConfig } from '../support/test-store';
+import { waitFor } from '../support/wait-for';
 
 export const LICENCE_XPDL = readFileSync(resolve(__dirname, '../../examples/business-licence.xpdl'), 'utf8');
 const FEDERATION_DOMAIN = 'federation.test';
@@ -172,7 +175,7 @@ export class TransferFederation {
     const coordinator = f.dept(f.coordinator);
     await coordinator.engine.deploy(importXpdl(LICENCE_XPDL), { source: LICENCE_XPDL, publish: true });
     for (const d of f.departments.values()) {
-      await eventually(async () => (await d.engine.listDefinitions()).some((r) => r.processId === 'business_licence'), `the licence to be installed at ${d.code}`);
+      await waitFor(async () => (await d.engine.listDefinitions()).some((r) => r.processId === 'business_licence'), `the licence to be installed at ${d.code}`);
     }
     return f;
   }
@@ -212,19 +215,8 @@ export class TransferFederation {
   }
 }
 
-/** Waits until check() holds, polling; fails with `what` after the timeout. */
-export async function eventually<T>(check: () => Promise<T | undefined | false>, what: string, timeoutMs = 15_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v) return v;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
 export async function closedCase(d: Department, id: string, timeoutMs = 15_000): Promise<InstanceView> {
-  return eventually(async () => {
+  return waitFor(async () => {
     const inst = await d.engine.getInstance(id);
     return inst.state.startsWith('closed.') ? inst : undefined;
   }, `case ${id} to close at ${d.code}`, timeoutMs);
