@@ -4,7 +4,7 @@
  * The SOAP layer builds one authenticator at startup:
  *   const authenticator = createAuthenticator(loadSecurityConfig(), { logger });
  * and, for each request, before dispatch:
- *   const caller = authenticator.authenticate({ serviceName, soapHeader, authorization: req.headers.authorization, secure: req.secure });
+ *   const caller = await authenticator.authenticate({ serviceName, soapHeader, authorization: req.headers.authorization, secure: req.secure });
  * then checks `canStart` / `canActAs` / `canAdminister` (or `authorize`) in each operation.
  */
 export {
