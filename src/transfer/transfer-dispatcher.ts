@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { parseHandOverObserver, type OutboxKind, type OutboxRecord, type WorkflowEngine } from '../engine';
 import { OutboxWorker, type DeliveryContext, type DeliveryOutcome, type DeliveryStrategy, type OutboxReport } from '../outbox';
+import { soapCall } from '../services/soap';
 import { signEnvelope, type SigningIdentity } from './signing';
 import { deliverEnvelope, readAcks, toText, type TransferItem } from './transfer-items';
 import type { MessageLog } from './message-log';
@@ -32,7 +33,10 @@ export interface TransferDispatcherOptions {
   maxAttempts?: number;
   retryBaseMs?: number;
   retryMaxMs?: number;
-  /** One signed message's round trip; a receiver that takes longer is timed out and retried. */
+  /**
+   * One request's round trip; a receiver that takes longer is timed out (the binder tries another
+   * replica of it) and retried. A whole delivery, failover included, may take twice that.
+   */
   timeoutMs?: number;
 }
 
@@ -75,7 +79,7 @@ class TransferDelivery implements DeliveryStrategy<TransferKind> {
 
   constructor(private readonly o: Options) {
     this.batchSize = o.batchSize;
-    this.timeoutMs = o.timeoutMs;
+    this.timeoutMs = 2 * o.timeoutMs;
     this.policy = { maxAttempts: o.maxAttempts, retryBaseMs: o.retryBaseMs, retryMaxMs: o.retryMaxMs };
   }
 
@@ -151,22 +155,14 @@ class TransferDelivery implements DeliveryStrategy<TransferKind> {
     try {
       const post = async (url: string): Promise<string> => {
         endpoint = url;
-        const res = await fetch(url, {
-          method: 'POST',
-          headers: { 'Content-Type': 'text/xml; charset=utf-8', SOAPAction: '""' },
-          body: envelope,
-          signal: ctx.signal,
-        });
-        const failure = endpointFailureFor(res.status, url);
-        if (failure) {
-          await res.body?.cancel();
-          throw failure;
-        }
-        if (res.status === 413) {
-          await res.body?.cancel();
-          throw new TooLargeError(url, Buffer.byteLength(envelope));
-        }
-        return res.text();
+        // The one SOAP client: the reply size-limited, a DTD refused, well-formedness checked.
+        const reply = await soapCall({ url, envelope, timeoutMs: this.o.timeoutMs, signal: ctx.signal });
+        const failure = endpointFailureFor(reply.status, url);
+        if (failure) throw failure;
+        if (reply.status === 413) throw new TooLargeError(url, Buffer.byteLength(envelope));
+        if (reply.fault) throw new Error(`SOAP fault: ${reply.fault.reason}`);
+        if (reply.notSoap) throw new Error(`${url} answered HTTP ${reply.status}: ${reply.notSoap}`);
+        return reply.text;
       };
       const text = this.o.routing === 'relay'
         ? await post(`${this.o.hubUrl!.replace(/\/+$/, '')}${TRANSFER_RELAY_PATH}`)

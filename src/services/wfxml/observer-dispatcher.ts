@@ -79,7 +79,8 @@ export class ObserverDispatcher implements DeliveryStrategy<typeof OBSERVER_NOTI
       ...options,
       log: options.log.child({ component: 'wfxml-observer-dispatcher' }),
     };
-    this.timeoutMs = this.o.timeoutMs;
+    // One request, and the registry lookup of whose observer it is.
+    this.timeoutMs = 2 * this.o.timeoutMs;
     this.policy = { maxAttempts: this.o.maxAttempts, retryBaseMs: this.o.retryBaseMs, retryMaxMs: this.o.retryMaxMs };
     this.worker = new OutboxWorker({
       engine: this.o.engine,
