@@ -31,6 +31,7 @@ import {
 import { XpdlImportError } from './xpdl-import-error';
 import { mapTransition } from './xpdl-transition-mapper';
 import { prepareGraph } from './xpdl-graph-mapper';
+import { undecidableScriptNotes } from './xpdl-script-notes';
 import { dataTypeFromBasicType, isParticipantType, isXpdlTrue, stringInitialValue } from './xpdl-values';
 
 export function importXpdl(xml: string): DefinitionPackage {
@@ -316,8 +317,9 @@ function mapProcess(node: XNode, pkg: PackageScope): ProcessDefinition {
     activities,
     transitions: orderSplits(prepared.flatMap((g) => g.activityNodes), transitions, id),
   };
-  if (activitySets.length) process.activitySets = activitySets;
   if (pkg.scriptType !== undefined) process.scriptType = pkg.scriptType;
+  if (activitySets.length) process.activitySets = activitySets;
+  if (pkg.javascript) pkg.warnings.push(...undecidableScriptNotes(process));
   const name = attr(node, 'Name');
   if (name) process.name = name;
   const description = text(child(child(node, 'ProcessHeader'), 'Description'));

@@ -24,9 +24,9 @@ export class CompiledDefinition {
   private readonly scripts = new Map<string, CompiledScript>();
   private readonly reachCache = new Map<string, Set<string>>();
   private readonly contracts = new Map<string, ActivityDataContract>();
-  private readonly setStarts = new Map<string, ActivityDef[]>();
   /** The definition's declared language (script-language.ts). */
   private readonly compiler: Compiler;
+  private readonly setStarts = new Map<string, ActivityDef[]>();
   /** possibleHomes(), computed once: null until then (undefined is an answer). */
   private homes: string[] | undefined | null = null;
   /** The deployed version's content hash: the same definition has the same hash on every engine. */
