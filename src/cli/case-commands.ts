@@ -24,7 +24,7 @@ export function addCaseCommands(program: Command, ctx: OperatorCommandContext): 
 
   program
     .command('deliver')
-    .description('deliver a message to a case waiting for it in a receive activity')
+    .description('deliver a message to a case waiting for it: a receive activity, or an activity with a message boundary event')
     .argument('<instance>', 'case id')
     .argument('<message>', 'the message name the receive activity waits for')
     .option('--data <name=value...>', 'data carried by the message (repeatable)')
