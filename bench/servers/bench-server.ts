@@ -13,7 +13,7 @@ import * as soap from 'soap';
 import { ECHO_NS, ECHO_WSDL } from '../echo-service';
 import { WorkflowEngine, type DefinitionPackage } from '../../src/engine';
 import { openStore } from '../../src/persistence';
-import { createServer } from '../../src/services/http';
+import { createServer } from '../../src/app';
 import { xml } from '../../src/services/soap';
 
 

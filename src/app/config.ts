@@ -1,5 +1,4 @@
-import { parseDatabaseUrl } from '../persistence';
-import { withDatabasePasswordFile } from '../persistence/database-url';
+import { DEFAULT_DATABASE_URL, parseDatabaseUrl, withDatabasePasswordFile } from '../persistence';
 
 /**
  * Configuration comes from environment variables, overridable by CLI flags. Defaults are chosen so
@@ -14,7 +13,7 @@ export interface InterflowConfig {
   logLevel: string;
 }
 
-export const DEFAULT_DATABASE_URL = 'sqlite:./data/interflow.sqlite';
+export { DEFAULT_DATABASE_URL };
 
 /** The log levels --log-level and INTERFLOW_LOG_LEVEL accept (pino's). */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;

@@ -1,7 +1,6 @@
 import type { ConsoleSessionStore } from '../console';
 import { sharedSessionStore } from '../console';
-import type { TypeormStore } from '../persistence';
-import { SharedState } from '../persistence/shared-state';
+import { SharedState, type TypeormStore } from '../persistence';
 import { AuthThrottle, sharedReplayCache, type ReplayCacheLike, type ThrottleOptions } from '../services/security';
 
 /**

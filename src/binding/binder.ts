@@ -1,5 +1,4 @@
 import pino, { type Logger } from 'pino';
-import type * as soap from 'soap';
 import { UddiError, type BindingTemplate, type BusinessEntity } from '../registry';
 import { BindingError, type BindingAttempt } from './binding-error';
 import { readCertificates, type PublishedCertificate } from './certificate';
@@ -9,7 +8,6 @@ import { failureReason, isEndpointFailure } from './endpoint-failure';
 import { FederationKeys } from './federation-keys';
 import { leaseExpired, leaseOf } from './lease';
 import { RegistryUnavailableError } from './registry-client';
-import { SoapClientCache } from './soap-client-cache';
 import type { UddiInquiry } from './uddi-api';
 
 /**
@@ -77,7 +75,6 @@ export interface BinderOptions {
   /** After the registry failed, how long cached entries are used without trying it again; default 5 s. */
   registryRetrySeconds?: number;
   probeTimeoutMs?: number;
-  soapOptions?: soap.IOptions;
   log?: Logger;
   clock?: () => Date;
   /** The last known good answers, persisted (see the class comment); default none. */
@@ -123,7 +120,6 @@ export class Binder {
   // Certificates read from a cached department view: reassembling, hashing and parsing them once
   // per view instead of once per verified message. A refreshed view is a new object, read anew.
   private readonly certificatesOfView = new WeakMap<object, PublishedCertificate[]>();
-  private readonly soapClients: SoapClientCache;
   private registryDownUntil = 0;
   private outageSince?: number;
   private lastRegistryError?: string;
@@ -142,7 +138,6 @@ export class Binder {
     this.probeTimeoutMs = options.probeTimeoutMs ?? 2000;
     this.log = (options.log ?? pino({ level: 'silent' })).child({ component: 'binder' });
     this.clock = options.clock ?? (() => new Date());
-    this.soapClients = new SoapClientCache(options.soapOptions);
     this.snapshots = options.snapshots;
   }
 
@@ -235,11 +230,6 @@ export class Binder {
     if (certificates.length === 0) throw new BindingError('NO_CERTIFICATE', `department "${code}" publishes no signing certificate in the registry (is INTERFLOW_SIGNING_CERT set on its engine?)`);
     this.certificatesOfView.set(view.business, certificates);
     return certificates;
-  }
-
-  /** A node-soap client for the endpoint, from a cache of parsed WSDLs per binding tModel. */
-  soapClient(endpoint: Endpoint): Promise<soap.Client> {
-    return this.soapClients.clientFor(endpoint.wsdlUrl ?? `${endpoint.url}?wsdl`, endpoint.url, endpoint.bindingTModelKey ?? endpoint.wsdlUrl);
   }
 
   /** GET /health of the endpoint's engine; marks it down when it does not answer, up when it does. */

@@ -1,3 +1,4 @@
+import { SoapTransportError } from '../services/soap';
 import { AsapDeliveryError } from '../services/wfxml';
 
 /**
@@ -27,6 +28,8 @@ const ENDPOINT_STATUSES = new Set([404, 502, 503, 504]);
 
 export function isEndpointFailure(e: unknown): boolean {
   if (e instanceof EndpointFailure) return true;
+  // A reply over the size limit came from a live endpoint: another replica would answer the same.
+  if (e instanceof SoapTransportError) return e.failure !== 'too-large';
   if (e instanceof AsapDeliveryError) return e.status === undefined || ENDPOINT_STATUSES.has(e.status);
   if (e === null || typeof e !== 'object') return false;
   const err = e as { name?: string; message?: string; code?: string; status?: number; statusCode?: number; response?: { status?: number }; cause?: unknown; endpointFailure?: boolean };

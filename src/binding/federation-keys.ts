@@ -1,4 +1,4 @@
-import { DEFAULT_FEDERATION_DOMAIN, keySegment } from '../registry/federation';
+import { DEFAULT_FEDERATION_DOMAIN, keySegment } from '../registry';
 
 /**
  * The UDDI keys of Interflow's entries (docs/registry.md, "How Interflow maps onto UDDI"). Every
@@ -10,7 +10,7 @@ import { DEFAULT_FEDERATION_DOMAIN, keySegment } from '../registry/federation';
  * refuses proposed keys in its own partition.
  */
 
-export { DEFAULT_FEDERATION_DOMAIN, federationDomainFromEnv, keySegment } from '../registry/federation';
+export { DEFAULT_FEDERATION_DOMAIN, federationDomainFromEnv, keySegment } from '../registry';
 
 /** The categorisation systems Interflow defines, under uddi:<domain>:interflow:<name>. */
 export const CATEGORY_NAMES = ['department', 'capability', 'process-id', 'service-type', 'lease-until', 'certificate'] as const;

@@ -18,8 +18,6 @@ export { SelfRegistration } from './self-registration';
 export type { SelfRegistrationOptions, RegistrationReport, RegistrationStatus, RegistrationState } from './self-registration';
 export { LeaseSweeper } from './lease-sweeper';
 export type { LeaseSweeperOptions, WithdrawnBinding } from './lease-sweeper';
-export { startRegistryHub } from './registry-hub';
-export type { RegistryHubOptions, RunningRegistryHub } from './registry-hub';
 export {
   binderFromEnv,
   selfRegistrationFromEnv,
@@ -31,4 +29,8 @@ export {
   DEFAULT_REFRESH_SECONDS,
 } from './config';
 export type { SelfRegistrationContext } from './config';
-export { SoapClientCache } from './soap-client-cache';
+export { departmentCodeOf, viewOf } from './department-view';
+export { inferFederationKeys, listRegistry } from './registry-listing';
+export type { ListedBusiness } from './registry-listing';
+export { RemoteFactoryFinder } from './remote-factory';
+export type { FactoryTarget, RemoteFactoryFinderOptions } from './remote-factory';

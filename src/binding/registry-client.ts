@@ -18,17 +18,14 @@ import {
   type UddiErrorCode,
   type UddiKeyType,
 } from '../registry';
-import * as read from '../registry/xml-read';
-import * as write from '../registry/xml-write';
-import { readLimited, SOAP11_ENVELOPE_NS, type SoapNode } from '../services/soap';
-import { parseEnvelope } from '../services/soap/envelope-parser';
-import { refuseDtd, requireWellFormed } from '../services/soap/request-guards';
+import { uddiRead as read, uddiWrite as write } from '../registry';
+import { soapCall, SoapTransportError, SOAP11_ENVELOPE_NS, type SoapCallReply, type SoapNode } from '../services/soap';
 import * as req from './uddi-requests';
 import type { UddiNode } from './uddi-api';
 
 /**
  * A UDDI v3 client over SOAP 1.1 for Interflow's registry (or any v3 node): envelopes built here and
- * POSTed with fetch, replies read with the SOAP layer's parser and the registry's own element
+ * POSTed with the SOAP layer's soapCall (size limit, DTD refusal, well-formedness), replies read and the registry's own element
  * readers. Not node-soap generated from the UDDI WSDL: loading that WSDL and its schemas (xmldsig
  * with entities among them) costs hundreds of milliseconds per client and node-soap's object
  * mapping would need a translation to and from the registry's model anyway, while the registry
@@ -162,31 +159,22 @@ export class RegistryClient implements UddiNode {
   private async call(api: 'inquiry' | 'publication' | 'security', operation: string, requestXml: string): Promise<SoapNode> {
     const url = this.urlOf(api);
     const envelope = `<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="${SOAP11_ENVELOPE_NS}"><soap:Body>${requestXml}</soap:Body></soap:Envelope>`;
-    let response: Response;
+    let reply: SoapCallReply;
     try {
-      response = await this.doFetch(url, {
-        method: 'POST',
-        headers: { 'Content-Type': 'text/xml; charset=utf-8', SOAPAction: `"${operation}"` },
-        body: envelope,
-        signal: AbortSignal.timeout(this.timeoutMs),
-        redirect: 'manual',
-      });
+      reply = await soapCall({ url, envelope, soapAction: operation, timeoutMs: this.timeoutMs, maxReplyBytes: this.maxReplyBytes, fetch: this.doFetch });
     } catch (e) {
-      throw new RegistryUnavailableError(`the registry at ${url} did not answer ${operation}: ${transportReason(e, this.timeoutMs)}; check that \`interflow registry serve\` runs there and INTERFLOW_REGISTRY_URL points at it`, url);
+      if (!(e instanceof SoapTransportError)) throw e;
+      if (e.failure === 'too-large') throw new RegistryUnavailableError(e.message, url);
+      throw new RegistryUnavailableError(`the registry at ${url} did not answer ${operation}: ${e.reason}; check that \`interflow registry serve\` runs there and INTERFLOW_REGISTRY_URL points at it`, url);
     }
-    const text = await readLimited(response, this.maxReplyBytes, url, (m) => new RegistryUnavailableError(m, url));
     // delete_xx and discard_authToken succeed with an empty Body (the official success message).
-    if (response.ok && EMPTY_BODY.test(text)) return Object.create(null) as SoapNode;
-    let parsed;
-    try {
-      refuseDtd(text);
-      requireWellFormed(text);
-      parsed = parseEnvelope(text);
-    } catch (e) {
-      throw new RegistryUnavailableError(`${url} answered ${operation} with HTTP ${response.status} and no SOAP envelope (${(e as Error).message.slice(0, 200)}); is it a UDDI registry?`, url);
+    if (reply.ok && EMPTY_BODY.test(reply.text)) return Object.create(null) as SoapNode;
+    const parsed = reply.envelope;
+    if (!parsed) {
+      throw new RegistryUnavailableError(`${url} answered ${operation} with HTTP ${reply.status} and no SOAP envelope (${(reply.notSoap ?? 'an empty reply').slice(0, 200)}); is it a UDDI registry?`, url);
     }
-    if (parsed.operation.localName === 'Fault') throw faultError(parsed.body, operation, url, response.status);
-    if (!response.ok) throw new RegistryUnavailableError(`${url} answered ${operation} with HTTP ${response.status}`, url);
+    if (reply.fault) throw faultError(parsed.body, operation, url, reply.status);
+    if (!reply.ok) throw new RegistryUnavailableError(`${url} answered ${operation} with HTTP ${reply.status}`, url);
     return parsed.body;
   }
 }
@@ -203,12 +191,6 @@ export function normaliseBaseUrl(raw: string): string {
   return url.toString().replace(/\/+$/, '').replace(/\/uddi(?:\/(?:inquiry|publication|security))?$/, '');
 }
 
-/** Node's fetch hides the reason in `cause`; an operator needs ECONNREFUSED, not "fetch failed". */
-export function transportReason(e: unknown, timeoutMs: number): string {
-  const err = e as { name?: string; message?: string; cause?: { code?: string; message?: string } };
-  if (err?.name === 'TimeoutError') return `no reply within ${timeoutMs} ms`;
-  return err?.cause?.code ?? err?.cause?.message ?? err?.message ?? String(e);
-}
 
 function faultError(fault: SoapNode, operation: string, url: string, status: number): Error {
   const report = read.one(read.one(fault, 'detail') ?? read.one(fault, 'Detail'), 'dispositionReport');

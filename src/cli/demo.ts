@@ -1,13 +1,10 @@
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { loadConfig } from '../app/config';
-import { createLogger } from '../app/logger';
-import { openEngine } from '../app/open-engine';
+import { createLogger, loadConfig, openEngine, serve } from '../app';
 import { parseDatabaseUrl } from '../persistence';
 import { importXpdl } from '../xpdl';
 import type { InstanceView, WorkflowEngine, WorkItemRecord } from '../engine';
 import type { Output } from './format';
-import { serve } from '../services/http';
 import { createAuthenticator, demoSecurityConfig, demoUsers, makeUser, randomSecret } from '../services/security';
 import { outstandingWarnings } from './import-warnings';
 

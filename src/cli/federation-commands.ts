@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import type { InterflowConfig } from '../app/config';
+import type { InterflowConfig } from '../app';
 import { ensurePublishers, writeCredentials, writeDatabasePasswords, LICENCE_DEPARTMENTS, runFederation } from '../federation';
 import type { Output } from './format';
 

@@ -1,9 +1,8 @@
 import type { DefinitionRecord, HistoryRecord, InstanceRecord, InstanceView, WorkItemRecord } from '../engine';
 
-export interface Output {
-  stdout(s: string): void;
-  stderr(s: string): void;
-}
+import type { Output } from '../federation';
+
+export type { Output };
 
 /** Plain fixed-width tables: readable in a terminal and in a log, no colour codes to strip. */
 export function table(out: Output, header: string[], rows: string[][]): void {

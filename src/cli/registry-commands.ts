@@ -1,9 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { Logger } from 'pino';
-import type { InterflowConfig } from '../app/config';
-import { createLogger } from '../app/logger';
-import { openEngine } from '../app/open-engine';
+import { createLogger, openEngine, startRegistryHub, type InterflowConfig } from '../app';
 import {
   Binder,
   cacheTtlSecondsFromEnv,
@@ -13,12 +11,11 @@ import {
   refreshSecondsFromEnv,
   registryUrlFromEnv,
   selfRegistrationFromEnv,
-  startRegistryHub,
   withdrawAfterSecondsFromEnv,
   type RegistrationReport,
   type UddiInquiry,
 } from '../binding';
-import { inferFederationKeys, listRegistry, type ListedBusiness } from '../binding/registry-listing';
+import { inferFederationKeys, listRegistry, type ListedBusiness } from '../binding';
 import { openStore, type TypeormStore } from '../persistence';
 import { createPublisher, RegistryStore, type PublisherInfo } from '../registry';
 import { tlsFromEnv } from '../services/http';

@@ -1,6 +1,6 @@
 import type { OutboxRecord, WorkflowEngine } from '../engine';
 import type { FederationKeys } from '../binding';
-import type { HeldPackage, HeldState } from '../transfer/held-packages';
+import type { HeldPackage, HeldState } from '../transfer';
 import { bindingView, registryPage, type ConsoleRegistry } from './registry-view';
 
 /**

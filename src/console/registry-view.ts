@@ -1,7 +1,7 @@
 import type { BindingTemplate, BusinessEntity, BusinessInfo, FindBusinessRequest, ListResult } from '../registry';
 import type { DefinitionRecord } from '../engine';
 import { FederationKeys, leaseOf, readCertificates } from '../binding';
-import { departmentCodeOf, viewOf } from '../binding/department-view';
+import { departmentCodeOf, viewOf } from '../binding';
 
 /**
  * What the console reads from a registry: a local RegistryStore fits, and so does an inquiry

@@ -546,7 +546,9 @@ export class WorkflowEngine {
     let view: (() => InstanceView) | undefined;
     await this.onWorkItem(workItemId, async (session, item) => {
       if (item.kind === 'normal' && item.state === 'open' && session.state === InstanceStates.running) {
-        const missing = missingRequiredFields(session.def.activity(item.activityId), options.data);
+        // Values of the wrong type are refused first, each with its own advice; then what is missing.
+        const activity = session.def.activity(item.activityId);
+        const missing = missingRequiredFields(activity, coerceData(session.def.def, options.data, activity.updates));
         if (missing.length) {
           throw new InvalidDataError(
             `Work item ${item.id} ("${item.activityName ?? item.activityId}") needs ${missing.map((f) => `"${f}"`).join(', ')}: ${missing.length === 1 ? 'a required field' : 'required fields'} of its form; give ${missing.length === 1 ? 'it a value' : 'each a value'} in Data${emptyBooleanHint(session.def.def, missing, options.data)}`,

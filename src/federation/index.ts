@@ -3,6 +3,7 @@ export { Federation } from './launcher';
 export type { LaunchOptions, Member, DepartmentMember } from './launcher';
 export { runFederation } from './run';
 export type { RunOptions } from './run';
+export type { Output } from './summary';
 export { writeCredentials, writeDatabasePasswords, databasePasswordFileName, writeSecretFile, registryPasswordFileName, usersFileName } from './credentials';
 export type { DepartmentCredentials } from './credentials';
 export { ensurePublishers } from './publishers';

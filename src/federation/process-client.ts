@@ -1,10 +1,11 @@
-import { XMLParser } from 'fast-xml-parser';
 import { buildUsernameTokenHeader } from '../services/security';
+import { escapeXml as esc, soapCall, SoapTransportError, TEXT_KEY, type SoapCallReply } from '../services/soap';
 
 /**
  * A legacy back office's view of a department: plain SOAP 1.1 to ProcessService, authenticated with
  * a WS-Security UsernameToken digest — what a Java, PHP or .NET client generated from the WSDL
- * sends. Deliberately not built on the engine's types: it knows only the published contract.
+ * sends. Deliberately not built on the engine's types: it knows only the published contract. The
+ * call itself is the SOAP layer's soapCall (size limit, DTD refusal, well-formedness).
  */
 
 const PS_NS = 'urn:interflow:process-service:1';
@@ -49,14 +50,6 @@ export class SoapCallError extends Error {
   }
 }
 
-const parser = new XMLParser({
-  removeNSPrefix: true,
-  ignoreAttributes: true,
-  parseTagValue: false,
-  processEntities: true,
-  isArray: (name) => ['WorkItem', 'Item', 'Event', 'Definition', 'Instance', 'Activity'].includes(name),
-});
-
 type Node = Record<string, unknown>;
 
 export class ProcessServiceClient {
@@ -86,7 +79,7 @@ export class ProcessServiceClient {
         optional('HomeDepartment', filter.homeDepartment) +
         optional('HomeProcessInstanceId', filter.homeProcessInstanceId),
     );
-    return ((r.WorkItem as Node[] | undefined) ?? []).map((w) => ({
+    return list(r.WorkItem).map((w) => ({
       workItemId: text(w.WorkItemId),
       processInstanceId: text(w.ProcessInstanceId),
       activityId: text(w.ActivityId),
@@ -104,8 +97,8 @@ export class ProcessServiceClient {
 
   async getProcessInstance(id: string): Promise<ProcessInstance> {
     const r = await this.call('GetProcessInstance', `<ps:ProcessInstanceId>${esc(id)}</ps:ProcessInstanceId>`);
-    const open = ((r.OpenActivities as Node | undefined)?.Activity as Node[] | undefined) ?? [];
-    const events = ((r.History as Node | undefined)?.Event as Node[] | undefined) ?? [];
+    const open = list((r.OpenActivities as Node | undefined)?.Activity);
+    const events = list((r.History as Node | undefined)?.Event);
     return {
       processInstanceId: text(r.ProcessInstanceId),
       processDefinitionId: text(r.ProcessDefinitionId),
@@ -125,7 +118,7 @@ export class ProcessServiceClient {
 
   async listProcessDefinitions(): Promise<Array<{ processDefinitionId: string; version: number }>> {
     const r = await this.call('ListProcessDefinitions', '');
-    return ((r.Definition as Node[] | undefined) ?? []).map((d) => ({ processDefinitionId: text(d.ProcessDefinitionId), version: Number(text(d.Version)) }));
+    return list(r.Definition).map((d) => ({ processDefinitionId: text(d.ProcessDefinitionId), version: Number(text(d.Version)) }));
   }
 
   async listProcessInstances(filter: { processId?: string; state?: string; offset?: number; limit?: number } = {}): Promise<{ total: number; ids: Array<{ id: string; state: string }> }> {
@@ -133,7 +126,7 @@ export class ProcessServiceClient {
       'ListProcessInstances',
       `${filter.processId ? `<ps:ProcessDefinitionId>${esc(filter.processId)}</ps:ProcessDefinitionId>` : ''}${filter.state ? `<ps:State>${esc(filter.state)}</ps:State>` : ''}${filter.offset !== undefined ? `<ps:Offset>${filter.offset}</ps:Offset>` : ''}${filter.limit !== undefined ? `<ps:Limit>${filter.limit}</ps:Limit>` : ''}`,
     );
-    return { total: Number(text(r.Total)), ids: ((r.Instance as Node[] | undefined) ?? []).map((i) => ({ id: text(i.ProcessInstanceId), state: text(i.State) })) };
+    return { total: Number(text(r.Total)), ids: list(r.Instance).map((i) => ({ id: text(i.ProcessInstanceId), state: text(i.State) })) };
   }
 
   private async call(operation: string, inner: string): Promise<Node> {
@@ -141,27 +134,22 @@ export class ProcessServiceClient {
       `<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="${SOAP11}" xmlns:ps="${PS_NS}">` +
       `<soap:Header>${buildUsernameTokenHeader(this.username, this.password)}</soap:Header>` +
       `<soap:Body><ps:${operation}>${inner}</ps:${operation}></soap:Body></soap:Envelope>`;
-    let res: Response;
+    let reply: SoapCallReply;
     try {
-      res = await fetch(this.endpoint, {
-        method: 'POST',
-        headers: { 'Content-Type': 'text/xml; charset=utf-8', SOAPAction: `"${PS_NS}#${operation}"` },
-        body: envelope,
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
+      reply = await soapCall({ url: this.endpoint, envelope, soapAction: `${PS_NS}#${operation}`, timeoutMs: this.timeoutMs, maxReplyBytes: 16 * 1024 * 1024 });
     } catch (e) {
-      throw new SoapCallError(`${operation} at ${this.endpoint}: ${(e as Error).cause instanceof Error ? ((e as Error).cause as Error).message : (e as Error).message}`);
+      if (e instanceof SoapTransportError) throw new SoapCallError(`${operation} at ${this.endpoint}: ${e.reason}`, undefined, e.status);
+      throw e;
     }
-    const body = await res.text();
-    const doc = parser.parse(body) as Node;
-    const content = ((doc.Envelope as Node | undefined)?.Body as Node | undefined) ?? {};
-    const fault = content.Fault as Node | undefined;
-    if (fault) {
-      const detail = (fault.detail as Node | undefined)?.FaultDetail as Node | undefined;
-      throw new SoapCallError(`${operation} at ${this.endpoint}: ${text(fault.faultstring)}`, detail?.Code !== undefined ? text(detail.Code) : undefined, res.status);
+    if (reply.fault) {
+      const detail = (reply.fault.node.detail as Node | undefined)?.FaultDetail as Node | undefined;
+      throw new SoapCallError(`${operation} at ${this.endpoint}: ${reply.fault.reason}`, detail?.Code !== undefined ? text(detail.Code) : undefined, reply.status);
     }
-    const response = content[`${operation}Response`] as Node | string | undefined;
-    if (response === undefined) throw new SoapCallError(`${operation} at ${this.endpoint}: HTTP ${res.status}, no ${operation}Response in the answer`, undefined, res.status);
+    const envelopeReply = reply.envelope;
+    if (!envelopeReply || envelopeReply.operation.localName !== `${operation}Response`) {
+      throw new SoapCallError(`${operation} at ${this.endpoint}: HTTP ${reply.status}, no ${operation}Response in the answer${reply.notSoap ? ` (${reply.notSoap})` : ''}`, undefined, reply.status);
+    }
+    const response = envelopeReply.body as Node | string | undefined;
     return typeof response === 'object' ? response : {};
   }
 }
@@ -171,16 +159,17 @@ function dataList(data: Record<string, string>): string {
 }
 
 function items(node: unknown): Record<string, string> {
-  const list = ((node as Node | undefined)?.Item as Node[] | undefined) ?? [];
-  return Object.fromEntries(list.map((i) => [text(i.Name), i.Value === undefined ? '' : text(i.Value)]));
+  return Object.fromEntries(list((node as Node | undefined)?.Item).map((i) => [text(i.Name), i.Value === undefined ? '' : text(i.Value)]));
 }
 
 function text(v: unknown): string {
   if (v === undefined || v === null) return '';
-  if (typeof v === 'object') return String((v as Node)['#text'] ?? '');
+  if (typeof v === 'object') return String((v as Node)[TEXT_KEY] ?? '');
   return String(v);
 }
 
-function esc(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!);
+/** Repeated elements parse as an array, a single one as itself. */
+function list(v: unknown): Node[] {
+  if (v === undefined || v === null || v === '') return [];
+  return (Array.isArray(v) ? v : [v]) as Node[];
 }

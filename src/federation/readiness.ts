@@ -1,6 +1,6 @@
 import { createServer } from 'node:net';
 import { FederationKeys, RegistryClient } from '../binding';
-import { listRegistry } from '../binding/registry-listing';
+import { listRegistry } from '../binding';
 import { TRANSFER_SERVICE_TYPE } from '../transfer';
 import { ChildExitError, type SupervisedProcess } from './supervisor';
 

@@ -1,4 +1,4 @@
-import type { Output } from '../cli/format';
+import type { Output } from './summary';
 import { runLicenceCase } from './demo-case';
 import { Federation } from './launcher';
 import { printEndpoints, printStep, printTrace } from './summary';

@@ -2,9 +2,14 @@ import { relative } from 'node:path';
 import { WorkflowEngine } from '../engine';
 import { openStore } from '../persistence';
 import { MessageLog, whereIs, type TraceEntry } from '../transfer';
-import type { Output } from '../cli/format';
 import type { Federation } from './launcher';
 import type { CaseStep } from './demo-case';
+
+/** Where the launcher prints: the CLI passes its stdout and stderr. */
+export interface Output {
+  stdout(s: string): void;
+  stderr(s: string): void;
+}
 
 /** What `federation up` prints: where everything is, who may log in, and a case's trace. */
 

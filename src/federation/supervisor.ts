@@ -24,7 +24,7 @@ process.once('exit', () => {
  * the children run the same sources, so a test never exercises a stale dist/.
  */
 export function cliCommand(): { command: string; args: string[] } {
-  if (__filename.endsWith('.ts')) return { command: process.execPath, args: ['--require', 'tsx/cjs', resolve(__dirname, 'cli-entry.ts')] };
+  if (__filename.endsWith('.ts')) return { command: process.execPath, args: ['--require', 'tsx/cjs', resolve(__dirname, '..', 'cli', 'cli-entry.ts')] };
   return { command: process.execPath, args: [resolve(ROOT, 'bin', 'interflow.js')] };
 }
 

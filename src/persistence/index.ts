@@ -8,5 +8,12 @@ export {
   describeDatabase,
   DatabaseUrlError,
   DEFAULT_DATABASE_URL,
+  withDatabasePasswordFile,
   type DatabaseConfig,
 } from './database-url';
+// The entities and column sizes, for the modules whose TypeORM adapters have not yet moved here
+// (the registry's, the message log, held packages).
+export * from './entities';
+export { Len } from './schema-types';
+export { SharedState, sharedKeyHash } from './shared-state';
+export type { ClaimResult, StoredSession } from './shared-state';

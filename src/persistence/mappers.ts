@@ -5,8 +5,8 @@ import type {
   OutboxRecord,
   TimerRecord,
   WorkItemRecord,
-} from '../engine/ports/records';
-import type { InstanceState } from '../engine/runtime/instance-state';
+} from '../engine';
+import type { InstanceState } from '../engine';
 import type {
   DefinitionEntity,
   HistoryEntity,

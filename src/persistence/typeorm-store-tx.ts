@@ -6,9 +6,8 @@ import type {
   OutboxRecord,
   TimerRecord,
   WorkItemRecord,
-} from '../engine/ports/records';
-import { ConcurrencyError, type InstanceFilter, type OutboxClaimOptions, type OutboxDepth, type StoreTx, type WorkItemFilter } from '../engine/ports/store';
-import type { OutboxPayload } from '../engine/ports/outbox-messages';
+} from '../engine';
+import { ConcurrencyError, type InstanceFilter, type OutboxClaimOptions, type OutboxDepth, type OutboxPayload, type StoreTx, type WorkItemFilter } from '../engine';
 import {
   DefinitionEntity,
   HistoryEntity,

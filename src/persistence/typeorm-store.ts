@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
-import { ConcurrencyError, type Store, type StoreTx } from '../engine/ports/store';
+import { ConcurrencyError, type Store, type StoreTx } from '../engine';
 import { AsyncMutex } from './async-mutex';
 import type { DatabaseConfig } from './database-url';
 import { TypeormStoreTx, type Dialect } from './typeorm-store-tx';

@@ -12,3 +12,7 @@ export { hashPassword, verifyPassword } from './passwords';
 export { TypeormRegistryRepository } from './typeorm-repository';
 export type { RegistryRepository, RegistryTx, StoredEntity, FindQuery, EntityKind } from './repository';
 export * from './model';
+export { DEFAULT_FEDERATION_DOMAIN, federationDomainFromEnv, keySegment } from './federation';
+/** The UDDI v3 reading and writing helpers, for the registry client (binding). */
+export * as uddiRead from './xml-read';
+export * as uddiWrite from './xml-write';

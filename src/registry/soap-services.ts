@@ -1,4 +1,4 @@
-import { AuthThrottle, throttledMessage } from '../services/security/throttle';
+import { AuthThrottle, throttledMessage } from '../services/security';
 import { resolve } from 'node:path';
 import { clark, SoapFault, type SoapContext, type SoapHandler, type SoapNode, type SoapServiceDefinition } from '../services/soap';
 import { UddiError, uddiError } from './errors';

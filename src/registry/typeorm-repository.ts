@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
-import { ConcurrencyError } from '../engine/ports/store';
+import { ConcurrencyError } from '../engine';
 import { createDataSource, type TypeormStore } from '../persistence';
-import { UddiAuthTokenEntity, UddiEntityEntity, UddiPublisherEntity } from '../persistence/entities';
+import { UddiAuthTokenEntity, UddiEntityEntity, UddiPublisherEntity } from '../persistence';
 import { uddiError } from './errors';
 import { fold, isLiteral, literalPrefix, parsePattern, toGlob, toLike } from './find-qualifiers';
 import type { CategoryBag, KeyedReference, LocalizedText, TypedText } from './model';

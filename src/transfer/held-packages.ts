@@ -1,5 +1,5 @@
 import type { TypeormStore } from '../persistence';
-import { HeldPackageEntity } from '../persistence/entities';
+import { HeldPackageEntity } from '../persistence';
 import { EngineError, type DeployResult, type WorkflowEngine } from '../engine';
 import { importXpdl } from '../xpdl';
 import { toDate } from './message-log';

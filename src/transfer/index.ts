@@ -25,7 +25,7 @@ export type { RemoteSubprocessDispatcherOptions, RemoteDispatchReport, RemoteSub
 export { parseRemoteFactories, remoteFactoriesFromEnv, remoteFactoryTarget, REMOTE_FACTORIES_ENV, REMOTE_DEPARTMENT_ATTRIBUTE } from './remote-factories';
 export type { RemoteFactoryMapping, RemoteFactoryTable, RemoteFactoryTarget } from './remote-factories';
 export { RegisteredEndpoints } from './registered-endpoints';
-export { RemoteFactoryFinder } from '../binding/remote-factory';
-export type { FactoryTarget, RemoteFactoryFinderOptions } from '../binding/remote-factory';
+export { RemoteFactoryFinder } from '../binding';
+export type { FactoryTarget, RemoteFactoryFinderOptions } from '../binding';
 export { HeldPackages, installFromEnv, UnknownHeldPackageError } from './held-packages';
 export type { HeldPackage, HeldState } from './held-packages';

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { In } from 'typeorm';
 import type { TypeormStore } from '../persistence';
-import { MessageEntity, MessageItemEntity } from '../persistence/entities';
-import { Len } from '../persistence/schema-types';
+import { MessageEntity, MessageItemEntity } from '../persistence';
+import { Len } from '../persistence';
 import type { TransferItem } from './transfer-items';
 
 export type MessageDirection = 'out' | 'in' | 'relay' | 'refused';

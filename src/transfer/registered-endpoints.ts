@@ -1,5 +1,5 @@
 import type { Binder, UddiInquiry } from '../binding';
-import { departmentCodeOf } from '../binding/department-view';
+import { departmentCodeOf } from '../binding';
 import type { WfxmlEndpointOwners, WfxmlServiceType } from '../services/wfxml';
 
 /**

@@ -1,16 +1,16 @@
 import type { Logger } from 'pino';
 import { BindingError, isEndpointFailure, RegistryClient, SERVICE_TYPES, type Binder, type UddiInquiry } from '../binding';
-import { RemoteFactoryFinder } from '../binding/remote-factory';
-import { NotFoundError, type OutboxRecord, type RemoteSubprocessPayload, type WorkflowEngine } from '../engine';
+import { RemoteFactoryFinder } from '../binding';
+import { NotFoundError, type OutboxKind, type OutboxRecord, type RemoteSubprocessPayload, type WorkflowEngine } from '../engine';
 import { OutboxWorker, outboxSettingsFromEnv, type DeliveryContext, type DeliveryOutcome, type DeliveryStrategy } from '../outbox';
 import { caseLogger } from '../monitoring';
-import { TEXT_KEY, type SoapNode } from '../services/soap/envelope-parser';
+import { TEXT_KEY, type SoapNode } from '../services/soap';
 import { ASAP_NS, createInstanceRequest, instanceKey, OBSERVER_PATH, postAsap, requestIdFor, subprocessObserverKey, type AsapSigning, type WfxmlTrust } from '../services/wfxml';
-import { decodeLocalName } from '../services/wfxml/context-data';
+import { decodeLocalName } from '../services/wfxml';
 import { describeTarget, remoteFactoriesFromEnv, remoteFactoryTarget, type RemoteFactoryTable, type RemoteFactoryTarget } from './remote-factories';
-import { remoteProcessId } from '../xpdl/xpdl-values';
+import { remoteProcessId } from '../xpdl';
 
-export const REMOTE_SUBPROCESS_KIND = 'remote-subprocess' as const;
+export const REMOTE_SUBPROCESS_KIND = 'remote-subprocess' as const satisfies OutboxKind;
 type CallRow = OutboxRecord<typeof REMOTE_SUBPROCESS_KIND>;
 
 export interface RemoteSubprocessDispatcherOptions {

@@ -1,12 +1,12 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { SoapFault, type WsdlFiles } from '../services/soap';
-import { echo } from '../services/soap/echo';
+import { echo } from '../services/soap';
 import { SignatureError, verifyEnvelope, WSSE_CODE_OF_SIGNATURE_ERROR, type ReplayCacheLike } from './signing';
 import { wsseSubcode } from '../services/security';
 import type { MessageLog } from './message-log';
 import type { TransferDirectory } from './transfer-directory';
-import { Len } from '../persistence/schema-types';
+import { Len } from '../persistence';
 import { transfersRefused } from '../monitoring';
 import { readDeliver, readTransferHeader, type TransferHeader, type TransferItem } from './transfer-items';
 

@@ -4,7 +4,7 @@
  * Anything with execution meaning that the engine cannot honour is refused with an
  * XpdlImportError naming the activity, never dropped.
  */
-import { isSafeScript } from '../engine/expression';
+import { isSafeScript } from '../engine';
 import type {
   ActivityDef,
   ActivityKind,
@@ -17,46 +17,18 @@ import type {
   Participant,
   SplitType,
   TransitionDef,
-} from '../engine/definition/process-definition';
+} from '../engine';
 import { attr, attrOrElementText, child, children, extendedAttributeList, hasChild, text, type XNode } from './xpdl-document';
 import { applicationCall, subFlowCall } from './xpdl-call-mapper';
-import { MI_FLOW_ONE, SCRIPT_APPLICATION_SUFFIX } from './xpdl-conventions';
+import { MI_FLOW_ONE, SCRIPT_APPLICATION_SUFFIX, SIGNAL_EXCEPTION_PREFIX, signalName } from './xpdl-conventions';
 import { XpdlImportError } from './xpdl-import-error';
 import { gatewayKind, isXpdlTrue, normaliseDuration, type GatewayKind } from './xpdl-values';
+import type { ActivityScope, Refuse } from './xpdl-scope';
 
-/**
- * A process Interflow's exporter declared only so that a SubFlow may name it (XPDL 2.1 requires
- * SubFlow/@Id to be a WorkflowProcess of the same package): the real process runs elsewhere.
- */
-export interface ProcessProxy {
-  processId: string;
-  remoteRef?: string;
-  formalParameters: DataField[];
-}
-
-/** Everything an activity may refer to inside its process. */
-export interface ActivityScope {
-  processId: string;
-  participants: ReadonlyMap<string, Participant>;
-  applications: ReadonlyMap<string, ApplicationDef>;
-  /** Formal parameters of the real processes of this package, for positional SubFlow parameters. */
-  localProcesses: ReadonlyMap<string, DataField[]>;
-  proxies: ReadonlyMap<string, ProcessProxy>;
-  incoming: ReadonlyMap<string, TransitionDef[]>;
-  outgoing: ReadonlyMap<string, TransitionDef[]>;
-  /** The process's activity sets (BlockActivity targets). */
-  activitySets: ReadonlySet<string>;
-  /** Applications synthesised for TaskScript activities; appended to the process's applications. */
-  synthesised: ApplicationDef[];
-  warnings: string[];
-  /** The package declares JavaScript: scripts, deadlines and conditions are JavaScript. */
-  javascript?: boolean;
-}
+export type { ActivityScope, ProcessProxy, Refuse } from './xpdl-scope';
 
 /** JaWE's old way of storing graphics; no execution meaning. */
 const GRAPHICS_ATTRIBUTES = new Set(['XOffset', 'YOffset']);
-
-export type Refuse = (element: string, reason: string) => never;
 
 export function activityLocation(processId: string, activityId: string): string {
   return `Activity "${activityId}" (process "${processId}")`;
@@ -79,6 +51,7 @@ interface Behaviour {
   gateway?: { kind?: GatewayKind; deferred: boolean };
   block?: ActivityDef['block'];
   error?: ActivityDef['error'];
+  signal?: string;
   furtherApplications?: ActivityDef['furtherApplications'];
 }
 
@@ -123,6 +96,7 @@ export function mapActivity(node: XNode, scope: ActivityScope): ActivityDef {
   if (behaviour.terminate) activity.terminate = true;
   if (behaviour.block) activity.block = behaviour.block;
   if (behaviour.error) activity.error = behaviour.error;
+  if (behaviour.signal !== undefined) activity.signal = behaviour.signal;
   if (behaviour.furtherApplications?.length) activity.furtherApplications = behaviour.furtherApplications;
 
   // Extended attributes: some become fields, graphics go, the rest are kept as vendor data.
@@ -229,7 +203,7 @@ function mapBehaviour(
   }
 
   const event = child(node, 'Event');
-  if (event) return mapEvent(event, id, scope, refuse);
+  if (event) return mapEvent(event, node, id, scope, refuse);
 
   const implementation = child(node, 'Implementation');
   if (!implementation) {
@@ -281,7 +255,7 @@ function mapRoute(route: XNode, refuse: Refuse): Behaviour {
   return kind !== undefined ? { kind: 'route', gateway: { kind, deferred } } : { kind: 'route', gateway: { deferred } };
 }
 
-function mapEvent(event: XNode, id: string, scope: ActivityScope, refuse: Refuse): Behaviour {
+function mapEvent(event: XNode, node: XNode, id: string, scope: ActivityScope, refuse: Refuse): Behaviour {
   const start = child(event, 'StartEvent');
   if (start) {
     const trigger = attr(start, 'Trigger') ?? 'None';
@@ -313,12 +287,16 @@ function mapEvent(event: XNode, id: string, scope: ActivityScope, refuse: Refuse
       const code = attr(child(end, 'ResultError'), 'ErrorCode')?.trim();
       return { kind: 'end', error: code ? { code } : {} };
     }
+    if (result === 'Signal') {
+      // Thrown inside the case: activities that catch it are interrupted (docs/execution.md, "Signals").
+      return { kind: 'end', signal: signalName(end, node, id) };
+    }
     const why: Record<string, string> = {
       Compensation: 'Interflow has no compensation (undoing completed activities); model the undo as activities on an exception transition',
       Multiple: 'an end event with several results would send messages or signals, which Interflow does not send from end events; end with None, and send from an automatic activity before it',
       Cancel: 'Interflow has no transactions to cancel; model the rollback as activities on an exception transition',
     };
-    return refuse('EndEvent', `Result "${result}" is not supported: ${why[result] ?? 'end with Result None, Terminate or Error, and send messages or signals from an automatic activity before the end'}`);
+    return refuse('EndEvent', `Result "${result}" is not supported: ${why[result] ?? 'end with Result None, Terminate, Error or Signal, and send messages from an automatic activity before the end'}`);
   }
 
   const intermediate = child(event, 'IntermediateEvent');
@@ -338,6 +316,12 @@ function mapEvent(event: XNode, id: string, scope: ActivityScope, refuse: Refuse
       if (duration) timer.duration = duration;
       if (date) timer.date = date;
       return { kind: 'timer', timer };
+    }
+    if (trigger === 'Signal') {
+      const name = signalName(intermediate, node, id);
+      const throwing = (attr(child(intermediate, 'TriggerResultSignal'), 'CatchThrow') ?? 'CATCH') === 'THROW';
+      // A throw passes the token on after interrupting the catchers; a catch waits for a throw.
+      return throwing ? { kind: 'route', signal: name, gateway: { deferred: false } } : { kind: 'receive', message: `${SIGNAL_EXCEPTION_PREFIX}${name}` };
     }
     if (trigger === 'Link') {
       // Paired by name into a transition (xpdl-graph-mapper.ts); the events themselves only pass the token on.

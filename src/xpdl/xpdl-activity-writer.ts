@@ -3,8 +3,8 @@
  * derives from an element is written as that element (not as an extended attribute), so that
  * importing the output gives back the same ActivityDef and other XPDL tools see real XPDL.
  */
-import type { ActivityDef, ApplicationDef, Participant, ProcessDefinition } from '../engine/definition/process-definition';
-import { ANY_EXCEPTION, MI_FLOW_ONE, SCRIPT_APPLICATION_SUFFIX } from './xpdl-conventions';
+import type { ActivityDef, ApplicationDef, Participant, ProcessDefinition } from '../engine';
+import { ANY_EXCEPTION, MI_FLOW_ONE, SCRIPT_APPLICATION_SUFFIX, SIGNAL_EXCEPTION_PREFIX } from './xpdl-conventions';
 import { XpdlExportError } from './xpdl-export-error';
 import { gatewayTypeName } from './xpdl-values';
 import { XPDL_NAMESPACES } from './xpdl-document';
@@ -110,6 +110,9 @@ function behaviourElement(
     case 'start':
       return el(x('Event'), {}, startEvent(activity, take));
     case 'end':
+      if (activity.signal !== undefined) {
+        return el(x('Event'), {}, el(x('EndEvent'), { Result: 'Signal' }, signalElement('THROW', activity.signal)));
+      }
       if (activity.error) {
         return el(x('Event'), {}, el(x('EndEvent'), { Result: 'Error' }, el(x('ResultError'), { ErrorCode: activity.error.code })));
       }
@@ -117,6 +120,9 @@ function behaviourElement(
     case 'manual':
       return implementation(el(x('No')));
     case 'route': {
+      if (activity.signal !== undefined) {
+        return el(x('Event'), {}, el(x('IntermediateEvent'), { Trigger: 'Signal' }, signalElement('THROW', activity.signal)));
+      }
       const type = activity.split !== 'none' ? activity.split : activity.join;
       return el(x('Route'), { GatewayType: gatewayTypeName(type), ExclusiveType: activity.split === 'deferred' ? 'Event' : undefined });
     }
@@ -159,6 +165,10 @@ function behaviourElement(
       return el(x('BlockActivity'), { ActivitySetId: activity.block.activitySetId, StartActivityId: activity.block.startActivityId });
     }
     case 'receive':
+      if (activity.message?.startsWith(SIGNAL_EXCEPTION_PREFIX)) {
+        const name = activity.message.slice(SIGNAL_EXCEPTION_PREFIX.length);
+        return el(x('Event'), {}, el(x('IntermediateEvent'), { Trigger: 'Signal' }, signalElement('CATCH', name)));
+      }
       return implementation(
         el(
           x('Task'),
@@ -193,6 +203,11 @@ function toolElements(activity: ActivityDef, scope: ActivityWriterScope, where: 
       call.parameters.length > 0 && el(d('ActualParameters'), {}, call.parameters.map((p) => el(d('ActualParameter'), {}, p.actual))),
     );
   });
+}
+
+/** The schema requires at least one Properties child; an empty one says the signal carries none. */
+function signalElement(catchThrow: 'CATCH' | 'THROW', name: string): XmlElement {
+  return el(x('TriggerResultSignal'), { Name: name, CatchThrow: catchThrow }, el(x('Properties')));
 }
 
 function startEvent(activity: ActivityDef, take: (name: string) => string | undefined): XmlElement {

@@ -2,8 +2,8 @@
  * What an activity calls: an application (1.0 Tool, 2.x TaskApplication) or a process (SubFlow,
  * local, in another package, or on another engine), with the parameter mapping.
  */
-import type { ActivityDef, DataField, ParameterMapping } from '../engine/definition/process-definition';
-import type { ActivityScope, Refuse } from './xpdl-activity-mapper';
+import type { ActivityDef, DataField, ParameterMapping } from '../engine';
+import type { ActivityScope, Refuse } from './xpdl-scope';
 import { attr, child, children, text, type XNode } from './xpdl-document';
 import { parseParamMapping, remoteProcessId } from './xpdl-values';
 

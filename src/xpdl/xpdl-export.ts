@@ -14,7 +14,7 @@ import type {
   Participant,
   ProcessDefinition,
   TransitionDef,
-} from '../engine/definition/process-definition';
+} from '../engine';
 import { activityElement, conditionElement, extendedAttributesElement, isTaskScript } from './xpdl-activity-writer';
 import { XPDL_NAMESPACES } from './xpdl-document';
 import { XpdlExportError } from './xpdl-export-error';

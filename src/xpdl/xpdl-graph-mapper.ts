@@ -10,15 +10,14 @@
  * The result is expressed in the engine's existing model (deadlines, exception transitions, routes),
  * so the export writes it back as Deadlines and EXCEPTION transitions and re-imports it unchanged.
  */
-import type { DeadlineDef, TransitionDef } from '../engine/definition/process-definition';
+import type { DeadlineDef, TransitionDef } from '../engine';
 import { activityLocation } from './xpdl-activity-mapper';
-import { attr, attrOrElementText, child, type XNode } from './xpdl-document';
+import { attr, attrOrElementText, child, text, type XNode } from './xpdl-document';
 import { XpdlImportError } from './xpdl-import-error';
 import { normaliseDuration } from './xpdl-values';
+import { ERROR_EXCEPTION_PREFIX, MESSAGE_EXCEPTION_PREFIX, SIGNAL_EXCEPTION_PREFIX, signalName } from './xpdl-conventions';
 
-/** Exception names the engine gives meaning to: a failure with a code, any failure, a message. */
-export const ERROR_EXCEPTION_PREFIX = 'error:';
-export const MESSAGE_EXCEPTION_PREFIX = 'message:';
+
 
 /** What boundary events add to the activity they are attached to. */
 export interface AttachedEvents {
@@ -40,7 +39,14 @@ function intermediateOf(node: XNode): XNode | undefined {
  * Resolves the boundary and Link events of one graph (the process's own, or one activity set's).
  * `transitions` are the graph's transitions, already mapped.
  */
-export function prepareGraph(processId: string, activityNodes: XNode[], transitions: TransitionDef[], graphLabel: string): PreparedGraph {
+export function prepareGraph(
+  processId: string,
+  activityNodes: XNode[],
+  transitions: TransitionDef[],
+  graphLabel: string,
+  /** The package's scripts are JavaScript: a time that is not a duration is a JavaScript expression. */
+  javascript = false,
+): PreparedGraph {
   const attached = new Map<string, AttachedEvents>();
   const ownIds = new Set(activityNodes.map((n) => attr(n, 'Id') as string));
   const boundary = new Map<string, { target: string; exceptionName: string }>();
@@ -60,8 +66,17 @@ export function prepareGraph(processId: string, activityNodes: XNode[], transiti
     attached.set(target, events);
     if (trigger === 'Timer') {
       const timer = child(event, 'TriggerTimer');
-      const raw = attrOrElementText(timer, 'TimeCycle') || attrOrElementText(timer, 'TimeDate') || '';
-      const duration = normaliseDuration(raw);
+      // TIBCO Business Studio leaves TriggerTimer empty and puts the time in a Deadline of the event.
+      const deadline = child(node, 'Deadline');
+      const raw = (
+        attrOrElementText(timer, 'TimeCycle') ||
+        attrOrElementText(timer, 'TimeDate') ||
+        text(child(deadline, 'DeadlineDuration')) ||
+        text(child(deadline, 'DeadlineCondition')) ||
+        ''
+      ).trim();
+      if (!raw) refuse(`the boundary timer gives no time (TriggerTimer TimeCycle or TimeDate, or a Deadline of the event); say how long "${target}" may take`);
+      const duration = normaliseDuration(raw) ?? (javascript && !/^P[\dTYMWDHS.,]*$/.test(raw) ? raw : undefined);
       if (duration === undefined) {
         refuse(`the boundary timer's "${raw}" is not a duration; give TimeCycle as milliseconds or an ISO-8601 duration such as PT1H (a boundary timer runs from when "${target}" starts)`);
       }
@@ -78,10 +93,14 @@ export function prepareGraph(processId: string, activityNodes: XNode[], transiti
       const message = child(child(event, 'TriggerResultMessage'), 'Message');
       const name = (message && (attr(message, 'Name') || attr(message, 'Id'))) || attr(node, 'Name') || id;
       boundary.set(id, { target, exceptionName: `${MESSAGE_EXCEPTION_PREFIX}${name}` });
+    } else if (trigger === 'Signal') {
+      if (!interrupting) refuse('non-interrupting signal boundary events are not supported; model the signal as a parallel branch that waits for it');
+      const name = signalName(event, node, id);
+      boundary.set(id, { target, exceptionName: `${SIGNAL_EXCEPTION_PREFIX}${name}` });
     } else {
       refuse(
-        `boundary events with Trigger "${trigger}" are not supported (a boundary event may be a Timer, an Error or a Message); ` +
-          (trigger === 'Compensation' || trigger === 'Cancel' ? 'Interflow has no compensation or transaction cancel: model the undo as activities on an exception transition' : 'attach a Deadline or an error event instead'),
+        `boundary events with Trigger "${trigger}" are not supported (a boundary event may be a Timer, an Error, a Message or a Signal); ` +
+          (trigger === 'Compensation' || trigger === 'Cancel' ? 'Interflow has no compensation or transaction cancel: model the undo as activities on an exception transition' : 'attach a timer, error, message or signal event instead'),
       );
     }
   }

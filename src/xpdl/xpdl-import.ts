@@ -2,8 +2,7 @@
  * XPDL (WfMC Interface 1) → the engine's DefinitionPackage. The engine never reads XPDL; this is
  * the only place that knows it. Mapping rules are tabulated in docs/xpdl-mapping.md.
  */
-import { isSafeScript } from '../engine/expression';
-import { scriptLanguageOf } from '../engine/definition/script-language';
+import { isSafeScript, scriptLanguageOf } from '../engine';
 import type {
   ApplicationDef,
   DataField,
@@ -12,7 +11,7 @@ import type {
   Participant,
   ProcessDefinition,
   TransitionDef,
-} from '../engine/definition/process-definition';
+} from '../engine';
 import {
   activityLocation,
   mapActivity,
@@ -31,6 +30,7 @@ import {
 import { XpdlImportError } from './xpdl-import-error';
 import { mapTransition } from './xpdl-transition-mapper';
 import { prepareGraph } from './xpdl-graph-mapper';
+import { undecidableScriptNotes } from './xpdl-script-notes';
 import { dataTypeFromBasicType, isParticipantType, isXpdlTrue, stringInitialValue } from './xpdl-values';
 
 export function importXpdl(xml: string): DefinitionPackage {
@@ -247,7 +247,7 @@ function mapProcess(node: XNode, pkg: PackageScope): ProcessDefinition {
       own.push(transition);
     }
     const graphLabel = graph.set === undefined ? label : `activity set "${graph.set}" of ${label}`;
-    const result = prepareGraph(id, graph.activityNodes, own, graphLabel);
+    const result = prepareGraph(id, graph.activityNodes, own, graphLabel, pkg.javascript);
     for (const t of result.transitions) if (graph.set !== undefined) t.activitySet = graph.set;
     return { ...graph, ...result };
   });
@@ -318,6 +318,7 @@ function mapProcess(node: XNode, pkg: PackageScope): ProcessDefinition {
   };
   if (pkg.scriptType !== undefined) process.scriptType = pkg.scriptType;
   if (activitySets.length) process.activitySets = activitySets;
+  if (pkg.javascript) pkg.warnings.push(...undecidableScriptNotes(process));
   const name = attr(node, 'Name');
   if (name) process.name = name;
   const description = text(child(child(node, 'ProcessHeader'), 'Description'));

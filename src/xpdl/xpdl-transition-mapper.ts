@@ -1,5 +1,5 @@
 /** XPDL Transition → TransitionDef. */
-import type { TransitionDef } from '../engine/definition/process-definition';
+import type { TransitionDef } from '../engine';
 import { attr, child, text, type XNode } from './xpdl-document';
 import { ANY_EXCEPTION } from './xpdl-conventions';
 import { XpdlImportError } from './xpdl-import-error';

@@ -2,7 +2,7 @@
  * Small value translations between XPDL's vocabulary and the engine's model, shared by the
  * importer and the exporter so that both directions agree.
  */
-import type { DataType, JoinType, ParticipantType, SplitType } from '../engine/definition/process-definition';
+import type { DataType, JoinType, ParticipantType, SplitType } from '../engine';
 
 const BASIC_TYPES: ReadonlySet<string> = new Set(['STRING', 'INTEGER', 'FLOAT', 'BOOLEAN', 'DATETIME', 'REFERENCE', 'PERFORMER']);
 

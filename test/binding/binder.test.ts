@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import * as nodeSoap from 'soap';
 import { Binder, BindingError, certificateGroup, EndpointFailure, isEndpointFailure, type BindingTarget, type Endpoint } from '../../src/binding';
 import { AsapDeliveryError } from '../../src/services/wfxml';
 import { Federation, makeCertificate, type DepartmentEngine } from './support';
@@ -66,8 +67,9 @@ describe('dynamic binding (Binder)', function () {
   it('follows an engine moved to a new address without restarting anyone (UDDI invocation pattern)', async () => {
     const a = await registered('planning');
     const b = binder();
+    // node-soap, as a client generated from the bound endpoint's WSDL would be.
     const soap = async (endpoint: Endpoint) => {
-      const client = await b.soapClient(endpoint);
+      const client = await nodeSoap.createClientAsync(endpoint.wsdlUrl ?? `${endpoint.url}?wsdl`, { endpoint: endpoint.url, disableCache: true });
       const [defs] = (await client.ListProcessDefinitionsAsync({})) as [{ Definition?: Array<{ ProcessDefinitionId: string }> }];
       return (defs.Definition ?? []).map((d) => d.ProcessDefinitionId);
     };

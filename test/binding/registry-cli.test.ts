@@ -5,7 +5,8 @@ import { join, resolve } from 'node:path';
 import { expect } from 'chai';
 import { main } from '../../src/cli/main';
 import { freshSqlitePath, resetMysqlDatabase, testDatabaseConfig } from '../support/test-store';
-import { eventually, makeCertificate, PERMIT_XPDL } from './support';
+import { makeCertificate, PERMIT_XPDL } from './support';
+import { waitFor } from '../support/wait-for';
 
 const ROOT = resolve(__dirname, '../..');
 
@@ -117,7 +118,7 @@ describe('interflow registry (CLI)', function () {
 
     const hub = CliProcess.start(['--db', hubDb, 'registry', 'serve', '--port', '0'], { INTERFLOW_REGISTRY_REFRESH: '1', INTERFLOW_REGISTRY_WITHDRAW_AFTER: '3600', INTERFLOW_METRICS_TOKEN: 'hub-scrape-token' });
     processes.push(hub);
-    await eventually(() => /registry listening on (http:\/\/\S+)/.test(hub.stdout), `the hub to listen (${hub.stderr})`, 60_000);
+    await waitFor(() => /registry listening on (http:\/\/\S+)/.test(hub.stdout), `the hub to listen (${hub.stderr})`, 60_000);
     const url = /registry listening on (http:\/\/\S+)/.exec(hub.stdout)![1];
     expect(hub.stdout).to.include(`${url}/uddi/inquiry`);
     const health = (await (await fetch(`${url}/health`)).json()) as { role: string };
@@ -177,7 +178,7 @@ describe('interflow registry (CLI)', function () {
       INTERFLOW_REGISTRY_REFRESH: '1',
     });
     processes.push(engine);
-    await eventually(() => engine.stderr.includes('registered in the registry'), `the engine to register (${engine.stderr.slice(-2000)})`, 60_000);
+    await waitFor(() => engine.stderr.includes('registered in the registry'), `the engine to register (${engine.stderr.slice(-2000)})`, 60_000);
     // Without INTERFLOW_SIGNING_CERT a department engine generates its key and publishes that certificate.
     const registered = JSON.parse(engine.stderr.split('\n').find((l) => l.includes('registered in the registry'))!) as { certificate: string | null };
     expect(registered.certificate).to.match(/^[0-9a-f]{64}$/);

@@ -4,7 +4,8 @@ import { certificateGroup, CertificateError, readCertificates } from '../../src/
 import { leaseOf } from '../../src/binding/lease';
 import { UddiError, type BusinessEntity } from '../../src/registry';
 import { importXpdl } from '../../src/xpdl';
-import { eventually, Federation, freePort, makeCertificate, passwordOf, type DepartmentEngine } from './support';
+import { Federation, freePort, makeCertificate, passwordOf, type DepartmentEngine } from './support';
+import { waitFor } from '../support/wait-for';
 
 const WSDL_TYPES = 'uddi:uddi.org:wsdl:types';
 
@@ -142,7 +143,7 @@ describe('self-registration', function () {
     const key = f.keys.binding('environment', 'process-service', 'main');
     const [first] = await f.registry.getBindingDetail([key]);
     const firstLease = leaseOf(first, f.keys)!.getTime();
-    await eventually(async () => leaseOf((await f.registry.getBindingDetail([key]))[0], f.keys)!.getTime() > firstLease, 'a refreshed lease');
+    await waitFor(async () => leaseOf((await f.registry.getBindingDetail([key]))[0], f.keys)!.getTime() > firstLease, 'a refreshed lease');
     expect(leaseOf((await f.registry.getBindingDetail([key]))[0], f.keys)!.getTime() - Date.now()).to.be.within(0, 700);
 
     const xml = `<?xml version="1.0"?><Package xmlns="http://www.wfmc.org/2008/XPDL2.1" Id="extra" Name="extra"><PackageHeader><XPDLVersion>2.1</XPDLVersion><Vendor>t</Vendor><Created>2025-01-01</Created></PackageHeader>
@@ -153,7 +154,7 @@ describe('self-registration', function () {
 <Activity Id="e"><Event><EndEvent/></Event></Activity></Activities>
 <Transitions><Transition Id="t1" From="s" To="measure"/><Transition Id="t2" From="measure" To="e"/></Transitions></WorkflowProcess></WorkflowProcesses></Package>`;
     await env.engine.deploy(importXpdl(xml), { source: xml });
-    await eventually(async () => {
+    await waitFor(async () => {
       const found = await f.registry.findService({ categoryBag: { keyedReferences: [{ tModelKey: f.keys.category('capability'), keyValue: 'noise_check/measure' }], keyedReferenceGroups: [] } });
       return found.items.length === 1;
     }, 'the new process registered with its capability');
@@ -163,7 +164,7 @@ describe('self-registration', function () {
     await f.stopHub();
     const port = await freePort();
     const env = await f.engine('environment', { registryUrl: `http://127.0.0.1:${port}`, refreshSeconds: 0.3 });
-    await eventually(() => env.registration.status().state === 'retrying', 'a failed attempt');
+    await waitFor(() => env.registration.status().state === 'retrying', 'a failed attempt');
     const warning = env.logs.lines.find((l) => typeof l.msg === 'string' && l.msg.startsWith('self-registration failed'))!;
     expect(warning.msg).to.match(/ECONNREFUSED/).and.match(/interflow registry serve/).and.match(/INTERFLOW_REGISTRY_URL/).and.match(/retrying in/);
     // The engine answers meanwhile.
@@ -180,14 +181,14 @@ describe('self-registration', function () {
 
   it('explains a refused publisher and a department code owned by another publisher', async () => {
     const wrong = await f.engine('environment', { password: 'not-the-password', refreshSeconds: 5 });
-    await eventually(() => wrong.registration.status().state === 'retrying', 'a refused login');
+    await waitFor(() => wrong.registration.status().state === 'retrying', 'a refused login');
     expect(wrong.registration.status().lastError).to.match(/does not accept publisher "environment".*interflow registry publisher add environment/);
     await wrong.close();
 
     const env = await f.engine('environment');
     await env.registration.whenRegistered();
     const squatter = await f.engine('environment', { user: 'planning', password: passwordOf('planning'), engineId: 'other', refreshSeconds: 5 });
-    await eventually(() => squatter.registration.status().state === 'retrying', 'a refused save');
+    await waitFor(() => squatter.registration.status().state === 'retrying', 'a refused save');
     expect(squatter.registration.status().lastError).to.match(/belong to another publisher/);
   });
 

@@ -3,11 +3,13 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { HandlerRegistry, WorkflowEngine, type Store } from '../../src/engine';
-import { FederationKeys, RegistryClient, SelfRegistration, startRegistryHub, type PublishedCertificate, type RunningRegistryHub, type SelfRegistrationOptions } from '../../src/binding';
+import { FederationKeys, RegistryClient, SelfRegistration, type PublishedCertificate, type SelfRegistrationOptions } from '../../src/binding';
+import { startRegistryHub, type RunningRegistryHub } from '../../src/app';
 import { loadCertificateFile } from '../../src/binding/certificate';
 import type { TypeormStore } from '../../src/persistence';
 import { RegistryStore } from '../../src/registry';
-import { createServer, type RunningServer } from '../../src/services/http';
+import type { RunningServer } from '../../src/services/http';
+import { createServer } from '../../src/app';
 import { wfxmlServices } from '../../src/services/wfxml';
 import { importXpdl } from '../../src/xpdl';
 import { LogCapture } from '../services/support';
@@ -171,16 +173,6 @@ export function makeCertificate(commonName: string): { path: string; certificate
   const cert = join(certDir, `${commonName}.pem`);
   execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '2', '-subj', `/CN=${commonName}/O=Interflow test`], { stdio: 'ignore' });
   return { path: cert, certificate: loadCertificateFile(cert) };
-}
-
-/** Waits until check() holds, polling; fails with `what` after the timeout. */
-export async function eventually(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 5000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 /** A port nothing listens on (taken, then released). */

@@ -6,13 +6,15 @@ import { consoleRouter, CONSOLE_PATH } from '../../src/console';
 import { WorkflowEngine } from '../../src/engine';
 import { listen } from '../../src/services/http';
 import { MessageLog } from '../../src/transfer';
-import { createServer, type RunningServer } from '../../src/services/http';
+import type { RunningServer } from '../../src/services/http';
+import { createServer } from '../../src/app';
 import { createAuthenticator, demoSecurityConfig } from '../../src/services/security';
 import { LogCapture } from '../services/support';
 import { auto, end, flow, pkg, process as processDef, start } from '../support/definition-builder';
-import { eventually, TransferFederation } from '../transfer/federation-support';
+import { TransferFederation } from '../transfer/federation-support';
 import { logIn, openBrowser, type Browser } from './browser';
 import { USERS } from './support';
+import { waitFor } from '../support/wait-for';
 
 /**
  * An operator's first look, in Chromium: the overview of department market counts what needs
@@ -34,7 +36,7 @@ describe('console in Chromium: the overview counts what needs attention', functi
     await fed.dept('tax').down();
     // The hand-over to tax fails (nobody answers at its address) and is retried.
     stuckCase = (await market.engine.startProcess('business_licence_express', { data: { applicantId: 'OPS-1', businessName: 'Stuck Ltd', address: '4 Wait St' } })).id;
-    await eventually(async () => (await market.engine.outbox({ state: 'pending' })).find((m) => m.instanceId === stuckCase && m.attempts > 0), 'the hand-over to tax to fail once');
+    await waitFor(async () => (await market.engine.outbox({ state: 'pending' })).find((m) => m.instanceId === stuckCase && m.attempts > 0), 'the hand-over to tax to fail once');
     // An automatic activity whose handler throws: an incident.
     market.engine.handlers.register('ledger_post', () => {
       throw new Error('ledger service answered 503');

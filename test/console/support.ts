@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { WorkflowEngine, HandlerRegistry, type Store } from '../../src/engine';
-import { createServer, type RunningServer, type ServerOptions } from '../../src/services/http';
+import type { RunningServer } from '../../src/services/http';
+import { createServer, type ServerOptions } from '../../src/app';
 import { createAuthenticator, demoSecurityConfig, makeUser, type SecurityConfig } from '../../src/services/security';
 import { wfxmlServices } from '../../src/services/wfxml';
 import { importXpdl } from '../../src/xpdl';

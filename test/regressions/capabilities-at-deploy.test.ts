@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { HandlerRegistry, WorkflowEngine } from '../../src/engine';
 import { RegistryClient, SelfRegistration } from '../../src/binding';
-import { serve } from '../../src/services/http';
+import { serve } from '../../src/app';
 import { end, flow, manual, pkg, process, start } from '../support/definition-builder';
 import { LogCapture } from '../services/support';
 import { Federation, passwordOf } from '../binding/support';

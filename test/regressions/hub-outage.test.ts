@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import { Binder, BindingError, type BindingTarget, type Endpoint } from '../../src/binding';
 import { bindingsCheck } from '../../src/monitoring';
 import { SharedState } from '../../src/persistence/shared-state';
-import { eventually, Federation, type DepartmentEngine } from '../binding/support';
+import { Federation, type DepartmentEngine } from '../binding/support';
+import { waitFor } from '../support/wait-for';
 
 const PS_LIST = `<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><ps:ListProcessDefinitions xmlns:ps="urn:interflow:process-service:1"/></soap:Body></soap:Envelope>`;
 const PLANNING_PS: BindingTarget = { department: 'planning', service: 'ProcessService' };
@@ -61,7 +62,7 @@ describe('regression: replicas share the work, and a hub outage stops nobody (is
     const binderOf = () => new Binder({ registry, keys: f.keys, cacheTtlSeconds: 0, registryRetrySeconds: 0, snapshots, clock, log: f.logs.logger });
     const before = binderOf();
     expect(await before.invoke(PLANNING_PS, call)).to.match(/ProcessService$/);
-    await eventually(async () => (await snapshots.loadSnapshot('department:planning')) !== undefined, 'the department entry persisted');
+    await waitFor(async () => (await snapshots.loadSnapshot('department:planning')) !== undefined, 'the department entry persisted');
 
     const hubPort = Number(new URL(f.url).port);
     await f.stopHub();
@@ -107,14 +108,14 @@ describe('regression: replicas share the work, and a hub outage stops nobody (is
       store: e1.store,
       registration: { refreshSeconds: 60, unreachableRetryMaxMs: 200, onRegistryBack: () => events.push('registry back') },
     });
-    await eventually(() => late.registration.status().consecutiveFailures >= 4, 'four failed attempts', 20_000);
+    await waitFor(() => late.registration.status().consecutiveFailures >= 4, 'four failed attempts', 20_000);
     events.push('hub restarting');
     const status = late.registration.status();
     expect(status.state).to.equal('retrying');
     expect(status.nextAttemptInMs, 'capped far below the 60 s refresh while the hub is unreachable').to.be.at.most(200);
     await f.startHub(hubPort);
     await late.registration.whenRegistered();
-    await eventually(() => events.includes('registry back'), 'the registry-back hook');
+    await waitFor(() => events.includes('registry back'), 'the registry-back hook');
     expect(events).to.deep.equal(['hub restarting', 'registry back']);
     expect(late.registration.status().state).to.equal('registered');
   });

@@ -10,7 +10,8 @@ import { loadSigningIdentity } from '../../src/transfer/signing';
 import type { TypeormStore } from '../../src/persistence';
 import { createTypeormTestStore } from '../support/test-store';
 import { LogCapture } from '../services/support';
-import { eventually, TransferFederation } from '../transfer/federation-support';
+import { TransferFederation } from '../transfer/federation-support';
+import { waitFor } from '../support/wait-for';
 
 /**
  * A department that accepts connections and never answers: what a frozen (SIGSTOPped) engine looks
@@ -69,13 +70,13 @@ describe('regression: one slow receiver holds up everyone', function () {
     it("tax's branch of every case completes while fire's first hand-over is still unanswered", async () => {
       const market = fed.dept('market');
       const first = await market.engine.startProcess('business_licence_express', { data: { applicantId: 'F-0', businessName: 'Frozen', address: '0 Ice Rd' } });
-      await eventually(async () => frozen.requests.length > 0, "market's first hand-over to reach the frozen fire department");
+      await waitFor(async () => frozen.requests.length > 0, "market's first hand-over to reach the frozen fire department");
       // Cases started while fire's message hangs: under the old dispatcher these waited for its pass.
       const N = 8;
       const cases = [first.id];
       for (let i = 1; i <= N; i++) cases.push((await market.engine.startProcess('business_licence_express', { data: { applicantId: `F-${i}`, businessName: `Shop ${i}`, address: `${i} Main St` } })).id);
       const taxDone = async (id: string) => (await market.engine.history(id)).some((h) => h.type === 'activity.completed' && h.activityId === 'x_register_taxpayer');
-      await eventually(async () => (await Promise.all(cases.map(taxDone))).every(Boolean), "tax's branch of every case to complete at market", 60_000);
+      await waitFor(async () => (await Promise.all(cases.map(taxDone))).every(Boolean), "tax's branch of every case to complete at market", 60_000);
 
       expect(frozen.requests[0]!.closedBySender, "fire's first message is still waiting for its answer").to.equal(false);
       for (const id of cases) {
@@ -86,7 +87,7 @@ describe('regression: one slow receiver holds up everyone', function () {
       // fire's lane holds its messages past several 1.5 s leases, renewing them: another replica
       // claiming now finds nothing to send again.
       const since = Date.now();
-      await eventually(async () => Date.now() - since > 3 * 1500, 'three leases to pass', 10_000);
+      await waitFor(async () => Date.now() - since > 3 * 1500, 'three leases to pass', 10_000);
       const second = await market.store.transaction((tx) => tx.claimOutbox(100, new Date(), 1500, ['transfer']));
       expect(second.map((r) => r.id), 'nothing for a second replica to take').to.deep.equal([]);
       const held = (await market.engine.outbox({ instanceId: first.id })).filter(outboxKind('transfer')).find((r) => r.destination === 'fire')!;
@@ -139,7 +140,7 @@ describe('regression: one slow receiver holds up everyone', function () {
       const [row] = await engine.outbox({ instanceId: 'case-1' });
       expect(row.lastError).to.equal('delivery to fire failed: timed out: fire did not answer within 300 ms');
       expect(logs.lines.some((l) => String(l.msg).includes('timed out after 300 ms'))).to.equal(true);
-      await eventually(async () => frozen.requests[0]?.closedBySender, 'the sender to give up the connection');
+      await waitFor(async () => frozen.requests[0]?.closedBySender, 'the sender to give up the connection');
     });
   });
 });

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { WorkflowEngine, type HandOver, type Store } from '../../src/engine';
-import { createServer, type RunningServer } from '../../src/services/http';
+import type { RunningServer } from '../../src/services/http';
+import { createServer } from '../../src/app';
 import { wfxmlServices } from '../../src/services/wfxml';
 import { importXpdl } from '../../src/xpdl';
 import { createTestStore } from '../support/test-store';

@@ -2,7 +2,8 @@ import { Writable } from 'node:stream';
 import pino, { type Logger } from 'pino';
 import { expect } from 'chai';
 import { WorkflowEngine, HandlerRegistry, type Store } from '../../src/engine';
-import { createServer, type InterflowServer, type RunningServer, type ServerOptions } from '../../src/services/http';
+import type { RunningServer } from '../../src/services/http';
+import { createServer, type InterflowServer, type ServerOptions } from '../../src/app';
 import { createTestStore } from '../support/test-store';
 
 export const PS_NS = 'urn:interflow:process-service:1';

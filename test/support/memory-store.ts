@@ -1,4 +1,12 @@
-import { ConcurrencyError, type InstanceFilter, type OutboxClaimOptions, type OutboxDepth, type Store, type StoreTx, type WorkItemFilter } from '../../src/engine/ports/store';
+import {
+  ConcurrencyError,
+  type InstanceFilter,
+  type OutboxClaimOptions,
+  type OutboxDepth,
+  type Store,
+  type StoreTx,
+  type WorkItemFilter,
+} from '../../src/engine/ports/store';
 import type { OutboxPayload } from '../../src/engine/ports/outbox-messages';
 import type {
   DefinitionRecord,
@@ -21,13 +29,19 @@ interface Tables {
   instances: Map<string, InstanceRecord>;
   workItems: Map<string, WorkItemRecord>;
   history: HistoryRecord[];
-  outbox: Map<string, OutboxRecord & { claimedUntil?: Date; claimedBy?: string }>;
+  outbox: Map<string, OutboxRecord & Claim>;
   inbox: Set<string>;
-  timers: Map<string, TimerRecord & { claimedUntil?: Date }>;
+  timers: Map<string, TimerRecord & Claim>;
   historySeq: number;
 }
 
 const copy = <T>(value: T): T => structuredClone(value);
+
+/** The lease a worker holds on an outbox row or a timer (not part of the records the port returns). */
+interface Claim {
+  claimedUntil?: Date;
+  claimedBy?: string;
+}
 
 export class MemoryStore implements Store {
   readonly kind = 'memory';
@@ -129,6 +143,9 @@ class MemoryStoreTx implements StoreTx {
   async insertInstance(record: InstanceRecord): Promise<void> {
     this.writable('insertInstance');
     if (this.t.instances.has(record.id)) throw new Error(`instance ${record.id} exists`);
+    if (record.clientKey !== undefined && [...this.t.instances.values()].some((i) => i.processId === record.processId && i.clientKey === record.clientKey)) {
+      throw new ConcurrencyError(`a case of ${record.processId} with client key ${JSON.stringify(record.clientKey)} was started concurrently`);
+    }
     this.t.instances.set(record.id, copy(record));
   }
 
@@ -136,13 +153,13 @@ class MemoryStoreTx implements StoreTx {
     return this.findInstance(id);
   }
 
-  async findInstanceByClientKey(processId: string, clientKey: string): Promise<InstanceRecord | undefined> {
-    const found = [...this.t.instances.values()].find((i) => i.processId === processId && i.clientKey === clientKey);
+  async findInstance(id: string): Promise<InstanceRecord | undefined> {
+    const found = this.t.instances.get(id);
     return found && copy(found);
   }
 
-  async findInstance(id: string): Promise<InstanceRecord | undefined> {
-    const found = this.t.instances.get(id);
+  async findInstanceByClientKey(processId: string, clientKey: string): Promise<InstanceRecord | undefined> {
+    const found = [...this.t.instances.values()].find((i) => i.processId === processId && i.clientKey === clientKey);
     return found && copy(found);
   }
 
@@ -162,6 +179,9 @@ class MemoryStoreTx implements StoreTx {
       .filter((i) => filter.state === undefined || i.state === filter.state)
       .filter((i) => filter.statePrefix === undefined || i.state.startsWith(filter.statePrefix))
       .filter((i) => filter.parentInstanceId === undefined || i.parentInstanceId === filter.parentInstanceId)
+      .filter((i) => filter.homeDepartment === undefined || i.homeDepartment === filter.homeDepartment)
+      .filter((i) => filter.homeInstanceId === undefined || i.homeInstanceId === filter.homeInstanceId)
+      .filter((i) => filter.clientKey === undefined || i.clientKey === filter.clientKey)
       .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
     return { items: copy(page(matching, filter)), total: matching.length };
   }
@@ -195,6 +215,12 @@ class MemoryStoreTx implements StoreTx {
     const matching = [...this.t.workItems.values()]
       .filter((w) => !filter.participants || filter.participants.includes(w.participant))
       .filter((w) => filter.instanceId === undefined || w.instanceId === filter.instanceId)
+      .filter((w) => filter.activityId === undefined || w.activityId === filter.activityId)
+      .filter((w) => {
+        if (filter.homeDepartment === undefined && filter.homeInstanceId === undefined) return true;
+        const home = this.t.instances.get(w.instanceId);
+        return (filter.homeDepartment === undefined || home?.homeDepartment === filter.homeDepartment) && (filter.homeInstanceId === undefined || home?.homeInstanceId === filter.homeInstanceId);
+      })
       .filter((w) => !filter.states || filter.states.includes(w.state))
       .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     return copy(page(matching, filter));
@@ -214,20 +240,21 @@ class MemoryStoreTx implements StoreTx {
     for (const m of messages) this.t.outbox.set(m.id, copy(m));
   }
 
-  async claimOutbox(limit: number, now: Date, leaseMs: number, kinds?: readonly string[], options?: OutboxClaimOptions): Promise<OutboxRecord[]> {
+  async claimOutbox(limit: number, now: Date, leaseMs: number, kinds?: readonly string[], options: OutboxClaimOptions = {}): Promise<OutboxRecord[]> {
     this.writable('claimOutbox');
     if (limit <= 0 || (kinds && kinds.length === 0)) return [];
-    const skip = new Set(options?.skipDestinations ?? []);
+    const skip = new Set(options.skipDestinations ?? []);
     const claimed = [...this.t.outbox.values()]
-      .filter((o) => o.state === 'pending' && o.nextAttemptAt <= now && (!o.claimedUntil || o.claimedUntil < now) && (!kinds || kinds.includes(o.kind)) && !skip.has(o.destination))
+      .filter((o) => o.state === 'pending' && o.nextAttemptAt <= now && (!o.claimedUntil || o.claimedUntil < now))
+      .filter((o) => (!kinds || kinds.includes(o.kind)) && !skip.has(o.destination))
       .sort(byCreated)
       .slice(0, limit);
     for (const o of claimed) {
       o.claimedUntil = new Date(now.getTime() + leaseMs);
-      o.claimedBy = options?.owner;
+      o.claimedBy = options.owner;
       o.attempts += 1;
     }
-    return claimed.map(withoutClaim) as OutboxRecord[];
+    return claimed.map(withoutClaim);
   }
 
   async renewOutboxClaims(ids: readonly string[], until: Date, owner: string): Promise<number> {
@@ -243,40 +270,45 @@ class MemoryStoreTx implements StoreTx {
     return renewed;
   }
 
-  async outboxDepth(): Promise<OutboxDepth[]> {
-    const depth = new Map<string, OutboxDepth>();
-    for (const o of this.t.outbox.values()) {
-      if (o.state !== 'pending' && o.state !== 'dead') continue;
-      const key = `${o.kind}\u0000${o.state}`;
-      const seen = depth.get(key);
-      if (!seen) depth.set(key, { kind: o.kind, state: o.state, count: 1, oldestCreatedAt: o.createdAt });
-      else {
-        seen.count += 1;
-        if (o.createdAt < seen.oldestCreatedAt) seen.oldestCreatedAt = o.createdAt;
-      }
-    }
-    return [...depth.values()];
-  }
-
   async markOutboxSent(id: string, at: Date, payload?: OutboxPayload): Promise<void> {
     this.writable('markOutboxSent');
     const o = this.t.outbox.get(id);
     if (!o) return;
-    Object.assign(o, { state: 'sent', sentAt: at, claimedUntil: undefined, ...(payload ? { payload: copy(payload) } : {}) });
+    Object.assign(o, { state: 'sent', sentAt: at, claimedUntil: undefined, claimedBy: undefined, ...(payload ? { payload: copy(payload) } : {}) });
   }
 
   async markOutboxRetry(id: string, error: string, nextAttemptAt: Date, dead: boolean, refusals?: number): Promise<void> {
     this.writable('markOutboxRetry');
     const o = this.t.outbox.get(id);
     if (!o) return;
-    Object.assign(o, dead ? { state: 'dead', lastError: error, claimedUntil: undefined } : { state: 'pending', lastError: error, nextAttemptAt, claimedUntil: undefined }, refusals === undefined ? {} : { refusals });
+    Object.assign(o, dead ? { state: 'dead' } : { state: 'pending', nextAttemptAt }, {
+      lastError: error,
+      claimedUntil: undefined,
+      claimedBy: undefined,
+      ...(refusals !== undefined ? { refusals } : {}),
+    });
+  }
+
+  async outboxDepth(): Promise<OutboxDepth[]> {
+    const depth = new Map<string, OutboxDepth>();
+    for (const o of this.t.outbox.values()) {
+      if (o.state !== 'pending' && o.state !== 'dead') continue;
+      const key = `${o.kind}\u0000${o.state}`;
+      const entry = depth.get(key);
+      if (!entry) depth.set(key, { kind: o.kind, state: o.state, count: 1, oldestCreatedAt: o.createdAt });
+      else {
+        entry.count += 1;
+        if (o.createdAt < entry.oldestCreatedAt) entry.oldestCreatedAt = o.createdAt;
+      }
+    }
+    return [...depth.values()];
   }
 
   async listOutbox(filter: { instanceId?: string; state?: OutboxRecord['state'] }): Promise<OutboxRecord[]> {
     return [...this.t.outbox.values()]
       .filter((o) => (filter.instanceId === undefined || o.instanceId === filter.instanceId) && (filter.state === undefined || o.state === filter.state))
       .sort(byCreated)
-      .map(withoutClaim) as OutboxRecord[];
+      .map(withoutClaim);
   }
 
   async recordInbox(messageId: string, _source: string, _at: Date): Promise<boolean> {
@@ -340,7 +372,7 @@ function byDue(a: TimerRecord, b: TimerRecord): number {
   return a.dueAt.getTime() - b.dueAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }
 
-function withoutClaim<T extends { claimedUntil?: Date; claimedBy?: string }>(row: T): Omit<T, 'claimedUntil' | 'claimedBy'> {
-  const { claimedUntil: _claimed, claimedBy: _by, ...rest } = copy(row);
-  return rest;
+function withoutClaim<T>(row: T & Claim): T {
+  const { claimedUntil: _until, claimedBy: _by, ...rest } = copy(row);
+  return rest as T;
 }

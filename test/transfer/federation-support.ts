@@ -1,16 +1,20 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Binder, FederationKeys, RegistryClient, SelfRegistration, startRegistryHub, TRANSFER_SERVICE_OFFERING, type RunningRegistryHub } from '../../src/binding';
+import { Binder, FederationKeys, RegistryClient, SelfRegistration, TRANSFER_SERVICE_OFFERING } from '../../src/binding';
+import { startRegistryHub, type RunningRegistryHub } from '../../src/app';
 import { WorkflowEngine, type InstanceView } from '../../src/engine';
 import { openStore, parseDatabaseUrl, type TypeormStore } from '../../src/persistence';
 import { RegistryStore } from '../../src/registry';
-import { createServer, type RunningServer } from '../../src/services/http';
+import type { RunningServer } from '../../src/services/http';
+import { createServer } from '../../src/app';
 import { wfxmlServices } from '../../src/services/wfxml';
 import { departmentFederation, hubRelay, type DepartmentFederation, type RoutingMode } from '../../src/transfer';
 import { importXpdl } from '../../src/xpdl';
+import { SharedState } from '../../src/persistence/shared-state';
 import { LogCapture } from '../services/support';
 import { createTypeormTestStore, freshSqlitePath, resetMysqlDatabase, testDatabaseConfig } from '../support/test-store';
+import { waitFor } from '../support/wait-for';
 
 export const LICENCE_XPDL = readFileSync(resolve(__dirname, '../../examples/business-licence.xpdl'), 'utf8');
 const FEDERATION_DOMAIN = 'federation.test';
@@ -61,32 +65,47 @@ export class Department {
     return this.running!.url;
   }
 
-  /** Starts (or restarts, on a new port) the department's server, registration and dispatcher. */
-  async up(): Promise<void> {
+  /**
+   * Starts (or restarts, on a new port) the department's server, registration and dispatcher.
+   * `waitRegistered: false` starts without waiting for the registry (a restart during a hub outage);
+   * `port` keeps the address others know (a restart in place).
+   */
+  async up(options: { waitRegistered?: boolean; port?: number } = {}): Promise<void> {
+    // As `serve` wires it when the federation persists bindings: the last known good registry
+    // answers in the department's database, waiting hand-overs nudged when the registry is back.
+    const shared = this.fed.persistBindings ? new SharedState(this.store) : undefined;
     this.federation = await departmentFederation({
       engine: this.engine,
       store: this.store,
-      binder: new Binder({ registry: new RegistryClient({ baseUrl: this.fed.url, timeoutMs: 3000 }), keys: this.fed.keys, cacheTtlSeconds: 1, downSeconds: 1 }),
+      binder: new Binder({
+        registry: new RegistryClient({ baseUrl: this.fed.url, timeoutMs: 3000 }),
+        keys: this.fed.keys,
+        cacheTtlSeconds: 1,
+        downSeconds: 1,
+        ...(shared ? { snapshots: shared, registryRetrySeconds: 0.2 } : {}),
+      }),
+      ...(shared ? { outboxDueNow: (now: Date) => shared.outboxDueNow(now) } : {}),
       log: this.logs.logger,
       env: { INTERFLOW_ROUTING: this.routing, INTERFLOW_HUB_URL: this.fed.url, INTERFLOW_INSTALL_FROM: this.fed.coordinator, ...this.fed.env },
       dataDir: this.fed.keyDir,
     });
     const server = createServer(this.engine, { log: this.logs.logger, services: [...wfxmlServices(this.engine), ...this.federation.services] });
-    this.running = await server.listen({ host: '127.0.0.1', port: 0, shutdownGraceMs: 500 });
+    this.running = await server.listen({ host: '127.0.0.1', port: options.port ?? 0, shutdownGraceMs: 500 });
     this.registration = new SelfRegistration({
       registry: new RegistryClient({ baseUrl: this.fed.url, timeoutMs: 3000 }),
       user: this.code,
       password: passwordOf(this.code),
       department: this.code,
       keys: this.fed.keys,
-      refreshSeconds: 3600,
+      refreshSeconds: this.fed.refreshSeconds,
       certificate: this.federation.certificate,
       extraServices: [TRANSFER_SERVICE_OFFERING],
       engine: this.engine,
       log: this.logs.logger,
+      ...(shared ? { onRegistryBack: () => void this.federation?.registryBack() } : {}),
     });
     this.registration.start(this.running.url);
-    await this.registration.whenRegistered();
+    if (options.waitRegistered !== false) await this.registration.whenRegistered();
     this.federation.start();
   }
 
@@ -120,27 +139,29 @@ export class TransferFederation {
   coordinator = '';
   /** More of every department's environment (INTERFLOW_OUTBOX_* settings). */
   env: Record<string, string> = {};
+  /** Seconds between lease renewals of every department (leases run three of them ahead). */
+  refreshSeconds = 3600;
+  /** Departments keep their binder's last known good answers in their databases (as `serve` does). */
+  persistBindings = false;
+  private hubPort = 0;
 
   private constructor(
     readonly store: TypeormStore,
     readonly registry: RegistryStore,
   ) {}
 
-  static async open(codes: string[] = ['market', 'tax', 'fire'], options: { routing?: Partial<Record<string, RoutingMode>>; coordinator?: string; env?: Record<string, string> } = {}): Promise<TransferFederation> {
+  static async open(
+    codes: string[] = ['market', 'tax', 'fire'],
+    options: { routing?: Partial<Record<string, RoutingMode>>; coordinator?: string; env?: Record<string, string>; refreshSeconds?: number; persistBindings?: boolean } = {},
+  ): Promise<TransferFederation> {
     const store = await createTypeormTestStore();
     const registry = await RegistryStore.open(store, { nodeDomain: NODE_DOMAIN, federationDomain: FEDERATION_DOMAIN, tokenTtlSeconds: 3600, env: {} });
     const f = new TransferFederation(store, registry);
     f.coordinator = options.coordinator ?? codes[codes.length - 1];
     f.env = options.env ?? {};
-    f.hub = await startRegistryHub({
-      registry,
-      log: f.logs.logger,
-      host: '127.0.0.1',
-      port: 0,
-      shutdownGraceMs: 500,
-      sweeper: false,
-      extraServices: [hubRelay({ store, binder: () => f.binder, log: f.logs.logger })],
-    });
+    f.refreshSeconds = options.refreshSeconds ?? 3600;
+    f.persistBindings = options.persistBindings ?? false;
+    await f.startHub();
     f.binder = new Binder({ registry: new RegistryClient({ baseUrl: f.url }), keys: f.keys, cacheTtlSeconds: 1, downSeconds: 1 });
     for (const code of codes) {
       await registry.createPublisher(code, passwordOf(code), { department: code });
@@ -154,13 +175,32 @@ export class TransferFederation {
     const coordinator = f.dept(f.coordinator);
     await coordinator.engine.deploy(importXpdl(LICENCE_XPDL), { source: LICENCE_XPDL, publish: true });
     for (const d of f.departments.values()) {
-      await eventually(async () => (await d.engine.listDefinitions()).some((r) => r.processId === 'business_licence'), `the licence to be installed at ${d.code}`);
+      await waitFor(async () => (await d.engine.listDefinitions()).some((r) => r.processId === 'business_licence'), `the licence to be installed at ${d.code}`);
     }
     return f;
   }
 
   get url(): string {
-    return this.hub!.url;
+    return `http://127.0.0.1:${this.hubPort}`;
+  }
+
+  /** Starts the hub, on the port it had before when it ran already (departments know that address). */
+  async startHub(): Promise<void> {
+    this.hub = await startRegistryHub({
+      registry: this.registry,
+      log: this.logs.logger,
+      host: '127.0.0.1',
+      port: this.hubPort,
+      shutdownGraceMs: 500,
+      sweeper: false,
+      extraServices: [hubRelay({ store: this.store, binder: () => this.binder, log: this.logs.logger })],
+    });
+    this.hubPort = Number(new URL(this.hub.url).port);
+  }
+
+  async stopHub(): Promise<void> {
+    await this.hub?.close();
+    this.hub = undefined;
   }
 
   dept(code: string): Department {
@@ -175,19 +215,8 @@ export class TransferFederation {
   }
 }
 
-/** Waits until check() holds, polling; fails with `what` after the timeout. */
-export async function eventually<T>(check: () => Promise<T | undefined | false>, what: string, timeoutMs = 15_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v) return v;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
 export async function closedCase(d: Department, id: string, timeoutMs = 15_000): Promise<InstanceView> {
-  return eventually(async () => {
+  return waitFor(async () => {
     const inst = await d.engine.getInstance(id);
     return inst.state.startsWith('closed.') ? inst : undefined;
   }, `case ${id} to close at ${d.code}`, timeoutMs);

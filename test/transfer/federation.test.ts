@@ -3,7 +3,8 @@ import { InstanceStates } from '../../src/engine';
 import { whereIs } from '../../src/transfer';
 import { main } from '../../src/cli/main';
 import { metricsText, transfersReceived, transfersRetried, transfersSent } from '../../src/monitoring';
-import { closedCase, eventually, storeUrls, TransferFederation } from './federation-support';
+import { closedCase, storeUrls, TransferFederation } from './federation-support';
+import { waitFor } from '../support/wait-for';
 
 /**
  * One business licence across three department engines (market regulation, tax, fire), over real
@@ -21,7 +22,7 @@ describe('cross-department transfer: the business licence across three engines',
 
   async function work(code: string, caseOrStar: string, activityId: string, data: Record<string, unknown> = {}) {
     const d = fed.dept(code);
-    const item = await eventually(() => d.item(caseOrStar, activityId), `${activityId} in the ${code} worklist`);
+    const item = await waitFor(() => d.item(caseOrStar, activityId), `${activityId} in the ${code} worklist`);
     return d.engine.completeWorkItem(item.id, { data, actor: `${code}-user` });
   }
 
@@ -55,7 +56,7 @@ describe('cross-department transfer: the business licence across three engines',
       const results = where.transfers.filter((t) => t.direction === 'in' && t.kind === 'result');
       expect(results.map((t) => [t.from, t.outcome]).sort()).to.deep.equal([['fire', 'accepted'], ['tax', 'accepted']]);
       // Tax logs its result once market has acknowledged it, which may be a moment after market moved on.
-      const taxSaw = await eventually(async () => {
+      const taxSaw = await waitFor(async () => {
         const w = await whereIs(fed.dept('tax').engine, fed.dept('tax').federation!.messageLog, started.id);
         return w.transfers.length >= 2 ? w : undefined;
       }, 'the tax log to show the result it sent');
@@ -78,7 +79,7 @@ describe('cross-department transfer: the business licence across three engines',
     const c = await market.engine.startProcess('business_licence_express', { data: { applicantId: 'M-1', businessName: 'Metrics', address: '2 Gauge Rd' } });
     await closedCase(market, c.id);
     // The performer counts its result as sent once market acknowledged it, a moment after the case moved on.
-    const after = await eventually(async () => {
+    const after = await waitFor(async () => {
       const now = await counted();
       return now.every((n, i) => n > before[i]!) ? now : undefined;
     }, 'every transfer counter to move');
@@ -103,7 +104,7 @@ describe('cross-department transfer: the business licence across three engines',
     expect(home.stdout).to.match(/home market, business_licence_express v\d+, closed\.completed/)
       .and.match(/out\s+market\s+tax\s+hand-over\s+x_register_taxpayer\s+accepted/)
       .and.match(/in\s+fire\s+market\s+result\s+accepted/);
-    const fire = await eventually(async () => {
+    const fire = await waitFor(async () => {
       const r = await run('fire');
       return /out\s+fire\s+market\s+result/.test(r.stdout) ? r : undefined;
     }, "fire's log of its result");

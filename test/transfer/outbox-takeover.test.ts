@@ -4,7 +4,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { outboxKind } from '../../src/engine';
-import { closedCase, eventually, storeUrls, TransferFederation, type Department } from './federation-support';
+import { closedCase, storeUrls, TransferFederation, type Department } from './federation-support';
+import { waitFor } from '../support/wait-for';
 
 /**
  * Forwards a department's transfer messages to it and keeps the answer from the sender: the
@@ -73,13 +74,13 @@ describe('outbox worker: another replica takes over a killed replica\'s claims',
     });
     let output = '';
     replica.stdout!.on('data', (c: Buffer) => (output += c.toString()));
-    await eventually(async () => output.includes('ready'), 'replica A to start', 30_000);
+    await waitFor(async () => output.includes('ready'), 'replica A to start', 30_000);
 
     const K = 4;
     const cases: string[] = [];
     for (let i = 0; i < K; i++) cases.push((await market.engine.startProcess('business_licence_express', { data: { applicantId: `K-${i}`, businessName: `Kill ${i}`, address: `${i} Crash Rd` } })).id);
     // A has sent every hand-over; tax and fire took them all, and A is still waiting for the answers.
-    await eventually(async () => tax.forwardedItems >= K && fire.forwardedItems >= K, 'replica A to deliver every hand-over', 30_000);
+    await waitFor(async () => tax.forwardedItems >= K && fire.forwardedItems >= K, 'replica A to deliver every hand-over', 30_000);
     const claimed = await Promise.all(cases.map(async (id) => (await market.engine.outbox({ instanceId: id })).filter(outboxKind('transfer'))));
     expect(claimed.flat().map((r) => [r.state, r.attempts])).to.deep.equal(Array.from({ length: 2 * K }, () => ['pending', 1]), 'claimed by A, not acknowledged');
 
@@ -90,7 +91,7 @@ describe('outbox worker: another replica takes over a killed replica\'s claims',
     // The results came back from tax and fire meanwhile; what B must do is settle A's rows.
     for (const id of cases) expect((await closedCase(market, id, 60_000)).state).to.equal('closed.completed');
     const transfers = async () => (await Promise.all(cases.map((id) => market.engine.outbox({ instanceId: id })))).flat().filter(outboxKind('transfer'));
-    await eventually(async () => (await transfers()).every((r) => r.state === 'sent'), "replica B to resend A's hand-overs", 30_000);
+    await waitFor(async () => (await transfers()).every((r) => r.state === 'sent'), "replica B to resend A's hand-overs", 30_000);
     for (const code of ['tax', 'fire']) {
       const performed = (await fed.dept(code).engine.listInstances({})).items.filter((i) => cases.some((c) => i.observer?.includes(c)));
       expect(performed.length, `${code}: one performing instance per hand-over`).to.equal(K);

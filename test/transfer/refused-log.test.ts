@@ -8,6 +8,7 @@ import { ReplayCache } from '../../src/transfer/signing/replay-cache';
 import { MessageEntity } from '../../src/persistence/entities';
 import type { TypeormStore } from '../../src/persistence';
 import { createTypeormTestStore } from '../support/test-store';
+import { waitFor } from '../support/wait-for';
 
 /** Issue 10: refused messages are logged as a digest and an excerpt, and a flood of them is counted. */
 describe('issue 10: bounded logs of refused messages', () => {
@@ -46,8 +47,10 @@ describe('issue 10: bounded logs of refused messages', () => {
     for (const r of rows) expect(r.envelope.length).to.be.below(4300);
     now += 60_000;
     await verifiedDelivery(unsigned(10), o).catch(() => undefined);
-    await new Promise((r) => setTimeout(r, 200));
-    const after = await store.dataSource.getRepository(MessageEntity).find({ where: { direction: 'refused' } });
+    const after = await waitFor(async () => {
+      const rows = await store.dataSource.getRepository(MessageEntity).find({ where: { direction: 'refused' } });
+      return rows.some((r) => (r.reason ?? '').startsWith('summary:')) ? rows : undefined;
+    }, 'the summary of the refusals over budget');
     const summary = after.find((r) => (r.reason ?? '').startsWith('summary:'));
     expect(summary?.reason).to.match(/^summary: 10 more messages refused for their signature/);
     expect(after.length).to.equal(22);

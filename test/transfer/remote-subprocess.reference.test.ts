@@ -1,18 +1,8 @@
 import { expect } from 'chai';
 import type { InstanceRecord, OutboxRecord } from '../../src/engine';
 import { subprocessObserverKey } from '../../src/services/wfxml';
-import {
-  eventually,
-  MANUFACTURER_NAME,
-  MANUFACTURER_XPDL,
-  manufacturerHandlers,
-  order,
-  RemoteFederation,
-  RETAILER_XPDL,
-  retailerHandlers,
-  SUBFLOW,
-  type DepartmentNode,
-} from './remote-support';
+import { MANUFACTURER_NAME, MANUFACTURER_XPDL, manufacturerHandlers, order, RemoteFederation, RETAILER_XPDL, retailerHandlers, SUBFLOW, type DepartmentNode } from './remote-support';
+import { waitFor } from '../support/wait-for';
 
 async function remoteCall(d: DepartmentNode, caseId: string, state?: OutboxRecord['state']): Promise<OutboxRecord | undefined> {
   const rows = (await d.engine.outbox({ instanceId: caseId })).filter((m) => m.kind === 'remote-subprocess');
@@ -24,7 +14,7 @@ async function remoteCall(d: DepartmentNode, caseId: string, state?: OutboxRecor
  * case, a moment before the dispatcher has recorded the factory's reply.
  */
 function sentCall(d: DepartmentNode, caseId: string): Promise<OutboxRecord> {
-  return eventually(() => remoteCall(d, caseId, 'sent'), `the remote call of ${caseId} to be marked sent`);
+  return waitFor(() => remoteCall(d, caseId, 'sent'), `the remote call of ${caseId} to be marked sent`);
 }
 
 /** The instance a remote call created at the manufacturer: the one reporting to its correlated ObserverKey. */
@@ -84,7 +74,7 @@ describe('Remote subprocess over Wf-XML: shark_retailer in one department, shark
     sameInstant(remote.data.order_date, '2026-01-05T10:00:00.000Z');
     expect(remote.data, 'a field the factory does not declare is left out, not refused').not.to.have.property('manufacturer_receipt_date');
     // The manufacturer marks its notification sent once the retailer has answered: just after the case closed.
-    const notification = await eventually(async () => (await manufacturing.engine.outbox({ instanceId: remote.id })).find((m) => m.state === 'sent'), 'the Completed notification to be marked sent');
+    const notification = await waitFor(async () => (await manufacturing.engine.outbox({ instanceId: remote.id })).find((m) => m.state === 'sent'), 'the Completed notification to be marked sent');
     expect(notification).to.include({ kind: 'observer-notify', state: 'sent', destination: subprocessObserverKey(retail.url, { instanceId: started.id, messageId: call.id }) });
 
     // ParamMapping: manufactured_by ← manufacturer_name, est_delivery_date ← availability_date.
@@ -135,11 +125,11 @@ describe('Remote subprocess over Wf-XML: shark_retailer in one department, shark
   it('order 4: a factory address no department publishes (no process "asap_evm" there) is refused before any call, retried, the row dead-lettered with the reason, and the activity becomes an incident', async () => {
     const postedBefore = retail.posted.length;
     const started = await retail.engine.startProcess('retailer', { data: order(4) });
-    const dead = await eventually(() => remoteCall(retail, started.id, 'dead'), 'the call to be dead-lettered');
+    const dead = await waitFor(() => remoteCall(retail, started.id, 'dead'), 'the call to be dead-lettered');
     expect(dead.attempts).to.equal(4);
     expect(dead.lastError).to.match(/^refusal 4 of 4: factory http:\/\/127\.0\.0\.1:\d+\/wfxml\/factory\/asap_evm \(bound by INTERFLOW_REMOTE_FACTORIES\["asap_evm"\]\): no department in the registry publishes the factory http:\/\/127\.0\.0\.1:\d+\/wfxml\/factory\/asap_evm; between departments Interflow calls only registered factories/);
     expect(retail.posted.slice(postedBefore).filter((u) => u.endsWith('/asap_evm')), 'an unregistered address is never called').to.deep.equal([]);
-    const inst = await eventually(async () => {
+    const inst = await waitFor(async () => {
       const i = await retail.engine.getInstance(started.id);
       return i.openActivities.some((a) => a.activityId === 'easy_asap_manufacturer' && a.state === 'failed') ? i : undefined;
     }, 'the activity to become an incident');
@@ -195,7 +185,7 @@ describe('Remote subprocess over Wf-XML: no factory registered yet', function ()
 
   it('the activity waits with a clear lastError in the outbox and completes once a manufacturer registers', async () => {
     const started = await retail.engine.startProcess('retailer', { data: order(3) });
-    const waiting = await eventually(async () => {
+    const waiting = await waitFor(async () => {
       const row = await remoteCall(retail, started.id, 'pending');
       return row && row.attempts >= 4 && row.lastError ? row : undefined;
     }, 'attempts beyond maxAttempts, the row still pending');

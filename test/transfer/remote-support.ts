@@ -2,18 +2,21 @@ import { XPDL_SAMPLES_DIR } from '../support/shared-reference';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Binder, FederationKeys, RegistryClient, SelfRegistration, startRegistryHub, TRANSFER_SERVICE_OFFERING, type RunningRegistryHub } from '../../src/binding';
+import { Binder, FederationKeys, RegistryClient, SelfRegistration, TRANSFER_SERVICE_OFFERING } from '../../src/binding';
+import { startRegistryHub, type RunningRegistryHub } from '../../src/app';
 import { WorkflowEngine, type DefinitionPackage, type HandlerRegistry, type InstanceView } from '../../src/engine';
 import type { TypeormStore } from '../../src/persistence';
 import { RegistryStore } from '../../src/registry';
-import { createServer, type RunningServer } from '../../src/services/http';
+import type { RunningServer } from '../../src/services/http';
+import { createServer } from '../../src/app';
 import type { Authenticator } from '../../src/services/security';
 import { ObserverDispatcher, wfxmlServices } from '../../src/services/wfxml';
 import { departmentFederation, type DepartmentFederation, type RemoteSubprocessOverrides } from '../../src/transfer';
 import { importXpdl } from '../../src/xpdl';
 import { LogCapture } from '../services/support';
 import { createTypeormTestStore } from '../support/test-store';
-import { departmentStore as sharedDepartmentStore, eventually, passwordOf } from './federation-support';
+import { departmentStore as sharedDepartmentStore, passwordOf } from './federation-support';
+import { waitFor } from '../support/wait-for';
 
 /** Each department its own database (an outbox shared by two engines would mix their work). */
 const departmentStore = (code: string) => sharedDepartmentStore(code, 'rs');
@@ -157,7 +160,7 @@ export class DepartmentNode {
   }
 
   async closedCase(id: string, timeoutMs = 15_000): Promise<InstanceView> {
-    return eventually(async () => {
+    return waitFor(async () => {
       const inst = await this.engine.getInstance(id);
       return inst.state.startsWith('closed.') ? inst : undefined;
     }, `case ${id} to close at ${this.code}`, timeoutMs);
@@ -216,7 +219,6 @@ export class RemoteFederation {
   }
 }
 
-export { eventually };
 
 /** A retailer order as a shop's legacy system would start it. */
 export function order(orderNumber: number, extra: Record<string, unknown> = {}): Record<string, unknown> {

@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadSigningIdentity, signEnvelope } from '../../src/transfer/signing';
 import { deliverEnvelope, TRANSFER_SERVICE_PATH, verifyCaseMessages } from '../../src/transfer';
-import { closedCase, eventually, TransferFederation } from './federation-support';
+import { closedCase, TransferFederation } from './federation-support';
 import { transfersRefused } from '../../src/monitoring';
+import { waitFor } from '../support/wait-for';
 
 /**
  * Messages between departments that are not what they claim: each is refused with a fault,
@@ -108,7 +109,7 @@ describe('cross-department transfer: relayed through the hub', function () {
     const ids = [];
     for (let i = 0; i < 5; i++) ids.push((await market.engine.startProcess('business_licence_express', { data: { applicantId: `R-${i}`, businessName: 'Relay shop', address: `${i} Hub St` } })).id);
     for (const id of ids) expect((await closedCase(market, id)).data.licenceNo).to.equal(`LIC-R-${ids.indexOf(id)}`);
-    const relayed = await eventually(async () => {
+    const relayed = await waitFor(async () => {
       const rows = await fed.store.dataSource.query(`SELECT sender, receiver FROM if_message WHERE direction = 'relay'`) as Array<{ sender: string; receiver: string }>;
       return rows.length >= 4 ? rows : undefined;
     }, 'the hub to log relayed messages');

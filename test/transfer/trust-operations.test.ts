@@ -7,7 +7,8 @@ import { importXpdl } from '../../src/xpdl';
 import { outboxKind } from '../../src/engine';
 import { loadSigningIdentity, signEnvelope } from '../../src/transfer/signing';
 import { deliverEnvelope, TRANSFER_SERVICE_PATH, verifyCaseMessages } from '../../src/transfer';
-import { closedCase, eventually, LICENCE_XPDL, storeUrls, TransferFederation, type Department } from './federation-support';
+import { closedCase, LICENCE_XPDL, storeUrls, TransferFederation, type Department } from './federation-support';
+import { waitFor } from '../support/wait-for';
 
 /** A package market defines and publishes: the licence under new ids, so nobody owns it yet. */
 const MARKET_XPDL = LICENCE_XPDL.replace(/business_licence/g, 'market_licence').replace(/fire_inspection/g, 'market_fire_check');
@@ -52,7 +53,7 @@ describe('cross-department transfer: held packages, refusals and evidence for op
     const market = fed.dept('market');
     const tax = fed.dept('tax');
     await market.engine.deploy(importXpdl(MARKET_XPDL), { source: MARKET_XPDL, publish: true });
-    const held = await eventually(async () => (await tax.federation!.heldPackages.list({ state: 'held' })).find((p) => p.packageId === 'market_licence_package'), 'tax to hold the package');
+    const held = await waitFor(async () => (await tax.federation!.heldPackages.list({ state: 'held' })).find((p) => p.packageId === 'market_licence_package'), 'tax to hold the package');
     expect((await tax.engine.listDefinitions()).some((d) => d.processId === 'market_licence'), 'nothing installed while held').to.equal(false);
 
     const list = await cli(tax, 'packages', 'list', '--state', 'held');
@@ -68,7 +69,7 @@ describe('cross-department transfer: held packages, refusals and evidence for op
     const approved = await cli(tax, 'packages', 'approve', held.id, '--actor', 'tax-admin');
     expect(approved.code).to.equal(0, approved.stderr);
     expect(approved.stdout).to.match(/deployed\s+market_licence_express\s+version 1/);
-    const fireHeld = await eventually(async () => (await fed.dept('fire').federation!.heldPackages.list({ state: 'held' }))[0], 'fire to hold it too');
+    const fireHeld = await waitFor(async () => (await fed.dept('fire').federation!.heldPackages.list({ state: 'held' }))[0], 'fire to hold it too');
     await fed.dept('fire').federation!.heldPackages.approve(fireHeld.id, 'fire-admin');
     const c = await market.engine.startProcess('market_licence_express', { data: { applicantId: 'M-1', businessName: 'Market stall', address: '2 Square' } });
     expect((await closedCase(market, c.id)).data.licenceNo).to.equal('LIC-M-1');

@@ -3,7 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { outboxKind } from '../../src/engine';
 import { signEnvelope } from '../../src/transfer/signing';
 import { deliverEnvelope, readAcks, TRANSFER_RELAY_PATH, TRANSFER_SERVICE_PATH, type Ack, type TransferItem } from '../../src/transfer';
-import { closedCase, eventually, LICENCE_XPDL, TransferFederation, type Department } from './federation-support';
+import { closedCase, LICENCE_XPDL, TransferFederation, type Department } from './federation-support';
+import { waitFor } from '../support/wait-for';
 
 /**
  * Issue 9: agencies trust each other only as far as the process says. Every attack here is made
@@ -36,8 +37,8 @@ describe('trust between agencies: a member department with its own real key is h
     const reviewing = await market.engine.getInstance(caseId);
     await market.engine.completeWorkItem(reviewing.workItems[0].id, { data: { complete: true } });
     inspectInstance = await transferredInstance(caseId, 'inspect_premises');
-    await eventually(async () => (await fire.engine.worklist({ participants: ['inspector'] })).find((w) => w.activityId === 'visit_premises'), 'the inspection to reach fire');
-    await eventually(async () => (await market.engine.getInstance(caseId)).data.taxpayerId === 'TX-A-77', "tax's result to reach market");
+    await waitFor(async () => (await fire.engine.worklist({ participants: ['inspector'] })).find((w) => w.activityId === 'visit_premises'), 'the inspection to reach fire');
+    await waitFor(async () => (await market.engine.getInstance(caseId)).data.taxpayerId === 'TX-A-77', "tax's result to reach market");
 
     const fresh = await market.engine.startProcess('business_licence', { data: { applicantId: 'B-1' } });
     freshCaseId = fresh.id;
@@ -168,7 +169,7 @@ describe('trust between agencies: a member department with its own real key is h
   });
 
   it('data minimisation: each department received only the fields its activity reads', async () => {
-    const performing = await eventually(async () => (await fire.engine.listInstances({ limit: 100 })).items.find((i) => i.processId === 'fire_inspection'), 'fire inspection instance');
+    const performing = await waitFor(async () => (await fire.engine.listInstances({ limit: 100 })).items.find((i) => i.processId === 'fire_inspection'), 'fire inspection instance');
     expect(Object.keys(performing.data).filter((k) => performing.data[k] !== null && performing.data[k] !== undefined && performing.data[k] !== '' && performing.data[k] !== false).sort())
       .to.deep.equal(['address', 'visitScheduled'], 'fire holds the address (and what it computed itself), never the applicant, business name or review');
     const taxCase = (await tax.engine.listInstances({ limit: 100 })).items.find((i) => i.processId === 'business_licence');
@@ -182,9 +183,9 @@ describe('trust between agencies: a member department with its own real key is h
   });
 
   it('after every refusal the licence still runs to its end with the real inspector\'s answer', async () => {
-    const item = await eventually(async () => (await fire.engine.worklist({ participants: ['inspector'] })).find((w) => w.activityId === 'visit_premises'), 'the inspection work item');
+    const item = await waitFor(async () => (await fire.engine.worklist({ participants: ['inspector'] })).find((w) => w.activityId === 'visit_premises'), 'the inspection work item');
     await fire.engine.completeWorkItem(item.id, { data: { premisesSafe: true } });
-    await eventually(async () => (await market.engine.getInstance(caseId)).workItems.find((w) => w.activityId === 'approve'), 'the approval work item');
+    await waitFor(async () => (await market.engine.getInstance(caseId)).workItems.find((w) => w.activityId === 'approve'), 'the approval work item');
     const approving = await market.engine.getInstance(caseId);
     await market.engine.completeWorkItem(approving.workItems[0].id, { data: { approved: true } });
     const done = await closedCase(market, caseId);

@@ -10,17 +10,8 @@ import { ASAP_NS, postAsap, requestEnvelope, signedCallHeader, subprocessObserve
 import { loadSigningIdentity, signEnvelope, type SigningIdentity } from '../../src/transfer/signing';
 import { end, flow, manual, pkg, process, start } from '../support/definition-builder';
 import { envelope, faultOf, post } from '../services/support';
-import {
-  eventually,
-  MANUFACTURER_NAME,
-  MANUFACTURER_XPDL,
-  manufacturerHandlers,
-  order,
-  RemoteFederation,
-  RETAILER_XPDL,
-  retailerHandlers,
-  type DepartmentNode,
-} from './remote-support';
+import { MANUFACTURER_NAME, MANUFACTURER_XPDL, manufacturerHandlers, order, RemoteFederation, RETAILER_XPDL, retailerHandlers, type DepartmentNode } from './remote-support';
+import { waitFor } from '../support/wait-for';
 
 /** Every department's Wf-XML services require a UsernameToken, as a federation's users file would. */
 const CLERK = { username: 'clerk', password: 'clerk-secret-0123456789' };
@@ -75,7 +66,7 @@ describe('Trust between agencies over Wf-XML: the Shark retailer/manufacturer re
     const closed = await retail.closedCase(started.id);
     expect(closed.state).to.equal('closed.completed');
     expect(closed.data.manufactured_by).to.equal(MANUFACTURER_NAME);
-    const call = await eventually(() => remoteCall(retail, started.id, 'sent'), 'the call to be marked sent');
+    const call = await waitFor(() => remoteCall(retail, started.id, 'sent'), 'the call to be marked sent');
     expect(call.kind === 'remote-subprocess' && call.payload.boundTo).to.include({ department: 'manufacturing', factory: `${manufacturing.url}/wfxml/factory/manufacturer` });
     const remote = (await manufacturing.engine.listInstances({ processId: 'manufacturer' })).items.find((i) => i.observer === subprocessObserverKey(retail.url, { instanceId: started.id, messageId: call.id }))!;
     expect(call.kind === 'remote-subprocess' && call.payload.boundTo).to.have.property('remoteInstance', `${manufacturing.url}/wfxml/instance/${remote.id}`);
@@ -131,7 +122,7 @@ describe('Trust between agencies over Wf-XML: the attacks', function () {
   /** A retail order whose remote subprocess is running at manufacturing, waiting for its worker. */
   async function waitingOrder(n: number) {
     const started = await retail.engine.startProcess('retailer', { data: order(n) });
-    const call = await eventually(() => remoteCall(retail, started.id, 'sent'), `the remote call of order ${n} to be sent`);
+    const call = await waitFor(() => remoteCall(retail, started.id, 'sent'), `the remote call of order ${n} to be sent`);
     const observerKey = subprocessObserverKey(retail.url, { instanceId: started.id, messageId: call.id });
     const remote = (await manufacturing.engine.listInstances({ processId: 'manufacturer' })).items.find((i) => i.observer === observerKey)!;
     expect(remote, 'the manufacturing instance').to.not.equal(undefined);
@@ -211,7 +202,7 @@ describe('Trust between agencies over Wf-XML: the attacks', function () {
     const [item] = await manufacturing.engine.worklist({ instanceId: decoyId });
     await manufacturing.engine.completeWorkItem(item.id, { data: { manufacturer_name: 'Decoy', availability_date: '2031-01-01T00:00:00Z' } });
     // … but its Completed, signed by manufacturing, is about the wrong instance.
-    const notice = await eventually(async () => (await manufacturing.engine.outbox({ instanceId: decoyId })).find((m) => m.kind === 'observer-notify' && m.lastError), 'the decoy\'s notification to be refused');
+    const notice = await waitFor(async () => (await manufacturing.engine.outbox({ instanceId: decoyId })).find((m) => m.kind === 'observer-notify' && m.lastError), 'the decoy\'s notification to be refused');
     expect(notice.lastError).to.match(/not authorised: this Completed is about instance .*\/wfxml\/instance\/.*, but the call created .*/);
     await unchanged(caseId);
   });
@@ -264,7 +255,7 @@ describe('Trust between agencies over Wf-XML: the attacks', function () {
     await dispatcher.stop();
     try {
       const started = await retail.engine.startProcess('retailer', { data: order(16) });
-      const row = await eventually(() => remoteCall(retail, started.id, 'pending'), 'the pending call');
+      const row = await waitFor(() => remoteCall(retail, started.id, 'pending'), 'the pending call');
       const observerKey = subprocessObserverKey(retail.url, { instanceId: started.id, messageId: row.id });
       const request: AsapRequest = { receiverKey: observerKey, senderKey: `${manufacturing.url}/wfxml/instance/early`, resource: 'observer', operation: 'Completed', body: completedRq(`${manufacturing.url}/wfxml/instance/early`, 'Too early') };
       const error = await postAsap(request, { signing: { identity: manufacturing.federation!.identity, receiver: 'retail' } }).then(() => undefined, (e: Error) => e);

@@ -9,7 +9,7 @@ import { readFixture, validateXpdl21 } from './xpdl-test-support';
  * its own, as `interflow export` does.
  */
 describe('XPDL structures: exports against the XPDL 2.1 schema', () => {
-  for (const file of ['blocks.xpdl', 'boundary-events.xpdl', 'link-events.xpdl', 'bpmn-tool-export.xpdl', 'several-tools.xpdl', 'error-end-events.xpdl']) {
+  for (const file of ['blocks.xpdl', 'boundary-events.xpdl', 'link-events.xpdl', 'bpmn-tool-export.xpdl', 'several-tools.xpdl', 'error-end-events.xpdl', 'signal-events.xpdl']) {
     it(`${file}: every process exports to valid XPDL 2.1`, () => {
       const pkg = importXpdl(readFixture(`structures/${file}`));
       for (const p of pkg.processes) {

@@ -189,6 +189,19 @@ describe('XPDL structures: blocks, boundary events, links, BPMN-tool exports', (
       expect(history.find((h) => h.type === 'activity.failed')).to.deep.include({ activityId: 'check' });
     });
 
+    it('reads a boundary timer\'s time from a Deadline of the event when TriggerTimer is empty (TIBCO Business Studio)', () => {
+      const xml = readFixture('structures/boundary-events.xpdl');
+      const tibco = xml.replace(
+        '<TriggerTimer><TimeCycle>P2D</TimeCycle></TriggerTimer></IntermediateEvent></Event>',
+        '<TriggerTimer/></IntermediateEvent></Event><Deadline><DeadlineDuration>P2D</DeadlineDuration></Deadline>',
+      );
+      expect(tibco).to.not.equal(xml);
+      const review = importXpdl(tibco).processes[0].activities.find((a) => a.id === 'review');
+      expect(review?.deadlines?.[0]).to.deep.equal({ duration: 'P2D', exceptionName: 'review_overdue', synchronous: true });
+      expect(() => importXpdl(xml.replace('<TriggerTimer><TimeCycle>P2D</TimeCycle></TriggerTimer>', '<TriggerTimer/>')))
+        .to.throw(XpdlImportError, /review_overdue.*the boundary timer gives no time/);
+    });
+
     it('refuses boundary events it cannot honour, by name', () => {
       const xml = readFixture('structures/boundary-events.xpdl');
       expect(() => importXpdl(xml.replace('Trigger="Message" Target="await_pickup"', 'Trigger="Compensation" Target="await_pickup"')))
@@ -227,6 +240,37 @@ describe('XPDL structures: blocks, boundary events, links, BPMN-tool exports', (
       expect(after.state).to.equal(InstanceStates.aborted);
       const aborted = (await engine.history(inst.id)).find((h) => h.type === 'instance.aborted');
       expect(String(aborted?.detail?.reason)).to.match(/error end event "broken" raised an error, and no boundary error event catches it/);
+    });
+  });
+
+  describe('signal events', () => {
+    it('a thrown signal interrupts the activity that catches it and releases the branch waiting for it', async () => {
+      const pkg = read('signal-events.xpdl');
+      const [order, shift] = pkg.processes;
+      const byId = new Map(order.activities.map((a) => [a.id, a]));
+      expect(byId.get('cancel_order')).to.deep.include({ kind: 'route', signal: 'cancel' });
+      expect(byId.get('on_cancel')).to.deep.include({ kind: 'receive', message: 'signal:cancel' });
+      expect(order.transitions.find((t) => t.id === 't6')).to.deep.include({ from: 'pack', kind: 'exception', condition: 'signal:cancel' });
+      expect(shift.activities.find((a) => a.id === 'shift_over')).to.deep.include({ kind: 'end', signal: 'stop' });
+      roundTrips(pkg);
+      await engine.deploy(pkg);
+      const inst = await engine.startProcess('order');
+      expect(await open(inst.id)).to.deep.equal(['customer_call', 'pack']);
+      await complete(inst.id, 'customer_call');
+      expect(await open(inst.id)).to.deep.equal(['refund', 'unpack']);
+      await complete(inst.id, 'unpack');
+      expect((await complete(inst.id, 'refund')).state).to.equal(InstanceStates.completed);
+      const thrown = (await engine.history(inst.id)).find((h) => h.type === 'signal.thrown');
+      expect(thrown?.detail).to.deep.equal({ signal: 'cancel', caughtBy: ['pack', 'on_cancel'] });
+    });
+
+    it('an end event that throws a signal stops the activity catching it', async () => {
+      const inst = await engine.startProcess('shift');
+      const after = await complete(inst.id, 'clock_out');
+      expect(after.state).to.equal(InstanceStates.completed);
+      const history = await engine.history(inst.id);
+      expect(history.some((h) => h.type === 'workitem.withdrawn' && h.activityId === 'patrol')).to.equal(true);
+      expect(history.some((h) => h.type === 'activity.completed' && h.activityId === 'stopped')).to.equal(true);
     });
   });
 

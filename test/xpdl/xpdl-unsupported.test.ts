@@ -27,7 +27,7 @@ const FIXTURES: Array<{ file: string; element: string; elementId?: string; messa
     file: 'boundary-event.xpdl',
     element: 'IntermediateEvent',
     elementId: 'timeout1',
-    message: /IntermediateEvent in Activity "timeout1" \(process "p1"\): boundary events with Trigger "Compensation" are not supported \(a boundary event may be a Timer, an Error or a Message\)/,
+    message: /IntermediateEvent in Activity "timeout1" \(process "p1"\): boundary events with Trigger "Compensation" are not supported \(a boundary event may be a Timer, an Error, a Message or a Signal\)/,
   },
   { file: 'end-event-compensation.xpdl', element: 'EndEvent', elementId: 'fail_end', message: /EndEvent in Activity "fail_end" \(process "p1"\): Result "Compensation" is not supported: Interflow has no compensation/ },
   { file: 'doctype-entity.xpdl', element: 'DOCTYPE', message: /^Unsupported XPDL construct: DOCTYPE: document type declarations are refused/ },

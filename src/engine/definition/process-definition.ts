@@ -178,6 +178,12 @@ export interface ActivityDef {
    * it ends the case as aborted, which a calling SubFlow's own error event may catch.
    */
   error?: { code?: string };
+  /**
+   * route (an intermediate throwing signal event) or end: the signal it throws inside the case.
+   * Activities in progress with an exception transition `signal:<name>` are interrupted, and
+   * receive activities waiting for the message `signal:<name>` complete (docs/execution.md, "Signals").
+   */
+  signal?: string;
   description?: string;
   extendedAttributes?: Record<string, string>;
 }

@@ -342,6 +342,26 @@ export class InstanceSession implements ActivityContext {
     await this.abort(`${message}, and no boundary error event catches it`);
   }
 
+  async throwSignal(a: ActivityDef, name: string): Promise<void> {
+    const exception = `signal:${name}`;
+    const caught: string[] = [];
+    for (const other of [...this.record.runtime.activities]) {
+      if (other.activityId === a.id || !this.record.runtime.activities.includes(other)) continue;
+      const def = this.def.activity(other.activityId);
+      if (def.kind === 'receive' && def.message === exception && other.state === 'active') {
+        caught.push(def.id);
+        await this.finishActivity(def, other);
+        continue;
+      }
+      const target = this.def.exceptionTransitions.get(def.id)?.find((t) => t.condition === exception);
+      if (!target) continue;
+      caught.push(def.id);
+      this.removeActivity(other, 'withdrawn');
+      this.record.runtime.tokens.push({ id: this.nextId('t'), arc: target.id, ...(other.scope !== undefined ? { scope: other.scope } : {}) });
+    }
+    this.event('signal.thrown', { activityId: a.id, detail: { signal: name, caughtBy: caught } });
+  }
+
   private enclosingBlock(ai: ActivityInstance): ActivityInstance | undefined {
     return ai.scope === undefined ? undefined : this.record.runtime.activities.find((x) => x.id === ai.scope);
   }

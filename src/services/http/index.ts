@@ -1,10 +1,8 @@
-export { createServer } from './create-server';
-export type { ServerOptions, InterflowServer } from './create-server';
 export { listen } from './listen';
 export type { ListenOptions, RunningServer } from './listen';
 export { tlsFromEnv } from './tls-options';
-export { serve } from './serve';
-export type { ServeOptions } from './serve';
 export type { TlsFiles } from './tls-options';
 export { authenticateWith, securityFault, securityServiceName } from './security-hooks';
 export { checkExposure, isLoopback } from './exposure';
+export { errorHandler, notFound } from './fallback-routes';
+export { requestLog } from './request-log';

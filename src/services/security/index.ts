@@ -23,25 +23,18 @@ export {
   KNOWN_SERVICES,
   MIN_PASSWORD_LENGTH,
   SERVICE_AUTH_MODES,
-  demoSecurityConfig,
-  demoUsers,
   describeSecurity,
   developmentSecurityConfig,
-  isProduction,
-  loadSecurityConfig,
   makeUser,
-  parseSecurityConfig,
-  randomSecret,
-  readUsersFile,
-  serializeUsersFile,
   serviceMode,
-  writeUsersFile,
-  type ParseOptions,
   type Permissions,
   type SecurityConfig,
   type ServiceAuthMode,
   type UserRecord,
 } from './config';
+export { isProduction, loadSecurityConfig } from './environment';
+export { parseSecurityConfig, readUsersFile, serializeUsersFile, writeUsersFile, type ParseOptions } from './users-file';
+export { demoSecurityConfig, demoUsers, randomSecret } from './demo-users';
 export {
   AuthenticationError,
   AuthorizationError,

@@ -1,16 +1,11 @@
+import type { SoapCaller } from '../soap';
 import { AuthorizationError, type AuthorizedAction } from './errors';
 
-/** An authenticated (or, on a service in mode `none`, anonymous) caller and what it may do. */
-export interface Caller {
-  readonly username: string;
-  readonly via: 'wss' | 'basic' | 'anonymous';
-  /** Process definition ids it may start; '*' = any. */
-  readonly start: readonly string[];
-  /** Participant ids it may act as; '*' = any. */
-  readonly participants: readonly string[];
-  /** May deploy definitions and change instance state. */
-  readonly admin: boolean;
-}
+/**
+ * An authenticated (or, on a service in mode `none`, anonymous) caller and what it may do. The SOAP
+ * layer carries it in SoapContext.caller, so the shape is declared there, once.
+ */
+export type Caller = SoapCaller;
 
 export function canStart(caller: Caller, processId: string): boolean {
   return caller.start.includes('*') || caller.start.includes(processId);

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { XMLParser, type X2jOptions } from 'fast-xml-parser';
+import { escapeXml } from '../soap';
 
 /**
  * WS-Security UsernameToken (OASIS WSS UsernameToken Profile 1.1): the digest formula, a header
@@ -57,18 +58,15 @@ export function buildUsernameTokenHeader(username: string, password: string, opt
   return (
     `<wsse:Security xmlns:wsse="${WSSE_NS}" xmlns:wsu="${WSU_NS}"${mu}>` +
     '<wsse:UsernameToken>' +
-    `<wsse:Username>${xmlEscape(username)}</wsse:Username>` +
-    `<wsse:Password Type="${type === 'PasswordDigest' ? PASSWORD_DIGEST_TYPE : PASSWORD_TEXT_TYPE}">${xmlEscape(passwordValue)}</wsse:Password>` +
+    `<wsse:Username>${escapeXml(username)}</wsse:Username>` +
+    `<wsse:Password Type="${type === 'PasswordDigest' ? PASSWORD_DIGEST_TYPE : PASSWORD_TEXT_TYPE}">${escapeXml(passwordValue)}</wsse:Password>` +
     `<wsse:Nonce EncodingType="${BASE64_BINARY_ENCODING}">${nonce.toString('base64')}</wsse:Nonce>` +
-    `<wsu:Created>${xmlEscape(created)}</wsu:Created>` +
+    `<wsu:Created>${escapeXml(created)}</wsu:Created>` +
     '</wsse:UsernameToken>' +
     '</wsse:Security>'
   );
 }
 
-function xmlEscape(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!);
-}
 
 // --- reading a token out of a SOAP header --------------------------------------------------------
 

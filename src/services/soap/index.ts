@@ -1,7 +1,7 @@
 /** The SOAP layer every Interflow service is built on (docs/services-design.md). */
 export { mountSoapService, LOCALS_REQUEST_ID, LOCALS_LOGGED } from './mount-soap-service';
 export { clark } from './soap-service';
-export type { SignedCall, SoapCaller, SoapContext, SoapReply, SoapHandler, SoapServiceDefinition, SoapAuthenticator, SoapOptions } from './soap-service';
+export type { SignedCall, SoapCaller, SoapContext, SoapReply, SoapHandler, SoapServiceDefinition, SoapAuthenticator, SoapObservation, SoapOptions } from './soap-service';
 export { SoapFault, faultFromError, internalFault, fieldFault, FAULT_DETAIL_NS } from './soap-fault';
 export type { FaultKind, FaultSubcode } from './soap-fault';
 export { FieldReader } from './field-reader';
@@ -15,3 +15,9 @@ export { DEFAULT_MAX_BODY_BYTES, maxBodyFromEnv, describeSize } from './request-
 export { baseUrlOf, trustProxyFromEnv } from './base-url';
 export type { WsdlFiles } from './wsdl-publisher';
 export { readLimited } from './read-limited';
+export { echo } from './echo';
+export { parseEnvelope } from './envelope-parser';
+export { refuseDtd, requireWellFormed } from './request-guards';
+export { soapCall, SoapTransportError, faultOf, transportReason, DEFAULT_CALL_TIMEOUT_MS, DEFAULT_MAX_REPLY_BYTES } from './soap-client';
+export type { SoapCallRequest, SoapCallReply, SoapCallFailure } from './soap-client';
+export type { ParsedEnvelope } from './envelope-parser';

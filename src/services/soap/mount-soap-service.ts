@@ -8,11 +8,10 @@ import { maxBodyFromEnv, readBody } from './request-body';
 import { scanXml, scanXmlPrefix, DEFAULT_XML_LIMITS } from './xml-scanner';
 import { echo } from './echo';
 import { SoapFault, faultFromError } from './soap-fault';
-import { clark, type SoapContext, type SoapHandler, type SoapOptions, type SoapServiceDefinition } from './soap-service';
+import { clark, type SoapContext, type SoapHandler, type SoapObservation, type SoapOptions, type SoapServiceDefinition } from './soap-service';
 import { CONTENT_TYPES, versionOfContentType, type SoapVersion } from './soap-version';
 import { WsdlPublisher } from './wsdl-publisher';
 import { requestValidators } from './schema/operation-validators';
-import { recordSoapRequest } from '../../monitoring';
 
 /** res.locals keys shared with the HTTP layer's request log. */
 export const LOCALS_REQUEST_ID = 'requestId';
@@ -123,7 +122,7 @@ export function mountSoapService(app: IRouter, def: SoapServiceDefinition, optio
       }
       const reply = await handler(body, ctx);
       send(res, 200, version, responseEnvelope(version, String(reply.body), (reply.headers ?? []).map(String)));
-      logRequest(log, res, { service: def.name, requestId, operation, known, version, status: 200, started });
+      logRequest(log, options.observe, res, { service: def.name, requestId, operation, known, version, status: 200, started });
     } catch (error) {
       const { fault, expected } = faultFromError(error, requestId, options.mapError);
       if (!expected) requestLog().error({ err: error, operation }, 'request failed with an unexpected error');
@@ -132,7 +131,7 @@ export function mountSoapService(app: IRouter, def: SoapServiceDefinition, optio
         for (const [name, value] of Object.entries(fault.httpHeaders ?? {})) res.setHeader(name, value);
         send(res, status, version, faultEnvelope(version, fault));
       }
-      logRequest(log, res, { service: def.name, requestId, operation, known, version, status, started, fault });
+      logRequest(log, options.observe, res, { service: def.name, requestId, operation, known, version, status, started, fault });
     }
   }
 
@@ -168,12 +167,13 @@ function send(res: Response, status: number, version: SoapVersion, body: string)
 /** One line per SOAP request; a fault's line carries its kind and code. */
 function logRequest(
   log: Logger,
+  observe: ((o: SoapObservation) => void) | undefined,
   res: Response,
   entry: { service: string; requestId: string; operation?: string; known?: string; version: SoapVersion; status: number; started: bigint; fault?: SoapFault },
 ): void {
   res.locals[LOCALS_LOGGED] = true;
   const seconds = Number(process.hrtime.bigint() - entry.started) / 1e9;
-  recordSoapRequest({ service: entry.service, operation: entry.known, seconds, ...(entry.fault ? { fault: { kind: entry.fault.kind, code: entry.fault.code } } : {}) });
+  observe?.({ service: entry.service, operation: entry.known, seconds, ...(entry.fault ? { fault: { kind: entry.fault.kind, code: entry.fault.code } } : {}) });
   const ms = Math.round(seconds * 1e5) / 100;
   const line = { requestId: entry.requestId, operation: entry.operation, soap: entry.version, status: entry.status, ms };
   if (!entry.fault) {

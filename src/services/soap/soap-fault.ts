@@ -1,4 +1,3 @@
-import { EngineError } from '../../engine';
 
 /** Namespace of the detail element every Interflow fault carries (docs/services-design.md). */
 export const FAULT_DETAIL_NS = 'urn:interflow:fault:1';
@@ -59,9 +58,9 @@ export function internalFault(requestId: string): SoapFault {
 }
 
 /**
- * Turns anything a handler throws into the fault the caller gets. Engine errors the caller can fix
- * keep their message and code; everything else becomes a generic Server fault, and `expected` is
- * false so the caller of this function logs the real error.
+ * Turns anything a handler throws into the fault the caller gets: `mapError` (the composition
+ * root's: engine and security errors) first, then faults as thrown; everything else becomes a
+ * generic Server fault, and `expected` is false so the caller of this function logs the real error.
  */
 export function faultFromError(
   error: unknown,
@@ -71,7 +70,6 @@ export function faultFromError(
   const mapped = mapError?.(error);
   if (mapped) return { fault: mapped, expected: mapped.kind === 'Client' };
   if (error instanceof SoapFault) return { fault: error, expected: error.kind === 'Client' || error.code !== 'INTERNAL' };
-  if (error instanceof EngineError && error.isClientError) return { fault: new SoapFault('Client', error.message, error.code), expected: true };
   return { fault: internalFault(requestId), expected: false };
 }
 

@@ -1,6 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Logger } from 'pino';
-import type { Caller } from '../security/permissions';
 import type { HeaderBlock, QName, SoapNode } from './envelope-parser';
 import type { XmlLimits } from './xml-scanner';
 import type { SoapFault } from './soap-fault';
@@ -8,8 +7,20 @@ import type { SoapVersion } from './soap-version';
 import type { WsdlFiles } from './wsdl-publisher';
 import type { XmlFragment } from './xml-text';
 
-/** Who called, as the security layer established it (user name, what it may start, act as, administer). */
-export type SoapCaller = Caller;
+/**
+ * Who called, as the security layer established it: the one shape of an authenticated user that
+ * services, the console and the permission checks share.
+ */
+export interface SoapCaller {
+  readonly username: string;
+  readonly via: 'wss' | 'basic' | 'anonymous';
+  /** Process definition ids it may start; '*' = any. */
+  readonly start: readonly string[];
+  /** Participant ids it may act as; '*' = any. */
+  readonly participants: readonly string[];
+  /** May deploy definitions and change instance state. */
+  readonly admin: boolean;
+}
 
 export interface SoapContext {
   /** SoapServiceDefinition.name of the service called. */
@@ -117,6 +128,17 @@ export interface SoapOptions {
    * errors it does not know, which then get the default mapping.
    */
   mapError?: (error: unknown) => SoapFault | undefined;
+  /** Told of every request answered (the metrics hook; the SOAP layer keeps no metrics of its own). */
+  observe?: (o: SoapObservation) => void;
+}
+
+/** One request as SoapOptions.observe hears of it. */
+export interface SoapObservation {
+  service: string;
+  /** The operation's local name, only when the endpoint has it (callers choose the element name). */
+  operation?: string;
+  seconds: number;
+  fault?: { kind: string; code?: string };
 }
 
 /** `{namespace}LocalName`, the key of SoapServiceDefinition.operations. */

@@ -1,15 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { parseEnvelope, TEXT_KEY, type SoapNode } from '../soap/envelope-parser';
-import { refuseDtd, requireWellFormed } from '../soap/request-guards';
-import { SoapFault } from '../soap/soap-fault';
-import { SOAP11_ENVELOPE_NS } from '../soap/soap-version';
-import { escapeXml } from '../soap/xml-text';
-import { readLimited } from '../soap/read-limited';
+import { escapeXml, soapCall, SoapTransportError, SOAP11_ENVELOPE_NS, type SoapCallReply, type SoapNode } from '../soap';
 import { asapAction, ASAP_NS, type WfxmlResource } from './namespaces';
 import { signCall, signedCallHeader, type AsapSigning } from './trust';
 
 /**
- * Sending ASAP messages: a SOAP 1.1 envelope built here and POSTed with fetch. Not node-soap's
+ * Sending ASAP messages: a SOAP 1.1 envelope built here and POSTed with the SOAP layer's soapCall
+ * (size limit, DTD refusal, well-formedness, fault reading). Not node-soap's
  * client, because that client first fetches the receiver's WSDL (an extra round trip per message,
  * and observers of other vendors do not all serve one at their key) and maps objects to XML
  * itself, which cannot write ContextData/ResultData's open content (xsd:any) reliably. The
@@ -87,48 +83,28 @@ export interface PostOptions {
 }
 
 export async function postAsap(request: AsapRequest, options: PostOptions = {}): Promise<AsapReply> {
-  const doFetch = options.fetch ?? fetch;
-  const limit = options.maxReplyBytes ?? 1024 * 1024;
-  let response: Response;
+  let reply: SoapCallReply;
   try {
-    response = await doFetch(request.receiverKey, {
-      method: 'POST',
-      headers: { 'Content-Type': 'text/xml; charset=utf-8', SOAPAction: `"${asapAction(request.resource, request.operation)}"` },
-      body: requestEnvelope(request, options.signing),
-      signal: options.signal ? AbortSignal.any([options.signal, AbortSignal.timeout(options.timeoutMs ?? 10_000)]) : AbortSignal.timeout(options.timeoutMs ?? 10_000),
-      redirect: 'manual',
+    reply = await soapCall({
+      url: request.receiverKey,
+      envelope: requestEnvelope(request, options.signing),
+      soapAction: asapAction(request.resource, request.operation),
+      ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+      ...(options.maxReplyBytes !== undefined ? { maxReplyBytes: options.maxReplyBytes } : {}),
+      ...(options.fetch ? { fetch: options.fetch } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
     });
   } catch (e) {
-    const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-    const why = options.signal?.aborted
-      ? String((options.signal.reason as Error | undefined)?.message ?? 'aborted')
-      : (e as Error).name === 'TimeoutError' ? `timed out: no reply within ${options.timeoutMs ?? 10_000} ms` : cause?.code ?? cause?.message ?? (e as Error).message;
-    throw new AsapDeliveryError(`POST ${request.receiverKey} failed: ${why}`);
+    if (e instanceof SoapTransportError) throw new AsapDeliveryError(e.message, e.status);
+    throw e;
   }
-  const text = await readLimited(response, limit, request.receiverKey, (m) => new AsapDeliveryError(m, response.status));
-  if (text.trim() === '') {
-    if (response.ok) return { status: response.status };
-    throw new AsapDeliveryError(`${request.receiverKey} answered HTTP ${response.status} without a SOAP envelope`, response.status);
+  const { status, envelope } = reply;
+  if (!envelope) {
+    if (reply.ok) return { status }; // a 2xx with no envelope, or one that is not SOAP: accepted, nothing to read
+    if (reply.notSoap === undefined) throw new AsapDeliveryError(`${request.receiverKey} answered HTTP ${status} without a SOAP envelope`, status);
+    throw new AsapDeliveryError(`${request.receiverKey} answered HTTP ${status}: ${reply.notSoap}`, status);
   }
-  let parsed;
-  try {
-    refuseDtd(text);
-    requireWellFormed(text);
-    parsed = parseEnvelope(text);
-  } catch (e) {
-    if (response.ok) return { status: response.status }; // a 2xx that is not SOAP: accepted, nothing to read
-    throw new AsapDeliveryError(`${request.receiverKey} answered HTTP ${response.status}: ${e instanceof SoapFault ? e.message : 'not a SOAP envelope'}`, response.status);
-  }
-  if (parsed.operation.localName === 'Fault') {
-    throw new AsapDeliveryError(`${request.receiverKey} answered with a SOAP fault (HTTP ${response.status}): ${faultText(parsed.body)}`, response.status);
-  }
-  if (!response.ok) throw new AsapDeliveryError(`${request.receiverKey} answered HTTP ${response.status} with ${parsed.operation.localName}`, response.status);
-  return { status: response.status, body: parsed.body, operation: parsed.operation.localName };
-}
-
-function faultText(fault: SoapNode): string {
-  const textOf = (v: unknown): string | undefined =>
-    typeof v === 'string' ? v : v && typeof v === 'object' && typeof (v as SoapNode)[TEXT_KEY] === 'string' ? ((v as SoapNode)[TEXT_KEY] as string) : undefined;
-  const reason = fault.Reason && typeof fault.Reason === 'object' ? (fault.Reason as SoapNode).Text : undefined;
-  return textOf(fault.faultstring) ?? textOf(Array.isArray(reason) ? reason[0] : reason) ?? 'no reason given';
+  if (reply.fault) throw new AsapDeliveryError(`${request.receiverKey} answered with a SOAP fault (HTTP ${status}): ${reply.fault.reason}`, status);
+  if (!reply.ok) throw new AsapDeliveryError(`${request.receiverKey} answered HTTP ${status} with ${envelope.operation.localName}`, status);
+  return { status, body: envelope.body, operation: envelope.operation.localName };
 }

@@ -1,8 +1,8 @@
 import { EngineError } from '../../engine';
 import { XpdlImportError } from '../../xpdl';
 import { AuthorizationError } from '../security';
-import { FAULT_DETAIL_NS, SoapFault, type FaultKind, type FaultSubcode } from '../soap/soap-fault';
-import { escapeXml } from '../soap/xml-text';
+import { FAULT_DETAIL_NS, SoapFault, type FaultKind, type FaultSubcode } from '../soap';
+import { escapeXml } from '../soap';
 import { ASAP_NS } from './namespaces';
 
 /**

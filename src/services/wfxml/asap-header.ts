@@ -1,6 +1,6 @@
-import type { SoapNode } from '../soap/envelope-parser';
-import { FieldReader } from '../soap/field-reader';
-import { escapeXml } from '../soap/xml-text';
+import type { SoapNode } from '../soap';
+import { FieldReader } from '../soap';
+import { escapeXml } from '../soap';
 import { keyPath } from './keys';
 import { ASAP_NS } from './namespaces';
 import { asapFault, AsapErrorCodes } from './asap-fault';

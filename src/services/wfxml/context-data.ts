@@ -1,7 +1,7 @@
 import type { DataField, DataType, ProcessDefinition } from '../../engine';
-import { ATTRIBUTES_KEY, TEXT_KEY, type SoapNode } from '../soap/envelope-parser';
-import { SoapFault } from '../soap/soap-fault';
-import { escapeXml } from '../soap/xml-text';
+import { ATTRIBUTES_KEY, TEXT_KEY, type SoapNode } from '../soap';
+import { SoapFault } from '../soap';
+import { escapeXml } from '../soap';
 import { XSD_NS } from './namespaces';
 
 /**

@@ -1,4 +1,4 @@
-import { escapeXml } from '../soap/xml-text';
+import { escapeXml } from '../soap';
 import type { AsapRequest } from './asap-client';
 import { encodeLocalName } from './context-data';
 import { ASAP_NS } from './namespaces';

@@ -1,7 +1,7 @@
 import { ALL_INSTANCE_STATES, type DefinitionPackage, type DefinitionRecord, type ProcessDefinition, type WorkflowEngine } from '../../engine';
 import { exportXpdl, importXpdl } from '../../xpdl';
 import type { SoapContext } from '../soap';
-import { escapeXml } from '../soap/xml-text';
+import { escapeXml } from '../soap';
 import { asapFault, AsapErrorCodes } from './asap-fault';
 import { contextFields, dataSchema, readDataElement, resultFields } from './context-data';
 import { inlineDefinition, requireXpdl, withoutDeclaration } from './definition-xml';

@@ -18,3 +18,4 @@ export { createInstanceRequest } from './factory-client';
 export { ASAP_NS, WFXML_NS } from './namespaces';
 export { AsapErrorCodes } from './asap-fault';
 export { verifySignedCall, signedCallHeader, type WfxmlTrust, type WfxmlEndpointOwners, type WfxmlServiceType, type AsapSigning } from './trust';
+export { decodeLocalName } from './context-data';

@@ -1,6 +1,6 @@
 import { ALL_INSTANCE_STATES, type HistoryRecord, type InstanceState, type InstanceView, type WorkflowEngine } from '../../engine';
 import type { SoapContext } from '../soap';
-import { escapeXml } from '../soap/xml-text';
+import { escapeXml } from '../soap';
 import { asapFault, AsapErrorCodes } from './asap-fault';
 import { contextFields, dataChildren, readDataElement, resultFields } from './context-data';
 import { factoryKey, instanceKey, keyPath, parseUrl } from './keys';

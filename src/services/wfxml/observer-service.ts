@@ -1,6 +1,6 @@
 import { ALL_INSTANCE_STATES, outboxKind, type OutboxRecord, type RemoteCallBinding, type WorkflowEngine } from '../../engine';
 import type { SoapContext } from '../soap';
-import { escapeXml } from '../soap/xml-text';
+import { escapeXml } from '../soap';
 import { asapFault, AsapErrorCodes } from './asap-fault';
 import { checkReceiver, type AsapRequestHeader } from './asap-header';
 import { readDataElement } from './context-data';

@@ -1,12 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { DS_NS, signEnvelope, SignatureError, TRANSFER_NS, WSSE_CODE_OF_SIGNATURE_ERROR, verifyEnvelope, type ReplayCacheLike, type SigningIdentity } from '../../transfer/signing';
+import { childElements, DS_NS, parseStrict, signEnvelope, SignatureError, textOnly, TRANSFER_NS, verifyEnvelope, WSSE_CODE_OF_SIGNATURE_ERROR, type ReplayCacheLike, type SigningIdentity } from '../../transfer/signing';
 import { wsseSubcode, type WsseFaultCode } from '../security';
-import { childElements, parseStrict } from '../../transfer/signing/dom';
-import { textOnly } from '../../transfer/signing/envelope';
-import { parseEnvelope } from '../soap/envelope-parser';
-import { ENVELOPE_NAMESPACES } from '../soap/soap-version';
-import type { SignedCall, SoapContext } from '../soap/soap-service';
-import { escapeXml } from '../soap/xml-text';
+import { ENVELOPE_NAMESPACES, escapeXml, parseEnvelope, type SignedCall, type SoapContext } from '../soap';
 import { asapFault, AsapErrorCodes } from './asap-fault';
 import { keyPath } from './keys';
 

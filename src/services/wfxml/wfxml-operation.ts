@@ -1,7 +1,7 @@
 import { authorize, type AuthorizedAction } from '../security';
 import type { SoapContext, SoapHandler, SoapNode } from '../soap';
-import { FieldReader } from '../soap/field-reader';
-import type { XmlFragment } from '../soap/xml-text';
+import { FieldReader } from '../soap';
+import type { XmlFragment } from '../soap';
 import { checkReceiver, readRequestHeader, responseHeader, type AsapRequestHeader } from './asap-header';
 import { asapFault, AsapErrorCodes, toAsapFault } from './asap-fault';
 

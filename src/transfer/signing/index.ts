@@ -10,5 +10,6 @@ export type { ReplayCacheLike, ReplayCacheOptions, RememberResult } from './repl
 export { SignatureError } from './errors';
 export type { SignatureErrorCode } from './errors';
 export { WSSE_CODE_OF_SIGNATURE_ERROR } from './errors';
-export { senderOfTransferHeader, transferHeaderField } from './envelope';
+export { senderOfTransferHeader, textOnly, transferHeaderField } from './envelope';
+export { childElements, parseStrict, serialize } from './dom';
 export { TRANSFER_NS, WSSE_NS, WSU_NS, DS_NS, EXC_C14N, RSA_SHA256, SHA256 } from './constants';

@@ -13,6 +13,7 @@ import {
 import { activity, end, flow, manual, pkg, process, start } from '../../support/definition-builder';
 import { envelope, faultOf, post, type TestServer } from '../support';
 import { ASAP, bodyOf, startSecondWfxmlServer, startWfxmlServer, text, validate } from './wfxml-support';
+import { waitFor } from '../../support/wait-for';
 
 const silent = pino({ level: 'silent' });
 
@@ -310,9 +311,7 @@ describe('ObserverDispatcher delivery bookkeeping', function () {
     const id = await closedWithObserver('http://observer.example/loop');
     const d = new ObserverDispatcher({ engine: t.engine, baseUrl: t.url, log: silent, intervalMs: 10, fetch: ok });
     d.start();
-    for (let i = 0; i < 100 && (await outboxOf(id)).state !== 'sent'; i++) await new Promise((r) => setTimeout(r, 10));
-    await d.stop();
-    expect((await outboxOf(id)).state).to.equal('sent');
+    await waitFor(async () => (await outboxOf(id)).state === 'sent', 'the Completed to be sent', 5_000, 10).finally(() => d.stop());
     expect(got.some((b) => b.includes('CompletedRq'))).to.equal(true);
   });
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { expect } from 'chai';
 import { HandlerRegistry, WorkflowEngine } from '../../../src/engine';
-import { createServer } from '../../../src/services/http';
+import { createServer } from '../../../src/app';
 import { importXpdl } from '../../../src/xpdl';
 import { wfxmlServices } from '../../../src/services/wfxml';
 import { testDatabaseKind } from '../../support/test-store';

@@ -40,6 +40,8 @@ export interface ActivityContext {
    * aborted (BPMN: an uncaught error ends the process).
    */
   raiseError(a: ActivityDef, ai: ActivityInstance, code: string | undefined): Promise<void>;
+  /** Throws a signal inside the case: interrupts the activities that catch it, completes those waiting for it. */
+  throwSignal(a: ActivityDef, name: string): Promise<void>;
   /** Withdraws everything inside a block activity instance's embedded graph. */
   withdrawScope(scope: string, actor?: string): void;
   removeActivity(ai: ActivityInstance, how: 'completed' | 'withdrawn', actor?: string): void;

@@ -8,6 +8,7 @@ import type { ActivityBehaviour } from './activity-behaviour';
 export const endBehaviour: ActivityBehaviour = {
   async enter(ctx, a, ai) {
     if (a.error) return ctx.raiseError(a, ai, a.error.code);
+    if (a.signal !== undefined) await ctx.throwSignal(a, a.signal);
     if (!a.terminate) return ctx.finishActivity(a, ai);
     ctx.event('activity.completed', { activityId: a.id, detail: { terminate: true } });
     ctx.removeActivity(ai, 'completed');

@@ -1,10 +1,10 @@
 import type { Logger } from 'pino';
-import type { WorkflowEngine } from '../../engine';
-import { ObserverDispatcher, wfxmlServices, type WfxmlTrust } from '../wfxml';
-import { createServer, type ServerOptions } from './create-server';
-import type { TlsFiles } from './tls-options';
-import type { SoapServiceDefinition } from '../soap';
-import { outboxSettingsFromEnv } from '../../outbox';
+import type { WorkflowEngine } from '../engine';
+import { ObserverDispatcher, wfxmlServices, type WfxmlTrust } from '../services/wfxml';
+import { createServer, type ServerOptions } from './department-server';
+import type { TlsFiles } from '../services/http';
+import type { SoapServiceDefinition } from '../services/soap';
+import { outboxSettingsFromEnv } from '../outbox';
 
 export interface ServeOptions extends Omit<ServerOptions, 'log'> {
   log: Logger;

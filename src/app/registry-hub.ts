@@ -2,14 +2,11 @@ import express, { type Express } from 'express';
 import type { SoapServiceDefinition } from '../services/soap';
 import type { Logger } from 'pino';
 import { createRegistryServices, type RegistryStore } from '../registry';
-import { listen, type RunningServer, type TlsFiles } from '../services/http';
-import { errorHandler, notFound } from '../services/http/fallback-routes';
-import { requestLog } from '../services/http/request-log';
+import { errorHandler, listen, notFound, requestLog, type RunningServer, type TlsFiles } from '../services/http';
 import { mountSoapService } from '../services/soap';
 import { metricsHandler, readinessHandler, registryCheck, type ReadinessCheck } from '../monitoring';
-import { hubTModels } from './department-entries';
-import { FederationKeys } from './federation-keys';
-import { LeaseSweeper } from './lease-sweeper';
+import { FederationKeys, hubTModels, LeaseSweeper } from '../binding';
+import { hubSoapHooks } from './soap-hooks';
 
 /**
  * The registry host (`interflow registry serve`): the UDDI Inquiry, Publication and Security
@@ -84,7 +81,7 @@ export async function startRegistryHub(options: RegistryHubOptions): Promise<Run
   app.get('/ready', readinessHandler(() => checks, log));
   app.get('/metrics', metricsHandler(undefined, log));
   options.mount?.(app);
-  for (const def of services) mountSoapService(app, def, { log, maxBodyBytes: options.maxBodyBytes, trustProxy: options.trustProxy });
+  for (const def of services) mountSoapService(app, def, { log, maxBodyBytes: options.maxBodyBytes, trustProxy: options.trustProxy, ...hubSoapHooks });
   app.use(notFound(() => services.map((s) => s.path)));
   app.use(errorHandler(log));
   const running = await listen(app, { host: options.host, port: options.port, tls: options.tls, shutdownGraceMs: options.shutdownGraceMs });

@@ -1,4 +1,4 @@
-import { guardStdio, main } from '../cli/main';
+import { guardStdio, main } from './main';
 
 // The launcher's children run this when the launcher itself runs from TypeScript (see cliCommand);
 // compiled, they run bin/interflow.js, which does the same with dist/.

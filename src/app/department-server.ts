@@ -1,17 +1,14 @@
 import express, { type Express } from 'express';
 import type { Logger } from 'pino';
-import type { WorkflowEngine } from '../../engine';
-import { processService } from '../process';
-import type { AuthThrottle, Authenticator } from '../security';
-import { mountSoapService, type SoapAuthenticator, type SoapOptions, type SoapServiceDefinition } from '../soap';
-import { errorHandler, notFound } from './fallback-routes';
-import { listen, type ListenOptions, type RunningServer } from './listen';
-import { requestLog } from './request-log';
-import { authenticateWith, securityFault } from './security-hooks';
-import { consoleRouter, CONSOLE_PATH, type ConsoleOptions, type ConsoleRegistry, type ConsoleSessionStore } from '../../console';
-import { checkExposure, isLoopback } from './exposure';
-import { databaseCheck, EngineMetrics, metricsHandler, readinessHandler, registryCheck, type ReadinessCheck } from '../../monitoring';
-import { baseUrlOf, trustProxyFromEnv } from '../soap';
+import type { WorkflowEngine } from '../engine';
+import { processService } from '../services/process';
+import type { AuthThrottle, Authenticator } from '../services/security';
+import { mountSoapService, type SoapAuthenticator, type SoapOptions, type SoapServiceDefinition } from '../services/soap';
+import { departmentSoapHooks } from './soap-hooks';
+import { authenticateWith, checkExposure, errorHandler, isLoopback, listen, notFound, requestLog, type ListenOptions, type RunningServer } from '../services/http';
+import { consoleRouter, CONSOLE_PATH, type ConsoleOptions, type ConsoleRegistry, type ConsoleSessionStore } from '../console';
+import { databaseCheck, EngineMetrics, metricsHandler, readinessHandler, registryCheck, type ReadinessCheck } from '../monitoring';
+import { baseUrlOf, trustProxyFromEnv } from '../services/soap';
 
 export interface ServerOptions {
   log: Logger;
@@ -73,7 +70,7 @@ export function createServer(engine: WorkflowEngine, options: ServerOptions): In
     maxBodyBytes: options.maxBodyBytes,
     trustProxy: options.trustProxy,
     authenticate: options.security ? authenticateWith(options.security, options.shared?.throttle) : options.authenticate,
-    mapError: securityFault,
+    ...departmentSoapHooks,
   };
 
   app.use(requestLog(options.log));
