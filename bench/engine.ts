@@ -14,7 +14,7 @@ import { openStore } from '../src/persistence';
 const TASKS = 5;
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
 
-function interflowDefinition(): DefinitionPackage {
+export function interflowDefinition(): DefinitionPackage {
   const ids = Array.from({ length: TASKS }, (_, i) => `task${i + 1}`);
   const nodes = ['start', ...ids, 'end'];
   return {
@@ -44,7 +44,7 @@ ${['start', ...Array.from({ length: TASKS }, (_, i) => `task${i + 1}`), 'end'].s
   </process>
 </definitions>`;
 
-async function timed(label: string, runOne: () => Promise<void>): Promise<{ perSecond: number; count: number }> {
+export async function timed(label: string, runOne: () => Promise<void>): Promise<{ perSecond: number; count: number }> {
   for (let i = 0; i < 20; i++) await runOne(); // warm-up: JIT, caches, prepared statements
   const started = process.hrtime.bigint();
   const deadline = started + BigInt(Math.round(seconds * 1e9));

@@ -15,6 +15,8 @@
 import 'reflect-metadata';
 import { echoRequest, startNodeSoapEcho } from './echo-service';
 import { TransferFederation, closedCase } from '../test/transfer/federation-support';
+import { loadavg } from 'node:os';
+import { benchFederationDeployment } from './federation-deployment';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const IN_FLIGHT = Number(process.env.BENCH_IN_FLIGHT ?? 256);
@@ -25,7 +27,7 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
-async function echoHop(): Promise<{ p50: number; p99: number }> {
+export async function echoHop(): Promise<{ p50: number; p99: number }> {
   const echo = await startNodeSoapEcho();
   const url = echo.url;
   const times: number[] = [];
@@ -98,8 +100,29 @@ export async function benchFederation(): Promise<FederationBench> {
   }
 }
 
+/** `npm run bench:federation`: the deployment (separate processes) first, then the in-process row. */
+async function main(): Promise<void> {
+  const only = process.env.BENCH_FEDERATION; // deployment | in-process
+  const date = new Date().toISOString().slice(0, 10);
+  const rows: string[] = [];
+  if (only !== 'in-process') {
+    const echo = await echoHop();
+    console.log(`node-soap echo hop (one at a time, same run)            p50 ${echo.p50.toFixed(2)} ms, p99 ${echo.p99.toFixed(2)} ms`);
+    const d = await benchFederationDeployment();
+    rows.push(
+      `| ${date} | deployment (federation up, 4 processes; ${process.env.BENCH_CLIENTS ?? 32} clients in a 5th) | ${echo.p50.toFixed(2)} ms | ${d.idleCase.p50.toFixed(0)} / ${d.idleCase.p99.toFixed(0)} ms | ${d.hop.p50.toFixed(1)} ms (${(d.hop.p50 / echo.p50).toFixed(0)}× echo) | ${d.deliverMs.p50.toFixed(1)} / ${d.deliverMs.p99.toFixed(1)} ms | **${d.casesPerSecond.toFixed(1)}** (${d.completed} cases; case p50 ${d.loadCase.p50.toFixed(0)} ms) | ${d.cpuPerCase.toFixed(1)} ms |`,
+    );
+  }
+  if (only !== 'deployment') {
+    const f = await benchFederation();
+    rows.push(`| ${date} | in one process (${IN_FLIGHT} in flight) | ${f.echo.p50.toFixed(2)} ms | — | ${f.transfer.p50.toFixed(1)} ms (${(f.transfer.p50 / f.echo.p50).toFixed(0)}× echo) | — | ${f.casesPerSecond.toFixed(1)} | — |`);
+  }
+  console.log(`\nRESULTS.md rows (load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}):`);
+  for (const r of rows) console.log(r);
+}
+
 if (require.main === module) {
-  benchFederation().catch((e) => {
+  main().catch((e) => {
     console.error(e);
     process.exit(1);
   });

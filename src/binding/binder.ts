@@ -117,6 +117,9 @@ export class Binder {
   private readonly capabilities = new Map<string, Cached<string[]>>();
   private readonly pending = new Map<string, Promise<unknown>>();
   private readonly down = new Map<string, number>();
+  // Certificates read from a cached department view: reassembling, hashing and parsing them once
+  // per view instead of once per verified message. A refreshed view is a new object, read anew.
+  private readonly certificatesOfView = new WeakMap<object, PublishedCertificate[]>();
   private registryDownUntil = 0;
   private outageSince?: number;
   private lastRegistryError?: string;
@@ -217,13 +220,15 @@ export class Binder {
   async certificatesOf(code: string, options: { refresh?: boolean } = {}): Promise<PublishedCertificate[]> {
     if (options.refresh) this.invalidate(code);
     const view = await this.resolveDepartment(code);
-    let certificates: PublishedCertificate[];
+    let certificates = this.certificatesOfView.get(view.business);
+    if (certificates) return certificates;
     try {
       certificates = readCertificates(view.business, this.keys);
     } catch (e) {
       throw new BindingError('NO_CERTIFICATE', `department "${code}" publishes a signing certificate that does not check: ${(e as Error).message}`, [], e);
     }
     if (certificates.length === 0) throw new BindingError('NO_CERTIFICATE', `department "${code}" publishes no signing certificate in the registry (is INTERFLOW_SIGNING_CERT set on its engine?)`);
+    this.certificatesOfView.set(view.business, certificates);
     return certificates;
   }
 

@@ -94,8 +94,9 @@ export async function main(argv: string[], out: Output = defaultOutput): Promise
       const publishedTo = participatingDepartments(pkg).filter((d) => d !== engine.department);
       if (opts.publish) out.stdout(`publishing to ${publishedTo.join(', ') || '(no other participating department)'} (sent by this department's running engine)\n`);
       const warnings = outstandingWarnings(pkg.warnings, engine.handlers);
-      if (json(cmd)) return out.stdout(JSON.stringify({ results, warnings }, null, 2) + '\n');
+      if (json(cmd)) return out.stdout(JSON.stringify({ results, ...(pkg.entry ? { entry: pkg.entry } : {}), warnings }, null, 2) + '\n');
       for (const r of results) out.stdout(`${r.created ? 'deployed' : 'unchanged'}  ${r.processId}  version ${r.version}\n`);
+      if (pkg.entry) out.stdout(`entry  ${pkg.entry}  (the process no other process of the package calls; start cases with it)\n`);
       for (const w of warnings) out.stderr(`warning: ${w}\n`);
     }));
 

@@ -25,5 +25,6 @@ export { isSafeScript } from './expression';
 export { BRANCH_FIELD } from './runtime/human-decision';
 export { loadJavaScript, javaScriptLimitsFromEnv, DEFAULT_JAVASCRIPT_LIMITS } from './script/javascript';
 export type { JavaScriptLimits } from './script/javascript';
+export { scanJsNames } from './script/js-names';
 export { scriptLanguageOf } from './definition/script-language';
 export type { ScriptLanguage } from './definition/script-language';

@@ -140,6 +140,8 @@ export class WorkflowEngine {
   readonly department?: string;
   private readonly env: EngineEnv;
   private readonly cache = new Map<string, CompiledDefinition>();
+  /** processId#contentHash → the installed version with that content, as hand-overs name it. */
+  private readonly versionOfContent = new Map<string, number>();
   private readonly outboxListeners = new Set<() => void>();
   private readonly deployListeners = new Set<(results: DeployResult[]) => Promise<void> | void>();
 
@@ -381,6 +383,22 @@ export class WorkflowEngine {
     return c;
   }
 
+  /**
+   * The installed definition a hand-over names, by content hash (or version). Every hand-over used
+   * to read the definition's row — its whole XPDL source and JSON — and parse it; an installed
+   * version never changes, so once found it is taken from the compiled cache. Should identical
+   * content be installed again as a later version, hand-overs keep the version first found here:
+   * the same definition, so the same behaviour.
+   */
+  private async handedOverDefinition(tx: StoreTx, h: HandOver): Promise<{ version: number; definition: ProcessDefinition } | undefined> {
+    const contentKey = h.contentHash ? `${h.processId}#${h.contentHash}` : undefined;
+    const known = contentKey ? this.versionOfContent.get(contentKey) : this.cache.has(`${h.processId}@${h.version}`) ? h.version : undefined;
+    if (known !== undefined) return { version: known, definition: (await this.compiled(tx, h.processId, known)).def };
+    const rec = h.contentHash ? await tx.findDefinitionByHash(h.processId, h.contentHash) : await tx.findDefinition(h.processId, h.version);
+    if (rec && contentKey) this.versionOfContent.set(contentKey, rec.version);
+    return rec;
+  }
+
   private subprocessIds(def: ProcessDefinition): string[] {
     return def.activities.flatMap((a) => (a.kind === 'subprocess' && a.subprocess ? [a.subprocess.processId] : []));
   }
@@ -528,10 +546,12 @@ export class WorkflowEngine {
     let view: (() => InstanceView) | undefined;
     await this.onWorkItem(workItemId, async (session, item) => {
       if (item.kind === 'normal' && item.state === 'open' && session.state === InstanceStates.running) {
-        const missing = missingRequiredFields(session.def.activity(item.activityId), options.data);
+        // Values of the wrong type are refused first, each with its own advice; then what is missing.
+        const activity = session.def.activity(item.activityId);
+        const missing = missingRequiredFields(activity, coerceData(session.def.def, options.data, activity.updates));
         if (missing.length) {
           throw new InvalidDataError(
-            `Work item ${item.id} ("${item.activityName ?? item.activityId}") needs ${missing.map((f) => `"${f}"`).join(', ')}: ${missing.length === 1 ? 'a required field' : 'required fields'} of its form; give ${missing.length === 1 ? 'it a value' : 'each a value'} in Data`,
+            `Work item ${item.id} ("${item.activityName ?? item.activityId}") needs ${missing.map((f) => `"${f}"`).join(', ')}: ${missing.length === 1 ? 'a required field' : 'required fields'} of its form; give ${missing.length === 1 ? 'it a value' : 'each a value'} in Data${emptyBooleanHint(session.def.def, missing, options.data)}`,
           );
         }
       }
@@ -625,7 +645,7 @@ export class WorkflowEngine {
   async acceptHandOver(h: HandOver): Promise<HandOverReceipt> {
     return this.command(async (uow) => {
       if (!(await uow.tx.recordInbox(h.itemId, h.sender, uow.now))) return { accepted: false };
-      const installed = h.contentHash ? await uow.tx.findDefinitionByHash(h.processId, h.contentHash) : await uow.tx.findDefinition(h.processId, h.version);
+      const installed = await this.handedOverDefinition(uow.tx, h);
       if (!installed) {
         throw new NotFoundError('Process definition', `${h.processId} version ${h.version}`, `department ${this.department ?? '(unnamed)'} has not installed it; publish the definition to every participating department`);
       }
@@ -734,7 +754,7 @@ export class WorkflowEngine {
   ): Promise<boolean> {
     return this.command(async (uow) => {
       if (!(await uow.tx.recordInbox(options.messageId, options.source, uow.now))) return false;
-      (await uow.open(instanceId)).failExternally(activityInstanceId, reason, options.source);
+      await (await uow.open(instanceId)).failExternally(activityInstanceId, reason, options.source);
       return true;
     });
   }
@@ -832,4 +852,13 @@ function canonicalJson(value: unknown): string {
       ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, (v as Record<string, unknown>)[k]]))
       : v,
   );
+}
+
+/**
+ * PHP's SoapClient sends PHP false as an empty value; a required BOOLEAN given that way reads as
+ * left out, which would puzzle its sender (docs/contract.md, "Booleans").
+ */
+function emptyBooleanHint(def: ProcessDefinition, missing: readonly string[], data: Record<string, unknown> | undefined): string {
+  const empty = missing.filter((id) => typeof data?.[id] === 'string' && def.dataFields.some((f) => f.id === id && f.type === 'BOOLEAN'));
+  return empty.length ? ` (${empty.map((f) => `"${f}"`).join(', ')} came empty, which is not a boolean: PHP SoapClient sends PHP false that way; send false or 0)` : '';
 }

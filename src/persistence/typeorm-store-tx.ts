@@ -174,11 +174,15 @@ export class TypeormStoreTx implements StoreTx {
           statePattern: `${filter.statePrefix.replace(/[!%_]/g, '!$&')}%`,
         });
       } else {
-        // SQLite's LIKE ignores ASCII case; a prefix comparison does not.
-        qb.andWhere('substr(i.state, 1, :statePrefixLength) = :statePrefix', {
-          statePrefix: filter.statePrefix,
-          statePrefixLength: filter.statePrefix.length,
-        });
+        // SQLite's LIKE ignores ASCII case; a range of the (binary) state does not, and unlike
+        // substr() it can use the state index. [prefix, prefix with its last character + 1).
+        const p = filter.statePrefix;
+        if (p.length > 0) {
+          qb.andWhere('i.state >= :statePrefixLow AND i.state < :statePrefixHigh', {
+            statePrefixLow: p,
+            statePrefixHigh: p.slice(0, -1) + String.fromCharCode(p.charCodeAt(p.length - 1) + 1),
+          });
+        }
       }
     }
     if (filter.parentInstanceId !== undefined) {

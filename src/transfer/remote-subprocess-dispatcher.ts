@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { BindingError, isEndpointFailure, RegistryClient, SERVICE_TYPES, type Binder, type UddiInquiry } from '../binding';
 import { RemoteFactoryFinder } from '../binding';
-import { NotFoundError, type OutboxRecord, type RemoteSubprocessPayload, type WorkflowEngine } from '../engine';
+import { NotFoundError, type OutboxKind, type OutboxRecord, type RemoteSubprocessPayload, type WorkflowEngine } from '../engine';
 import { OutboxWorker, outboxSettingsFromEnv, type DeliveryContext, type DeliveryOutcome, type DeliveryStrategy } from '../outbox';
 import { caseLogger } from '../monitoring';
 import { TEXT_KEY, type SoapNode } from '../services/soap';
@@ -10,7 +10,7 @@ import { decodeLocalName } from '../services/wfxml';
 import { describeTarget, remoteFactoriesFromEnv, remoteFactoryTarget, type RemoteFactoryTable, type RemoteFactoryTarget } from './remote-factories';
 import { remoteProcessId } from '../xpdl';
 
-export const REMOTE_SUBPROCESS_KIND = 'remote-subprocess' as const;
+export const REMOTE_SUBPROCESS_KIND = 'remote-subprocess' as const satisfies OutboxKind;
 type CallRow = OutboxRecord<typeof REMOTE_SUBPROCESS_KIND>;
 
 export interface RemoteSubprocessDispatcherOptions {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { parseHandOverObserver, type OutboxRecord, type WorkflowEngine } from '../engine';
+import { parseHandOverObserver, type OutboxKind, type OutboxRecord, type WorkflowEngine } from '../engine';
 import { OutboxWorker, type DeliveryContext, type DeliveryOutcome, type DeliveryStrategy, type OutboxReport } from '../outbox';
 import { signEnvelope, type SigningIdentity } from './signing';
 import { deliverEnvelope, readAcks, toText, type TransferItem } from './transfer-items';
@@ -36,7 +36,7 @@ export interface TransferDispatcherOptions {
   timeoutMs?: number;
 }
 
-const KINDS = ['transfer', 'transfer-result', 'publish'] as const;
+const KINDS = ['transfer', 'transfer-result', 'publish'] as const satisfies readonly OutboxKind[];
 type TransferKind = (typeof KINDS)[number];
 type TransferRow = OutboxRecord<TransferKind>;
 

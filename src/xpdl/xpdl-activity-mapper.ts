@@ -20,7 +20,7 @@ import type {
 } from '../engine';
 import { attr, attrOrElementText, child, children, extendedAttributeList, hasChild, text, type XNode } from './xpdl-document';
 import { applicationCall, subFlowCall } from './xpdl-call-mapper';
-import { MI_FLOW_ONE, SCRIPT_APPLICATION_SUFFIX } from './xpdl-conventions';
+import { MI_FLOW_ONE, SCRIPT_APPLICATION_SUFFIX, SIGNAL_EXCEPTION_PREFIX, signalName } from './xpdl-conventions';
 import { XpdlImportError } from './xpdl-import-error';
 import { gatewayKind, isXpdlTrue, normaliseDuration, type GatewayKind } from './xpdl-values';
 import type { ActivityScope, Refuse } from './xpdl-scope';
@@ -49,6 +49,10 @@ interface Behaviour {
   /** Extended attributes this behaviour has used up (e.g. ParamMapping). */
   consumed?: string[];
   gateway?: { kind?: GatewayKind; deferred: boolean };
+  block?: ActivityDef['block'];
+  error?: ActivityDef['error'];
+  signal?: string;
+  furtherApplications?: ActivityDef['furtherApplications'];
 }
 
 export function mapActivity(node: XNode, scope: ActivityScope): ActivityDef {
@@ -90,6 +94,10 @@ export function mapActivity(node: XNode, scope: ActivityScope): ActivityDef {
   if (behaviour.timer) activity.timer = behaviour.timer;
   if (behaviour.message !== undefined) activity.message = behaviour.message;
   if (behaviour.terminate) activity.terminate = true;
+  if (behaviour.block) activity.block = behaviour.block;
+  if (behaviour.error) activity.error = behaviour.error;
+  if (behaviour.signal !== undefined) activity.signal = behaviour.signal;
+  if (behaviour.furtherApplications?.length) activity.furtherApplications = behaviour.furtherApplications;
 
   // Extended attributes: some become fields, graphics go, the rest are kept as vendor data.
   const updates: string[] = [];
@@ -147,11 +155,9 @@ export function mapActivity(node: XNode, scope: ActivityScope): ActivityDef {
   if (deadlines.length) activity.deadlines = deadlines;
 
   const loop = child(node, 'Loop');
-  if (loop) {
-    const repetition = mapLoop(loop, refuse);
-    if ('count' in repetition) activity.multiInstance = repetition;
-    else activity.loop = repetition;
-  }
+  const repetition = loop ? mapLoop(loop, refuse) : undefined;
+  if (repetition && 'count' in repetition) activity.multiInstance = repetition;
+  else if (repetition) activity.loop = repetition;
 
   const flow = mapJoinSplit(node, id, behaviour, scope, refuse);
   activity.join = flow.join;
@@ -160,9 +166,6 @@ export function mapActivity(node: XNode, scope: ActivityScope): ActivityDef {
 }
 
 function refuseUnsupportedParts(node: XNode, refuse: Refuse): void {
-  if (hasChild(node, 'BlockActivity')) {
-    refuse('BlockActivity', 'embedded activity sets are not supported yet; model the block as a separate WorkflowProcess and call it with SubFlow');
-  }
   if (hasChild(node, 'Transaction') || isXpdlTrue(attr(node, 'IsATransaction'))) {
     refuse('Transaction', 'transactional subprocesses (BPMN cancel/compensate) are not supported; model the rollback as explicit activities on an exception transition');
   }
@@ -190,8 +193,17 @@ function mapBehaviour(
   const route = child(node, 'Route');
   if (route) return mapRoute(route, refuse);
 
+  const blockActivity = child(node, 'BlockActivity');
+  if (blockActivity) {
+    const activitySetId = attr(blockActivity, 'ActivitySetId') ?? attr(blockActivity, 'BlockId');
+    if (!activitySetId) return refuse('BlockActivity', 'the block names no ActivitySetId');
+    if (!scope.activitySets.has(activitySetId)) return refuse('BlockActivity', `the block runs activity set "${activitySetId}", which the process does not declare under ActivitySets`);
+    const startActivityId = attr(blockActivity, 'StartActivityId');
+    return { kind: 'block', block: { activitySetId, ...(startActivityId ? { startActivityId } : {}) } };
+  }
+
   const event = child(node, 'Event');
-  if (event) return mapEvent(event, id, scope, refuse);
+  if (event) return mapEvent(event, node, id, scope, refuse);
 
   const implementation = child(node, 'Implementation');
   if (!implementation) {
@@ -201,13 +213,10 @@ function mapBehaviour(
   }
   if (hasChild(implementation, 'No')) return { kind: 'manual' };
 
-  const tools = children(implementation, 'Tool');
-  if (tools.length > 1) {
-    refuse('Tool', `the activity calls ${tools.length} applications; Interflow calls one per activity, so split it into a sequence of activities with one Tool each`);
-  }
-  if (tools.length === 1) {
-    const tool = tools[0];
-    return { kind: 'automatic', application: applicationCall(tool, 'Tool', scope, refuse) };
+  // XPDL 1.0: several Tools in one activity are called in order.
+  const tools = children(implementation, 'Tool').map((tool) => applicationCall(tool, 'Tool', scope, refuse));
+  if (tools.length > 0) {
+    return { kind: 'automatic', application: tools[0], ...(tools.length > 1 ? { furtherApplications: tools.slice(1) } : {}) };
   }
 
   const task = child(implementation, 'Task');
@@ -246,7 +255,7 @@ function mapRoute(route: XNode, refuse: Refuse): Behaviour {
   return kind !== undefined ? { kind: 'route', gateway: { kind, deferred } } : { kind: 'route', gateway: { deferred } };
 }
 
-function mapEvent(event: XNode, id: string, scope: ActivityScope, refuse: Refuse): Behaviour {
+function mapEvent(event: XNode, node: XNode, id: string, scope: ActivityScope, refuse: Refuse): Behaviour {
   const start = child(event, 'StartEvent');
   if (start) {
     const trigger = attr(start, 'Trigger') ?? 'None';
@@ -273,7 +282,21 @@ function mapEvent(event: XNode, id: string, scope: ActivityScope, refuse: Refuse
     const result = attr(end, 'Result') ?? 'None';
     if (result === 'None') return { kind: 'end' };
     if (result === 'Terminate') return { kind: 'end', terminate: true };
-    return refuse('EndEvent', `Result "${result}" is not supported; end with Result None or Terminate, and model an error as an EXCEPTION transition raised by a Deadline`);
+    if (result === 'Error') {
+      // Caught by a boundary error event of an enclosing block; uncaught, it ends the case aborted.
+      const code = attr(child(end, 'ResultError'), 'ErrorCode')?.trim();
+      return { kind: 'end', error: code ? { code } : {} };
+    }
+    if (result === 'Signal') {
+      // Thrown inside the case: activities that catch it are interrupted (docs/execution.md, "Signals").
+      return { kind: 'end', signal: signalName(end, node, id) };
+    }
+    const why: Record<string, string> = {
+      Compensation: 'Interflow has no compensation (undoing completed activities); model the undo as activities on an exception transition',
+      Multiple: 'an end event with several results would send messages or signals, which Interflow does not send from end events; end with None, and send from an automatic activity before it',
+      Cancel: 'Interflow has no transactions to cancel; model the rollback as activities on an exception transition',
+    };
+    return refuse('EndEvent', `Result "${result}" is not supported: ${why[result] ?? 'end with Result None, Terminate, Error or Signal, and send messages from an automatic activity before the end'}`);
   }
 
   const intermediate = child(event, 'IntermediateEvent');
@@ -294,6 +317,16 @@ function mapEvent(event: XNode, id: string, scope: ActivityScope, refuse: Refuse
       if (date) timer.date = date;
       return { kind: 'timer', timer };
     }
+    if (trigger === 'Signal') {
+      const name = signalName(intermediate, node, id);
+      const throwing = (attr(child(intermediate, 'TriggerResultSignal'), 'CatchThrow') ?? 'CATCH') === 'THROW';
+      // A throw passes the token on after interrupting the catchers; a catch waits for a throw.
+      return throwing ? { kind: 'route', signal: name, gateway: { deferred: false } } : { kind: 'receive', message: `${SIGNAL_EXCEPTION_PREFIX}${name}` };
+    }
+    if (trigger === 'Link') {
+      // Paired by name into a transition (xpdl-graph-mapper.ts); the events themselves only pass the token on.
+      return { kind: 'route', gateway: { deferred: false } };
+    }
     if (trigger === 'Message') {
       const triggerNode = child(intermediate, 'TriggerResultMessage');
       if (attr(triggerNode, 'CatchThrow') === 'THROW') {
@@ -301,7 +334,7 @@ function mapEvent(event: XNode, id: string, scope: ActivityScope, refuse: Refuse
       }
       return { kind: 'receive', message: awaitedMessage(triggerNode, id, scope) };
     }
-    return refuse('IntermediateEvent', `Trigger "${trigger ?? '(none)'}" is not supported; intermediate events may wait for a Timer or a Message`);
+    return refuse('IntermediateEvent', `Trigger "${trigger ?? '(none)'}" is not supported; intermediate events may wait for a Timer or a Message, or be Links`);
   }
   return refuse('Event', 'the event is neither a StartEvent, an IntermediateEvent nor an EndEvent');
 }
@@ -379,10 +412,12 @@ function mapDeadline(deadline: XNode, refuse: Refuse, javascript = false): Deadl
   };
 }
 
-function mapLoop(loop: XNode, refuse: Refuse): LoopDef | MultiInstanceDef {
+function mapLoop(loop: XNode, refuse: Refuse): LoopDef | MultiInstanceDef | undefined {
   const standard = child(loop, 'LoopStandard');
   const multi = child(loop, 'LoopMultiInstance');
   const loopType = attr(loop, 'LoopType') ?? (multi ? 'MultiInstance' : 'Standard');
+  // Bizagi writes `<Loop LoopType="None"/>` on every task: the task does not repeat.
+  if (loopType === 'None') return undefined;
 
   if (loopType === 'Standard') {
     const condition = attrOrElementText(standard, 'LoopCondition');
@@ -417,7 +452,7 @@ function mapLoop(loop: XNode, refuse: Refuse): LoopDef | MultiInstanceDef {
     }
     return result;
   }
-  return refuse('Loop', `LoopType "${loopType}" is neither Standard nor MultiInstance`);
+  return refuse('Loop', `LoopType "${loopType}" is not one of None, Standard, MultiInstance`);
 }
 
 /**

@@ -4,9 +4,10 @@
  * importing the output gives back the same ActivityDef and other XPDL tools see real XPDL.
  */
 import type { ActivityDef, ApplicationDef, Participant, ProcessDefinition } from '../engine';
-import { ANY_EXCEPTION, MI_FLOW_ONE, SCRIPT_APPLICATION_SUFFIX } from './xpdl-conventions';
+import { ANY_EXCEPTION, MI_FLOW_ONE, SCRIPT_APPLICATION_SUFFIX, SIGNAL_EXCEPTION_PREFIX } from './xpdl-conventions';
 import { XpdlExportError } from './xpdl-export-error';
 import { gatewayTypeName } from './xpdl-values';
+import { XPDL_NAMESPACES } from './xpdl-document';
 import { el, type XmlElement } from './xml-writer';
 
 const x = (name: string): string => `xpdl:${name}`;
@@ -109,10 +110,19 @@ function behaviourElement(
     case 'start':
       return el(x('Event'), {}, startEvent(activity, take));
     case 'end':
+      if (activity.signal !== undefined) {
+        return el(x('Event'), {}, el(x('EndEvent'), { Result: 'Signal' }, signalElement('THROW', activity.signal)));
+      }
+      if (activity.error) {
+        return el(x('Event'), {}, el(x('EndEvent'), { Result: 'Error' }, el(x('ResultError'), { ErrorCode: activity.error.code })));
+      }
       return el(x('Event'), {}, el(x('EndEvent'), { Result: activity.terminate ? 'Terminate' : 'None' }));
     case 'manual':
       return implementation(el(x('No')));
     case 'route': {
+      if (activity.signal !== undefined) {
+        return el(x('Event'), {}, el(x('IntermediateEvent'), { Trigger: 'Signal' }, signalElement('THROW', activity.signal)));
+      }
       const type = activity.split !== 'none' ? activity.split : activity.join;
       return el(x('Route'), { GatewayType: gatewayTypeName(type), ExclusiveType: activity.split === 'deferred' ? 'Event' : undefined });
     }
@@ -122,6 +132,7 @@ function behaviourElement(
       if (!scope.applications.has(call.id)) {
         throw new XpdlExportError(where, `calls application "${call.id}", which the process does not declare`);
       }
+      if (activity.furtherApplications?.length) return implementation(...toolElements(activity, scope, where));
       if (isTaskScript(activity, scope.applications)) {
         const script = scope.applications.get(call.id)?.script ?? '';
         return implementation(el(x('Task'), {}, el(x('TaskScript'), {}, el(x('Script'), {}, script))));
@@ -149,7 +160,15 @@ function behaviourElement(
         ),
       );
     }
+    case 'block': {
+      if (!activity.block) throw new XpdlExportError(where, 'a block activity must name its activity set');
+      return el(x('BlockActivity'), { ActivitySetId: activity.block.activitySetId, StartActivityId: activity.block.startActivityId });
+    }
     case 'receive':
+      if (activity.message?.startsWith(SIGNAL_EXCEPTION_PREFIX)) {
+        const name = activity.message.slice(SIGNAL_EXCEPTION_PREFIX.length);
+        return el(x('Event'), {}, el(x('IntermediateEvent'), { Trigger: 'Signal' }, signalElement('CATCH', name)));
+      }
       return implementation(
         el(
           x('Task'),
@@ -160,6 +179,35 @@ function behaviourElement(
     default:
       throw new XpdlExportError(where, `activity kind "${String(activity.kind)}" has no XPDL form`);
   }
+}
+
+/**
+ * Several applications called in order have no XPDL 2.x form but 1.0's several Tools, which the
+ * 2.1 schema keeps (in the 1.0 namespace, as deprecated). Tools map parameters by position, so
+ * each call must pass every formal parameter of its application, in order — as an imported Tool does.
+ */
+function toolElements(activity: ActivityDef, scope: ActivityWriterScope, where: string): XmlElement[] {
+  const d = (name: string): string => `deprecated:${name}`;
+  return [activity.application!, ...(activity.furtherApplications ?? [])].map((call) => {
+    const app = scope.applications.get(call.id);
+    if (!app) throw new XpdlExportError(where, `calls application "${call.id}", which the process does not declare`);
+    const positional =
+      call.parameters.length === app.formalParameters.length &&
+      call.parameters.every((p, i) => p.formal === app.formalParameters[i].id && p.direction === app.formalParameters[i].mode);
+    if (!positional) {
+      throw new XpdlExportError(where, `calls several applications, and the call of "${call.id}" does not pass its formal parameters in order; XPDL's Tool maps them by position`);
+    }
+    return el(
+      d('Tool'),
+      { 'xmlns:deprecated': XPDL_NAMESPACES['1.0'], Id: call.id, Type: 'APPLICATION' },
+      call.parameters.length > 0 && el(d('ActualParameters'), {}, call.parameters.map((p) => el(d('ActualParameter'), {}, p.actual))),
+    );
+  });
+}
+
+/** The schema requires at least one Properties child; an empty one says the signal carries none. */
+function signalElement(catchThrow: 'CATCH' | 'THROW', name: string): XmlElement {
+  return el(x('TriggerResultSignal'), { Name: name, CatchThrow: catchThrow }, el(x('Properties')));
 }
 
 function startEvent(activity: ActivityDef, take: (name: string) => string | undefined): XmlElement {

@@ -1,3 +1,5 @@
+import { attr, child, type XNode } from './xpdl-document';
+
 /**
  * Names both directions must agree on: where XPDL has no element for an Interflow fact, or
  * several ways to say the same thing, the importer and the exporter use these.
@@ -31,3 +33,16 @@ export function looksLikeAddress(value: string): boolean {
 
 /** Application extended attribute naming the handler when it is not the application id. */
 export const HANDLER_ATTRIBUTE = 'Handler';
+
+/**
+ * Exception names the engine gives meaning to (docs/execution.md, "Boundary events"): a failure
+ * with a code (`error:*`: any), a message delivered to the case, a signal thrown in it.
+ */
+export const ERROR_EXCEPTION_PREFIX = 'error:';
+export const MESSAGE_EXCEPTION_PREFIX = 'message:';
+export const SIGNAL_EXCEPTION_PREFIX = 'signal:';
+
+/** A signal's name: TriggerResultSignal@Name, else the event activity's Name, else its Id. */
+export function signalName(event: XNode | undefined, node: XNode, id: string): string {
+  return attr(child(event, 'TriggerResultSignal'), 'Name')?.trim() || attr(node, 'Name')?.trim() || id;
+}

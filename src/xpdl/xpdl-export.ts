@@ -118,15 +118,26 @@ function processElement(process: ProcessDefinition, subFlowTarget: (call: Subpro
     process.participants.length > 0 && el(x('Participants'), {}, process.participants.map(participantElement)),
     declaredApplications.length > 0 && el(x('Applications'), {}, declaredApplications.map(applicationElement)),
     fields.length > 0 && el(x('DataFields'), {}, fields.map((f) => fieldElement('DataField', f))),
-    process.activities.length > 0 &&
+    (process.activitySets ?? []).length > 0 &&
       el(
-        x('Activities'),
+        x('ActivitySets'),
         {},
-        process.activities.map((a) => activityElement(a, { process, participants, applications, subFlowTarget })),
+        (process.activitySets ?? []).map((set) => el(x('ActivitySet'), { Id: set.id, Name: set.name }, ...graphElements(set.id))),
       ),
-    process.transitions.length > 0 && el(x('Transitions'), {}, process.transitions.map(transitionElement)),
+    ...graphElements(undefined),
     extendedAttributesElement(Object.entries(process.extendedAttributes ?? {})),
   );
+
+  /** One graph's Activities and Transitions: the process's own (undefined) or an activity set's. */
+  function graphElements(set: string | undefined): Array<XmlElement | false> {
+    const activities = process.activities.filter((a) => a.activitySet === set);
+    const transitions = process.transitions.filter((t) => t.activitySet === set);
+    return [
+      activities.length > 0 &&
+        el(x('Activities'), {}, activities.map((a) => activityElement(a, { process, participants, applications, subFlowTarget }))),
+      transitions.length > 0 && el(x('Transitions'), {}, transitions.map(transitionElement)),
+    ];
+  }
 }
 
 function dataTypeElement(type: DataType): XmlElement {
@@ -253,6 +264,7 @@ function checkIds(pkg: DefinitionPackage): void {
       ids.add(a.id);
       for (const name of Object.keys(a.extendedAttributes ?? {})) nmToken(name, at, 'the extended attribute name');
     }
+    for (const set of p.activitySets ?? []) nmToken(set.id, where, 'the activity set Id');
     const transitionIds = new Set<string>();
     for (const t of p.transitions) {
       const at = `transition "${t.id}" (${where})`;

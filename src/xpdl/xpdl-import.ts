@@ -29,6 +29,8 @@ import {
 } from './xpdl-conventions';
 import { XpdlImportError } from './xpdl-import-error';
 import { mapTransition } from './xpdl-transition-mapper';
+import { prepareGraph } from './xpdl-graph-mapper';
+import { undecidableScriptNotes } from './xpdl-script-notes';
 import { dataTypeFromBasicType, isParticipantType, isXpdlTrue, stringInitialValue } from './xpdl-values';
 
 export function importXpdl(xml: string): DefinitionPackage {
@@ -66,11 +68,15 @@ export function importXpdl(xml: string): DefinitionPackage {
     const formals = readFormalParameters(node, `process "${id}"`);
     const proxy = proxyOf(node, formals);
     if (proxy) proxies.set(id, proxy);
-    else {
+    else if (isEmptyProcess(node)) {
+      // BPMN modellers (Bizagi) export the hidden main pool as a process with nothing in it.
+      warnings.push(`process "${id}"${attr(node, 'Name') ? ` ("${attr(node, 'Name')}")` : ''} has no activities; it was skipped`);
+    } else {
       localProcesses.set(id, formals);
       realProcesses.push(node);
     }
   }
+  if (realProcesses.length === 0) refuseNothingToDeploy(root, processNodes.length, proxies.size, packageLabel, warnings);
 
   const processes = realProcesses.map((node) =>
     mapProcess(node, {
@@ -87,9 +93,53 @@ export function importXpdl(xml: string): DefinitionPackage {
   );
 
   const result: DefinitionPackage = { id: packageId, processes, warnings };
+  const entry = entryProcess(processes);
+  if (entry) result.entry = entry;
   const name = attr(root, 'Name');
   if (name) result.name = name;
   return result;
+}
+
+function isEmptyProcess(node: XNode): boolean {
+  return children(child(node, 'Activities'), 'Activity').length === 0 && children(child(node, 'ActivitySets'), 'ActivitySet').length === 0;
+}
+
+/**
+ * A package that deploys nothing is a mistake (a wrong file, an export of the diagram only),
+ * unless it only declares things other packages use: types, participants, applications, data.
+ */
+function refuseNothingToDeploy(root: XNode, processCount: number, proxyCount: number, label: string, warnings: string[]): void {
+  const declares = ['TypeDeclarations', 'Participants', 'Applications', 'DataFields'].filter((name) => {
+    const container = child(root, name);
+    return container !== undefined && Object.keys(container).some((k) => k !== '@' && k !== '#text');
+  });
+  if (processCount === 0 && declares.length > 0) {
+    warnings.push(`${label} has no WorkflowProcess: it only declares ${declares.join(', ')}; nothing was deployed`);
+    return;
+  }
+  const found =
+    processCount === 0
+      ? 'it has no WorkflowProcess'
+      : `its ${processCount} WorkflowProcess element${processCount === 1 ? ' has' : 's have'} no activities${proxyCount ? ` (or only stand for processes elsewhere)` : ''}`;
+  throw new XpdlImportError({
+    element: 'WorkflowProcesses',
+    location: label,
+    problem: 'invalid',
+    reason: `nothing to deploy: ${found}; export the process model (not only the diagram or the pools) from your modelling tool`,
+  });
+}
+
+/**
+ * The process a package is started by, when it has several: the first (in document order) that no
+ * other process of the package calls as a SubFlow.
+ */
+function entryProcess(processes: ProcessDefinition[]): string | undefined {
+  if (processes.length < 2) return undefined;
+  const called = new Set<string>();
+  for (const p of processes) {
+    for (const a of p.activities) if (a.kind === 'subprocess' && a.subprocess && a.subprocess.processId !== p.id) called.add(a.subprocess.processId);
+  }
+  return (processes.find((p) => !called.has(p.id)) ?? processes[0]).id;
 }
 
 interface PackageScope {
@@ -138,28 +188,77 @@ function mapProcess(node: XNode, pkg: PackageScope): ProcessDefinition {
   const formalIds = new Set(formals.map((f) => f.id));
   const dataFields = [...formals, ...fields.filter((f) => !formalIds.has(f.id))];
 
-  const activityNodes = children(child(node, 'Activities'), 'Activity');
-  const activityIds = new Set<string>();
-  for (const activity of activityNodes) {
-    const activityId = attr(activity, 'Id');
-    if (!activityId) {
-      throw new XpdlImportError({ element: 'Activity', location: label, problem: 'invalid', reason: 'an Activity has no Id' });
+  // The process's own graph, then each activity set's (a BlockActivity's embedded sub-graph). Ids
+  // are unique across all of them: the engine indexes one process's activities together.
+  const setNodes = children(child(node, 'ActivitySets'), 'ActivitySet');
+  const graphs: Array<{ set?: string; name?: string; activityNodes: XNode[]; transitionNodes: XNode[] }> = [
+    { activityNodes: children(child(node, 'Activities'), 'Activity'), transitionNodes: children(child(node, 'Transitions'), 'Transition') },
+  ];
+  for (const setNode of setNodes) {
+    const setId = attr(setNode, 'Id');
+    if (!setId) throw new XpdlImportError({ element: 'ActivitySet', location: label, problem: 'invalid', reason: 'an ActivitySet has no Id' });
+    if (graphs.some((g) => g.set === setId)) {
+      throw new XpdlImportError({ element: 'ActivitySet', elementId: setId, location: label, problem: 'invalid', reason: 'the activity set Id is used twice' });
     }
-    if (activityIds.has(activityId)) {
-      throw new XpdlImportError({ element: 'Activity', elementId: activityId, location: label, problem: 'invalid', reason: 'the activity Id is used twice' });
+    if (isXpdlTrue(attr(setNode, 'AdHoc'))) {
+      throw new XpdlImportError({
+        element: 'ActivitySet',
+        elementId: setId,
+        location: label,
+        reason: 'an ad-hoc activity set (AdHoc="true") is not supported: Interflow routes by transitions only; model the order explicitly',
+      });
     }
-    activityIds.add(activityId);
+    if (children(child(setNode, 'Activities'), 'Activity').length === 0) {
+      // Modelling tools write a collapsed, never-detailed sub-process so: a block over it does nothing.
+      pkg.warnings.push(`activity set "${setId}" of ${label} has no activities; a block running it completes at once`);
+    }
+    graphs.push({
+      set: setId,
+      ...(attr(setNode, 'Name') ? { name: attr(setNode, 'Name') } : {}),
+      activityNodes: children(child(setNode, 'Activities'), 'Activity'),
+      transitionNodes: children(child(setNode, 'Transitions'), 'Transition'),
+    });
   }
 
-  const transitions: TransitionDef[] = [];
-  const transitionIds = new Set<string>();
-  for (const transitionNode of children(child(node, 'Transitions'), 'Transition')) {
-    const transition = mapTransition(transitionNode, id, activityIds, { fieldIds: new Set(dataFields.map((f) => f.id)), warnings: pkg.warnings });
-    if (transitionIds.has(transition.id)) {
-      throw new XpdlImportError({ element: 'Transition', elementId: transition.id, location: label, problem: 'invalid', reason: 'the transition Id is used twice' });
+  const activityIds = new Set<string>();
+  for (const graph of graphs) {
+    for (const activity of graph.activityNodes) {
+      const activityId = attr(activity, 'Id');
+      if (!activityId) {
+        throw new XpdlImportError({ element: 'Activity', location: label, problem: 'invalid', reason: 'an Activity has no Id' });
+      }
+      if (activityIds.has(activityId)) {
+        throw new XpdlImportError({ element: 'Activity', elementId: activityId, location: label, problem: 'invalid', reason: 'the activity Id is used twice' });
+      }
+      activityIds.add(activityId);
     }
-    transitionIds.add(transition.id);
-    transitions.push(transition);
+  }
+
+  const transitionIds = new Set<string>();
+  const prepared = graphs.map((graph) => {
+    const own: TransitionDef[] = [];
+    for (const transitionNode of graph.transitionNodes) {
+      const transition = mapTransition(transitionNode, id, activityIds, { fieldIds: new Set(dataFields.map((f) => f.id)), warnings: pkg.warnings });
+      if (transitionIds.has(transition.id)) {
+        throw new XpdlImportError({ element: 'Transition', elementId: transition.id, location: label, problem: 'invalid', reason: 'the transition Id is used twice' });
+      }
+      transitionIds.add(transition.id);
+      if (graph.set !== undefined) transition.activitySet = graph.set;
+      own.push(transition);
+    }
+    const graphLabel = graph.set === undefined ? label : `activity set "${graph.set}" of ${label}`;
+    const result = prepareGraph(id, graph.activityNodes, own, graphLabel, pkg.javascript);
+    for (const t of result.transitions) if (graph.set !== undefined) t.activitySet = graph.set;
+    return { ...graph, ...result };
+  });
+  const transitions = prepared.flatMap((g) => g.transitions);
+  const allTransitionIds = new Set<string>();
+  for (const t of transitions) {
+    // A Link pair's transition (`<throw>__link`) could collide with a transition of the file.
+    if (allTransitionIds.has(t.id)) {
+      throw new XpdlImportError({ element: 'Transition', elementId: t.id, location: label, problem: 'invalid', reason: 'the transition Id is used twice (a Link event pair is joined by a transition of this Id)' });
+    }
+    allTransitionIds.add(t.id);
   }
 
   const incoming = new Map<string, TransitionDef[]>();
@@ -175,6 +274,7 @@ function mapProcess(node: XNode, pkg: PackageScope): ProcessDefinition {
     applications: new Map(applications.map((a) => [a.id, a])),
     localProcesses: pkg.localProcesses,
     proxies: pkg.proxies,
+    activitySets: new Set(graphs.flatMap((g) => (g.set !== undefined ? [g.set] : []))),
     incoming,
     outgoing,
     synthesised: [],
@@ -196,16 +296,16 @@ function mapProcess(node: XNode, pkg: PackageScope): ProcessDefinition {
         'or let one manual activity hold the whole ad-hoc set as a checklist',
     });
   }
-  const activities = activityNodes.map((activity) => mapActivity(activity, scope));
-  // After the activities, so that a BlockActivity is reported with the activity that uses it.
-  if (children(child(node, 'ActivitySets'), 'ActivitySet').length > 0) {
-    throw new XpdlImportError({
-      element: 'ActivitySets',
-      elementId: id,
-      location: label,
-      reason: 'embedded activity sets are not supported yet; model each block as a separate WorkflowProcess and call it with SubFlow',
-    });
-  }
+  const activities = prepared.flatMap((graph) =>
+    graph.activityNodes.map((activityNode) => {
+      const activity = mapActivity(activityNode, scope);
+      const attached = graph.attached.get(activity.id);
+      if (attached?.deadlines.length) activity.deadlines = [...(activity.deadlines ?? []), ...attached.deadlines];
+      if (graph.set !== undefined) activity.activitySet = graph.set;
+      return activity;
+    }),
+  );
+  const activitySets = graphs.flatMap((g) => (g.set !== undefined ? [{ id: g.set, ...(g.name ? { name: g.name } : {}) }] : []));
 
   const process: ProcessDefinition = {
     id,
@@ -214,9 +314,11 @@ function mapProcess(node: XNode, pkg: PackageScope): ProcessDefinition {
     participants,
     applications: [...applications, ...scope.synthesised],
     activities,
-    transitions: orderSplits(activityNodes, transitions, id),
+    transitions: orderSplits(prepared.flatMap((g) => g.activityNodes), transitions, id),
   };
   if (pkg.scriptType !== undefined) process.scriptType = pkg.scriptType;
+  if (activitySets.length) process.activitySets = activitySets;
+  if (pkg.javascript) pkg.warnings.push(...undecidableScriptNotes(process));
   const name = attr(node, 'Name');
   if (name) process.name = name;
   const description = text(child(child(node, 'ProcessHeader'), 'Description'));

@@ -20,6 +20,8 @@ export interface ActivityScope {
   proxies: ReadonlyMap<string, ProcessProxy>;
   incoming: ReadonlyMap<string, TransitionDef[]>;
   outgoing: ReadonlyMap<string, TransitionDef[]>;
+  /** The process's activity sets (BlockActivity targets). */
+  activitySets: ReadonlySet<string>;
   /** Applications synthesised for TaskScript activities; appended to the process's applications. */
   synthesised: ApplicationDef[];
   warnings: string[];

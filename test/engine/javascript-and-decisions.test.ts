@@ -1,7 +1,7 @@
 import { expect } from 'chai';
-import { BRANCH_FIELD, DefinitionError, InstanceStates, InvalidDataError, ManualClock, WorkflowEngine, type Store } from '../../src/engine';
+import { activityDataContract, BRANCH_FIELD, DefinitionError, InstanceStates, InvalidDataError, ManualClock, WorkflowEngine, type Store } from '../../src/engine';
 import { CompiledDefinition } from '../../src/engine/definition/compiled-definition';
-import { compileJavaScriptScript, loadJavaScript } from '../../src/engine/script/javascript';
+import { compileJavaScriptExpression, compileJavaScriptScript, loadJavaScript } from '../../src/engine/script/javascript';
 import { importXpdl } from '../../src/xpdl';
 import { readFixture } from '../xpdl/xpdl-test-support';
 import { createTestStore } from '../support/test-store';
@@ -47,7 +47,7 @@ describe('JavaScript packages and human decisions (engine)', () => {
       expect((await complete(inst.id, 'b')).state).to.equal(InstanceStates.completed);
     });
 
-    it('computes the deadline in JavaScript and a nameless EXCEPTION transition catches it', async () => {
+    it('computes the deadline in JavaScript as Shark writes it (a java.util.Date from ACTIVITY_ACTIVATED_TIME) and a nameless EXCEPTION transition catches it', async () => {
       const inst = await engine.startProcess('js_route', { data: { minutes: 5 } });
       await complete(inst.id, 'prepare', { whereToGo: 'c' });
       expect((await open(inst.id)).map((i) => i.activityId)).to.deep.equal(['c']);
@@ -104,7 +104,20 @@ describe('JavaScript packages and human decisions (engine)', () => {
       await loadJavaScript();
       const script = compileJavaScriptScript('java.lang.System.out.println("c=" + a * b); c = java.lang.Math.round(a * b); n = java.lang.Integer.parseInt("12");');
       expect(script.run({ a: 1.5, b: 3 })).to.deep.equal({ c: 5, n: 12 });
-      expect(() => compileJavaScriptScript('var d = new java.util.Date();').run({})).to.throw(/JavaScript ReferenceError: java\.util\.Date is Java/);
+      expect(() => compileJavaScriptScript('var m = new java.util.HashMap();').run({})).to.throw(/JavaScript ReferenceError: java\.util\.HashMap is Java/);
+    });
+
+    it('answers literals and bare field names without the interpreter, as the interpreter would', async () => {
+      await loadJavaScript();
+      expect(compileJavaScriptExpression('42').evaluate({})).to.equal(42);
+      expect(compileJavaScriptExpression('"Good day"').evaluate({})).to.equal('Good day');
+      const flag = compileJavaScriptExpression('approved');
+      expect(flag.test!({ approved: true })).to.equal(true);
+      expect(flag.test!({ approved: '' })).to.equal(false);
+      expect(flag.test!({ approved: 'false' })).to.equal(true); // JavaScript truthiness, as Shark's Rhino
+      expect(flag.evaluate({ approved: null })).to.equal(null);
+      // Not in scope: the interpreter answers, with JavaScript's own error.
+      expect(() => flag.evaluate({})).to.throw(/JavaScript ReferenceError: 'approved' is not defined/);
     });
 
     it('computes the data contract from the JavaScript: names read and assigned, all fields when it cannot tell', async () => {
@@ -122,6 +135,9 @@ describe('JavaScript packages and human decisions (engine)', () => {
       const compiled = CompiledDefinition.compile(def);
       expect(compiled.dataContract('calc')).to.deep.include({ reads: ['log', 'price', 'qty', 'total'], writes: ['log', 'total'] });
       expect(compiled.dataContract('dyn')).to.deep.include({ reads: ['log', 'price', 'qty', 'secret', 'total'], writes: ['log', 'price', 'qty', 'secret', 'total'] });
+      // Without the interpreter (data flows shown for a definition not compiled here): the same contract.
+      expect(activityDataContract(def, def.activities[1])).to.deep.equal(compiled.dataContract('calc'));
+      expect(activityDataContract(def, def.activities[2])).to.deep.equal(compiled.dataContract('dyn'));
     });
   });
 

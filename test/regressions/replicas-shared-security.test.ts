@@ -59,13 +59,13 @@ describe(`regression: two replicas on one ${testDatabaseKind()} database share r
       const header = buildUsernameTokenHeader(USERS.clerk.username, USERS.clerk.password);
       const body = envelope(
         '1.1',
-        `<ps:StartProcess xmlns:ps="urn:interflow:process-service:1"><ps:ProcessDefinitionId>building_permit</ps:ProcessDefinitionId></ps:StartProcess>`,
+        `<ps:StartProcess xmlns:ps="urn:interflow:process-service:1"><ps:ProcessDefinitionId>building_permit</ps:ProcessDefinitionId><ps:Data/></ps:StartProcess>`,
         header,
       );
       const replies = await Promise.all(urls.map((u) => post(u + PS_PATH, body)));
       const ok = replies.filter((r) => r.status === 200);
       const refused = replies.filter((r) => r.status !== 200);
-      expect(ok, `round ${round}: ${replies.map((r) => r.status).join(', ')}`).to.have.length(1);
+      expect(ok, `round ${round}: ${replies.map((r) => `${r.status} ${r.body.slice(0, 600)}`).join(', ')}`).to.have.length(1);
       expect(refused).to.have.length(1);
       expect(faultOf(refused[0]!.body).message).to.match(/nonce was already used \(replay\)/);
       expect((await engineA.listInstances({})).total - before, `round ${round}: cases made`).to.equal(1);

@@ -58,10 +58,11 @@ export function wsdlOperations(file: string): string[] {
 /**
  * What is wrong with a fault envelope's shape (empty when nothing): exactly one Fault in the Body;
  * SOAP 1.1 faultcode (a QName whose prefix is declared), faultstring, and detail with Interflow's
- * iff:FaultDetail (Code, Message) unless the service has its own detail (UDDI's dispositionReport);
+ * iff:FaultDetail (Code, Message) unless the service has its own detail (UDDI's dispositionReport, or
+ * a fault element the WSDL declares, which `declaredDetail` validates: undefined when valid);
  * SOAP 1.2 Code/Value (env:Sender or env:Receiver, Subcode a declared QName), Reason/Text, Detail.
  */
-export function faultShapeErrors(envelope: string, version: '1.1' | '1.2'): string[] {
+export function faultShapeErrors(envelope: string, version: '1.1' | '1.2', declaredDetail?: (element: string) => string | undefined): string[] {
   const errors: string[] = [];
   const body = bodyElement(envelope);
   if (!/^<soap:Fault[\s>]/.test(body.trimStart()) || (body.match(/<soap:Fault[\s>]/g) ?? []).length !== 1) errors.push('the Body must hold exactly one Fault');
@@ -84,7 +85,12 @@ export function faultShapeErrors(envelope: string, version: '1.1' | '1.2'): stri
     const detail = version === '1.1' ? /<detail>([\s\S]*)<\/detail>/.exec(body)?.[1] : /<soap:Detail>([\s\S]*)<\/soap:Detail>/.exec(body)?.[1];
     if (detail === undefined) errors.push('no detail');
     else if (!/<(?:[\w.-]+:)?dispositionReport\b/.test(detail) && !/<iff:FaultDetail xmlns:iff="urn:interflow:fault:1"><iff:Code>[A-Z_]+<\/iff:Code><iff:Message>[^<]+<\/iff:Message><\/iff:FaultDetail>/.test(detail)) {
-      errors.push('the detail holds neither iff:FaultDetail (Code, Message) nor a UDDI dispositionReport');
+      // A fault the WSDL declares (ps:WorkItemNotFound) carries its own element, valid against the service's schema.
+      if (!declaredDetail) errors.push('the detail holds neither iff:FaultDetail (Code, Message) nor a UDDI dispositionReport');
+      else {
+        const problem = declaredDetail(detail.trim());
+        if (problem !== undefined) errors.push(`the detail is not a fault element of the service's schema: ${problem}`);
+      }
     }
   }
   return errors;

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { WorkflowEngine } from '../../src/engine';
+import { WorkflowEngine } from '../../src/engine';
+import { createServer } from '../../src/app';
+import { createTestStore } from '../support/test-store';
 import { buildUsernameTokenHeader, createAuthenticator, parseSecurityConfig } from '../../src/services/security';
 import { wfxmlServices } from '../../src/services/wfxml';
 import { importXpdl } from '../../src/xpdl';
@@ -9,7 +11,7 @@ import { binding, business, service, tModel } from '../registry/fixtures';
 import { openTestRegistry, startRegistryServer } from '../registry/support';
 import { TransferFederation } from '../transfer/federation-support';
 import { GOLDEN_ROOT } from './golden-support';
-import { PS_PATH, startTestServer, type TestServer } from './support';
+import { LogCapture, PS_PATH, startTestServer, type TestServer } from './support';
 
 const WSDL = resolve(__dirname, '../../wsdl');
 
@@ -36,6 +38,8 @@ export interface GoldenService {
 
 const CLERK = { username: 'golden-clerk', password: 'golden-clerk-secret-0123' };
 const ADMIN = { username: 'golden-admin', password: 'golden-admin-secret-0123' };
+/** May act as no participant of the golden cases: what a work item looks like to someone else. */
+const OUTSIDER = { username: 'golden-outsider', password: 'golden-outsider-secret-01' };
 
 /**
  * With {"world": "secured"} the server has users (docs/security.md): {{clerkToken}} is a fresh
@@ -49,6 +53,7 @@ async function server(settings: Record<string, string>): Promise<TestServer> {
       users: [
         { ...CLERK, start: ['golden_review'], participants: ['clerk'], admin: false },
         { ...ADMIN, start: ['*'], participants: ['*'], admin: true },
+        { ...OUTSIDER, start: [], participants: ['inspector'], admin: false },
       ],
     },
     { source: 'golden-users.json' },
@@ -62,6 +67,7 @@ function securityVars(settings: Record<string, string>): Record<string, string> 
     clerkToken: buildUsernameTokenHeader(CLERK.username, CLERK.password),
     adminToken: buildUsernameTokenHeader(ADMIN.username, ADMIN.password),
     wrongToken: buildUsernameTokenHeader(CLERK.username, 'not-the-password-0000'),
+    outsiderToken: buildUsernameTokenHeader(OUTSIDER.username, OUTSIDER.password),
   };
 }
 
@@ -91,11 +97,44 @@ const processService: GoldenService = {
   schemas: [join(WSDL, 'process-service.xsd')],
   path: () => PS_PATH,
   async start(settings) {
+    if (settings.world === 'performing') return performingWorld();
     const srv = await server(settings);
-    const vars = { ...(await processScenario(srv.engine)), ...securityVars(settings) };
+    const vars = { ...(await processScenario(srv.engine)), ...securityVars(settings), ...(settings.keyed ? await keyedCase(srv.engine) : {}) };
     return { baseUrl: srv.url, vars, close: () => srv.close() };
   },
 };
+
+/** With {"keyed": "true"}: a case started with a client key, as a start whose reply was lost left it. */
+async function keyedCase(engine: WorkflowEngine): Promise<Record<string, string>> {
+  const clientKey = 'BACKOFFICE-2026-0001';
+  const inst = await engine.startProcess('golden_review', { subject: 'Keyed case', data: { caseRef: 'GC-1' }, clientKey });
+  return { clientKey, keyedInstanceId: inst.id };
+}
+
+/**
+ * {"world": "performing"}: the fire department's engine performing "Inspect premises" of market's
+ * licence case MARKET-CASE-1 (a hand-over taken as TransferService would), so its work item names
+ * its home department and case.
+ */
+async function performingWorld(): Promise<GoldenWorld> {
+  const store = await createTestStore();
+  const engine = new WorkflowEngine({ store, department: 'fire' });
+  const xml = readFileSync(resolve(__dirname, '../../examples/business-licence.xpdl'), 'utf8');
+  const [deployed] = await engine.deploy(importXpdl(xml), { source: xml, publishedBy: 'market' });
+  const receipt = await engine.acceptHandOver({
+    itemId: 'golden-hand-over-1', caseId: 'MARKET-CASE-1', home: 'market', sender: 'market', processId: 'business_licence', version: deployed.version,
+    activityId: 'inspect_premises', activityInstanceId: 'ai-7', data: { address: '1 Main Street' },
+  });
+  const running = await createServer(engine, { log: new LogCapture().logger }).listen({ host: '127.0.0.1', port: 0, shutdownGraceMs: 2000 });
+  return {
+    baseUrl: running.url,
+    vars: { homeInstanceId: 'MARKET-CASE-1', performingId: receipt.instanceId! },
+    close: async () => {
+      await running.close();
+      await store.close();
+    },
+  };
+}
 
 /**
  * The Wf-XML resources of one engine: golden_review deployed (its factory), one instance of it,

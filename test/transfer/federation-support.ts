@@ -11,6 +11,7 @@ import { createServer } from '../../src/app';
 import { wfxmlServices } from '../../src/services/wfxml';
 import { departmentFederation, hubRelay, type DepartmentFederation, type RoutingMode } from '../../src/transfer';
 import { importXpdl } from '../../src/xpdl';
+import { SharedState } from '../../src/persistence/shared-state';
 import { LogCapture } from '../services/support';
 import { createTypeormTestStore, freshSqlitePath, resetMysqlDatabase, testDatabaseConfig } from '../support/test-store';
 import { waitFor } from '../support/wait-for';
@@ -64,32 +65,47 @@ export class Department {
     return this.running!.url;
   }
 
-  /** Starts (or restarts, on a new port) the department's server, registration and dispatcher. */
-  async up(): Promise<void> {
+  /**
+   * Starts (or restarts, on a new port) the department's server, registration and dispatcher.
+   * `waitRegistered: false` starts without waiting for the registry (a restart during a hub outage);
+   * `port` keeps the address others know (a restart in place).
+   */
+  async up(options: { waitRegistered?: boolean; port?: number } = {}): Promise<void> {
+    // As `serve` wires it when the federation persists bindings: the last known good registry
+    // answers in the department's database, waiting hand-overs nudged when the registry is back.
+    const shared = this.fed.persistBindings ? new SharedState(this.store) : undefined;
     this.federation = await departmentFederation({
       engine: this.engine,
       store: this.store,
-      binder: new Binder({ registry: new RegistryClient({ baseUrl: this.fed.url, timeoutMs: 3000 }), keys: this.fed.keys, cacheTtlSeconds: 1, downSeconds: 1 }),
+      binder: new Binder({
+        registry: new RegistryClient({ baseUrl: this.fed.url, timeoutMs: 3000 }),
+        keys: this.fed.keys,
+        cacheTtlSeconds: 1,
+        downSeconds: 1,
+        ...(shared ? { snapshots: shared, registryRetrySeconds: 0.2 } : {}),
+      }),
+      ...(shared ? { outboxDueNow: (now: Date) => shared.outboxDueNow(now) } : {}),
       log: this.logs.logger,
       env: { INTERFLOW_ROUTING: this.routing, INTERFLOW_HUB_URL: this.fed.url, INTERFLOW_INSTALL_FROM: this.fed.coordinator, ...this.fed.env },
       dataDir: this.fed.keyDir,
     });
     const server = createServer(this.engine, { log: this.logs.logger, services: [...wfxmlServices(this.engine), ...this.federation.services] });
-    this.running = await server.listen({ host: '127.0.0.1', port: 0, shutdownGraceMs: 500 });
+    this.running = await server.listen({ host: '127.0.0.1', port: options.port ?? 0, shutdownGraceMs: 500 });
     this.registration = new SelfRegistration({
       registry: new RegistryClient({ baseUrl: this.fed.url, timeoutMs: 3000 }),
       user: this.code,
       password: passwordOf(this.code),
       department: this.code,
       keys: this.fed.keys,
-      refreshSeconds: 3600,
+      refreshSeconds: this.fed.refreshSeconds,
       certificate: this.federation.certificate,
       extraServices: [TRANSFER_SERVICE_OFFERING],
       engine: this.engine,
       log: this.logs.logger,
+      ...(shared ? { onRegistryBack: () => void this.federation?.registryBack() } : {}),
     });
     this.registration.start(this.running.url);
-    await this.registration.whenRegistered();
+    if (options.waitRegistered !== false) await this.registration.whenRegistered();
     this.federation.start();
   }
 
@@ -123,27 +139,29 @@ export class TransferFederation {
   coordinator = '';
   /** More of every department's environment (INTERFLOW_OUTBOX_* settings). */
   env: Record<string, string> = {};
+  /** Seconds between lease renewals of every department (leases run three of them ahead). */
+  refreshSeconds = 3600;
+  /** Departments keep their binder's last known good answers in their databases (as `serve` does). */
+  persistBindings = false;
+  private hubPort = 0;
 
   private constructor(
     readonly store: TypeormStore,
     readonly registry: RegistryStore,
   ) {}
 
-  static async open(codes: string[] = ['market', 'tax', 'fire'], options: { routing?: Partial<Record<string, RoutingMode>>; coordinator?: string; env?: Record<string, string> } = {}): Promise<TransferFederation> {
+  static async open(
+    codes: string[] = ['market', 'tax', 'fire'],
+    options: { routing?: Partial<Record<string, RoutingMode>>; coordinator?: string; env?: Record<string, string>; refreshSeconds?: number; persistBindings?: boolean } = {},
+  ): Promise<TransferFederation> {
     const store = await createTypeormTestStore();
     const registry = await RegistryStore.open(store, { nodeDomain: NODE_DOMAIN, federationDomain: FEDERATION_DOMAIN, tokenTtlSeconds: 3600, env: {} });
     const f = new TransferFederation(store, registry);
     f.coordinator = options.coordinator ?? codes[codes.length - 1];
     f.env = options.env ?? {};
-    f.hub = await startRegistryHub({
-      registry,
-      log: f.logs.logger,
-      host: '127.0.0.1',
-      port: 0,
-      shutdownGraceMs: 500,
-      sweeper: false,
-      extraServices: [hubRelay({ store, binder: () => f.binder, log: f.logs.logger })],
-    });
+    f.refreshSeconds = options.refreshSeconds ?? 3600;
+    f.persistBindings = options.persistBindings ?? false;
+    await f.startHub();
     f.binder = new Binder({ registry: new RegistryClient({ baseUrl: f.url }), keys: f.keys, cacheTtlSeconds: 1, downSeconds: 1 });
     for (const code of codes) {
       await registry.createPublisher(code, passwordOf(code), { department: code });
@@ -163,7 +181,26 @@ export class TransferFederation {
   }
 
   get url(): string {
-    return this.hub!.url;
+    return `http://127.0.0.1:${this.hubPort}`;
+  }
+
+  /** Starts the hub, on the port it had before when it ran already (departments know that address). */
+  async startHub(): Promise<void> {
+    this.hub = await startRegistryHub({
+      registry: this.registry,
+      log: this.logs.logger,
+      host: '127.0.0.1',
+      port: this.hubPort,
+      shutdownGraceMs: 500,
+      sweeper: false,
+      extraServices: [hubRelay({ store: this.store, binder: () => this.binder, log: this.logs.logger })],
+    });
+    this.hubPort = Number(new URL(this.hub.url).port);
+  }
+
+  async stopHub(): Promise<void> {
+    await this.hub?.close();
+    this.hub = undefined;
   }
 
   dept(code: string): Department {

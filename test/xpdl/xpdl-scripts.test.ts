@@ -48,7 +48,7 @@ describe('XPDL scripts, XPDL 1.0 semantics and label conditions (import)', () =>
 
     it('keeps a deadline computed in JavaScript as its expression', () => {
       expect(p.activities.find((a) => a.id === 'c')!.deadlines).to.deep.equal([
-        { duration: 'var ms = minutes * 60 * 1000; ms;', exceptionName: 'tooSlow', synchronous: true },
+        { duration: 'var d = new java.util.Date(); d.setTime(ACTIVITY_ACTIVATED_TIME.getTime() + minutes * 60000); d;', exceptionName: 'tooSlow', synchronous: true },
       ]);
     });
 
@@ -101,6 +101,16 @@ describe('XPDL scripts, XPDL 1.0 semantics and label conditions (import)', () =>
       expect(pkg.processes[0].transitions[0].decision).to.equal(undefined);
       expect(pkg.warnings).to.deep.equal([]);
     });
+  });
+
+  it('warns, naming the element, when the fields a JavaScript script uses cannot be decided', () => {
+    const pkg = importXpdl(wrap(
+      '<Activities><Activity Id="s"><Implementation><Task><TaskScript><Script>this["tot" + "al"] = 1;</Script></TaskScript></Task></Implementation></Activity></Activities>',
+      '<Script Type="text/javascript"/>',
+    ));
+    expect(pkg.warnings).to.deep.equal([
+      'Application "s__script" script (process "p"): which data fields its JavaScript reads cannot be decided (it uses "this", which reaches variables by computed name); every field is handed to it and it may change every field',
+    ]);
   });
 
   describe('script languages other than JavaScript', () => {

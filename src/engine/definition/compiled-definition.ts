@@ -26,6 +26,7 @@ export class CompiledDefinition {
   private readonly contracts = new Map<string, ActivityDataContract>();
   /** The definition's declared language (script-language.ts). */
   private readonly compiler: Compiler;
+  private readonly setStarts = new Map<string, ActivityDef[]>();
   /** possibleHomes(), computed once: null until then (undefined is an answer). */
   private homes: string[] | undefined | null = null;
   /** The deployed version's content hash: the same definition has the same hash on every engine. */
@@ -45,10 +46,29 @@ export class CompiledDefinition {
       this.incoming.get(t.to)?.push(t);
       (t.kind === 'exception' ? this.exceptionTransitions : this.outgoing).get(t.from)?.push(t);
     }
-    const explicit = def.activities.filter((a) => a.kind === 'start');
-    this.startActivities = explicit.length
-      ? explicit
-      : def.activities.filter((a) => (this.incoming.get(a.id) ?? []).length === 0);
+    this.startActivities = this.startsOf(undefined);
+  }
+
+  /**
+   * Where a graph is entered: the process's own graph (set undefined) or an activity set: its
+   * start events, else its activities without incoming transitions.
+   */
+  private startsOf(set: string | undefined): ActivityDef[] {
+    const own = this.def.activities.filter((a) => a.activitySet === set);
+    const explicit = own.filter((a) => a.kind === 'start');
+    return explicit.length ? explicit : own.filter((a) => (this.incoming.get(a.id) ?? []).length === 0);
+  }
+
+  /** Where a block activity enters its set: its StartActivityId, else the set's starts. */
+  blockStarts(a: ActivityDef): ActivityDef[] {
+    const block = a.block!;
+    if (block.startActivityId) return [this.activity(block.startActivityId)];
+    let starts = this.setStarts.get(block.activitySetId);
+    if (!starts) {
+      starts = this.startsOf(block.activitySetId);
+      this.setStarts.set(block.activitySetId, starts);
+    }
+    return starts;
   }
 
   static compile(def: ProcessDefinition, knownProcessIds: ReadonlySet<string> = new Set()): CompiledDefinition {
@@ -64,6 +84,18 @@ export class CompiledDefinition {
       tids.add(t.id);
       if (!ids.has(t.from)) problems.push(`Transition "${t.id}" comes from unknown activity "${t.from}"`);
       if (!ids.has(t.to)) problems.push(`Transition "${t.id}" goes to unknown activity "${t.to}"`);
+    }
+    const setIds = new Set((def.activitySets ?? []).map((s) => s.id));
+    const setOf = new Map(def.activities.map((a) => [a.id, a.activitySet]));
+    for (const a of def.activities) {
+      if (a.activitySet !== undefined && !setIds.has(a.activitySet)) problems.push(`Activity "${a.id}" belongs to activity set "${a.activitySet}", which the process does not declare`);
+    }
+    for (const t of def.transitions) {
+      if (ids.has(t.from) && ids.has(t.to) && (setOf.get(t.from) !== t.activitySet || setOf.get(t.to) !== t.activitySet)) {
+        problems.push(
+          `Transition "${t.id}" connects "${t.from}" (${setOf.get(t.from) ? `activity set "${setOf.get(t.from)}"` : 'the process graph'}) and "${t.to}" (${setOf.get(t.to) ? `activity set "${setOf.get(t.to)}"` : 'the process graph'}); a transition stays inside one graph`,
+        );
+      }
     }
     if (problems.length) throw new DefinitionError(def.id, problems);
 
@@ -157,9 +189,47 @@ export class CompiledDefinition {
         problems.push(`${where}: multi-instance is supported on manual and automatic activities, not on ${a.kind}`);
       }
     }
+    if (a.kind === 'block') this.checkBlock(a, problems);
+    if (a.kind === 'automatic') {
+      for (const call of a.furtherApplications ?? []) {
+        if (!this.applications.has(call.id)) problems.push(`${where} calls application "${call.id}", which the package does not declare`);
+        else for (const p of call.parameters) if (p.direction !== 'OUT') this.tryCompile(`${where} parameter "${p.formal}" of "${call.id}"`, p.actual, problems);
+      }
+    }
     if (a.loop) this.tryCompile(`${where} loop condition`, a.loop.condition, problems);
     for (const d of a.deadlines ?? []) {
       if (!isDuration(d.duration)) this.tryCompile(`${where} deadline`, d.duration, problems);
+    }
+  }
+
+  private checkBlock(a: ActivityDef, problems: string[]): void {
+    const where = `Activity "${a.id}"`;
+    const block = a.block;
+    if (!block) return void problems.push(`${where} is a block but names no activity set`);
+    if (!(this.def.activitySets ?? []).some((s) => s.id === block.activitySetId)) {
+      return void problems.push(`${where} runs activity set "${block.activitySetId}", which the process does not declare`);
+    }
+    if (block.startActivityId !== undefined) {
+      const start = this.activities.get(block.startActivityId);
+      if (!start || start.activitySet !== block.activitySetId) {
+        return void problems.push(`${where} starts activity set "${block.activitySetId}" at "${block.startActivityId}", which is not an activity of that set`);
+      }
+    } else if (this.blockStarts(a).length === 0 && this.def.activities.some((x) => x.activitySet === block.activitySetId)) {
+      problems.push(`${where} runs activity set "${block.activitySetId}", which has no start: give the block a StartActivityId, or the set a start event or an activity without incoming transitions`);
+    }
+    // A set that (through its blocks) contains the block running it would nest without end.
+    const seen = new Set<string>();
+    const stack = [block.activitySetId];
+    while (stack.length) {
+      const set = stack.pop()!;
+      if (seen.has(set)) continue;
+      seen.add(set);
+      for (const inner of this.def.activities) {
+        if (inner.activitySet === set && inner.kind === 'block' && inner.block) {
+          if (inner.id === a.id) return void problems.push(`${where} runs activity set "${block.activitySetId}", which contains the block itself: blocks would nest without end`);
+          stack.push(inner.block.activitySetId);
+        }
+      }
     }
   }
 

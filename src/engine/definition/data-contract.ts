@@ -1,6 +1,6 @@
 import { isDuration } from './duration';
 import type { ActivityDef, DefinitionPackage, ProcessDefinition } from './process-definition';
-import { compilerFor, type Compiler } from './language-compiler';
+import { namesCompilerFor, type Compiler } from './language-compiler';
 
 /**
  * What one activity needs of a case and what it may give back — the unit of data minimisation
@@ -29,7 +29,7 @@ export interface ActivityDataContract {
  * An application with neither parameters nor script (a registered handler) gets only what the
  * activity declares: the handler's own code is not evidence of what it needs.
  */
-export function activityDataContract(def: ProcessDefinition, a: ActivityDef, c: Compiler = compilerFor(def)): ActivityDataContract {
+export function activityDataContract(def: ProcessDefinition, a: ActivityDef, c: Compiler = namesCompilerFor(def)): ActivityDataContract {
   const fields = new Set(def.dataFields.map((f) => f.id));
   const reads = new Set<string>();
   const writes = new Set<string>();
@@ -47,13 +47,14 @@ export function activityDataContract(def: ProcessDefinition, a: ActivityDef, c: 
     reads.add(f);
     writes.add(f);
   }
-  const parameters = a.application?.parameters ?? a.subprocess?.parameters ?? [];
-  for (const p of parameters) {
+  const calls = a.application ? [a.application, ...(a.furtherApplications ?? [])] : [];
+  for (const p of [...calls.flatMap((call) => call.parameters), ...(a.subprocess?.parameters ?? [])]) {
     if (p.direction !== 'OUT') readExpression(p.actual);
     if (p.direction !== 'IN') writes.add(p.actual);
   }
-  if (a.application && parameters.length === 0) {
-    const app = def.applications.find((x) => x.id === a.application!.id);
+  for (const call of calls) {
+    if (call.parameters.length > 0) continue;
+    const app = def.applications.find((x) => x.id === call.id);
     if (app?.script !== undefined) {
       const script = c.script(app.script);
       if (script.undecidable) {
@@ -87,10 +88,10 @@ export interface DepartmentDataFlow {
   returns: string[];
 }
 
-export function departmentDataFlows(def: ProcessDefinition, c: Compiler = compilerFor(def)): DepartmentDataFlow[] {
+export function departmentDataFlows(def: ProcessDefinition, c: Compiler = namesCompilerFor(def)): DepartmentDataFlow[] {
   const byDepartment = new Map<string, ActivityDataContract[]>();
   for (const a of def.activities) {
-    if (!a.department || a.kind === 'route' || a.kind === 'start' || a.kind === 'end') continue;
+    if (!a.department || a.kind === 'route' || a.kind === 'start' || a.kind === 'end' || a.kind === 'block') continue;
     const list = byDepartment.get(a.department) ?? [];
     list.push(activityDataContract(def, a, c));
     byDepartment.set(a.department, list);

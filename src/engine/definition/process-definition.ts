@@ -83,7 +83,9 @@ export type ActivityKind =
   /** Starts a process on another engine (Wf-XML factory) and waits for its Completed. */
   | 'remote-subprocess'
   /** Waits for a message (a correlated external event). */
-  | 'receive';
+  | 'receive'
+  /** Runs an embedded activity set (XPDL BlockActivity) in the same case, and completes when it ends. */
+  | 'block';
 
 export interface ParameterMapping {
   /** For subprocess/app parameters: the formal parameter in the callee. */
@@ -148,6 +150,12 @@ export interface ActivityDef {
   };
   /** timer: the duration expression (ms or ISO-8601) or date expression. */
   timer?: { duration?: string; date?: string };
+  /** block: the activity set it runs, and where that set is entered (else its start events, else its activities without incoming transitions). */
+  block?: { activitySetId: string; startActivityId?: string };
+  /** The activity set (embedded sub-graph) this activity belongs to; absent for the process's own graph. */
+  activitySet?: string;
+  /** automatic: applications called after `application`, in order (several XPDL 1.0 Tools). */
+  furtherApplications?: Array<{ id: string; parameters: ParameterMapping[] }>;
   /** receive: the message name this activity waits for. */
   message?: string;
   multiInstance?: MultiInstanceDef;
@@ -164,10 +172,28 @@ export interface ActivityDef {
   required?: string[];
   /** end: a terminate end withdraws every other token and work item and completes the instance. */
   terminate?: boolean;
+  /**
+   * end: an error end event. It raises an error (with `code`, if given) that a boundary error event
+   * of an enclosing block catches (an `error:<code>` or `error:*` exception transition); uncaught,
+   * it ends the case as aborted, which a calling SubFlow's own error event may catch.
+   */
+  error?: { code?: string };
+  /**
+   * route (an intermediate throwing signal event) or end: the signal it throws inside the case.
+   * Activities in progress with an exception transition `signal:<name>` are interrupted, and
+   * receive activities waiting for the message `signal:<name>` complete (docs/execution.md, "Signals").
+   */
+  signal?: string;
   description?: string;
   extendedAttributes?: Record<string, string>;
 }
 
+/**
+ * `exception` transitions leave an activity when something happens to it, named by `condition`:
+ * a deadline's exception name (`*`: any deadline); `error:<code>` / `error:*`: the activity failed
+ * (with that code / in any way), instead of becoming an incident; `message:<name>`: that message
+ * arrived for the case while the activity was in progress (XPDL boundary events).
+ */
 export type TransitionKind = 'normal' | 'condition' | 'otherwise' | 'exception';
 
 export interface TransitionDef {
@@ -183,6 +209,14 @@ export interface TransitionDef {
    * expression: a person decides. The split becomes a decision work item listing the labels.
    */
   decision?: true;
+  /** The activity set the transition belongs to (both its ends are in it); absent for the process's own graph. */
+  activitySet?: string;
+}
+
+/** An embedded sub-graph (XPDL ActivitySet) run by block activities in the same case. */
+export interface ActivitySetDef {
+  id: string;
+  name?: string;
 }
 
 export interface ProcessDefinition {
@@ -199,6 +233,8 @@ export interface ProcessDefinition {
   applications: ApplicationDef[];
   activities: ActivityDef[];
   transitions: TransitionDef[];
+  /** Embedded sub-graphs; their activities and transitions are in `activities`/`transitions`, marked with `activitySet`. */
+  activitySets?: ActivitySetDef[];
   extendedAttributes?: Record<string, string>;
   /**
    * The script language the package declares (XPDL `Package/Script@Type`, kept as written):
@@ -219,6 +255,12 @@ export interface DefinitionPackage {
   id: string;
   name?: string;
   processes: ProcessDefinition[];
+  /**
+   * The process cases of this package start with, when it has several: the one no other process of
+   * the package calls as a subprocess (the first such in document order). Informational: every
+   * process is deployed and may be started.
+   */
+  entry?: string;
   /** Non-fatal notes from import, e.g. an application whose script needs a registered handler. */
   warnings: string[];
 }

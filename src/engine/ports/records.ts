@@ -29,6 +29,8 @@ export interface TokenState {
   arc: string;
   /** Set when a deferred choice made several branches race: the first to fire withdraws the rest. */
   choiceGroup?: string;
+  /** The block activity instance whose embedded graph the token moves in; absent in the process's own graph. */
+  scope?: string;
 }
 
 export type ActivityInstanceStatus =
@@ -44,6 +46,8 @@ export interface ActivityInstance {
   iteration: number;
   startedAt: string;
   choiceGroup?: string;
+  /** The block activity instance this one runs inside; absent in the process's own graph. */
+  scope?: string;
   /** Multi-instance / multi-assignee bookkeeping. */
   total?: number;
   completed?: number;

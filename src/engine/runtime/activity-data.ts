@@ -99,7 +99,10 @@ export class ActivityData {
 
   durationMs(spec: string, a: ActivityDef): number {
     if (isDuration(spec)) return parseDuration(spec);
-    const v = this.def.expression(spec).evaluate(this.record.data);
+    // Shark's deadlines count from these (`ACTIVITY_ACTIVATED_TIME.getTime() + …`); a deadline is
+    // computed when its activity starts, so that is now.
+    const scope = { ...this.record.data, ACTIVITY_ACTIVATED_TIME: this.now(), PROCESS_STARTED_TIME: this.record.createdAt };
+    const v = this.def.expression(spec).evaluate(scope);
     if (typeof v === 'number') return v;
     if (typeof v === 'string') return dueInMs(v, this.now()) ?? parseDuration(v);
     throw new InvalidDataError(`Activity "${a.id}": duration "${spec}" gave ${JSON.stringify(v)}`);

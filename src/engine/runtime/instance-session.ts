@@ -175,12 +175,12 @@ export class InstanceSession implements ActivityContext {
       const consumedIds = new Set(enabled.consumed.map((t) => t.id));
       this.record.runtime.tokens = this.record.runtime.tokens.filter((t) => !consumedIds.has(t.id));
       const choiceGroup = enabled.consumed.find((t) => t.choiceGroup)?.choiceGroup;
-      await this.enterActivity(enabled.activity, choiceGroup, 1);
+      await this.enterActivity(enabled.activity, choiceGroup, 1, enabled.scope);
     }
     await this.checkCompletion();
   }
 
-  private async enterActivity(a: ActivityDef, choiceGroup: string | undefined, iteration: number): Promise<void> {
+  private async enterActivity(a: ActivityDef, choiceGroup: string | undefined, iteration: number, scope: string | undefined): Promise<void> {
     const ai: ActivityInstance = {
       id: this.nextId('a'),
       activityId: a.id,
@@ -188,11 +188,12 @@ export class InstanceSession implements ActivityContext {
       iteration,
       startedAt: this.now.toISOString(),
       ...(choiceGroup ? { choiceGroup } : {}),
+      ...(scope !== undefined ? { scope } : {}),
     };
     if (a.loop?.testBefore && !this.data.holds(a.loop.condition, a)) {
       // A while-loop whose condition is false: the activity is passed over, not performed.
       this.event('activity.skipped', { activityId: a.id, detail: { reason: 'loop condition false' } });
-      for (const t of this.outgoingOf(a)) this.record.runtime.tokens.push({ id: this.nextId('t'), arc: t.id });
+      for (const t of this.outgoingOf(a)) this.record.runtime.tokens.push({ id: this.nextId('t'), arc: t.id, ...(scope !== undefined ? { scope } : {}) });
       return;
     }
     this.record.runtime.activities.push(ai);
@@ -218,7 +219,7 @@ export class InstanceSession implements ActivityContext {
   /** An activity performed by another department than this engine's is handed over, not run here. */
   isForeign(a: ActivityDef): boolean {
     const local = this.uow.env.department;
-    return !!(local && a.department && a.department !== local && a.kind !== 'route' && a.kind !== 'start' && a.kind !== 'end');
+    return !!(local && a.department && a.department !== local && a.kind !== 'route' && a.kind !== 'start' && a.kind !== 'end' && a.kind !== 'block');
   }
 
   private outgoingOf(a: ActivityDef): TransitionDef[] {
@@ -303,10 +304,66 @@ export class InstanceSession implements ActivityContext {
 
   fail(a: ActivityDef, ai: ActivityInstance, e: unknown, phase: 'perform' | 'route' = 'perform'): void {
     const message = e instanceof Error ? e.message : String(e);
+    if (phase === 'perform' && this.catchError(a, ai, e, message)) return;
     ai.state = 'failed';
     ai.error = message;
     ai.failedAt = phase;
     this.event('activity.failed', { activityId: a.id, detail: { error: message, phase } });
+  }
+
+  /**
+   * A boundary error event on the failing activity, or on a block around it, takes the failure:
+   * that activity (or block, with everything inside it) is withdrawn and the event's flow is
+   * followed. The innermost handler whose code matches wins; `error:*` matches any failure.
+   */
+  private catchError(a: ActivityDef, ai: ActivityInstance, e: unknown, message: string): boolean {
+    const code = errorCode(e);
+    for (let catcher: ActivityInstance | undefined = ai; catcher; catcher = this.enclosingBlock(catcher)) {
+      const def = this.def.activity(catcher.activityId);
+      const target =
+        (code !== undefined ? this.def.exceptionTransitions.get(def.id)?.find((t) => t.condition === `error:${code}`) : undefined) ??
+        this.def.exceptionTransitions.get(def.id)?.find((t) => t.condition === 'error:*');
+      if (!target) continue;
+      this.event('activity.errorCaught', {
+        activityId: a.id,
+        detail: { error: message, ...(code !== undefined ? { code } : {}), caughtBy: def.id, took: target.id },
+      });
+      this.removeActivity(catcher, 'withdrawn');
+      this.record.runtime.tokens.push({ id: this.nextId('t'), arc: target.id, ...(catcher.scope !== undefined ? { scope: catcher.scope } : {}) });
+      return true;
+    }
+    return false;
+  }
+
+  async raiseError(a: ActivityDef, ai: ActivityInstance, code: string | undefined): Promise<void> {
+    const message = `error end event "${a.id}" raised ${code !== undefined ? `error "${code}"` : 'an error'}`;
+    this.event('activity.completed', { activityId: a.id, detail: { error: code ?? null } });
+    if (this.catchError(a, ai, code !== undefined ? { code } : undefined, message)) return;
+    await this.abort(`${message}, and no boundary error event catches it`);
+  }
+
+  async throwSignal(a: ActivityDef, name: string): Promise<void> {
+    const exception = `signal:${name}`;
+    const caught: string[] = [];
+    for (const other of [...this.record.runtime.activities]) {
+      if (other.activityId === a.id || !this.record.runtime.activities.includes(other)) continue;
+      const def = this.def.activity(other.activityId);
+      if (def.kind === 'receive' && def.message === exception && other.state === 'active') {
+        caught.push(def.id);
+        await this.finishActivity(def, other);
+        continue;
+      }
+      const target = this.def.exceptionTransitions.get(def.id)?.find((t) => t.condition === exception);
+      if (!target) continue;
+      caught.push(def.id);
+      this.removeActivity(other, 'withdrawn');
+      this.record.runtime.tokens.push({ id: this.nextId('t'), arc: target.id, ...(other.scope !== undefined ? { scope: other.scope } : {}) });
+    }
+    this.event('signal.thrown', { activityId: a.id, detail: { signal: name, caughtBy: caught } });
+  }
+
+  private enclosingBlock(ai: ActivityInstance): ActivityInstance | undefined {
+    return ai.scope === undefined ? undefined : this.record.runtime.activities.find((x) => x.id === ai.scope);
   }
 
   /** Runs a failed activity again (after its handler or data has been fixed). */
@@ -323,7 +380,7 @@ export class InstanceSession implements ActivityContext {
       await this.finishActivity(a, ai);
     } else {
       this.removeActivity(ai, 'withdrawn');
-      await this.enterActivity(a, ai.choiceGroup, ai.iteration);
+      await this.enterActivity(a, ai.choiceGroup, ai.iteration, ai.scope);
     }
     await this.settle();
   }
@@ -335,7 +392,9 @@ export class InstanceSession implements ActivityContext {
   async childClosed(child: InstanceSession): Promise<void> {
     const ai = this.record.runtime.activities.find((x) => x.childInstanceId === child.id);
     if (!ai) return;
-    if (await childClosed(this, this.def.activity(ai.activityId), ai, child)) await this.settle();
+    await childClosed(this, this.def.activity(ai.activityId), ai, child);
+    // The activity fired, or a boundary error event took the child's failure: move on.
+    await this.settle();
   }
 
   async completeExternally(activityInstanceId: string, data: Record<string, unknown>, actor?: string): Promise<void> {
@@ -371,7 +430,7 @@ export class InstanceSession implements ActivityContext {
       throw new NotAuthorisedError(`activity "${a.id}" of case ${this.id} was handed to department ${handedTo}; department ${from} may not report its result`);
     }
     if (result.outcome === 'failed') {
-      this.failExternally(activityInstanceId, result.reason ?? `department ${from} could not perform the activity`, from);
+      await this.failExternally(activityInstanceId, result.reason ?? `department ${from} could not perform the activity`, from);
       return;
     }
     const writes = new Set(this.def.dataContract(a.id).writes);
@@ -386,11 +445,12 @@ export class InstanceSession implements ActivityContext {
   }
 
   /** A transferred or remote activity that ended abnormally over there becomes an incident here. */
-  failExternally(activityInstanceId: string, reason: string, actor?: string): void {
+  async failExternally(activityInstanceId: string, reason: string, actor?: string): Promise<void> {
     const ai = this.activityInstance(activityInstanceId);
     const a = this.def.activity(ai.activityId);
     this.fail(a, ai, new Error(reason));
     if (actor) this.changes.history[this.changes.history.length - 1].actor = actor;
+    await this.settle();
   }
 
   async deliverMessage(message: string, data: Record<string, unknown>, actor?: string): Promise<boolean> {
@@ -399,9 +459,32 @@ export class InstanceSession implements ActivityContext {
       const a = this.def.activity(x.activityId);
       return a.kind === 'receive' && (a.message ?? a.id) === message && x.state === 'active';
     });
-    if (!ai) return false;
-    await this.completeExternally(ai.id, data, actor);
-    return true;
+    if (ai) {
+      await this.completeExternally(ai.id, data, actor);
+      return true;
+    }
+    return this.interruptByMessage(message, data, actor);
+  }
+
+  /**
+   * A message boundary event (an exception transition named `message:<name>`) on an activity in
+   * progress: the message's data is taken, the activity (a block with everything inside it) is
+   * withdrawn and the event's flow is followed.
+   */
+  private async interruptByMessage(message: string, data: Record<string, unknown>, actor?: string): Promise<boolean> {
+    const name = `message:${message}`;
+    for (const ai of this.record.runtime.activities) {
+      const target = this.def.exceptionTransitions.get(ai.activityId)?.find((t) => t.condition === name);
+      if (!target) continue;
+      const declared = new Set(this.def.def.dataFields.map((f) => f.id));
+      this.data.apply(coerceData(this.def.def, Object.fromEntries(Object.entries(data).filter(([k]) => declared.has(k)))), actor, ai.activityId);
+      this.event('activity.interrupted', { activityId: ai.activityId, actor, detail: { message, took: target.id } });
+      this.removeActivity(ai, 'withdrawn', actor);
+      this.record.runtime.tokens.push({ id: this.nextId('t'), arc: target.id, ...(ai.scope !== undefined ? { scope: ai.scope } : {}) });
+      await this.settle();
+      return true;
+    }
+    return false;
   }
 
   async fireTimer(timer: TimerRecord): Promise<void> {
@@ -420,7 +503,7 @@ export class InstanceSession implements ActivityContext {
     this.event('deadline.passed', { activityId: a.id, detail: { exception: name, handled: !!target } });
     if (!target) return;
     if (timer.cancelsActivity !== false) this.removeActivity(ai, 'withdrawn');
-    this.record.runtime.tokens.push({ id: this.nextId('t'), arc: target.id });
+    this.record.runtime.tokens.push({ id: this.nextId('t'), arc: target.id, ...(ai.scope !== undefined ? { scope: ai.scope } : {}) });
     await this.settle();
   }
 
@@ -441,7 +524,7 @@ export class InstanceSession implements ActivityContext {
       if (again) {
         this.event('activity.completed', { activityId: a.id, actor, detail: { iteration: ai.iteration, loop: 'again' } });
         this.removeActivity(ai, 'completed');
-        await this.enterActivity(a, ai.choiceGroup, ai.iteration + 1);
+        await this.enterActivity(a, ai.choiceGroup, ai.iteration + 1, ai.scope);
         return;
       }
     }
@@ -465,7 +548,12 @@ export class InstanceSession implements ActivityContext {
     if (ai.choiceGroup) this.withdrawChoiceGroup(ai.choiceGroup);
     const group = a.split === 'deferred' && chosen.length > 1 ? this.nextId('g') : undefined;
     for (const t of chosen) {
-      this.record.runtime.tokens.push({ id: this.nextId('t'), arc: t.id, ...(group ? { choiceGroup: group } : {}) });
+      this.record.runtime.tokens.push({
+        id: this.nextId('t'),
+        arc: t.id,
+        ...(group ? { choiceGroup: group } : {}),
+        ...(ai.scope !== undefined ? { scope: ai.scope } : {}),
+      });
     }
   }
 
@@ -482,6 +570,7 @@ export class InstanceSession implements ActivityContext {
     const def = this.def.activity(ai.activityId);
     if (def.kind === 'timer' || def.deadlines?.length) this.changes.timerActivitiesToClear.add(ai.id);
     this.workItems.withdrawFor(ai.id, actor);
+    if (def.kind === 'block') this.withdrawScope(ai.id, actor);
     if (how === 'withdrawn' && ai.childInstanceId) {
       // The child case waited for by this activity is terminated with it (in the same transaction).
       this.changes.childrenToTerminate.push({ childId: ai.childInstanceId, reason: `activity "${ai.activityId}" (${ai.id}) of parent instance ${this.id} was withdrawn` });
@@ -500,6 +589,12 @@ export class InstanceSession implements ActivityContext {
     }
   }
 
+  /** Withdraws everything inside a block's embedded graph: its activities (and their blocks') and its tokens. */
+  withdrawScope(scope: string, actor?: string): void {
+    for (const inner of this.record.runtime.activities.filter((x) => x.scope === scope)) this.removeActivity(inner, 'withdrawn', actor);
+    this.record.runtime.tokens = this.record.runtime.tokens.filter((t) => t.scope !== scope);
+  }
+
   private async checkCompletion(): Promise<void> {
     if (this.record.state !== InstanceStates.running) return;
     const ready = this.record.runtime.activities.find((x) => x.resultReady);
@@ -509,6 +604,21 @@ export class InstanceSession implements ActivityContext {
       return this.settle();
     }
     const rt = this.record.runtime;
+    // A block whose embedded graph has ended completes; one whose tokens can no longer move (and
+    // nothing inside it is live) is the same deadlock as a case's.
+    for (const block of rt.activities) {
+      if (block.state !== 'active' || this.def.activity(block.activityId).kind !== 'block') continue;
+      if (rt.activities.some((x) => x.scope === block.id)) continue;
+      const stuck = rt.tokens.filter((t) => t.scope === block.id);
+      if (stuck.length) {
+        const where = waitingInFrontOf(this.def, stuck).join(', ');
+        await this.abort(`deadlock in block "${block.activityId}": tokens wait in front of ${where} and nothing can still arrive there`);
+        return;
+      }
+      this.event('block.completed', { activityId: block.activityId });
+      await this.finishActivity(this.def.activity(block.activityId), block);
+      return this.settle();
+    }
     if (rt.activities.length > 0) return;
     if (rt.tokens.length > 0) {
       const where = waitingInFrontOf(this.def, rt.tokens).join(', ');
@@ -555,4 +665,12 @@ export class InstanceSession implements ActivityContext {
   applyData(values: Record<string, unknown>, actor: string | undefined, activityId?: string): void {
     this.data.apply(values, actor, activityId);
   }
+}
+
+/** The code a boundary error event matches: an `ErrorCode`/`code` the failure carries, if any. */
+function errorCode(e: unknown): string | undefined {
+  if (!e || typeof e !== 'object') return undefined;
+  const { errorCode: explicit, code } = e as { errorCode?: unknown; code?: unknown };
+  const value = explicit ?? code;
+  return typeof value === 'string' || typeof value === 'number' ? String(value) : undefined;
 }

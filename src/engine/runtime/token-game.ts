@@ -15,23 +15,30 @@ export interface Marking {
 
 export interface Enabled {
   activity: ActivityDef;
+  /** The block activity instance whose embedded graph it is in (undefined: the process's own graph). */
+  scope?: string;
   /** The tokens its join consumes (the start token, one per AND input, the live OR inputs, one for XOR). */
   consumed: TokenState[];
 }
 
-/** The first activity whose join the marking satisfies, in token order; undefined when none is. */
+/**
+ * The first activity whose join the marking satisfies, in token order; undefined when none is.
+ * Tokens join only tokens of the same scope: two blocks running the same activity set at once
+ * each have their own marking of it.
+ */
 export function findEnabled(def: CompiledDefinition, marking: Marking): Enabled | undefined {
-  const byTarget = new Map<string, TokenState[]>();
+  const byTarget = new Map<string, { target: string; scope?: string; tokens: TokenState[] }>();
   for (const t of marking.tokens) {
     const target = def.targetOfArc(t.arc);
-    const list = byTarget.get(target);
-    if (list) list.push(t);
-    else byTarget.set(target, [t]);
+    const key = `${t.scope ?? ''}\u0000${target}`;
+    const entry = byTarget.get(key);
+    if (entry) entry.tokens.push(t);
+    else byTarget.set(key, { target, scope: t.scope, tokens: [t] });
   }
-  for (const [target, tokens] of byTarget) {
+  for (const { target, scope, tokens } of byTarget.values()) {
     const activity = def.activity(target);
     const consumed = joinConsumes(def, activity, tokens, marking);
-    if (consumed) return { activity, consumed };
+    if (consumed) return { activity, consumed, ...(scope !== undefined ? { scope } : {}) };
   }
   return undefined;
 }
@@ -50,7 +57,7 @@ export function joinConsumes(def: CompiledDefinition, a: ActivityDef, tokens: re
     const picked = incoming.map((t) => firstOnArc(t.id)).filter(Boolean) as TokenState[];
     if (picked.length === 0) return undefined;
     const empty = incoming.filter((t) => !firstOnArc(t.id));
-    return empty.some((t) => canStillArrive(def, marking, t, a.id)) ? undefined : picked;
+    return empty.some((t) => canStillArrive(def, marking, t, a.id, tokens[0].scope)) ? undefined : picked;
   }
   return [tokens[0]];
 }
@@ -59,13 +66,16 @@ export function joinConsumes(def: CompiledDefinition, a: ActivityDef, tokens: re
  * The synchronising OR-join waits for an empty input only while live work (a token elsewhere or
  * an activity in progress) can still reach it; dead branches never hold it up.
  */
-export function canStillArrive(def: CompiledDefinition, marking: Marking, input: TransitionDef, joinId: string): boolean {
+export function canStillArrive(def: CompiledDefinition, marking: Marking, input: TransitionDef, joinId: string, scope?: string): boolean {
+  // Work inside a block reaches the process graph only through the block's own activity
+  // instance, which is in the join's scope: so only the join's scope counts.
   const sources: string[] = [];
   for (const t of marking.tokens) {
+    if (t.scope !== scope) continue;
     const target = def.targetOfArc(t.arc);
     if (target !== joinId) sources.push(target);
   }
-  for (const ai of marking.activities) sources.push(ai.activityId);
+  for (const ai of marking.activities) if (ai.scope === scope) sources.push(ai.activityId);
   return sources.some((s) => def.reachableWithout(s, joinId).has(input.from));
 }
 

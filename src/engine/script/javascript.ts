@@ -12,7 +12,7 @@ import { scanJsNames } from './js-names';
  * the real clock, not the engine's injectable one.
  *
  * Data goes in as JSON: strings, numbers, booleans, null, arrays and plain objects as they are;
- * DATETIME fields as `Date` objects. What comes out is JSON again (a `Date` becomes its ISO text,
+ * DATETIME fields (and Date values in the scope) as `Date` objects. What comes out is JSON again (a `Date` becomes its ISO text,
  * `undefined` becomes null; functions and symbols are refused).
  *
  * The WebAssembly module is loaded once, asynchronously (`loadJavaScript`); after that every call
@@ -161,8 +161,9 @@ function evalIn(ctx: QuickJSContext, l: JavaScriptLimits, source: string, code: 
 /**
  * Shark ran JavaScript in Rhino, whose scripts reach Java through `java.*`; the ones real
  * definitions use for bookkeeping are given JavaScript meaning here: `java.lang.System.out.println`
- * and `print` (output is discarded), `java.lang.Math` (JavaScript's Math), and the parse/valueOf
- * helpers of Integer, Long, Double, Float, Boolean and String. Any other Java name fails when
+ * and `print` (output is discarded), `java.lang.Math` (JavaScript's Math), `java.util.Date`
+ * (JavaScript's Date: `getTime`/`setTime` as in Java), and the parse/valueOf helpers of Integer,
+ * Long, Double, Float, Boolean and String. Any other Java name fails when
  * used, with an error naming it, rather than as an undefined property somewhere later.
  */
 const RHINO_COMPATIBILITY = `(function () {
@@ -175,7 +176,8 @@ const RHINO_COMPATIBILITY = `(function () {
     'java.lang.Double': { parseDouble: function (s) { return parseFloat(s); }, valueOf: number.valueOf },
     'java.lang.Float': { parseFloat: function (s) { return parseFloat(s); }, valueOf: number.valueOf },
     'java.lang.Boolean': { parseBoolean: function (s) { return String(s).toLowerCase() === 'true'; }, valueOf: function (v) { return String(v).toLowerCase() === 'true'; } },
-    'java.lang.String': { valueOf: function (v) { return String(v); } }
+    'java.lang.String': { valueOf: function (v) { return String(v); } },
+    'java.util.Date': Date
   };
   function missing(path) {
     var fail = function () { throw new ReferenceError(path + ' is Java, which Interflow runs no more than println and Math of (its JavaScript sandbox has no Java)'); };
@@ -203,7 +205,7 @@ function load(ctx: QuickJSContext, l: JavaScriptLimits, source: string, scope: S
   // One evaluation for both: compiling is most of what an evaluation costs.
   const fn = ctx.unwrapResult(ctx.evalCode(`${RHINO_COMPATIBILITY}\n${PRELUDE}`));
   const data = ctx.newString(JSON.stringify(scope, (_k, v) => (v === undefined ? null : v)));
-  const dates = ctx.newString(JSON.stringify(Object.keys(scope).filter((k) => dateFields.has(k))));
+  const dates = ctx.newString(JSON.stringify(Object.keys(scope).filter((k) => dateFields.has(k) || scope[k] instanceof Date)));
   try {
     const r = ctx.callFunction(fn, ctx.undefined, data, dates);
     if (r.error) throw new ExpressionError(errorText(ctx, r.error, l), source);
@@ -230,8 +232,37 @@ export interface JavaScriptOptions {
   dateFields?: ReadonlySet<string>;
 }
 
+/**
+ * What needs no interpreter: a literal (number, quoted string, true/false/null) is its own value,
+ * and a bare name of a variable in scope is that variable's value — exactly what QuickJS would
+ * give, at no cost. Initial values and one-field conditions (`approved`) are mostly these.
+ */
+function shortcut(source: string): ((scope: Scope) => { value: unknown } | undefined) | undefined {
+  const text = source.trim();
+  if (/^(-?\d+(\.\d+)?([eE][+-]?\d+)?|"(?:[^"\\\n]|\\.)*"|true|false|null)$/.test(text)) {
+    try {
+      const value: unknown = JSON.parse(text);
+      return () => ({ value });
+    } catch {
+      return undefined;
+    }
+  }
+  if (isIdentifier(text) && !RESERVED.has(text)) {
+    return (scope) => (Object.prototype.hasOwnProperty.call(scope, text) ? { value: scope[text] === undefined ? null : scope[text] } : undefined);
+  }
+  return undefined;
+}
+
+const RESERVED = new Set(['this', 'arguments', 'undefined', 'NaN', 'Infinity', 'globalThis', 'java', 'Packages']);
+
+/** JSON's view of a value (a Date as its ISO text), as a result leaving the sandbox would be. */
+function asData(value: unknown): unknown {
+  return value instanceof Date ? value.toISOString() : value;
+}
+
 export function compileJavaScriptExpression(source: string, options: JavaScriptOptions = {}): CompiledExpression {
   checkJavaScript(source);
+  const quick = shortcut(source);
   const names = scanJsNames(source);
   const dates = options.dateFields ?? new Set<string>();
   const run = (scope: Scope, wrap: (v: string) => string): unknown =>
@@ -247,8 +278,16 @@ export function compileJavaScriptExpression(source: string, options: JavaScriptO
     });
   return Object.freeze({
     source,
-    evaluate: (scope: Scope): unknown => run(scope, (v) => `(function (v) { if (typeof v === 'function' || typeof v === 'symbol') throw new TypeError('the result is a ' + typeof v + ', not data'); return JSON.stringify(v === undefined ? null : v); })(${v})`),
-    test: (scope: Scope): boolean => run(scope, (v) => `JSON.stringify(!!${v})`) === true,
+    evaluate: (scope: Scope): unknown => {
+      const hit = quick?.(scope);
+      if (hit) return asData(hit.value);
+      return run(scope, (v) => `(function (v) { if (typeof v === 'function' || typeof v === 'symbol') throw new TypeError('the result is a ' + typeof v + ', not data'); return JSON.stringify(v === undefined ? null : v); })(${v})`);
+    },
+    test: (scope: Scope): boolean => {
+      const hit = quick?.(scope);
+      if (hit) return hit.value instanceof Date || Boolean(hit.value);
+      return run(scope, (v) => `JSON.stringify(!!${v})`) === true;
+    },
     identifiers: (): string[] => [...names.reads],
     ...(names.undecidable ? { undecidable: names.undecidable } : {}),
   });

@@ -2,8 +2,9 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import { Len } from '../schema-types';
 
 @Entity({ name: 'if_instance' })
-@Index('IDX_if_instance_process', ['processId'])
-@Index('IDX_if_instance_state', ['state'])
+// ListProcessInstances filters by process and/or state and pages newest first: these serve both.
+@Index('IDX_if_instance_process_state_created', ['processId', 'state', 'createdAt', 'id'])
+@Index('IDX_if_instance_state_created', ['state', 'createdAt', 'id'])
 @Index('IDX_if_instance_parent', ['parentInstanceId'])
 // listInstances pages newest-first; without this every page sorts the whole table.
 @Index('IDX_if_instance_created', ['createdAt'])

@@ -8,6 +8,8 @@ import { Len } from '../schema-types';
 // (and, on MySQL, locking) every due row before applying LIMIT.
 @Index('IDX_if_outbox_state_created', ['state', 'createdAt'])
 @Index('IDX_if_outbox_instance', ['instanceId'])
+// /metrics: undelivered rows counted by state and kind, with the oldest, from the index alone.
+@Index('IDX_if_outbox_state_kind_created', ['state', 'kind', 'createdAt'])
 export class OutboxEntity {
   @PrimaryColumn({ name: 'id', type: 'varchar', length: Len.id })
   id!: string;

@@ -1,5 +1,5 @@
 import type { WorkItemDetails } from '../../engine';
-import { escapeXml, optionalElement, xml, type XmlFragment } from '../soap';
+import { escapeXml, FAULT_DETAIL_NS, optionalElement, xml, type XmlFragment } from '../soap';
 import { textOf } from './data-items';
 import { PROCESS_SERVICE_NS } from './namespace';
 
@@ -22,7 +22,14 @@ export function workItemXml(d: WorkItemDetails): XmlFragment {
   return xml`<WorkItem><WorkItemId>${w.id}</WorkItemId><ProcessInstanceId>${w.instanceId}</ProcessInstanceId><ActivityId>${w.activityId}</ActivityId><ActivityName>${w.activityName ?? w.activityId}</ActivityName><Participant>${w.participant}</Participant><State>${w.state}</State>${optionalElement('ProcessDefinitionId', d.processId)}${optionalElement('HomeDepartment', d.homeDepartment)}${optionalElement('HomeProcessInstanceId', d.homeInstanceId)}<Form>${updates}${reads}</Form></WorkItem>`;
 }
 
-/** GetWorkItem's own fault detail (ps:WorkItemNotFound in process-service.xsd). */
+/**
+ * GetWorkItem's own fault detail (ps:WorkItemNotFound in process-service.xsd), first, so that
+ * generated clients raise the declared fault (JAX-WS maps the first detail entry), then the
+ * iff:FaultDetail every Interflow fault carries, for clients that read only that.
+ */
 export function workItemNotFoundDetail(workItemId: string, message: string): string {
-  return `<ps:WorkItemNotFound xmlns:ps="${PROCESS_SERVICE_NS}"><ps:WorkItemId>${escapeXml(workItemId)}</ps:WorkItemId><ps:Message>${escapeXml(message)}</ps:Message></ps:WorkItemNotFound>`;
+  return (
+    `<ps:WorkItemNotFound xmlns:ps="${PROCESS_SERVICE_NS}"><ps:WorkItemId>${escapeXml(workItemId)}</ps:WorkItemId><ps:Message>${escapeXml(message)}</ps:Message></ps:WorkItemNotFound>` +
+    `<iff:FaultDetail xmlns:iff="${FAULT_DETAIL_NS}"><iff:Code>NOT_FOUND</iff:Code><iff:Message>${escapeXml(message)}</iff:Message></iff:FaultDetail>`
+  );
 }

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { InstanceState, OutboxRecord, ProcessDefinition, WorkflowEngine } from '../../engine';
+import type { InstanceState, OutboxKind, OutboxRecord, ProcessDefinition, WorkflowEngine } from '../../engine';
 import { OutboxWorker, type DeliveryContext, type DeliveryOutcome, type DeliveryStrategy } from '../../outbox';
 import { escapeXml } from '../soap';
 import { postAsap, requestIdFor, type AsapRequest } from './asap-client';
@@ -10,7 +10,7 @@ import { ASAP_NS } from './namespaces';
 import type { AsapSigning, WfxmlTrust } from './trust';
 import { caseLogger } from '../../monitoring';
 
-export const OBSERVER_NOTIFY_KIND = 'observer-notify' as const;
+export const OBSERVER_NOTIFY_KIND = 'observer-notify' as const satisfies OutboxKind;
 
 export interface ObserverDispatcherOptions {
   engine: WorkflowEngine;

@@ -35,6 +35,15 @@ export interface ActivityContext {
   fail(a: ActivityDef, ai: ActivityInstance, e: unknown, phase?: 'perform' | 'route'): void;
   /** Withdraws every activity and token of the case (a terminate end). */
   withdrawEverything(actor?: string): void;
+  /**
+   * An error end event: a boundary error event around it takes the error; uncaught, the case ends
+   * aborted (BPMN: an uncaught error ends the process).
+   */
+  raiseError(a: ActivityDef, ai: ActivityInstance, code: string | undefined): Promise<void>;
+  /** Throws a signal inside the case: interrupts the activities that catch it, completes those waiting for it. */
+  throwSignal(a: ActivityDef, name: string): Promise<void>;
+  /** Withdraws everything inside a block activity instance's embedded graph. */
+  withdrawScope(scope: string, actor?: string): void;
   removeActivity(ai: ActivityInstance, how: 'completed' | 'withdrawn', actor?: string): void;
   /** Whether another department than this engine's performs the activity. */
   isForeign(a: ActivityDef): boolean;

@@ -8,31 +8,38 @@ import { activityDone, multiInstanceCount } from './multi-instance';
  */
 export const automaticBehaviour: ActivityBehaviour = {
   async enter(ctx, a, ai) {
-    const app = ctx.def.applications.get(a.application!.id)!;
     const runs = a.multiInstance ? multiInstanceCount(ctx, a) : 1;
     ai.total = runs;
     ai.completed = 0;
     try {
-      const handler = app.script === undefined ? ctx.env.handlers.get(app.handler ?? app.id) : undefined;
-      if (app.script === undefined && !handler) {
-        throw new Error(
-          `no handler is registered for application "${app.handler ?? app.id}"; register one with engine.handlers.register("${app.handler ?? app.id}", fn)`,
-        );
-      }
+      // Several XPDL 1.0 Tools in one activity are called in document order, each run of a
+      // multi-instance activity calling all of them.
+      const calls = [a.application!, ...(a.furtherApplications ?? [])].map((call) => {
+        const app = ctx.def.applications.get(call.id)!;
+        const handler = app.script === undefined ? ctx.env.handlers.get(app.handler ?? app.id) : undefined;
+        if (app.script === undefined && !handler) {
+          throw new Error(
+            `no handler is registered for application "${app.handler ?? app.id}"; register one with engine.handlers.register("${app.handler ?? app.id}", fn)`,
+          );
+        }
+        return { call, app, handler };
+      });
       for (let i = 0; i < runs; i++) {
         const loopCounter = a.multiInstance ? i : undefined;
-        const input = ctx.data.mapIn(a.application!.parameters, a, loopCounter);
-        const result = app.script !== undefined
-          ? ctx.def.script(app.script).run(input)
-          : ((await handler!({
-              instanceId: ctx.id,
-              processId: ctx.def.id,
-              activityId: a.id,
-              applicationId: app.id,
-              input,
-              ...(loopCounter !== undefined ? { loopCounter } : {}),
-            })) ?? {});
-        ctx.data.apply(ctx.data.mapOut(a.application!.parameters, result, a), undefined, a.id);
+        for (const { call, app, handler } of calls) {
+          const input = ctx.data.mapIn(call.parameters, a, loopCounter);
+          const result = app.script !== undefined
+            ? ctx.def.script(app.script).run(input)
+            : ((await handler!({
+                instanceId: ctx.id,
+                processId: ctx.def.id,
+                activityId: a.id,
+                applicationId: app.id,
+                input,
+                ...(loopCounter !== undefined ? { loopCounter } : {}),
+              })) ?? {});
+          ctx.data.apply(ctx.data.mapOut(call.parameters, result, a), undefined, a.id);
+        }
         ai.completed += 1;
         if (a.multiInstance && activityDone(ctx, a, ai)) break;
       }

@@ -1,6 +1,7 @@
 import type { ActivityKind } from '../../definition/process-definition';
 import type { ActivityBehaviour } from './activity-behaviour';
 import { automaticBehaviour } from './automatic';
+import { blockBehaviour } from './block';
 import { endBehaviour } from './end';
 import { manualBehaviour } from './manual';
 import { receiveBehaviour } from './receive';
@@ -25,4 +26,5 @@ export const behaviours: Readonly<Record<ActivityKind, ActivityBehaviour>> = {
   subprocess: localSubflowBehaviour,
   'remote-subprocess': remoteSubflowBehaviour,
   receive: receiveBehaviour,
+  block: blockBehaviour,
 };

@@ -142,10 +142,11 @@ function matchElement(p: ElementParticle, groups: Group[], i: number, path: stri
     if (p.min > 0) throw missing(p, path, groups, owner);
     return i;
   }
-  const present = g.values.filter((v) => !isNil(v));
-  if (present.length > p.max) throw fieldFault(`${path}/${p.name}`, `appears ${present.length} times; expected at most ${p.max === 1 ? 'once' : `${p.max} times`}`);
-  if (present.length < p.min) {
-    throw fieldFault(`${path}/${p.name}`, present.length === 0 ? `is nil; expected ${expectation(p.type)}` : `appears ${present.length} times; expected at least ${p.min}`);
+  let present = 0;
+  for (const v of g.values) if (!isNil(v)) present++;
+  if (present > p.max) throw fieldFault(`${path}/${p.name}`, `appears ${present} times; expected at most ${p.max === 1 ? 'once' : `${p.max} times`}`);
+  if (present < p.min) {
+    throw fieldFault(`${path}/${p.name}`, present === 0 ? `is nil; expected ${expectation(p.type)}` : `appears ${present} times; expected at least ${p.min}`);
   }
   const indexed = g.values.length > 1;
   for (let k = 0; k < g.values.length; k++) {

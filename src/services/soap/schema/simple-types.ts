@@ -120,12 +120,22 @@ export function checkSimple(type: SimpleType, raw: string): string | undefined {
       return `expected ${describeSimple(type)}; got "${truncate(raw)}"`;
     }
   } else {
-    const length = type.builtin === 'base64Binary' ? Math.floor((text.replace(/=/g, '').length * 3) / 4) : type.builtin === 'hexBinary' ? text.length / 2 : [...text].length;
+    const length = type.builtin === 'base64Binary' ? Math.floor((text.replace(/=/g, '').length * 3) / 4) : type.builtin === 'hexBinary' ? text.length / 2 : codePoints(text);
     const problem = lengthProblem(type, length, 'characters');
     if (problem !== undefined) return length === 0 ? `is empty; expected ${describeSimple(type)}` : problem;
   }
   if (f.patterns && !f.patterns.every((p) => p.test(text))) return `expected ${describeSimple(type)} matching the pattern of ${type.label}; got "${truncate(raw)}"`;
   return undefined;
+}
+
+/** Characters as XSD counts them (code points), without building an array per value. */
+function codePoints(text: string): number {
+  let n = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff) n--;
+  }
+  return n;
 }
 
 function lengthProblem(type: SimpleType, length: number, unit: string): string | undefined {
