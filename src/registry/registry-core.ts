@@ -1,32 +1,11 @@
-import { createHash, randomBytes } from 'node:crypto';
-import type { TypeormStore } from '../persistence';
 import { uddiError, type UddiKeyType } from './errors';
-import { departmentCode, federationDomainFromEnv, FederationPartitions, HUB_OWNER, type PublisherIdentity } from './federation';
+import { federationDomainFromEnv, FederationPartitions, type PublisherIdentity } from './federation';
 import { parseFindQualifiers, type Qualifiers } from './find-qualifiers';
-import { generateKey, keyGeneratorOf, nodeDomainFromEnv, normaliseKey, partitionOf } from './keys';
-import type {
-  BindingTemplate,
-  BusinessEntity,
-  BusinessInfo,
-  BusinessService,
-  CategoryBag,
-  FindBindingRequest,
-  FindBusinessRequest,
-  FindCommon,
-  FindServiceRequest,
-  FindTModelRequest,
-  KeyedReference,
-  ListResult,
-  OperationalInfo,
-  RegisteredInfo,
-  ServiceInfo,
-  TModel,
-  TModelInfo,
-} from './model';
-import { burnVerification, hashPassword, verifyPassword } from './passwords';
-import type { BagCriterion, EntityKind, FindQuery, RegistryRepository, RegistryTx, StoredEntity } from './repository';
+import { keyGeneratorOf, nodeDomainFromEnv, normaliseKey, partitionOf } from './keys';
+import type { BindingTemplate, BusinessEntity, BusinessService, FindCommon, FindTModelRequest } from './model';
+import type { EntityKind, FindQuery, RegistryRepository, RegistryTx, StoredEntity } from './repository';
 import * as validate from './validate';
-import { ELEMENT, FreshKeys, KEY_TYPE, PublisherInfo, USERNAME_MAX, assembleBusiness, assembleService, bag, bindingOf, byKey, checkUsername, emptyList, identifierBag, indexed, list, ownerText, requireFound, requireSome, rowsOfBusiness, rowsOfService, serviceInfo, tokenHash } from './registry-rows';
+import { ELEMENT, FreshKeys, KEY_TYPE, PublisherInfo, bag, byKey, identifierBag, indexed, ownerText, requireFound, rowsOfBusiness, rowsOfService, tokenHash } from './registry-rows';
 
 export const DEFAULT_TOKEN_TTL_SECONDS = 3600;
 /** The most rows one find returns, whatever maxRows asks: bounds the reply and the work. */

@@ -1,32 +1,10 @@
-import { createHash, randomBytes } from 'node:crypto';
-import type { TypeormStore } from '../persistence';
-import { uddiError, type UddiKeyType } from './errors';
-import { departmentCode, federationDomainFromEnv, FederationPartitions, HUB_OWNER, type PublisherIdentity } from './federation';
-import { parseFindQualifiers, type Qualifiers } from './find-qualifiers';
-import { generateKey, keyGeneratorOf, nodeDomainFromEnv, normaliseKey, partitionOf } from './keys';
-import type {
-  BindingTemplate,
-  BusinessEntity,
-  BusinessInfo,
-  BusinessService,
-  CategoryBag,
-  FindBindingRequest,
-  FindBusinessRequest,
-  FindCommon,
-  FindServiceRequest,
-  FindTModelRequest,
-  KeyedReference,
-  ListResult,
-  OperationalInfo,
-  RegisteredInfo,
-  ServiceInfo,
-  TModel,
-  TModelInfo,
-} from './model';
-import { burnVerification, hashPassword, verifyPassword } from './passwords';
-import type { BagCriterion, EntityKind, FindQuery, RegistryRepository, RegistryTx, StoredEntity } from './repository';
+import { uddiError } from './errors';
+import { parseFindQualifiers } from './find-qualifiers';
+import { normaliseKey } from './keys';
+import type { BindingTemplate, BusinessEntity, BusinessInfo, BusinessService, FindBindingRequest, FindBusinessRequest, FindServiceRequest, FindTModelRequest, ListResult, OperationalInfo, ServiceInfo, TModel, TModelInfo } from './model';
+import type { StoredEntity } from './repository';
 import * as validate from './validate';
-import { ELEMENT, FreshKeys, KEY_TYPE, PublisherInfo, USERNAME_MAX, assembleBusiness, assembleService, bag, bindingOf, byKey, checkUsername, emptyList, identifierBag, indexed, list, ownerText, requireFound, requireSome, rowsOfBusiness, rowsOfService, serviceInfo, tokenHash } from './registry-rows';
+import { assembleBusiness, assembleService, bag, bindingOf, byKey, emptyList, identifierBag, indexed, list, requireFound, serviceInfo } from './registry-rows';
 import type { RegistryCore } from './registry-core';
 
 /** The UDDI Inquiry API set: find_xx and get_xxDetail, get_operationalInfo. Open to everyone. */

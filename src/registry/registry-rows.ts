@@ -1,30 +1,10 @@
-import { createHash, randomBytes } from 'node:crypto';
-import type { TypeormStore } from '../persistence';
+import { createHash } from 'node:crypto';
 import { uddiError, type UddiKeyType } from './errors';
-import { departmentCode, federationDomainFromEnv, FederationPartitions, HUB_OWNER, type PublisherIdentity } from './federation';
-import { parseFindQualifiers, type Qualifiers } from './find-qualifiers';
-import { generateKey, keyGeneratorOf, nodeDomainFromEnv, normaliseKey, partitionOf } from './keys';
-import type {
-  BindingTemplate,
-  BusinessEntity,
-  BusinessInfo,
-  BusinessService,
-  CategoryBag,
-  FindBindingRequest,
-  FindBusinessRequest,
-  FindCommon,
-  FindServiceRequest,
-  FindTModelRequest,
-  KeyedReference,
-  ListResult,
-  OperationalInfo,
-  RegisteredInfo,
-  ServiceInfo,
-  TModel,
-  TModelInfo,
-} from './model';
-import { burnVerification, hashPassword, verifyPassword } from './passwords';
-import type { BagCriterion, EntityKind, FindQuery, RegistryRepository, RegistryTx, StoredEntity } from './repository';
+import { HUB_OWNER } from './federation';
+import { type Qualifiers } from './find-qualifiers';
+import { generateKey, normaliseKey } from './keys';
+import type { BindingTemplate, BusinessEntity, BusinessService, CategoryBag, FindCommon, KeyedReference, ListResult, ServiceInfo } from './model';
+import type { BagCriterion, EntityKind, FindQuery, StoredEntity } from './repository';
 import * as validate from './validate';
 
 /** The registry's row assembly and request checks, shared by its API sets (registry-store.ts is the facade). */

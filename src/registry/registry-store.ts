@@ -1,32 +1,8 @@
-import { createHash, randomBytes } from 'node:crypto';
 import type { TypeormStore } from '../persistence';
-import { uddiError, type UddiKeyType } from './errors';
-import { departmentCode, federationDomainFromEnv, FederationPartitions, HUB_OWNER, type PublisherIdentity } from './federation';
-import { parseFindQualifiers, type Qualifiers } from './find-qualifiers';
-import { generateKey, keyGeneratorOf, nodeDomainFromEnv, normaliseKey, partitionOf } from './keys';
-import type {
-  BindingTemplate,
-  BusinessEntity,
-  BusinessInfo,
-  BusinessService,
-  CategoryBag,
-  FindBindingRequest,
-  FindBusinessRequest,
-  FindCommon,
-  FindServiceRequest,
-  FindTModelRequest,
-  KeyedReference,
-  ListResult,
-  OperationalInfo,
-  RegisteredInfo,
-  ServiceInfo,
-  TModel,
-  TModelInfo,
-} from './model';
-import { burnVerification, hashPassword, verifyPassword } from './passwords';
-import type { BagCriterion, EntityKind, FindQuery, RegistryRepository, RegistryTx, StoredEntity } from './repository';
+import { FederationPartitions } from './federation';
+import type { BindingTemplate, BusinessEntity, BusinessInfo, BusinessService, FindBindingRequest, FindBusinessRequest, FindServiceRequest, FindTModelRequest, ListResult, OperationalInfo, RegisteredInfo, ServiceInfo, TModel, TModelInfo } from './model';
+import type { EntityKind, RegistryRepository } from './repository';
 import { TypeormRegistryRepository } from './typeorm-repository';
-import * as validate from './validate';
 import { RegistryBulkImport } from './registry-bulk-import';
 import { RegistryCore, type RegistryOptions } from './registry-core';
 import { RegistryInquiry } from './registry-inquiry';
