@@ -15,6 +15,7 @@ import { InstanceStates, actionForTargetState, isInstanceState, type InstanceSta
 import { UnitOfWork, type CreateOptions, type EngineEnv } from './runtime/unit-of-work';
 import type { InstanceSession } from './runtime/instance-session';
 import { coerceData } from './runtime/data-coercion';
+import { decisionForm } from './runtime/human-decision';
 
 export interface EngineOptions {
   store: Store;
@@ -521,7 +522,11 @@ export class WorkflowEngine {
         }
         const activity = c.def?.def.activities.find((a) => a.id === item.activityId);
         // Assist and notify items hand a question or a message on; their performer fills no form.
-        const form: ActivityForm = activity && c.def && item.kind === 'normal' ? activityForm(c.def.def, activity) : { updates: [], reads: [] };
+        // A decision's form is the choice of branch (`@branch`, the labels as allowed values).
+        const form: ActivityForm =
+          activity && c.def && item.kind === 'normal' ? activityForm(c.def.def, activity)
+          : activity && c.def && item.kind === 'decision' ? decisionForm(c.def, activity)
+          : { updates: [], reads: [] };
         const data = c.rec?.data ?? {};
         out.push({
           item,
