@@ -16,6 +16,7 @@ import { UnitOfWork, type CreateOptions, type EngineEnv } from './runtime/unit-o
 import type { InstanceSession } from './runtime/instance-session';
 import { coerceData } from './runtime/data-coercion';
 import { decisionForm } from './runtime/human-decision';
+import { scriptLanguageOf } from './definition/script-language';
 
 export interface EngineOptions {
   store: Store;
@@ -343,6 +344,21 @@ export class WorkflowEngine {
       }
     }
     return owners;
+  }
+
+  /**
+   * Loads the interpreters the deployed definitions (any version: running cases may use an old
+   * one) need, so that a server's first case does not pay for loading QuickJS; a server whose
+   * definitions are all in the own language never loads it. Returns the languages loaded.
+   */
+  async prepareDeployedLanguages(): Promise<string[]> {
+    const needed = new Set<string>();
+    for (const d of await this.listDefinitions()) {
+      if (scriptLanguageOf(d.definition.scriptType) !== 'interflow') needed.add(d.definition.scriptType!);
+    }
+    const languages = [...new Set([...needed].map((t) => scriptLanguageOf(t)))];
+    for (const t of needed) await prepareLanguage({ scriptType: t });
+    return languages;
   }
 
   async listDefinitions(): Promise<DefinitionRecord[]> {
