@@ -41,6 +41,10 @@ export interface ServeOptions extends Omit<ServerOptions, 'log'> {
 export async function serve(engine: WorkflowEngine, options: ServeOptions): Promise<void> {
   const { log } = options;
   const trust = options.federation?.wfxml;
+  // QuickJS takes a moment to load: pay for it before listening when a deployed definition needs
+  // it, not in the first request that starts a case; otherwise it stays unloaded.
+  const languages = await engine.prepareDeployedLanguages();
+  if (languages.length) log.info({ languages }, 'script interpreters loaded for the deployed definitions');
   const server = createServer(engine, { ...options, services: [...wfxmlServices(engine, trust ? { trust } : {}), ...(options.federation?.services ?? []), ...(options.services ?? [])] });
   const running = await server.listen({ host: options.host, port: options.port, tls: options.tls });
   log.info({ url: running.url, endpoints: server.endpoints(), tls: Boolean(options.tls) }, 'listening');

@@ -15,6 +15,8 @@ import { InstanceStates, actionForTargetState, isInstanceState, type InstanceSta
 import { UnitOfWork, type CreateOptions, type EngineEnv } from './runtime/unit-of-work';
 import type { InstanceSession } from './runtime/instance-session';
 import { coerceData } from './runtime/data-coercion';
+import { decisionForm } from './runtime/human-decision';
+import { scriptLanguageOf } from './definition/script-language';
 
 export interface EngineOptions {
   store: Store;
@@ -344,6 +346,21 @@ export class WorkflowEngine {
     return owners;
   }
 
+  /**
+   * Loads the interpreters the deployed definitions (any version: running cases may use an old
+   * one) need, so that a server's first case does not pay for loading QuickJS; a server whose
+   * definitions are all in the own language never loads it. Returns the languages loaded.
+   */
+  async prepareDeployedLanguages(): Promise<string[]> {
+    const needed = new Set<string>();
+    for (const d of await this.listDefinitions()) {
+      if (scriptLanguageOf(d.definition.scriptType) !== 'interflow') needed.add(d.definition.scriptType!);
+    }
+    const languages = [...new Set([...needed].map((t) => scriptLanguageOf(t)))];
+    for (const t of needed) await prepareLanguage({ scriptType: t });
+    return languages;
+  }
+
   async listDefinitions(): Promise<DefinitionRecord[]> {
     return this.store.read((tx) => tx.listDefinitions());
   }
@@ -521,7 +538,11 @@ export class WorkflowEngine {
         }
         const activity = c.def?.def.activities.find((a) => a.id === item.activityId);
         // Assist and notify items hand a question or a message on; their performer fills no form.
-        const form: ActivityForm = activity && c.def && item.kind === 'normal' ? activityForm(c.def.def, activity) : { updates: [], reads: [] };
+        // A decision's form is the choice of branch (`@branch`, the labels as allowed values).
+        const form: ActivityForm =
+          activity && c.def && item.kind === 'normal' ? activityForm(c.def.def, activity)
+          : activity && c.def && item.kind === 'decision' ? decisionForm(c.def, activity)
+          : { updates: [], reads: [] };
         const data = c.rec?.data ?? {};
         out.push({
           item,

@@ -29,6 +29,7 @@ import {
 } from './xpdl-conventions';
 import { XpdlImportError } from './xpdl-import-error';
 import { mapTransition } from './xpdl-transition-mapper';
+import { decideUnconditionalChoices } from './xpdl-unconditional-choices';
 import { prepareGraph } from './xpdl-graph-mapper';
 import { undecidableScriptNotes } from './xpdl-script-notes';
 import { dataTypeFromBasicType, isParticipantType, isXpdlTrue, stringInitialValue } from './xpdl-values';
@@ -318,6 +319,7 @@ function mapProcess(node: XNode, pkg: PackageScope): ProcessDefinition {
   };
   if (pkg.scriptType !== undefined) process.scriptType = pkg.scriptType;
   if (activitySets.length) process.activitySets = activitySets;
+  decideUnconditionalChoices(process, label, pkg.warnings);
   if (pkg.javascript) pkg.warnings.push(...undecidableScriptNotes(process));
   const name = attr(node, 'Name');
   if (name) process.name = name;

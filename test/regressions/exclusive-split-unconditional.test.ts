@@ -5,10 +5,15 @@ import { regressionEngine } from './support';
 
 /**
  * Issue 11, "Exclusive split with two unconditional branches": deployed silently and always took
- * the first (two real files then looped 10,000 times and aborted). Refused at deploy, naming the
- * activity and the transitions.
+ * the first (two real files then looped 10,000 times and aborted). Still refused at deploy, naming
+ * the activity and the transitions, for every definition that does not say a person chooses: the
+ * engine takes the first transition that holds, so the second unconditional one could never run.
+ * Since issue 12 the XPDL importer reads a BPMN tool's gateway whose flows carry only names (and
+ * no otherwise branch) as a human decision (test/xpdl/xpdl-unconditional-choices.test.ts); with an
+ * otherwise branch, or from any other source (the definition builder here, a JSON definition), it
+ * is refused as before.
  */
-describe('regression: an exclusive split with two unconditional branches is refused (issue 11)', () => {
+describe('regression: an exclusive split with two unconditional branches that nobody decides is refused (issue 11)', () => {
   let engine: WorkflowEngine;
   let store: Store;
 

@@ -14,6 +14,7 @@ const SOURCES: Array<[string, () => string]> = [
   ['business-licence.xpdl (example)', () => readFileSync(resolve(__dirname, '../../examples/business-licence.xpdl'), 'utf8')],
   ['js-routing.xpdl (JavaScript, XPDL 1.0 multi-choice)', () => readFixture('js-routing.xpdl')],
   ['label-decision.xpdl (label conditions)', () => readFixture('label-decision.xpdl')],
+  ['unconditional-choice.xpdl (gateway flows with names only)', () => readFixture('unconditional-choice.xpdl')],
 ];
 
 describe('XPDL export and round trip', () => {

@@ -133,8 +133,10 @@ export class CompiledDefinition {
     if (a.split === 'xor') {
       // An exclusive split takes the first transition that holds; an unconditional one always
       // holds, so a second unconditional branch could never be taken (and a loop back through the
-      // first would run until the step limit). Refused rather than silently taking the first.
-      const unconditional = out.filter((t) => t.kind === 'normal');
+      // first would run until the step limit). Refused rather than silently taking the first —
+      // unless a person chooses (`decision`: the XPDL importer's reading of a BPMN tool's gateway
+      // whose flows carry only names, src/xpdl/xpdl-unconditional-choices.ts).
+      const unconditional = out.filter((t) => t.kind === 'normal' && !t.decision);
       if (unconditional.length > 1) {
         problems.push(
           `${where} is an exclusive (XOR) split with ${unconditional.length} unconditional transitions (${unconditional.map((t) => `"${t.id}"`).join(', ')}): ` +

@@ -207,6 +207,9 @@ export interface TransitionDef {
   /**
    * The condition is a label a modelling tool wrote (`Information available`), not an
    * expression: a person decides. The split becomes a decision work item listing the labels.
+   * Also on a `normal` transition of an exclusive split with several unconditional ones (a BPMN
+   * tool's gateway whose flows carry only names): `condition` then holds the label the importer
+   * gave it (the transition's Name, else the target activity's), never an expression.
    */
   decision?: true;
   /** The activity set the transition belongs to (both its ends are in it); absent for the process's own graph. */

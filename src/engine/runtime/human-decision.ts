@@ -1,4 +1,5 @@
 import type { CompiledDefinition } from '../definition/compiled-definition';
+import type { ActivityForm } from '../definition/form-contract';
 import type { ActivityDef, TransitionDef } from '../definition/process-definition';
 import { InvalidDataError } from '../errors';
 import type { ActivityInstance } from '../ports/records';
@@ -93,4 +94,27 @@ export function offerDecision(items: WorkItems, def: CompiledDefinition, a: Acti
     activityName: decisionTitle(a, options),
     data: { [BRANCH_FIELD]: options.map((o) => o.label) },
   });
+}
+
+/**
+ * The decision item's form, as every work item has one (ProcessService WorkItem/Form): one required
+ * field, `@branch`, whose allowed values are the labels — so a legacy SOAP client learns the choice
+ * the way it learns any enumerated field, and an inclusive split's `@branch` is an array.
+ */
+export function decisionForm(def: CompiledDefinition, a: ActivityDef): ActivityForm {
+  const several = a.split === 'or';
+  return {
+    updates: [
+      {
+        id: BRANCH_FIELD,
+        label: 'Branch',
+        type: 'STRING',
+        isArray: several,
+        required: true,
+        allowedValues: decisionOptions(def, a).map((o) => o.label),
+        description: `Choose ${several ? 'one or more of the branches (repeat the item)' : 'the branch to take'} after "${a.name ?? a.id}": a label (any case) or the transition Id`,
+      },
+    ],
+    reads: [],
+  };
 }
