@@ -1,4 +1,4 @@
-import { DEFAULT_DATABASE_URL, parseDatabaseUrl, withDatabasePasswordFile } from '../persistence';
+import { DEFAULT_DATABASE_URL, parseDatabaseUrl, poolSizeFromEnv, withDatabasePasswordFile } from '../persistence';
 
 /**
  * Configuration comes from environment variables, overridable by CLI flags. Defaults are chosen so
@@ -11,6 +11,8 @@ export interface InterflowConfig {
   department?: string;
   /** INTERFLOW_LOG_LEVEL: fatal, error, warn, info (default), debug, trace, silent. */
   logLevel: string;
+  /** INTERFLOW_DB_POOL: connections per MySQL/MariaDB pool; read only for a MySQL URL. */
+  databasePoolSize?: number;
 }
 
 export { DEFAULT_DATABASE_URL };
@@ -32,7 +34,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     department: overrides.department ?? (env.INTERFLOW_DEPARTMENT || undefined),
     logLevel: overrides.logLevel ?? env.INTERFLOW_LOG_LEVEL ?? 'info',
   };
-  parseDatabaseUrl(config.databaseUrl); // fail early, with the accepted forms, on a bad setting
+  // fail early, with the accepted forms, on a bad setting
+  if (parseDatabaseUrl(config.databaseUrl).kind !== 'sqlite') config.databasePoolSize = overrides.databasePoolSize ?? poolSizeFromEnv(env);
   if (!(LOG_LEVELS as readonly string[]).includes(config.logLevel)) {
     const from = overrides.logLevel !== undefined ? '--log-level' : 'INTERFLOW_LOG_LEVEL';
     throw new ConfigError(`${from} "${config.logLevel}" is not a log level; use one of ${LOG_LEVELS.join(', ')}`);

@@ -8,10 +8,13 @@ import { departmentSoapHooks } from './soap-hooks';
 import { authenticateWith, checkExposure, errorHandler, isLoopback, listen, notFound, requestLog, type ListenOptions, type RunningServer } from '../services/http';
 import { consoleRouter, CONSOLE_PATH, type ConsoleOptions, type ConsoleRegistry, type ConsoleSessionStore } from '../console';
 import { databaseCheck, EngineMetrics, metricsHandler, readinessHandler, registryCheck, type ReadinessCheck } from '../monitoring';
-import { baseUrlOf, trustProxyFromEnv } from '../services/soap';
+import { baseUrlOf } from '../services/soap';
+import { Settings } from './settings';
 
 export interface ServerOptions {
   log: Logger;
+  /** The INTERFLOW_* settings the options leave open come from here; default the process environment's. */
+  settings?: Settings;
   /** Request body limit in bytes; default INTERFLOW_MAX_BODY or 1 MiB. */
   maxBodyBytes?: number;
   /** Believe X-Forwarded-Proto/Host; default INTERFLOW_TRUST_PROXY=1. */
@@ -64,11 +67,12 @@ export function createServer(engine: WorkflowEngine, options: ServerOptions): In
   const services = express.Router();
   const mounted: string[] = [];
   const definitions: SoapServiceDefinition[] = [];
-  const trustProxy = options.trustProxy ?? trustProxyFromEnv();
+  const settings = options.settings ?? new Settings();
+  const trustProxy = options.trustProxy ?? settings.trustProxy;
   const soapOptions: SoapOptions = {
     log: options.log,
-    maxBodyBytes: options.maxBodyBytes,
-    trustProxy: options.trustProxy,
+    maxBodyBytes: options.maxBodyBytes ?? settings.maxBodyBytes,
+    trustProxy,
     authenticate: options.security ? authenticateWith(options.security, options.shared?.throttle) : options.authenticate,
     ...departmentSoapHooks,
   };
@@ -85,12 +89,14 @@ export function createServer(engine: WorkflowEngine, options: ServerOptions): In
   app.get('/ready', readinessHandler(() => checks, options.log));
   // Set at listen: off loopback, /metrics without INTERFLOW_METRICS_TOKEN answers 403.
   let exposed = false;
-  app.get('/metrics', metricsHandler(new EngineMetrics(engine), options.log, undefined, () => exposed));
+  app.get('/metrics', metricsHandler(new EngineMetrics(engine), options.log, settings.metricsToken, () => exposed));
   if (options.console) {
     app.use(
       CONSOLE_PATH,
       consoleRouter({
         ...(options.shared ? { sessions: options.shared.sessions, throttle: options.shared.throttle } : {}),
+        federationKeys: settings.federationKeys,
+        departmentName: settings.departmentName,
         ...options.console,
         ...(options.registry ? { registry: options.registry } : {}),
         engine,

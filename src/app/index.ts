@@ -5,6 +5,7 @@
  */
 export { loadConfig, ConfigError, DEFAULT_DATABASE_URL, LOG_LEVELS } from './config';
 export type { InterflowConfig } from './config';
+export { Settings } from './settings';
 export { createLogger } from './logger';
 export { openEngine } from './open-engine';
 export { registerBuiltinHandlers } from './builtin-handlers';

@@ -6,6 +6,7 @@ import { errorHandler, listen, notFound, requestLog, type RunningServer, type Tl
 import { mountSoapService } from '../services/soap';
 import { metricsHandler, readinessHandler, registryCheck, type ReadinessCheck } from '../monitoring';
 import { FederationKeys, hubTModels, LeaseSweeper } from '../binding';
+import { Settings } from './settings';
 import { hubSoapHooks } from './soap-hooks';
 
 /**
@@ -24,6 +25,8 @@ import { hubSoapHooks } from './soap-hooks';
 export interface RegistryHubOptions {
   registry: RegistryStore;
   log: Logger;
+  /** The INTERFLOW_* settings the options leave open come from here; default the process environment's. */
+  settings?: Settings;
   host: string;
   port: number;
   tls?: TlsFiles;
@@ -51,6 +54,7 @@ export interface RunningRegistryHub {
 
 export async function startRegistryHub(options: RegistryHubOptions): Promise<RunningRegistryHub> {
   const { log, registry } = options;
+  const settings = options.settings ?? new Settings();
   const keys = options.keys ?? new FederationKeys(registry.federation.domain);
   for (const k of [keys, options.sweeper ? options.sweeper.keys : undefined]) {
     if (k && k.domain !== registry.federation.domain) {
@@ -79,9 +83,9 @@ export async function startRegistryHub(options: RegistryHubOptions): Promise<Run
   // The hub's registry is its own database: when it cannot answer, the hub cannot work.
   const checks: ReadinessCheck[] = [registryCheck(registry), ...(options.readiness ?? [])];
   app.get('/ready', readinessHandler(() => checks, log));
-  app.get('/metrics', metricsHandler(undefined, log));
+  app.get('/metrics', metricsHandler(undefined, log, settings.metricsToken));
   options.mount?.(app);
-  for (const def of services) mountSoapService(app, def, { log, maxBodyBytes: options.maxBodyBytes, trustProxy: options.trustProxy, ...hubSoapHooks });
+  for (const def of services) mountSoapService(app, def, { log, maxBodyBytes: options.maxBodyBytes ?? settings.maxBodyBytes, trustProxy: options.trustProxy ?? settings.trustProxy, ...hubSoapHooks });
   app.use(notFound(() => services.map((s) => s.path)));
   app.use(errorHandler(log));
   const running = await listen(app, { host: options.host, port: options.port, tls: options.tls, shutdownGraceMs: options.shutdownGraceMs });

@@ -4,7 +4,7 @@ import { ObserverDispatcher, wfxmlServices, type WfxmlTrust } from '../services/
 import { createServer, type ServerOptions } from './department-server';
 import type { TlsFiles } from '../services/http';
 import type { SoapServiceDefinition } from '../services/soap';
-import { outboxSettingsFromEnv } from '../outbox';
+import { Settings } from './settings';
 
 export interface ServeOptions extends Omit<ServerOptions, 'log'> {
   log: Logger;
@@ -50,7 +50,7 @@ export async function serve(engine: WorkflowEngine, options: ServeOptions): Prom
   log.info({ url: running.url, endpoints: server.endpoints(), tls: Boolean(options.tls) }, 'listening');
   options.onListening?.(running.url);
   // Wf-XML notifications to remote observers leave through the outbox, independently of requests.
-  const observers = new ObserverDispatcher({ engine, baseUrl: options.publicUrl ?? running.url, log, ...(trust ? { trust } : {}), ...outboxSettingsFromEnv(process.env) });
+  const observers = new ObserverDispatcher({ engine, baseUrl: options.publicUrl ?? running.url, log, ...(trust ? { trust } : {}), ...(options.settings ?? new Settings()).outbox });
   observers.start();
   options.registration?.start(options.publicUrl ?? running.url);
   // A deploy (published package installed, ProcessService or Wf-XML deploy) returns only once the

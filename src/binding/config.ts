@@ -26,24 +26,24 @@ function seconds(env: NodeJS.ProcessEnv, name: string, fallback: number, min: nu
   return n;
 }
 
-export function refreshSecondsFromEnv(env: NodeJS.ProcessEnv = process.env): number {
+export function refreshSecondsFromEnv(env: NodeJS.ProcessEnv): number {
   return seconds(env, 'INTERFLOW_REGISTRY_REFRESH', DEFAULT_REFRESH_SECONDS, 0.001);
 }
 
-export function cacheTtlSecondsFromEnv(env: NodeJS.ProcessEnv = process.env): number {
+export function cacheTtlSecondsFromEnv(env: NodeJS.ProcessEnv): number {
   return seconds(env, 'INTERFLOW_BINDING_CACHE_TTL', DEFAULT_CACHE_TTL_SECONDS, 0);
 }
 
-export function withdrawAfterSecondsFromEnv(env: NodeJS.ProcessEnv = process.env): number {
+export function withdrawAfterSecondsFromEnv(env: NodeJS.ProcessEnv): number {
   return seconds(env, 'INTERFLOW_REGISTRY_WITHDRAW_AFTER', WITHDRAW_FACTOR * refreshSecondsFromEnv(env), 0);
 }
 
-export function registryUrlFromEnv(env: NodeJS.ProcessEnv = process.env): string | undefined {
+export function registryUrlFromEnv(env: NodeJS.ProcessEnv): string | undefined {
   return env.INTERFLOW_REGISTRY_URL?.trim() || undefined;
 }
 
 /** INTERFLOW_REGISTRY_PASSWORD, or the first line of INTERFLOW_REGISTRY_PASSWORD_FILE. */
-export function registryPasswordFromEnv(env: NodeJS.ProcessEnv = process.env): string | undefined {
+export function registryPasswordFromEnv(env: NodeJS.ProcessEnv): string | undefined {
   if (env.INTERFLOW_REGISTRY_PASSWORD) return env.INTERFLOW_REGISTRY_PASSWORD;
   const file = env.INTERFLOW_REGISTRY_PASSWORD_FILE?.trim();
   if (!file) return undefined;

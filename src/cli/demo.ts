@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { createLogger, loadConfig, openEngine, serve } from '../app';
+import { createLogger, openEngine, serve, Settings } from '../app';
 import { parseDatabaseUrl } from '../persistence';
 import { importXpdl } from '../xpdl';
 import type { InstanceView, WorkflowEngine, WorkItemRecord } from '../engine';
@@ -28,7 +28,7 @@ export async function runDemo(out: Output, options: { databaseUrl?: string; logL
   if (target.kind === 'sqlite' && target.path !== ':memory:') {
     for (const suffix of ['', '-wal', '-shm']) rmSync(target.path + suffix, { force: true });
   }
-  const config = loadConfig(process.env, { databaseUrl, logLevel: options.logLevel, department: undefined });
+  const config = new Settings().config({ databaseUrl, logLevel: options.logLevel, department: undefined });
   const engine = await openEngine(config, createLogger(options.logLevel));
   try {
     out.stdout(`Interflow demo — database ${target.kind === 'sqlite' ? target.path : target.kind}\n\n1. Deploying sample definitions\n`);
@@ -92,7 +92,7 @@ async function openItemsOfCaseTree(engine: WorkflowEngine, instanceId: string): 
 /** The product's own examples, plus the public reference samples (beside the checkout, or INTERFLOW_REFERENCE_DIR). */
 function sampleFiles(referenceDir?: string): string[] {
   const root = resolve(__dirname, '..', '..');
-  const reference = referenceDir ?? (process.env.INTERFLOW_REFERENCE_DIR || resolve(root, '..', 'shared', 'reference'));
+  const reference = referenceDir ?? (new Settings().referenceDir ?? resolve(root, '..', 'shared', 'reference'));
   const dirs = [join(root, 'examples'), resolve(reference, 'xpdl', 'samples')];
   return dirs.filter((d) => existsSync(d)).flatMap((d) => readdirSync(d).filter((f) => f.endsWith('.xpdl')).sort().map((f) => join(d, f)));
 }
@@ -124,7 +124,7 @@ export async function serveDemo(out: Output, options: DemoServeOptions): Promise
   ];
   const securityConfig = demoSecurityConfig(users, { allowInsecureBasic: true });
   const security = createAuthenticator(securityConfig, { logger: log });
-  const engine = await openEngine(loadConfig(process.env, { databaseUrl, logLevel: options.logLevel, department: undefined }), log);
+  const engine = await openEngine(new Settings().config({ databaseUrl, logLevel: options.logLevel, department: undefined }), log);
   try {
     const waiting = await engine.startProcess('building_permit', { data: { caseRef: 'BP-2026-0043' }, actor: 'demo', subject: 'waiting for you' });
     await serve(engine, {

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import { ConfigError, createLogger, loadConfig, openEngine, replicaState, serve, type InterflowConfig } from '../app';
+import { ConfigError, createLogger, openEngine, replicaState, serve, Settings, type InterflowConfig } from '../app';
 import { parseDatabaseUrl } from '../persistence';
 import { bindingsCheck } from '../monitoring';
 import { BRANCH_FIELD, EngineError, participatingDepartments, type WorkflowEngine } from '../engine';
@@ -11,10 +11,10 @@ import { parseAssignments } from './assignments';
 import { printInstance, printInstances, printWorklist, printDefinitions, table, type Output } from './format';
 import { runDemo, serveDemo } from './demo';
 import { outstandingWarnings } from './import-warnings';
-import { checkExposure, tlsFromEnv } from '../services/http';
-import { createAuthenticator, describeSecurity, loadSecurityConfig, SecurityConfigError } from '../services/security';
-import { binderFromEnv, RegistryClient, registryUrlFromEnv, selfRegistrationFromEnv, TRANSFER_SERVICE_OFFERING } from '../binding';
-import { departmentFederation, MessageLog, messageLogRetentionFromEnv, RegistryDirectory, startMessageLogPurge, verifyCaseMessages, whereIs, type MessageLogPurger } from '../transfer';
+import { checkExposure } from '../services/http';
+import { createAuthenticator, describeSecurity, SecurityConfigError } from '../services/security';
+import { RegistryClient, TRANSFER_SERVICE_OFFERING } from '../binding';
+import { MessageLog, RegistryDirectory, startMessageLogPurge, verifyCaseMessages, whereIs, type MessageLogPurger } from '../transfer';
 import type { TypeormStore } from '../persistence';
 import { addRegistryCommands } from './registry-commands';
 import { addFederationCommands } from './federation-commands';
@@ -52,9 +52,10 @@ export async function main(argv: string[], out: Output = defaultOutput): Promise
   const program = new Command();
   const configOf = (cmd: Command): InterflowConfig => {
     const g = cmd.optsWithGlobals() as GlobalOptions;
-    const config = loadConfig(process.env, { databaseUrl: g.db, department: g.department, logLevel: g.logLevel });
+    const settings = new Settings();
+    const config = settings.config({ databaseUrl: g.db, department: g.department, logLevel: g.logLevel });
     // The default ./data is created on first use; a database named by --db or INTERFLOW_DB must be in an existing directory.
-    if (!createsSystem(cmd) || g.db !== undefined || process.env.INTERFLOW_DB !== undefined) refuseMissingDatabaseDir(config.databaseUrl);
+    if (!createsSystem(cmd) || g.db !== undefined || settings.databaseSet) refuseMissingDatabaseDir(config.databaseUrl);
     return config;
   };
   const withEngine = (fn: (engine: WorkflowEngine, opts: Record<string, unknown>, cmd: Command, ...args: string[]) => Promise<void>) =>
@@ -230,7 +231,7 @@ export async function main(argv: string[], out: Output = defaultOutput): Promise
     .action(withEngine(async (engine, opts, cmd, caseId) => {
       const messageLog = new MessageLog(engine.store as TypeormStore);
       const where = await whereIs(engine, messageLog, caseId);
-      const binder = opts.verify ? binderFromEnv(process.env) : undefined;
+      const binder = opts.verify ? new Settings().binder() : undefined;
       if (opts.verify && !binder) throw new InvalidArgumentError('--verify needs the registry (INTERFLOW_REGISTRY_URL): certificates come from there, never from the messages');
       const checks = binder ? await verifyCaseMessages(messageLog, new RegistryDirectory(binder), caseId, engine) : undefined;
       if (json(cmd)) {
@@ -290,15 +291,16 @@ export async function main(argv: string[], out: Output = defaultOutput): Promise
     .option('--host <address>', 'address to listen on (env INTERFLOW_HOST; default 127.0.0.1)')
     .action(async (opts: { port?: number; host?: string }, cmd: Command) => {
       const config = configOf(cmd);
-      const port = opts.port ?? (process.env.INTERFLOW_PORT ? parsePositiveInt(process.env.INTERFLOW_PORT, 'INTERFLOW_PORT', true) : 8080);
-      const host = opts.host ?? (process.env.INTERFLOW_HOST || '127.0.0.1');
+      const settings = new Settings();
+      const port = opts.port ?? (settings.port ? parsePositiveInt(settings.port, 'INTERFLOW_PORT', true) : 8080);
+      const host = opts.host ?? settings.host;
       // Certificates and the users file are read before anything opens: a bad setting fails fast.
-      const tls = tlsFromEnv();
-      const securityConfig = loadSecurityConfig(process.env);
-      const retention = messageLogRetentionFromEnv(process.env);
+      const tls = settings.tls;
+      const securityConfig = settings.security;
+      const retention = settings.retention;
       const log = createLogger(config.logLevel);
       log.info({ security: describeSecurity(securityConfig) }, 'caller authentication');
-      engine = await openEngine(config, log);
+      engine = await openEngine(config, log, undefined, settings);
       // Replicas of this department share nonces, throttles and console sessions through the database.
       const shared = replicaState(engine.store as TypeormStore);
       const security = createAuthenticator(securityConfig, { logger: log, replayCache: shared.replayCache });
@@ -311,14 +313,14 @@ export async function main(argv: string[], out: Output = defaultOutput): Promise
       process.once('SIGTERM', onSignal);
       let purger: MessageLogPurger | undefined;
       try {
-        const publicUrl = process.env.INTERFLOW_PUBLIC_URL?.trim().replace(/\/+$/, '') || undefined;
+        const publicUrl = settings.publicUrl;
         // A department engine with a registry takes part in cross-department transfers: it signs
         // with its own key, publishes the certificate, and serves its TransferService.
-        const binder = config.department ? binderFromEnv(process.env, log, { snapshots: shared.bindingSnapshots }) : undefined;
-        const federation = binder ? await departmentFederation({ engine, store: engine.store as TypeormStore, binder, log, replayCache: shared.replayCache, outboxDueNow: (now) => shared.bindingSnapshots.outboxDueNow(now) }) : undefined;
+        const binder = config.department ? settings.binder(log, { snapshots: shared.bindingSnapshots }) : undefined;
+        const federation = binder ? await settings.departmentFederation({ engine, store: engine.store as TypeormStore, binder, log, replayCache: shared.replayCache, outboxDueNow: (now) => shared.bindingSnapshots.outboxDueNow(now) }) : undefined;
         const messageLog = federation?.messageLog ?? new MessageLog(engine.store as TypeormStore);
         purger = startMessageLogPurge({ messageLog, retention, log: log.child({ component: 'message-log' }) });
-        const registration = selfRegistrationFromEnv(process.env, {
+        const registration = settings.selfRegistration({
           engine,
           log,
           ...(federation
@@ -329,7 +331,7 @@ export async function main(argv: string[], out: Output = defaultOutput): Promise
               }
             : {}),
         });
-        await serve(engine, { log, host, port, tls, publicUrl, security, shared, readiness: binder ? [bindingsCheck(binder)] : [], console: { security: securityConfig, transferLog: messageLog, ...(federation ? { heldPackages: federation.heldPackages } : {}) }, ...consoleRegistry(), registration, federation, signal: stop.signal, onListening: (url) => out.stdout(`listening on ${url}\n`) });
+        await serve(engine, { log, host, port, tls, publicUrl, security, shared, readiness: binder ? [bindingsCheck(binder)] : [], console: { security: securityConfig, transferLog: messageLog, ...(federation ? { heldPackages: federation.heldPackages } : {}) }, ...consoleRegistry(settings), registration, settings, federation, signal: stop.signal, onListening: (url) => out.stdout(`listening on ${url}\n`) });
       } finally {
         await purger?.stop();
         process.off('SIGINT', onSignal);
@@ -348,7 +350,8 @@ export async function main(argv: string[], out: Output = defaultOutput): Promise
       const g = cmd.optsWithGlobals() as GlobalOptions;
       const databaseUrl = opts.db ?? g.db;
       const logLevel = g.logLevel ?? 'warn';
-      const host = opts.host ?? (process.env.INTERFLOW_HOST || '127.0.0.1');
+      const settings = new Settings();
+      const host = opts.host ?? settings.host;
       // The demo accepts HTTP Basic over plain HTTP: loopback only, refused before any work.
       if (!opts.once) checkExposure(host, false, true);
       await runDemo(out, { databaseUrl, logLevel });
@@ -362,7 +365,7 @@ export async function main(argv: string[], out: Output = defaultOutput): Promise
           databaseUrl,
           logLevel,
           host,
-          port: opts.port ?? (process.env.INTERFLOW_PORT ? parsePositiveInt(process.env.INTERFLOW_PORT, 'INTERFLOW_PORT', true) : 8080),
+          port: opts.port ?? (settings.port ? parsePositiveInt(settings.port, 'INTERFLOW_PORT', true) : 8080),
           signal: stop.signal,
         });
       } finally {
@@ -389,7 +392,7 @@ export async function main(argv: string[], out: Output = defaultOutput): Promise
       return e.exitCode === 0 ? 0 : 2;
     }
     out.stderr(`error: ${describeError(e)}\n`);
-    if (process.env.INTERFLOW_DEBUG) out.stderr(`${(e as Error).stack}\n`);
+    if (new Settings().debug) out.stderr(`${(e as Error).stack}\n`);
     return 1;
   } finally {
     await engine?.store.close();
@@ -421,8 +424,8 @@ function refuseMissingDatabaseDir(url: string): void {
 }
 
 /** The console shows, and /ready checks, the registry this engine registers in (INTERFLOW_REGISTRY_URL). */
-function consoleRegistry(): { registry?: RegistryClient } {
-  const url = registryUrlFromEnv();
+function consoleRegistry(settings: Settings): { registry?: RegistryClient } {
+  const url = settings.registryUrl;
   return url ? { registry: new RegistryClient({ baseUrl: url, timeoutMs: 3000 }) } : {};
 }
 

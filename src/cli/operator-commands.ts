@@ -2,13 +2,13 @@ import { userInfo } from 'node:os';
 import { InvalidArgumentError, type Command } from 'commander';
 import type { WorkflowEngine } from '../engine';
 import type { TypeormStore } from '../persistence';
+import { Settings } from '../app';
 import {
   dataFlowsOf,
   describeRetention,
   heldPackageImpact,
   HeldPackages,
   MessageLog,
-  messageLogRetentionFromEnv,
   retentionCutoff,
   retentionDays,
   RETENTION_ENV,
@@ -172,7 +172,7 @@ export function addOperatorCommands(program: Command, definitions: Command, ctx:
       let days: number;
       if (opts.olderThan !== undefined) days = opts.olderThan as number;
       else {
-        const retention = messageLogRetentionFromEnv(process.env);
+        const retention = new Settings().retention;
         if (retention === 'forever') throw new Error(`${RETENTION_ENV} is forever, so nothing is due for purging; give --older-than DAYS to purge anyway`);
         days = retention.days;
       }

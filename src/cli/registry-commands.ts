@@ -1,30 +1,23 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { Logger } from 'pino';
-import { createLogger, openEngine, startRegistryHub, type InterflowConfig } from '../app';
+import { createLogger, openEngine, Settings, startRegistryHub, type InterflowConfig } from '../app';
 import {
   Binder,
-  cacheTtlSecondsFromEnv,
   FederationKeys,
   RegistryClient,
-  federationDomainFromEnv,
-  refreshSecondsFromEnv,
-  registryUrlFromEnv,
-  selfRegistrationFromEnv,
-  withdrawAfterSecondsFromEnv,
   type RegistrationReport,
   type UddiInquiry,
 } from '../binding';
 import { inferFederationKeys, listRegistry, type ListedBusiness } from '../binding';
 import { openStore, type TypeormStore } from '../persistence';
 import { createPublisher, RegistryStore, type PublisherInfo } from '../registry';
-import { tlsFromEnv } from '../services/http';
-import { hubRelay, MessageLog, messageLogRetentionFromEnv, startMessageLogPurge } from '../transfer';
+import { hubRelay, MessageLog, startMessageLogPurge } from '../transfer';
 import { databaseCheck } from '../monitoring';
 import { consoleRouter, CONSOLE_PATH } from '../console';
 import { WorkflowEngine } from '../engine';
-import { loadSecurityConfig, type SecurityConfig } from '../services/security';
-import { baseUrlOf, trustProxyFromEnv } from '../services/soap';
+import type { SecurityConfig } from '../services/security';
+import { baseUrlOf } from '../services/soap';
 import { table, type Output } from './format';
 
 /**
@@ -54,29 +47,30 @@ export function addRegistryCommands(program: Command, ctx: RegistryCommandContex
     .option('--host <address>', 'address to listen on (env INTERFLOW_HOST; default 127.0.0.1)')
     .action(async (opts: { port?: number; host?: string }, cmd: Command) => {
       const config = ctx.configOf(cmd);
-      const port = opts.port ?? (process.env.INTERFLOW_PORT ? ctx.parsePort(process.env.INTERFLOW_PORT) : 8080);
-      const host = opts.host ?? (process.env.INTERFLOW_HOST || '127.0.0.1');
-      const tls = tlsFromEnv();
-      const keys = new FederationKeys(federationDomainFromEnv(process.env));
-      const withdrawAfterSeconds = withdrawAfterSecondsFromEnv(process.env);
-      const retention = messageLogRetentionFromEnv(process.env);
+      const settings = new Settings();
+      const port = opts.port ?? (settings.port ? ctx.parsePort(settings.port) : 8080);
+      const host = opts.host ?? settings.host;
+      const tls = settings.tls;
+      const keys = settings.federationKeys;
+      const withdrawAfterSeconds = settings.withdrawAfterSeconds;
+      const retention = settings.retention;
       const log = createLogger(config.logLevel);
       // The hub's console logs in the users of INTERFLOW_USERS_FILE; a bad file fails here. In
       // production without one the hub serves no console (it would be open to anyone).
-      const hasUsersFile = Boolean(process.env.INTERFLOW_USERS_FILE?.trim());
+      const hasUsersFile = settings.usersFileSet;
       let securityConfig: SecurityConfig | undefined;
       try {
-        securityConfig = loadSecurityConfig(process.env);
+        securityConfig = settings.security;
       } catch (e) {
         if (hasUsersFile) throw e;
       }
-      const trustProxy = trustProxyFromEnv();
-      await withRegistry(config, async (registryStore, store) => {
+      const trustProxy = settings.trustProxy;
+      await withRegistry(config, settings, async (registryStore, store) => {
         // The hub also relays transfers (INTERFLOW_ROUTING=relay on the departments): it finds the
         // receivers through its own registry, over the same UDDI API everyone else uses.
         let binder: Binder | undefined;
         const relay = hubRelay({ store, binder: () => binder, log });
-        const hub = await startRegistryHub({ registry: registryStore, keys, log, host, port, tls, sweeper: { withdrawAfterSeconds, intervalSeconds: Math.min(60, Math.max(1, refreshSecondsFromEnv(process.env))), keys }, extraServices: [relay], readiness: [databaseCheck({ store })],
+        const hub = await startRegistryHub({ registry: registryStore, settings, keys, log, host, port, tls, sweeper: { withdrawAfterSeconds, intervalSeconds: Math.min(60, Math.max(1, settings.refreshSeconds)), keys }, extraServices: [relay], readiness: [databaseCheck({ store })],
           // The hub's console (docs/console.md): the registry, the relay's refusals and lapsed leases, for the users of INTERFLOW_USERS_FILE.
           mount: (app) => {
             if (!securityConfig) return log.warn('no console on this hub: production without INTERFLOW_USERS_FILE');
@@ -94,7 +88,7 @@ export function addRegistryCommands(program: Command, ctx: RegistryCommandContex
             }));
             app.get('/', (_req, res) => res.redirect(302, `${CONSOLE_PATH}/`));
           } });
-        binder = new Binder({ registry: new RegistryClient({ baseUrl: hub.url }), keys, cacheTtlSeconds: cacheTtlSecondsFromEnv(process.env), log });
+        binder = new Binder({ registry: new RegistryClient({ baseUrl: hub.url }), keys, cacheTtlSeconds: settings.cacheTtlSeconds, log });
         out.stdout(`registry listening on ${hub.url}\n  Inquiry      ${hub.url}/uddi/inquiry\n  Publication  ${hub.url}/uddi/publication\n  Security     ${hub.url}/uddi/security\n  Relay        ${hub.url}/services/TransferRelay\n  health / ready  ${hub.url}/health   ${hub.url}/ready   metrics ${hub.url}/metrics\n`);
         // The relay's log holds every message it passed on: it is purged like a department's.
         const purger = startMessageLogPurge({ messageLog: new MessageLog(store), retention, log: log.child({ component: 'message-log' }) });
@@ -117,7 +111,7 @@ export function addRegistryCommands(program: Command, ctx: RegistryCommandContex
       const department = departmentOption(opts, cmd);
       const raw = opts.passwordFile ? readFileSync(opts.passwordFile, 'utf8') : await (ctx.readStdin ?? readStdin)();
       const password = raw.split(/\r?\n/)[0];
-      const created = await withRegistry(ctx.configOf(cmd), (registryStore) => createPublisher(registryStore, name, password, { department }));
+      const created = await withRegistry(ctx.configOf(cmd), new Settings(), (registryStore) => createPublisher(registryStore, name, password, { department }));
       if (ctx.json(cmd)) return out.stdout(JSON.stringify(created, null, 2) + '\n');
       out.stdout(`publisher ${created.name} created ${describePublisher(created)}\n`);
       out.stdout(created.department
@@ -133,7 +127,7 @@ export function addRegistryCommands(program: Command, ctx: RegistryCommandContex
     .action(async (name: string, opts: { department?: string }, cmd: Command) => {
       const department = departmentOption(opts, cmd);
       if (!department) throw new Error(`give the department publisher ${name} acts for: --department CODE`);
-      const updated = await withRegistry(ctx.configOf(cmd), (registryStore) => registryStore.setPublisherDepartment(name, department));
+      const updated = await withRegistry(ctx.configOf(cmd), new Settings(), (registryStore) => registryStore.setPublisherDepartment(name, department));
       if (ctx.json(cmd)) return out.stdout(JSON.stringify(updated, null, 2) + '\n');
       out.stdout(`publisher ${updated.name} ${describePublisher(updated)}\n`);
     });
@@ -146,12 +140,13 @@ export function addRegistryCommands(program: Command, ctx: RegistryCommandContex
       // Without INTERFLOW_FEDERATION_DOMAIN the domain is read from the department entries'
       // keys, so their leases and certificates are recognised (the default domain would see none).
       let inferred: FederationKeys | undefined;
-      const keys = process.env.INTERFLOW_FEDERATION_DOMAIN?.trim()
-        ? new FederationKeys(federationDomainFromEnv(process.env))
+      const settings = new Settings();
+      const keys = settings.federationDomainSet
+        ? settings.federationKeys
         : (businessKeys: string[]) => (inferred = inferFederationKeys(businessKeys));
-      const url = opts.url ?? registryUrlFromEnv(process.env);
+      const url = opts.url ?? settings.registryUrl;
       const list = (inquiry: UddiInquiry) => listRegistry(inquiry, keys);
-      const businesses = url ? await list(new RegistryClient({ baseUrl: url })) : await withRegistry(ctx.configOf(cmd), list);
+      const businesses = url ? await list(new RegistryClient({ baseUrl: url })) : await withRegistry(ctx.configOf(cmd), settings, list);
       if (ctx.json(cmd)) return out.stdout(JSON.stringify(businesses, null, 2) + '\n');
       if (inferred && businesses.length) out.stdout(`federation domain ${inferred.domain} (from the department entries' keys; INTERFLOW_FEDERATION_DOMAIN sets it)\n\n`);
       printListing(out, businesses);
@@ -165,13 +160,13 @@ export function addRegistryCommands(program: Command, ctx: RegistryCommandContex
     .option('--lease', 'publish the bindings with a lease (3 × INTERFLOW_REGISTRY_REFRESH), as a running engine does; without it they never lapse')
     .action(async (opts: { url?: string; publicUrl?: string; lease?: boolean }, cmd: Command) => {
       const config = ctx.configOf(cmd);
-      const publicUrl = (opts.publicUrl ?? process.env.INTERFLOW_PUBLIC_URL)?.trim();
+      const settings = new Settings();
+      const publicUrl = (opts.publicUrl ?? settings.publicUrlAsGiven)?.trim();
       if (!publicUrl) throw new Error("give this engine's address as other engines reach it with --public-url URL or INTERFLOW_PUBLIC_URL");
       const log = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
-      const env = opts.url ? { ...process.env, INTERFLOW_REGISTRY_URL: opts.url } : process.env;
       const engine = await openEngine(config, log);
       try {
-        const registration = selfRegistrationFromEnv(env, { engine, log, lease: Boolean(opts.lease) });
+        const registration = (opts.url ? settings.with({ INTERFLOW_REGISTRY_URL: opts.url }) : settings).selfRegistration({ engine, log, lease: Boolean(opts.lease) });
         if (!registration) throw new Error('cannot publish: set INTERFLOW_REGISTRY_URL (or --url), INTERFLOW_REGISTRY_USER, INTERFLOW_REGISTRY_PASSWORD (or _FILE) and INTERFLOW_DEPARTMENT (or --department)');
         const report = await registration.registerOnce(publicUrl);
         if (ctx.json(cmd)) return out.stdout(JSON.stringify(report, null, 2) + '\n');
@@ -182,10 +177,10 @@ export function addRegistryCommands(program: Command, ctx: RegistryCommandContex
     });
 }
 
-async function withRegistry<T>(config: InterflowConfig, fn: (registry: RegistryStore, store: TypeormStore) => Promise<T>): Promise<T> {
-  const store: TypeormStore = await openStore(config.databaseUrl);
+async function withRegistry<T>(config: InterflowConfig, settings: Settings, fn: (registry: RegistryStore, store: TypeormStore) => Promise<T>): Promise<T> {
+  const store: TypeormStore = await openStore(config.databaseUrl, config.databasePoolSize ? { poolSize: config.databasePoolSize } : {});
   try {
-    const registry = await RegistryStore.open(store);
+    const registry = await RegistryStore.open(store, settings.registryNode);
     try {
       return await fn(registry, store);
     } finally {

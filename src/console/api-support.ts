@@ -23,15 +23,15 @@ export interface ConsoleOptions {
    * undefined lets the console derive it from the history.
    */
   caseTrace?: (instanceId: string) => Promise<CaseTrace | undefined>;
-  /** The federation's UDDI keys (src/binding); default from INTERFLOW_FEDERATION_DOMAIN. */
+  /** The federation's UDDI keys (src/binding); src/app gives those of INTERFLOW_FEDERATION_DOMAIN; default the default domain's. */
   federationKeys?: FederationKeys;
   /** The transfer message log (src/transfer MessageLog fits): the case page lists the messages of a case. */
   transferLog?: TransferLogReader;
   /** Published packages held for an administrator (src/transfer HeldPackages): administrators approve or reject them on the Definitions page. */
   heldPackages?: HeldPackageAdmin;
   /**
-   * The department's display name for the header and title ("Tax bureau"); default
-   * INTERFLOW_DEPARTMENT_NAME, else the name definitions give the department's participant.
+   * The department's display name for the header and title ("Tax bureau"); src/app gives
+   * INTERFLOW_DEPARTMENT_NAME; else the name definitions give the department's participant.
    */
   departmentName?: string;
   /** Whose console this is: a department engine (default) or the registry hub. */

@@ -5,7 +5,7 @@ import express, { type NextFunction, type Request, type Response, type Router } 
 import { EngineError, type DefinitionRecord, type WorkItemRecord } from '../engine';
 import { canActAs, visibleParticipants } from '../services/security';
 import type { SoapServiceDefinition } from '../services/soap';
-import { FederationKeys, federationDomainFromEnv } from '../binding';
+import { DEFAULT_FEDERATION_DOMAIN, FederationKeys } from '../binding';
 import { ConsoleAuth, type ConsoleSession, type ConsoleUser } from './auth';
 import { fetchText, httpLoader, summariseWsdl, type WsdlSummary } from './wsdl-summary';
 import { CONSOLE_PATH, CSP, ConsoleContext, HttpError, STATIC_DIR, caller, type ConsoleApi } from './api-support';
@@ -38,7 +38,7 @@ export function consoleRouter(ctx: ConsoleContext): Router {
   });
   const { engine } = ctx;
   const indexHtml = readFileSync(resolve(STATIC_DIR, 'index.html'), 'utf8');
-  const federationKeys = ctx.federationKeys ?? new FederationKeys(federationDomainFromEnv());
+  const federationKeys = ctx.federationKeys ?? new FederationKeys(DEFAULT_FEDERATION_DOMAIN);
 
   router.use((_req, res, next) => {
     res.setHeader('Content-Security-Policy', CSP);

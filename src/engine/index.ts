@@ -23,7 +23,7 @@ export { ConcurrencyError } from './ports/store';
 export { outboxRetryDelayMs } from './outbox-retry';
 export { isSafeScript } from './expression';
 export { BRANCH_FIELD } from './runtime/human-decision';
-export { loadJavaScript, javaScriptLimitsFromEnv, DEFAULT_JAVASCRIPT_LIMITS } from './script/javascript';
+export { loadJavaScript, configureJavaScriptLimits, javaScriptLimitsFromEnv, DEFAULT_JAVASCRIPT_LIMITS } from './script/javascript';
 export type { JavaScriptLimits } from './script/javascript';
 export { scanJsNames } from './script/js-names';
 export { scriptLanguageOf } from './definition/script-language';

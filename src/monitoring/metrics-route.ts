@@ -8,7 +8,7 @@ import { collectProcessMetrics, metricsText, METRICS_CONTENT_TYPE, type EngineMe
  * <token>`: metrics name departments and processes, which not every network should read. Without
  * a token, a server listening beyond loopback (`exposed()`) answers 403: the token is required there.
  */
-export function metricsHandler(engineMetrics: EngineMetrics | undefined, log: Logger, token = process.env.INTERFLOW_METRICS_TOKEN?.trim() || undefined, exposed: () => boolean = () => false) {
+export function metricsHandler(engineMetrics: EngineMetrics | undefined, log: Logger, token: string | undefined, exposed: () => boolean = () => false) {
   collectProcessMetrics();
   const expected = token ? createHash('sha256').update(token).digest() : undefined;
   return async (req: Request, res: Response): Promise<void> => {

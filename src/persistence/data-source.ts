@@ -16,7 +16,7 @@ import { SharedState1795337000001 } from './migrations/1795337000001-shared-stat
 import { BindingCache1795337000002 } from './migrations/1795337000002-binding-cache';
 import { InstanceListIndexes1795338000001 } from './migrations/1795338000001-instance-list-indexes';
 import {
-  databaseUrlFromEnv,
+  DEFAULT_DATABASE_URL,
   parseDatabaseUrl,
   type DatabaseConfig,
   type MysqlDatabaseConfig,
@@ -43,7 +43,8 @@ export interface CreateDataSourceOptions {
    * half-done. MySQL ignores it: its pool already gives each caller its own connection.
    */
   role?: 'writer' | 'reader';
-  env?: NodeJS.ProcessEnv;
+  /** MySQL/MariaDB connection pool size (INTERFLOW_DB_POOL, parsed by src/app); default DEFAULT_POOL_SIZE. */
+  poolSize?: number;
 }
 
 export interface OpenStoreOptions extends Omit<CreateDataSourceOptions, 'role'> {
@@ -53,7 +54,7 @@ export interface OpenStoreOptions extends Omit<CreateDataSourceOptions, 'role'> 
 
 function resolveConfig(url: string | DatabaseConfig | undefined, options: CreateDataSourceOptions): DatabaseConfig {
   if (typeof url === 'object') return url;
-  return parseDatabaseUrl(url ?? databaseUrlFromEnv(options.env), { allowMemory: options.allowMemory });
+  return parseDatabaseUrl(url ?? DEFAULT_DATABASE_URL, { allowMemory: options.allowMemory });
 }
 
 /** Builds (does not initialise) a DataSource. `synchronize` is off: the migrations own the schema. */
@@ -62,7 +63,7 @@ export function createDataSource(url?: string | DatabaseConfig, options: CreateD
   return new DataSource(
     config.kind === 'sqlite'
       ? sqliteOptions(config, options.role ?? 'writer')
-      : mysqlOptions(config, options.env ?? process.env),
+      : mysqlOptions(config, options.poolSize ?? DEFAULT_POOL_SIZE),
   );
 }
 
@@ -117,7 +118,7 @@ function sqliteOptions(config: SqliteDatabaseConfig, role: 'writer' | 'reader'):
   };
 }
 
-function mysqlOptions(config: MysqlDatabaseConfig, env: NodeJS.ProcessEnv): DataSourceOptions {
+function mysqlOptions(config: MysqlDatabaseConfig, poolSize: number): DataSourceOptions {
   return {
     ...common,
     type: config.flavor,
@@ -126,7 +127,7 @@ function mysqlOptions(config: MysqlDatabaseConfig, env: NodeJS.ProcessEnv): Data
     username: config.user,
     password: config.password,
     database: config.database,
-    poolSize: poolSizeFromEnv(env),
+    poolSize,
     charset: 'utf8mb4',
     // DATETIME carries no zone: writing and reading in UTC keeps Dates exact whatever the server's zone.
     timezone: 'Z',
@@ -137,7 +138,7 @@ function mysqlOptions(config: MysqlDatabaseConfig, env: NodeJS.ProcessEnv): Data
   };
 }
 
-export function poolSizeFromEnv(env: NodeJS.ProcessEnv = process.env): number {
+export function poolSizeFromEnv(env: NodeJS.ProcessEnv): number {
   const raw = env.INTERFLOW_DB_POOL?.trim();
   if (!raw) return DEFAULT_POOL_SIZE;
   const size = Number(raw);

@@ -44,7 +44,7 @@ export class DatabaseUrlError extends Error {
 }
 
 /** The configured database URL: INTERFLOW_DB, or the default file database (with INTERFLOW_DB_PASSWORD_FILE applied). */
-export function databaseUrlFromEnv(env: NodeJS.ProcessEnv = process.env): string {
+export function databaseUrlFromEnv(env: NodeJS.ProcessEnv): string {
   const value = env.INTERFLOW_DB?.trim();
   return withDatabasePasswordFile(value ? value : DEFAULT_DATABASE_URL, env);
 }
@@ -55,7 +55,7 @@ export function databaseUrlFromEnv(env: NodeJS.ProcessEnv = process.env): string
  * put into the URL percent-encoded, which parseDatabaseUrl decodes. A URL that has a password of its
  * own, or is not MySQL, is refused rather than silently using one of the two.
  */
-export function withDatabasePasswordFile(url: string, env: NodeJS.ProcessEnv = process.env): string {
+export function withDatabasePasswordFile(url: string, env: NodeJS.ProcessEnv): string {
   const file = env.INTERFLOW_DB_PASSWORD_FILE?.trim();
   if (!file) return url;
   const lower = url.trim().toLowerCase();

@@ -1,4 +1,4 @@
-export { openStore, createDataSource, runMigrations, MIGRATIONS, type OpenStoreOptions, type CreateDataSourceOptions } from './data-source';
+export { openStore, createDataSource, runMigrations, poolSizeFromEnv, MIGRATIONS, type OpenStoreOptions, type CreateDataSourceOptions } from './data-source';
 export { TypeormStore } from './typeorm-store';
 export { TypeormStoreTx } from './typeorm-store-tx';
 export {

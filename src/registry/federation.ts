@@ -27,7 +27,7 @@ export const HUB_OWNER = 'interflow:hub';
 
 const DEPARTMENT_CODE_MAX = 200;
 
-export function federationDomainFromEnv(env: NodeJS.ProcessEnv = process.env): string {
+export function federationDomainFromEnv(env: NodeJS.ProcessEnv): string {
   const raw = env.INTERFLOW_FEDERATION_DOMAIN?.trim();
   if (!raw) return DEFAULT_FEDERATION_DOMAIN;
   const domain = raw.toLowerCase();

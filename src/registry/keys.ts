@@ -9,7 +9,7 @@ const KEY_GENERATOR_SUFFIX = ':keygenerator';
  * The node's key domain: keys it generates are uddi:<domain>:<uuid>. A DNS-style name, because
  * UDDI v3 domain keys are (§4.4.1), and lower-case, because keys are case-folded.
  */
-export function nodeDomainFromEnv(env: NodeJS.ProcessEnv = process.env): string {
+export function nodeDomainFromEnv(env: NodeJS.ProcessEnv): string {
   const raw = env.INTERFLOW_UDDI_DOMAIN?.trim();
   if (!raw) return DEFAULT_NODE_DOMAIN;
   const domain = raw.toLowerCase();

@@ -12,9 +12,9 @@ export const DEFAULT_TOKEN_TTL_SECONDS = 3600;
 export const DEFAULT_MAX_ROWS = 1000;
 
 export interface RegistryOptions {
-  /** Keys generated here are uddi:<nodeDomain>:<uuid>; default INTERFLOW_UDDI_DOMAIN or interflow.local. */
+  /** Keys generated here are uddi:<nodeDomain>:<uuid>; default from options.env (INTERFLOW_UDDI_DOMAIN, which src/app gives) or interflow.local. */
   nodeDomain?: string;
-  /** Lifetime of an authToken; default INTERFLOW_UDDI_TOKEN_TTL or 3600 s. */
+  /** Lifetime of an authToken; default from options.env (INTERFLOW_UDDI_TOKEN_TTL) or 3600 s. */
   tokenTtlSeconds?: number;
   /** Upper bound on rows per find; default 1000. */
   maxRows?: number;
@@ -29,7 +29,7 @@ export interface RegistryOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-export function tokenTtlFromEnv(env: NodeJS.ProcessEnv = process.env): number {
+export function tokenTtlFromEnv(env: NodeJS.ProcessEnv): number {
   const raw = env.INTERFLOW_UDDI_TOKEN_TTL?.trim();
   if (!raw) return DEFAULT_TOKEN_TTL_SECONDS;
   const ttl = Number(raw);
@@ -54,7 +54,8 @@ export class RegistryCore {
     readonly repository: RegistryRepository,
     options: RegistryOptions = {},
   ) {
-    const env = options.env ?? process.env;
+    // Only src/app gives it the process environment; alone it uses the defaults.
+    const env = options.env ?? {};
     this.nodeDomain = options.nodeDomain ?? nodeDomainFromEnv(env);
     this.nodeID = `uddi:${this.nodeDomain}:node`;
     this.federation = new FederationPartitions(options.federationDomain ?? federationDomainFromEnv(env));

@@ -50,7 +50,8 @@ export interface DepartmentFederationOptions {
   store: TypeormStore;
   binder: Binder;
   log: Logger;
-  env?: NodeJS.ProcessEnv;
+  /** The environment its settings are parsed from (src/app's Settings gives it). */
+  env: NodeJS.ProcessEnv;
   /** Where generated keys go (default ./data). */
   dataDir?: string;
   /** The registry searched for factories of remote subprocesses (default a client of INTERFLOW_REGISTRY_URL). */
@@ -76,7 +77,7 @@ export function routingFromEnv(env: NodeJS.ProcessEnv): { routing: RoutingMode; 
  * (INTERFLOW_ROUTING=direct|relay, INTERFLOW_HUB_URL for relayed routing).
  */
 export async function departmentFederation(o: DepartmentFederationOptions): Promise<DepartmentFederation> {
-  const env = o.env ?? process.env;
+  const env = o.env;
   const department = o.engine.department;
   if (!department) throw new Error('a department engine needs INTERFLOW_DEPARTMENT to take part in transfers');
   const identity = await loadSigningIdentity({

@@ -16,7 +16,7 @@ const DAY_MS = 86_400_000;
  * 0 is refused rather than read either way: "keep nothing" and "no limit" are both plausible
  * readings, and a wrong guess either destroys evidence or keeps personal data without end.
  */
-export function messageLogRetentionFromEnv(env: NodeJS.ProcessEnv = process.env): MessageLogRetention {
+export function messageLogRetentionFromEnv(env: NodeJS.ProcessEnv): MessageLogRetention {
   const raw = env[RETENTION_ENV]?.trim();
   if (!raw) return { days: DEFAULT_MESSAGE_LOG_RETENTION_DAYS };
   if (raw.toLowerCase() === 'forever') return 'forever';

@@ -88,7 +88,7 @@ describe('monitoring', () => {
       await engine.completeWorkItem(item!.id, {});
       now += 90_000;
       const app = express();
-      app.get('/metrics', metricsHandler(new EngineMetrics(engine), pino({ level: 'silent' })));
+      app.get('/metrics', metricsHandler(new EngineMetrics(engine), pino({ level: 'silent' }), undefined));
       const running = await listen(app, { host: '127.0.0.1', port: 0 });
       try {
         const text = await (await fetch(`${running.url}/metrics`)).text();

@@ -95,7 +95,7 @@ describe('database URL (INTERFLOW_DB)', () => {
   it('builds data sources with the documented options and synchronize off', () => {
     const sqlite = createDataSource({ kind: 'sqlite', path: ':memory:' });
     expect(sqlite.options).to.include({ type: 'better-sqlite3', synchronize: false, migrationsRun: false });
-    const mysql = createDataSource('mysql://u:p@127.0.0.1:1/d', { env: { INTERFLOW_DB_POOL: '4' } });
+    const mysql = createDataSource('mysql://u:p@127.0.0.1:1/d', { poolSize: poolSizeFromEnv({ INTERFLOW_DB_POOL: '4' }) });
     expect(mysql.options).to.include({
       type: 'mysql',
       synchronize: false,

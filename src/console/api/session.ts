@@ -38,7 +38,7 @@ export function mountSessionApi(api: Router, c: ConsoleApi): void {
 
   let nameFromDefinitions: { at: number; name: string | null } | undefined;
   async function departmentName(): Promise<string | null> {
-    const given = ctx.departmentName ?? (process.env.INTERFLOW_DEPARTMENT_NAME?.trim() || undefined);
+    const given = ctx.departmentName;
     if (given) return given;
     const code = engine.department;
     if (!code) return null;

@@ -40,7 +40,7 @@ export const DEFAULT_JAVASCRIPT_LIMITS: Readonly<JavaScriptLimits> = Object.free
 const MAX_STACK_BYTES = 384 * 1024;
 
 /** INTERFLOW_SCRIPT_TIMEOUT_MS, INTERFLOW_SCRIPT_MEMORY_MB, INTERFLOW_SCRIPT_STACK_KB: positive numbers. */
-export function javaScriptLimitsFromEnv(env: NodeJS.ProcessEnv = process.env): JavaScriptLimits {
+export function javaScriptLimitsFromEnv(env: NodeJS.ProcessEnv): JavaScriptLimits {
   const read = (name: string, fallback: number, scale: number): number => {
     const raw = env[name]?.trim();
     if (!raw) return Math.round(fallback * scale);
@@ -60,12 +60,20 @@ export function javaScriptLimitsFromEnv(env: NodeJS.ProcessEnv = process.env): J
 let wasm: QuickJSWASMModule | undefined;
 let loading: Promise<QuickJSWASMModule> | undefined;
 let limits: JavaScriptLimits | undefined;
+/** Where the limits come from when none were given: src/app sets the environment's (INTERFLOW_SCRIPT_TIMEOUT_MS and the others). */
+let configuredLimits: () => JavaScriptLimits = () => DEFAULT_JAVASCRIPT_LIMITS;
+
+/** Sets where the limits come from; read when a script first runs, so a bad setting fails only what uses it. */
+export function configureJavaScriptLimits(source: () => JavaScriptLimits): void {
+  configuredLimits = source;
+  limits = undefined;
+}
 
 /** Loads the interpreter (once; later calls return at once). Limits default to the environment's. */
 export async function loadJavaScript(configured?: Partial<JavaScriptLimits>): Promise<void> {
   if (configured) {
     if ((configured.stackBytes ?? 0) > MAX_STACK_BYTES) throw new Error(`the JavaScript stack limit must be at most ${MAX_STACK_BYTES} bytes`);
-    limits = { ...(limits ?? javaScriptLimitsFromEnv()), ...configured };
+    limits = { ...currentLimits(), ...configured };
     shared?.dispose();
     shared = undefined;
   }
@@ -78,7 +86,7 @@ export function javaScriptLoaded(): boolean {
 }
 
 function currentLimits(): JavaScriptLimits {
-  limits ??= javaScriptLimitsFromEnv();
+  limits ??= configuredLimits();
   return limits;
 }
 

@@ -9,7 +9,7 @@ export interface TlsFiles {
  * INTERFLOW_TLS_CERT / INTERFLOW_TLS_KEY: PEM file paths. Both or neither: half a configuration is
  * an error, not a silent fall-back to plain HTTP.
  */
-export function tlsFromEnv(env: NodeJS.ProcessEnv = process.env): TlsFiles | undefined {
+export function tlsFromEnv(env: NodeJS.ProcessEnv): TlsFiles | undefined {
   const certFile = env.INTERFLOW_TLS_CERT?.trim();
   const keyFile = env.INTERFLOW_TLS_KEY?.trim();
   if (!certFile && !keyFile) return undefined;

@@ -21,7 +21,7 @@ function productionWhy(env: NodeJS.ProcessEnv): string {
  * - `NODE_ENV=production` or `INTERFLOW_PRODUCTION=1`: production rules (see {@link parseSecurityConfig}).
  * Throws {@link SecurityConfigError} naming the file, the user and the field of every problem.
  */
-export function loadSecurityConfig(env: NodeJS.ProcessEnv = process.env): SecurityConfig {
+export function loadSecurityConfig(env: NodeJS.ProcessEnv): SecurityConfig {
   const production = isProduction(env);
   const file = env.INTERFLOW_USERS_FILE?.trim() || undefined;
   const envWindow = parseEnvWindow(env.INTERFLOW_WSS_WINDOW);

@@ -6,7 +6,7 @@ import type { TLSSocket } from 'node:tls';
 const HOST = /^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
 
 /** INTERFLOW_TRUST_PROXY=1: believe X-Forwarded-Proto/Host (only behind a proxy that sets them). */
-export function trustProxyFromEnv(env: NodeJS.ProcessEnv = process.env): boolean {
+export function trustProxyFromEnv(env: NodeJS.ProcessEnv): boolean {
   return env.INTERFLOW_TRUST_PROXY === '1' || env.INTERFLOW_TRUST_PROXY?.toLowerCase() === 'true';
 }
 

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { IRouter, Request, Response } from 'express';
 import type { Logger } from 'pino';
-import { baseUrlOf, trustProxyFromEnv } from './base-url';
+import { baseUrlOf } from './base-url';
 import { parseEnvelope } from './envelope-parser';
 import { faultEnvelope, faultStatus, responseEnvelope } from './envelope-writer';
-import { maxBodyFromEnv, readBody } from './request-body';
+import { DEFAULT_MAX_BODY_BYTES, readBody } from './request-body';
 import { scanXml, scanXmlPrefix, DEFAULT_XML_LIMITS } from './xml-scanner';
 import { echo } from './echo';
 import { SoapFault, faultFromError } from './soap-fault';
@@ -33,8 +33,8 @@ export function mountSoapService(app: IRouter, def: SoapServiceDefinition, optio
   // exactly what callers were told (docs/contract.md).
   const validators = requestValidators(def);
   const operations = new Map<string, SoapHandler>(Object.entries(def.operations));
-  const limit = options.maxBodyBytes ?? maxBodyFromEnv();
-  const trustProxy = options.trustProxy ?? trustProxyFromEnv();
+  const limit = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const trustProxy = options.trustProxy ?? false;
   const log = options.log.child({ soapService: def.name });
   const knownOperations = describeOperations(Object.keys(def.operations));
   const xmlLimits = options.xmlLimits ?? DEFAULT_XML_LIMITS;

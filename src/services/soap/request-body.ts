@@ -5,7 +5,7 @@ import { SoapFault } from './soap-fault';
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 
 /** INTERFLOW_MAX_BODY: bytes, or with a k/m suffix (KiB/MiB), e.g. `2m`. */
-export function maxBodyFromEnv(env: NodeJS.ProcessEnv = process.env): number {
+export function maxBodyFromEnv(env: NodeJS.ProcessEnv): number {
   const raw = env.INTERFLOW_MAX_BODY?.trim();
   if (!raw) return DEFAULT_MAX_BODY_BYTES;
   const m = /^(\d+)\s*([kKmM]i?[bB]?)?$/.exec(raw);

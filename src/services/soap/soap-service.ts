@@ -116,11 +116,11 @@ export type SoapAuthenticator = (ctx: SoapContext) => Promise<SoapCaller | undef
 
 export interface SoapOptions {
   log: Logger;
-  /** Request body limit in bytes; default INTERFLOW_MAX_BODY or 1 MiB. */
+  /** Request body limit in bytes; default 1 MiB (src/app gives INTERFLOW_MAX_BODY). */
   maxBodyBytes?: number;
   /** Depth, element, attribute and name limits checked before parsing (default DEFAULT_XML_LIMITS). */
   xmlLimits?: XmlLimits;
-  /** Believe X-Forwarded-Proto/Host; default INTERFLOW_TRUST_PROXY=1. */
+  /** Believe X-Forwarded-Proto/Host; default false (src/app gives INTERFLOW_TRUST_PROXY). */
   trustProxy?: boolean;
   authenticate?: SoapAuthenticator;
   /**
