@@ -55,6 +55,15 @@ module.exports = {
       to: { path: '^src/app/' },
     },
     {
+      name: 'storage-behind-ports',
+      severity: 'error',
+      comment:
+        'The registry declares its repository port (src/registry/repository.ts) and the database is reached only through it: ' +
+        'its TypeORM implementation lives in src/persistence (registry-repository.ts), which the composition root wires in.',
+      from: { path: '^src/registry/' },
+      to: { path: ['^src/persistence/', '^node_modules/typeorm/'] },
+    },
+    {
       name: 'cli-is-the-top',
       severity: 'error',
       comment: 'Nothing in src/ imports the CLI: a child process runs it (federation/supervisor names src/cli/cli-entry.ts by path).',

@@ -24,7 +24,7 @@ import * as soap from 'soap';
 import { ECHO_NS, ECHO_WSDL } from './echo-service';
 import { Binder, departmentEntries, FederationKeys, offeredServices, RegistryClient, type BindingTarget } from '../src/binding';
 import type { DefinitionRecord } from '../src/engine';
-import { openStore } from '../src/persistence';
+import { openRegistryStore, openStore } from '../src/persistence';
 import { createRegistryServices, RegistryStore, type BusinessEntity } from '../src/registry';
 import { listen } from '../src/services/http';
 import { mountSoapService } from '../src/services/soap';
@@ -116,7 +116,7 @@ export async function benchRegistry(): Promise<RegistryBench> {
   const dir = mkdtempSync(join(tmpdir(), 'interflow-bench-registry-'));
   const file = join(dir, 'registry.sqlite');
   const store = await openStore({ kind: 'sqlite', path: file });
-  const registry = await RegistryStore.open(store, { env: {} });
+  const registry = await openRegistryStore(store, { env: {} });
   let server: ChildServer | undefined;
   try {
     const started = process.hrtime.bigint();
@@ -325,7 +325,7 @@ function startChild(file: string): Promise<ChildServer> {
 /** The child: the registry's three endpoints on the bench database, and a bare node-soap echo. */
 async function serve(file: string): Promise<void> {
   const store = await openStore({ kind: 'sqlite', path: file });
-  const registry = await RegistryStore.open(store, { env: {} });
+  const registry = await openRegistryStore(store, { env: {} });
   const log = pino({ level: 'silent' });
   const app = express();
   app.disable('x-powered-by');

@@ -10,7 +10,7 @@ import {
   type UddiInquiry,
 } from '../binding';
 import { inferFederationKeys, listRegistry, type ListedBusiness } from '../binding';
-import { openStore, type TypeormStore } from '../persistence';
+import { openRegistryStore, openStore, type TypeormStore } from '../persistence';
 import { createPublisher, RegistryStore, type PublisherInfo } from '../registry';
 import { hubRelay, MessageLog, startMessageLogPurge } from '../transfer';
 import { databaseCheck } from '../monitoring';
@@ -180,7 +180,7 @@ export function addRegistryCommands(program: Command, ctx: RegistryCommandContex
 async function withRegistry<T>(config: InterflowConfig, settings: Settings, fn: (registry: RegistryStore, store: TypeormStore) => Promise<T>): Promise<T> {
   const store: TypeormStore = await openStore(config.databaseUrl, config.databasePoolSize ? { poolSize: config.databasePoolSize } : {});
   try {
-    const registry = await RegistryStore.open(store, settings.registryNode);
+    const registry = await openRegistryStore(store, settings.registryNode);
     try {
       return await fn(registry, store);
     } finally {

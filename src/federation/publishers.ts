@@ -1,5 +1,4 @@
-import { openStore } from '../persistence';
-import { RegistryStore } from '../registry';
+import { openRegistryStore, openStore } from '../persistence';
 
 /**
  * Publisher accounts of the registry, made to match the password files: created when missing,
@@ -10,7 +9,7 @@ import { RegistryStore } from '../registry';
 export async function ensurePublishers(databaseUrl: string, publishers: Array<{ name: string; password: string; department: string }>): Promise<Array<{ name: string; department: string; created: boolean }>> {
   const store = await openStore(databaseUrl);
   try {
-    const registry = await RegistryStore.open(store);
+    const registry = await openRegistryStore(store);
     try {
       const done: Array<{ name: string; department: string; created: boolean }> = [];
       for (const { name, password, department } of publishers) {

@@ -11,8 +11,10 @@ export {
   withDatabasePasswordFile,
   type DatabaseConfig,
 } from './database-url';
+// The registry's repository port (src/registry) on the engine's database.
+export { openRegistryStore, TypeormRegistryRepository } from './registry-repository';
 // The entities and column sizes, for the modules whose TypeORM adapters have not yet moved here
-// (the registry's, the message log, held packages).
+// (the message log, held packages).
 export * from './entities';
 export { Len } from './schema-types';
 export { SharedState, sharedKeyHash } from './shared-state';

@@ -1,8 +1,6 @@
-import type { TypeormStore } from '../persistence';
 import { FederationPartitions } from './federation';
 import type { BindingTemplate, BusinessEntity, BusinessInfo, BusinessService, FindBindingRequest, FindBusinessRequest, FindServiceRequest, FindTModelRequest, ListResult, OperationalInfo, RegisteredInfo, ServiceInfo, TModel, TModelInfo } from './model';
 import type { EntityKind, RegistryRepository } from './repository';
-import { TypeormRegistryRepository } from './typeorm-repository';
 import { RegistryBulkImport } from './registry-bulk-import';
 import { RegistryCore, type RegistryOptions } from './registry-core';
 import { RegistryInquiry } from './registry-inquiry';
@@ -50,11 +48,6 @@ export class RegistryStore {
     this.inquiry = new RegistryInquiry(this.core);
     this.publication = new RegistryPublication(this.core);
     this.bulk = new RegistryBulkImport(this.core);
-  }
-
-  /** A registry in the engine's database (the store must have run its migrations). */
-  static async open(store: TypeormStore, options: RegistryOptions = {}): Promise<RegistryStore> {
-    return new RegistryStore(await TypeormRegistryRepository.open(store), options);
   }
 
   /** Closes what the registry opened itself; the engine store stays open. */
@@ -216,9 +209,4 @@ export class RegistryStore {
 /** Creates a publisher: the administrator's way in (the CLI calls this). */
 export async function createPublisher(store: RegistryStore, username: string, password: string, options: { department?: string } = {}): Promise<PublisherInfo> {
   return store.createPublisher(username, password, options);
-}
-
-/** Opens the registry on the engine's store; see RegistryStore.open. */
-export function openRegistryStore(store: TypeormStore, options: RegistryOptions = {}): Promise<RegistryStore> {
-  return RegistryStore.open(store, options);
 }

@@ -3,7 +3,7 @@ import type { BindingTemplate, BusinessEntity, BusinessService, CategoryBag, Key
 /**
  * The registry's persistence port. The registry (src/registry/registry-store.ts) decides what to
  * read and write; a repository only stores rows and answers searches, inside transactions it
- * opens. The TypeORM implementation is in typeorm-repository.ts.
+ * opens. The TypeORM implementation is src/persistence/registry-repository.ts.
  */
 export interface RegistryRepository {
   /** A read-only view of committed data. */

@@ -6,7 +6,7 @@ import { HandlerRegistry, WorkflowEngine, type Store } from '../../src/engine';
 import { FederationKeys, RegistryClient, SelfRegistration, type PublishedCertificate, type SelfRegistrationOptions } from '../../src/binding';
 import { startRegistryHub, type RunningRegistryHub } from '../../src/app';
 import { loadCertificateFile } from '../../src/binding/certificate';
-import type { TypeormStore } from '../../src/persistence';
+import { openRegistryStore, type TypeormStore } from '../../src/persistence';
 import { RegistryStore } from '../../src/registry';
 import type { RunningServer } from '../../src/services/http';
 import { createServer } from '../../src/app';
@@ -43,7 +43,7 @@ export class Federation {
 
   static async open(options: { startHub?: boolean; withdrawAfterSeconds?: number } = {}): Promise<Federation> {
     const store = await createTypeormTestStore();
-    const registry = await RegistryStore.open(store, { nodeDomain: NODE_DOMAIN, federationDomain: FEDERATION_DOMAIN, tokenTtlSeconds: 3600, env: {} });
+    const registry = await openRegistryStore(store, { nodeDomain: NODE_DOMAIN, federationDomain: FEDERATION_DOMAIN, tokenTtlSeconds: 3600, env: {} });
     const f = new Federation(store, registry);
     if (options.startHub !== false) await f.startHub(0, options.withdrawAfterSeconds);
     return f;

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import express from 'express';
 import pino, { type Logger } from 'pino';
-import type { TypeormStore } from '../../src/persistence';
+import { openRegistryStore, type TypeormStore } from '../../src/persistence';
 import { createRegistryServices, RegistryStore, UddiError, type RegistryOptions } from '../../src/registry';
 import { listen, type RunningServer } from '../../src/services/http';
 import { mountSoapService } from '../../src/services/soap';
@@ -38,7 +38,7 @@ export interface TestRegistry {
 export async function openTestRegistry(options: RegistryOptions = {}): Promise<TestRegistry> {
   const store = await createTypeormTestStore();
   const clock = new TestClock();
-  const registry = await RegistryStore.open(store, { nodeDomain: 'test.example', tokenTtlSeconds: 600, clock: clock.now, env: {}, ...options });
+  const registry = await openRegistryStore(store, { nodeDomain: 'test.example', tokenTtlSeconds: 600, clock: clock.now, env: {}, ...options });
   return {
     store,
     registry,

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { Binder, FederationKeys, RegistryClient, SelfRegistration, TRANSFER_SERVICE_OFFERING } from '../../src/binding';
 import { startRegistryHub, type RunningRegistryHub } from '../../src/app';
 import { WorkflowEngine, type InstanceView } from '../../src/engine';
-import { openStore, parseDatabaseUrl, type TypeormStore } from '../../src/persistence';
+import { openRegistryStore, openStore, parseDatabaseUrl, type TypeormStore } from '../../src/persistence';
 import { RegistryStore } from '../../src/registry';
 import type { RunningServer } from '../../src/services/http';
 import { createServer } from '../../src/app';
@@ -155,7 +155,7 @@ export class TransferFederation {
     options: { routing?: Partial<Record<string, RoutingMode>>; coordinator?: string; env?: Record<string, string>; refreshSeconds?: number; persistBindings?: boolean } = {},
   ): Promise<TransferFederation> {
     const store = await createTypeormTestStore();
-    const registry = await RegistryStore.open(store, { nodeDomain: NODE_DOMAIN, federationDomain: FEDERATION_DOMAIN, tokenTtlSeconds: 3600, env: {} });
+    const registry = await openRegistryStore(store, { nodeDomain: NODE_DOMAIN, federationDomain: FEDERATION_DOMAIN, tokenTtlSeconds: 3600, env: {} });
     const f = new TransferFederation(store, registry);
     f.coordinator = options.coordinator ?? codes[codes.length - 1];
     f.env = options.env ?? {};

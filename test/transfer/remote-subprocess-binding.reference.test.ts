@@ -3,7 +3,7 @@ import pino from 'pino';
 import { Binder, BindingError, EndpointFailure, FederationKeys, hubTModels, SelfRegistration, type Endpoint } from '../../src/binding';
 import { RemoteFactoryFinder } from '../../src/binding/remote-factory';
 import { WorkflowEngine, type DefinitionRecord, type ProcessDefinition } from '../../src/engine';
-import type { TypeormStore } from '../../src/persistence';
+import { openRegistryStore, type TypeormStore } from '../../src/persistence';
 import { RegistryStore } from '../../src/registry';
 import { parseRemoteFactories, remoteFactoryTarget, RemoteSubprocessDispatcher } from '../../src/transfer';
 import { importXpdl } from '../../src/xpdl';
@@ -74,7 +74,7 @@ describe('remote subprocess binding: RemoteFactoryFinder on a registry', functio
 
   before(async () => {
     store = await createTypeormTestStore();
-    registry = await RegistryStore.open(store, { nodeDomain: 'node.finder.test', federationDomain: keys.domain, tokenTtlSeconds: 3600, env: {} });
+    registry = await openRegistryStore(store, { nodeDomain: 'node.finder.test', federationDomain: keys.domain, tokenTtlSeconds: 3600, env: {} });
     // What the hub creates at start-up; this registry is used in-process, without one.
     await registry.claimForHub(hubTModels(keys));
     await register('east', 'http://east.invalid', ['manufacturer']);
@@ -156,7 +156,7 @@ describe('RemoteSubprocessDispatcher: what it decides before calling a factory',
 
   before(async () => {
     store = await createTypeormTestStore();
-    registry = await RegistryStore.open(store, { nodeDomain: 'node.dispatch.test', federationDomain: 'dispatch.test', tokenTtlSeconds: 3600, env: {} });
+    registry = await openRegistryStore(store, { nodeDomain: 'node.dispatch.test', federationDomain: 'dispatch.test', tokenTtlSeconds: 3600, env: {} });
     engine = new WorkflowEngine({ store, department: 'retail' });
     retailerHandlers(engine.handlers);
     await engine.deploy(importXpdl(RETAILER_XPDL));

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Binder, FederationKeys, RegistryClient, SelfRegistration, TRANSFER_SERVICE_OFFERING } from '../../src/binding';
 import { startRegistryHub, type RunningRegistryHub } from '../../src/app';
 import { WorkflowEngine, type DefinitionPackage, type HandlerRegistry, type InstanceView } from '../../src/engine';
-import type { TypeormStore } from '../../src/persistence';
+import { openRegistryStore, type TypeormStore } from '../../src/persistence';
 import { RegistryStore } from '../../src/registry';
 import type { RunningServer } from '../../src/services/http';
 import { createServer } from '../../src/app';
@@ -187,7 +187,7 @@ export class RemoteFederation {
 
   static async open(): Promise<RemoteFederation> {
     const store = await createTypeormTestStore();
-    const registry = await RegistryStore.open(store, { nodeDomain: NODE_DOMAIN, federationDomain: FEDERATION_DOMAIN, tokenTtlSeconds: 3600, env: {} });
+    const registry = await openRegistryStore(store, { nodeDomain: NODE_DOMAIN, federationDomain: FEDERATION_DOMAIN, tokenTtlSeconds: 3600, env: {} });
     const f = new RemoteFederation(store, registry);
     f.hub = await startRegistryHub({ registry, log: f.logs.logger, host: '127.0.0.1', port: 0, shutdownGraceMs: 500, sweeper: false });
     return f;

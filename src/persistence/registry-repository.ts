@@ -2,11 +2,11 @@ import { createHash } from 'node:crypto';
 import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
 import { ConcurrencyError } from '../engine';
-import { createDataSource, type TypeormStore } from '../persistence';
-import { UddiAuthTokenEntity, UddiEntityEntity, UddiPublisherEntity } from '../persistence';
-import { uddiError } from './errors';
-import { fold, isLiteral, literalPrefix, parsePattern, toGlob, toLike } from './find-qualifiers';
-import type { CategoryBag, KeyedReference, LocalizedText, TypedText } from './model';
+import { createDataSource } from './data-source';
+import type { TypeormStore } from './typeorm-store';
+import { UddiAuthTokenEntity, UddiEntityEntity, UddiPublisherEntity } from './entities';
+import { findQualifiers, RegistryStore, uddiError, type RegistryOptions } from '../registry';
+import type { CategoryBag, KeyedReference, LocalizedText, TypedText } from '../registry';
 import type {
   BagCriterion,
   EntityKind,
@@ -17,7 +17,9 @@ import type {
   RegistryTx,
   StoredEntity,
   TokenRecord,
-} from './repository';
+} from '../registry';
+
+const { fold, isLiteral, literalPrefix, parsePattern, toGlob, toLike } = findQualifiers;
 
 type Dialect = 'sqlite' | 'mysql';
 
@@ -27,6 +29,14 @@ const CHUNK = 400;
 const MAX_CHAR = '\u{10FFFF}';
 const GENERAL_KEYWORDS = 'uddi:uddi.org:categorization:general_keywords';
 const RETRIES = 3;
+
+/**
+ * A registry in the engine's database (the store must have run its migrations): the registry's
+ * service over its repository port, implemented here on the store's tables.
+ */
+export async function openRegistryStore(store: TypeormStore, options: RegistryOptions = {}): Promise<RegistryStore> {
+  return new RegistryStore(await TypeormRegistryRepository.open(store), options);
+}
 
 /**
  * The registry's tables (src/persistence/entities/uddi-*.entity.ts) in the engine's database, on
