@@ -31,7 +31,11 @@ describe('cross-department transfer: the business licence across three engines',
     expect(new Set(hashes).size).to.equal(1);
     const installed = await fed.dept('market').engine.getDefinition('business_licence');
     expect(installed.deployedBy).to.equal('fire', 'installed from the publishing department');
-    const marketLog = await whereIs(fed.dept('market').engine, fed.dept('market').federation!.messageLog, 'package:business_licence_package');
+    // The receiver logs a message after the transaction it caused: on MariaDB the install can be seen first.
+    const marketLog = await waitFor(async () => {
+      const log = await whereIs(fed.dept('market').engine, fed.dept('market').federation!.messageLog, 'package:business_licence_package');
+      return log.transfers.length > 0 && log;
+    }, "market's log of the publication");
     expect(marketLog.transfers.map((t) => [t.direction, t.kind, t.from, t.outcome])).to.deep.equal([['in', 'publish', 'fire', 'accepted']]);
   });
 

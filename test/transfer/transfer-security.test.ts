@@ -24,8 +24,8 @@ describe('cross-department transfer: tampered, replayed and foreign messages cha
     const c = await market.engine.startProcess('business_licence_express', { data: { applicantId: 'S-1', businessName: 'Shop', address: '3 Side St' } });
     caseId = c.id;
     await closedCase(market, c.id);
-    const sent = (await market.federation!.messageLog.envelopes(c.id)).filter((m) => m.direction === 'out');
-    original = sent.find((m) => m.envelope.includes('x_register_taxpayer'))!.envelope;
+    // The case can close (tax's result came back) a moment before market logged the hand-over it sent.
+    original = await waitFor(async () => (await market.federation!.messageLog.envelopes(c.id)).find((m) => m.direction === 'out' && m.envelope.includes('x_register_taxpayer'))?.envelope, 'market to log its hand-over to tax');
   });
   after(async () => fed?.close());
 
