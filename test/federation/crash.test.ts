@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { Federation, freePort, type ProcessServiceClient } from '../../src/federation';
 import { auditPerformer, completedCount, databasesFor, expressCases, expressPath, rows, sleep, startExpressCases, tempDir, withStore, type ExpressCase, type PerformingAudit } from './support';
+import { waitFor } from '../support/wait-for';
 
 /**
  * The federation as separate processes (registry hub, market, tax, fire; `interflow serve` each,
@@ -150,7 +151,15 @@ describe('federation processes: departments killed with SIGKILL mid-run, and a d
       for (const c of cases) {
         expect([...(perCase.get(c.id!) ?? [])].sort(), `activities completed in ${c.applicantId}`).to.deep.equal(expressPath(c.safe).sort());
       }
-      // One hand-over per case and department, each sent and acknowledged; nothing gave up.
+      // One hand-over per case and department, each sent and acknowledged; nothing gave up. A row
+      // whose send was cut by a kill may be retried after its backoff, after the case has already
+      // closed (the receiver then answers "duplicate"): wait for those to settle.
+      await waitFor(
+        async () => (await rows<{ n: number | string }>(store, `SELECT COUNT(*) AS n FROM if_outbox WHERE kind = 'transfer' AND state = 'pending'`)).every((r) => Number(r.n) === 0),
+        'the transfer rows retried after the kills to be acknowledged',
+        120_000,
+        250,
+      );
       const outbox = await rows<{ kind: string; destination: string; state: string; n: number | string }>(
         store,
         `SELECT kind, destination, state, COUNT(*) AS n FROM if_outbox WHERE kind = 'transfer' GROUP BY kind, destination, state`,
