@@ -58,9 +58,9 @@ module.exports = {
       name: 'storage-behind-ports',
       severity: 'error',
       comment:
-        'The registry declares its repository port (src/registry/repository.ts) and the database is reached only through it: ' +
-        'its TypeORM implementation lives in src/persistence (registry-repository.ts), which the composition root wires in.',
-      from: { path: '^src/registry/' },
+        'The registry and transfer declare their repository ports (src/registry/repository.ts, src/transfer/repository.ts) and the database is reached only through them: ' +
+        'their TypeORM implementations live in src/persistence (registry-repository.ts, transfer-repositories.ts), which the composition root wires in.',
+      from: { path: '^src/(registry|transfer)/' },
       to: { path: ['^src/persistence/', '^node_modules/typeorm/'] },
     },
     {

@@ -21,6 +21,7 @@ import { loadSecurityConfig, type SecurityConfig } from '../services/security';
 import { maxBodyFromEnv, trustProxyFromEnv } from '../services/soap';
 import { loadConfig, type InterflowConfig } from './config';
 import { departmentFederation, messageLogRetentionFromEnv, type DepartmentFederation, type DepartmentFederationOptions, type MessageLogRetention } from '../transfer';
+import { transferRepositories, type TypeormStore } from '../persistence';
 
 /**
  * Every INTERFLOW_* setting, read from one environment here and nowhere else in src/ (test/app/
@@ -170,7 +171,9 @@ export class Settings {
   }
 
   /** The department's transfer layer (INTERFLOW_SIGNING_KEY and _CERT, INTERFLOW_ROUTING, INTERFLOW_REMOTE_FACTORIES, ...). */
-  departmentFederation(o: Omit<DepartmentFederationOptions, 'env'>): Promise<DepartmentFederation> {
-    return departmentFederation({ ...o, env: this.env });
+  departmentFederation(o: Omit<DepartmentFederationOptions, 'env' | 'repositories'> & { store: TypeormStore }): Promise<DepartmentFederation> {
+    const { store, ...rest } = o;
+    // The composition root: transfer's storage ports get their TypeORM implementations here.
+    return departmentFederation({ ...rest, repositories: transferRepositories(store), env: this.env });
   }
 }

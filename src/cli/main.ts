@@ -20,6 +20,7 @@ import { addRegistryCommands } from './registry-commands';
 import { addFederationCommands } from './federation-commands';
 import { addOperatorCommands } from './operator-commands';
 import { addCaseCommands } from './case-commands';
+import { TypeormMessageLogRepository } from '../persistence';
 
 interface GlobalOptions {
   db?: string;
@@ -229,7 +230,7 @@ export async function main(argv: string[], out: Output = defaultOutput): Promise
     .argument('<case>', 'the global case id')
     .option('--verify', "verify every logged message's signature again against the registry's certificates (needs INTERFLOW_REGISTRY_URL)")
     .action(withEngine(async (engine, opts, cmd, caseId) => {
-      const messageLog = new MessageLog(engine.store as TypeormStore);
+      const messageLog = new MessageLog(new TypeormMessageLogRepository(engine.store as TypeormStore));
       const where = await whereIs(engine, messageLog, caseId);
       const binder = opts.verify ? new Settings().binder() : undefined;
       if (opts.verify && !binder) throw new InvalidArgumentError('--verify needs the registry (INTERFLOW_REGISTRY_URL): certificates come from there, never from the messages');
@@ -318,7 +319,7 @@ export async function main(argv: string[], out: Output = defaultOutput): Promise
         // with its own key, publishes the certificate, and serves its TransferService.
         const binder = config.department ? settings.binder(log, { snapshots: shared.bindingSnapshots }) : undefined;
         const federation = binder ? await settings.departmentFederation({ engine, store: engine.store as TypeormStore, binder, log, replayCache: shared.replayCache, outboxDueNow: (now) => shared.bindingSnapshots.outboxDueNow(now) }) : undefined;
-        const messageLog = federation?.messageLog ?? new MessageLog(engine.store as TypeormStore);
+        const messageLog = federation?.messageLog ?? new MessageLog(new TypeormMessageLogRepository(engine.store as TypeormStore));
         purger = startMessageLogPurge({ messageLog, retention, log: log.child({ component: 'message-log' }) });
         const registration = settings.selfRegistration({
           engine,

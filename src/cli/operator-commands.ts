@@ -17,6 +17,7 @@ import {
   type Refusal,
 } from '../transfer';
 import { table, type Output } from './format';
+import { TypeormMessageLogRepository, TypeormHeldPackageRepository } from '../persistence';
 
 /**
  * The operators' commands of issue 9: held packages (`packages …`), which fields reach each
@@ -36,7 +37,7 @@ const HELD_STATES: readonly HeldState[] = ['held', 'installed', 'rejected'];
 export function addOperatorCommands(program: Command, definitions: Command, ctx: OperatorCommandContext): void {
   const { out, json, withEngine } = ctx;
   const now = ctx.now ?? (() => new Date());
-  const heldPackages = (engine: WorkflowEngine) => new HeldPackages(engine.store as TypeormStore, engine);
+  const heldPackages = (engine: WorkflowEngine) => new HeldPackages(new TypeormHeldPackageRepository(engine.store as TypeormStore), engine);
   const actorOf = (opts: Record<string, unknown>) => (opts.actor as string | undefined) ?? osUser();
 
   // ------------------------------------------------------------------------ packages
@@ -151,7 +152,7 @@ export function addOperatorCommands(program: Command, definitions: Command, ctx:
     })
     .action(withEngine(async (engine, opts, cmd) => {
       const since = opts.since as Date | undefined;
-      const refusals = await new MessageLog(engine.store as TypeormStore).refusals({ ...(since ? { since } : {}), limit: (opts.limit as number | undefined) ?? 200 });
+      const refusals = await new MessageLog(new TypeormMessageLogRepository(engine.store as TypeormStore)).refusals({ ...(since ? { since } : {}), limit: (opts.limit as number | undefined) ?? 200 });
       if (json(cmd)) return out.stdout(JSON.stringify(refusals, null, 2) + '\n');
       if (!refusals.length) return out.stdout(`no refusals logged${since ? ` since ${since.toISOString()}` : ''}\n`);
       table(out, ['TIME', 'REFUSED', 'FROM', 'TO', 'WHAT', 'REASON'], refusals.map((r) => [r.at.toISOString(), causeInWords(r), r.sender, r.receiver, whatWasTried(r), r.reason ?? '']));
@@ -177,7 +178,7 @@ export function addOperatorCommands(program: Command, definitions: Command, ctx:
         days = retention.days;
       }
       const before = retentionCutoff(days, now());
-      const report = await new MessageLog(engine.store as TypeormStore).purge(before, { dryRun: Boolean(opts.dryRun) });
+      const report = await new MessageLog(new TypeormMessageLogRepository(engine.store as TypeormStore)).purge(before, { dryRun: Boolean(opts.dryRun) });
       if (json(cmd)) return out.stdout(JSON.stringify({ ...report, olderThanDays: days }, null, 2) + '\n');
       const verb = report.dryRun ? 'would remove' : 'removed';
       out.stdout(`${verb} ${report.messages} message${report.messages === 1 ? '' : 's'} (${report.items} item${report.items === 1 ? '' : 's'}) logged before ${before.toISOString()} (older than ${describeRetention({ days })})\n`);

@@ -19,6 +19,7 @@ import { WorkflowEngine } from '../engine';
 import type { SecurityConfig } from '../services/security';
 import { baseUrlOf } from '../services/soap';
 import { table, type Output } from './format';
+import { TypeormMessageLogRepository } from '../persistence';
 
 /**
  * `interflow registry …`: the registry host (serve), its administration (publisher add), and a
@@ -69,7 +70,7 @@ export function addRegistryCommands(program: Command, ctx: RegistryCommandContex
         // The hub also relays transfers (INTERFLOW_ROUTING=relay on the departments): it finds the
         // receivers through its own registry, over the same UDDI API everyone else uses.
         let binder: Binder | undefined;
-        const relay = hubRelay({ store, binder: () => binder, log });
+        const relay = hubRelay({ messages: new TypeormMessageLogRepository(store), binder: () => binder, log });
         const hub = await startRegistryHub({ registry: registryStore, settings, keys, log, host, port, tls, sweeper: { withdrawAfterSeconds, intervalSeconds: Math.min(60, Math.max(1, settings.refreshSeconds)), keys }, extraServices: [relay], readiness: [databaseCheck({ store })],
           // The hub's console (docs/console.md): the registry, the relay's refusals and lapsed leases, for the users of INTERFLOW_USERS_FILE.
           mount: (app) => {
@@ -79,7 +80,7 @@ export function addRegistryCommands(program: Command, ctx: RegistryCommandContex
               security: securityConfig,
               registry: registryStore,
               federationKeys: keys,
-              transferLog: new MessageLog(store),
+              transferLog: new MessageLog(new TypeormMessageLogRepository(store)),
               engine: new WorkflowEngine({ store }),
               log: log.child({ component: 'console' }),
               services: () => [],
@@ -91,7 +92,7 @@ export function addRegistryCommands(program: Command, ctx: RegistryCommandContex
         binder = new Binder({ registry: new RegistryClient({ baseUrl: hub.url }), keys, cacheTtlSeconds: settings.cacheTtlSeconds, log });
         out.stdout(`registry listening on ${hub.url}\n  Inquiry      ${hub.url}/uddi/inquiry\n  Publication  ${hub.url}/uddi/publication\n  Security     ${hub.url}/uddi/security\n  Relay        ${hub.url}/services/TransferRelay\n  health / ready  ${hub.url}/health   ${hub.url}/ready   metrics ${hub.url}/metrics\n`);
         // The relay's log holds every message it passed on: it is purged like a department's.
-        const purger = startMessageLogPurge({ messageLog: new MessageLog(store), retention, log: log.child({ component: 'message-log' }) });
+        const purger = startMessageLogPurge({ messageLog: new MessageLog(new TypeormMessageLogRepository(store)), retention, log: log.child({ component: 'message-log' }) });
         await untilSignal(log);
         await purger.stop();
         await hub.close();

@@ -4,6 +4,7 @@ import { openStore } from '../persistence';
 import { MessageLog, whereIs, type TraceEntry } from '../transfer';
 import type { Federation } from './launcher';
 import type { CaseStep } from './demo-case';
+import { TypeormMessageLogRepository } from '../persistence';
 
 /** Where the launcher prints: the CLI passes its stdout and stderr. */
 export interface Output {
@@ -67,7 +68,7 @@ export async function printTrace(out: Output, f: Federation, caseId: string): Pr
     const store = await openStore(d.placement.databaseUrl, { migrate: false });
     try {
       const engine = new WorkflowEngine({ store, department: d.code });
-      const where = await whereIs(engine, new MessageLog(store), caseId);
+      const where = await whereIs(engine, new MessageLog(new TypeormMessageLogRepository(store)), caseId);
       if (where.home) holders = `home ${where.home.department}, ${where.home.state}${where.home.holders.length ? `, open: ${where.home.holders.map((h) => `${h.activityId}@${h.department}`).join(', ')}` : ''}`;
       rows.push(...where.transfers.map((t) => ({ ...t, node: d.code })));
     } finally {

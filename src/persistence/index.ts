@@ -13,9 +13,7 @@ export {
 } from './database-url';
 // The registry's repository port (src/registry) on the engine's database.
 export { openRegistryStore, TypeormRegistryRepository } from './registry-repository';
-// The entities and column sizes, for the modules whose TypeORM adapters have not yet moved here
-// (the message log, held packages).
-export * from './entities';
-export { Len } from './schema-types';
+// The transfer layer's repository ports (src/transfer/repository.ts): message log, held packages.
+export { transferRepositories, TypeormMessageLogRepository, TypeormHeldPackageRepository } from './transfer-repositories';
 export { SharedState, sharedKeyHash } from './shared-state';
 export type { ClaimResult, StoredSession } from './shared-state';

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import type { TypeormStore } from '../persistence';
+import type { MessageLogRepository, TransferRepositories } from './repository';
 import type { WorkflowEngine } from '../engine';
 import type { SoapServiceDefinition } from '../services/soap';
 import { parseCertificate, RegistryClient, type Binder, type PublishedCertificate, type UddiInquiry } from '../binding';
@@ -46,8 +46,8 @@ export interface DepartmentFederation {
 
 export interface DepartmentFederationOptions {
   engine: WorkflowEngine;
-  /** The engine's database (the message log lives beside the cases). */
-  store: TypeormStore;
+  /** The message log and held packages, in the engine's database (src/app wires them). */
+  repositories: TransferRepositories;
   binder: Binder;
   log: Logger;
   /** The environment its settings are parsed from (src/app's Settings gives it). */
@@ -87,8 +87,8 @@ export async function departmentFederation(o: DepartmentFederationOptions): Prom
     department,
   });
   const certificate = parseCertificate(identity.certificatePem);
-  const messageLog = new MessageLog(o.store);
-  const heldPackages = new HeldPackages(o.store, o.engine);
+  const messageLog = new MessageLog(o.repositories.messages);
+  const heldPackages = new HeldPackages(o.repositories.heldPackages, o.engine);
   const directory = new RegistryDirectory(o.binder);
   const log = o.log.child({ component: 'transfer' });
   const dispatcher = new TransferDispatcher({ engine: o.engine, identity, directory, messageLog, log, ...routingFromEnv(env), ...outboxSettingsFromEnv(env) });
@@ -135,7 +135,7 @@ export async function departmentFederation(o: DepartmentFederationOptions): Prom
  * The hub's relay, for `registry serve`. The binder is read when the first message arrives: the
  * hub finds receivers through its own registry, whose address is known only once it listens.
  */
-export function hubRelay(o: { store: TypeormStore; binder: () => Binder | undefined; log: Logger }): SoapServiceDefinition {
+export function hubRelay(o: { messages: MessageLogRepository; binder: () => Binder | undefined; log: Logger }): SoapServiceDefinition {
   let directory: RegistryDirectory | undefined;
   const current = (): RegistryDirectory => {
     const binder = o.binder();
@@ -145,7 +145,7 @@ export function hubRelay(o: { store: TypeormStore; binder: () => Binder | undefi
   };
   return relayService({
     directory: { deliver: (d, post) => current().deliver(d, post), certificateFor: (d) => current().certificateFor(d) },
-    messageLog: new MessageLog(o.store),
+    messageLog: new MessageLog(o.messages),
     log: o.log.child({ component: 'relay' }),
   });
 }

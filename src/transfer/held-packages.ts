@@ -1,10 +1,8 @@
-import type { TypeormStore } from '../persistence';
-import { HeldPackageEntity } from '../persistence';
 import { EngineError, type DeployResult, type WorkflowEngine } from '../engine';
 import { importXpdl } from '../xpdl';
-import { toDate } from './message-log';
+import type { HeldPackageRepository, HeldPackageRow, HeldState } from './repository';
 
-export type HeldState = 'held' | 'installed' | 'rejected';
+export type { HeldState } from './repository';
 
 export interface HeldPackage {
   id: string;
@@ -47,26 +45,21 @@ export class UnknownHeldPackageError extends EngineError {
  */
 export class HeldPackages {
   constructor(
-    private readonly store: TypeormStore,
+    private readonly repository: HeldPackageRepository,
     private readonly engine: WorkflowEngine,
   ) {}
 
   /** Holds a package; false when this item was held before (the sender resent it). */
   async hold(p: { id: string; packageId: string; sender: string; source: string; at: Date }): Promise<boolean> {
-    return this.store.managed(async (m) => {
-      if (await m.findOneBy(HeldPackageEntity, { id: p.id })) return false;
-      await m.insert(HeldPackageEntity, { id: p.id, packageId: p.packageId, sender: p.sender, receivedAt: p.at, state: 'held', source: p.source, decidedBy: null, decidedAt: null, reason: null });
-      return true;
-    });
+    return this.repository.insertIfAbsent({ id: p.id, packageId: p.packageId, sender: p.sender, receivedAt: p.at, state: 'held', source: p.source, decidedBy: null, decidedAt: null, reason: null });
   }
 
   async list(filter: { state?: HeldState } = {}): Promise<HeldPackage[]> {
-    const rows = await this.store.dataSource.getRepository(HeldPackageEntity).find({ where: filter.state ? { state: filter.state } : {}, order: { receivedAt: 'DESC' } });
-    return rows.map(view);
+    return (await this.repository.list(filter)).map(view);
   }
 
   async get(id: string): Promise<HeldPackage & { source: string }> {
-    const row = await this.store.dataSource.getRepository(HeldPackageEntity).findOneBy({ id });
+    const row = await this.repository.get(id);
     if (!row) throw new UnknownHeldPackageError(id, 'does not exist');
     return { ...view(row), source: row.source };
   }
@@ -86,11 +79,11 @@ export class HeldPackages {
   }
 
   private async decide(id: string, state: HeldState, actor: string, reason?: string): Promise<void> {
-    await this.store.managed((m) => m.update(HeldPackageEntity, { id }, { state, decidedBy: actor, decidedAt: this.engine.clock.now(), reason: reason ?? null }));
+    await this.repository.decide(id, { state, decidedBy: actor, decidedAt: this.engine.clock.now(), reason: reason ?? null });
   }
 }
 
-function view(r: HeldPackageEntity): HeldPackage {
+function view(r: HeldPackageRow): HeldPackage {
   let processes: string[] = [];
   try {
     processes = importXpdl(r.source).processes.map((p) => p.id);
@@ -101,10 +94,10 @@ function view(r: HeldPackageEntity): HeldPackage {
     id: r.id,
     packageId: r.packageId,
     sender: r.sender,
-    receivedAt: toDate(r.receivedAt),
-    state: r.state as HeldState,
+    receivedAt: r.receivedAt,
+    state: r.state,
     ...(r.decidedBy ? { decidedBy: r.decidedBy } : {}),
-    ...(r.decidedAt ? { decidedAt: toDate(r.decidedAt) } : {}),
+    ...(r.decidedAt ? { decidedAt: r.decidedAt } : {}),
     ...(r.reason ? { reason: r.reason } : {}),
     processes,
   };

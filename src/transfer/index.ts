@@ -29,3 +29,5 @@ export { RemoteFactoryFinder } from '../binding';
 export type { FactoryTarget, RemoteFactoryFinderOptions } from '../binding';
 export { HeldPackages, installFromEnv, UnknownHeldPackageError } from './held-packages';
 export type { HeldPackage, HeldState } from './held-packages';
+// The storage ports; their TypeORM implementations are src/persistence/transfer-repositories.ts.
+export type { MessageLogRepository, MessageRow, MessageItemRow, MessageItemView, MessageFieldLimits, HeldPackageRepository, HeldPackageRow, TransferRepositories } from './repository';

@@ -1,9 +1,6 @@
 import { createHash } from 'node:crypto';
-import { In } from 'typeorm';
-import type { TypeormStore } from '../persistence';
-import { MessageEntity, MessageItemEntity } from '../persistence';
-import { Len } from '../persistence';
 import type { TransferItem } from './transfer-items';
+import type { MessageFieldLimits, MessageItemView, MessageLogRepository } from './repository';
 
 export type MessageDirection = 'out' | 'in' | 'relay' | 'refused';
 
@@ -108,13 +105,6 @@ function causeOfRefusedMessage(reason: string | null | undefined): RefusalCause 
   return code && SIGNATURE_CODES.includes(code) ? 'signature' : 'invalid';
 }
 
-/** A timestamp read back from the database: a Date from MySQL, UTC text from SQLite. */
-export function toDate(v: unknown): Date {
-  if (v instanceof Date) return v;
-  const s = String(v);
-  return new Date(s.replace(' ', 'T') + (s.endsWith('Z') ? '' : 'Z'));
-}
-
 /**
  * The message log (X-Road style): every inter-department message this node sends, receives or
  * relays, kept with its signed envelope as evidence. Written outside the engine's transactions:
@@ -124,16 +114,17 @@ export class MessageLog {
   /** Signature refusals (anonymous: nobody verified sent them) logged one by one, per minute. */
   readonly anonymousRefusals = new RefusalBudget();
 
-  constructor(private readonly store: TypeormStore) {}
+  constructor(private readonly repository: MessageLogRepository) {}
 
-  private get dataSource() {
-    return this.store.dataSource;
+  /** The longest ids the log keeps. */
+  get limits(): MessageFieldLimits {
+    return this.repository.limits;
   }
 
   async record(m: LoggedMessage): Promise<void> {
     const logId = `${m.direction}:${m.messageId}:${m.at.getTime()}`;
-    await this.store.managed(async (manager) => {
-      await manager.insert(MessageEntity, {
+    await this.repository.insert(
+      {
         logId,
         messageId: m.messageId,
         direction: m.direction,
@@ -145,58 +136,39 @@ export class MessageLog {
         // A refused message is nobody's evidence of anything: its digest and a bounded excerpt
         // identify it, and a stranger cannot make the log store megabytes per request.
         envelope: m.outcome === 'refused' || m.direction === 'refused' ? refusedExcerpt(m.envelope) : m.envelope,
-      });
-      if (m.items.length) {
-        await manager.insert(
-          MessageItemEntity,
-          m.items.map(({ item, outcome, reason }) => ({
-            logId,
-            itemId: item.itemId,
-            caseId: item.caseId,
-            kind: item.kind,
-            activityId: item.kind === 'hand-over' ? item.activityId : item.kind === 'publish' ? item.packageId : null,
-            outcome,
-            reason: reason ?? null,
-          })),
-        );
-      }
-    });
+      },
+      m.items.map(({ item, outcome, reason }) => ({
+        logId,
+        itemId: item.itemId,
+        caseId: item.caseId,
+        kind: item.kind,
+        activityId: item.kind === 'hand-over' ? item.activityId : item.kind === 'publish' ? item.packageId : null,
+        outcome,
+        reason: reason ?? null,
+      })),
+    );
   }
 
   /** The hand-overs and results of one case that passed through this node, oldest first. */
   async trace(caseId: string): Promise<TraceEntry[]> {
-    const rows = (await this.dataSource
-      .createQueryBuilder(MessageItemEntity, 'i')
-      .innerJoin(MessageEntity, 'm', 'm.logId = i.logId')
-      .select(['i.itemId AS itemId', 'i.kind AS kind', 'i.activityId AS activityId', 'i.outcome AS outcome', 'i.reason AS reason',
-        'm.messageId AS messageId', 'm.direction AS direction', 'm.sender AS sender', 'm.receiver AS receiver', 'm.at AS at'])
-      .where('i.caseId = :caseId', { caseId })
-      .orderBy('m.at', 'ASC')
-      .getRawMany()) as Array<Record<string, unknown>>;
-    return rows.map((r) => ({
-      at: toDate(r.at),
+    return (await this.repository.caseItems(caseId)).map((r) => ({
+      at: r.at,
       direction: r.direction as MessageDirection,
-      from: String(r.sender),
-      to: String(r.receiver),
-      kind: String(r.kind),
-      ...(r.activityId ? { activityId: String(r.activityId) } : {}),
-      itemId: String(r.itemId),
-      messageId: String(r.messageId),
-      outcome: String(r.outcome),
-      outcomeText: outcomeInWords(String(r.direction), String(r.outcome)),
-      ...(r.reason ? { reason: String(r.reason) } : {}),
+      from: r.sender,
+      to: r.receiver,
+      kind: r.kind,
+      ...(r.activityId ? { activityId: r.activityId } : {}),
+      itemId: r.itemId,
+      messageId: r.messageId,
+      outcome: r.outcome,
+      outcomeText: outcomeInWords(r.direction, r.outcome),
+      ...(r.reason ? { reason: r.reason } : {}),
     }));
   }
 
   /** The signed envelopes of a case's messages, to verify again afterwards. */
   async envelopes(caseId: string): Promise<Array<{ messageId: string; direction: string; sender: string; at: Date; envelope: string }>> {
-    const rows = await this.dataSource
-      .createQueryBuilder(MessageEntity, 'm')
-      .where((qb) => `m.logId IN ${qb.subQuery().select('i.logId').from(MessageItemEntity, 'i').where('i.caseId = :caseId').getQuery()}`)
-      .setParameter('caseId', caseId)
-      .orderBy('m.at', 'ASC')
-      .getMany();
-    return rows.map((r) => ({ messageId: r.messageId, direction: r.direction, sender: r.sender, at: toDate(r.at), envelope: r.envelope }));
+    return (await this.repository.caseMessages(caseId)).map((r) => ({ messageId: r.messageId, direction: r.direction, sender: r.sender, at: r.at, envelope: r.envelope }));
   }
 
   /**
@@ -206,30 +178,13 @@ export class MessageLog {
    */
   async refusals(filter: { since?: Date; limit?: number } = {}): Promise<Refusal[]> {
     const limit = filter.limit ?? 1000;
-    const messages = this.dataSource
-      .createQueryBuilder(MessageEntity, 'm')
-      .where('m.direction = :refused', { refused: 'refused' })
-      .orderBy('m.at', 'DESC')
-      .limit(limit);
-    if (filter.since) messages.andWhere('m.at >= :since', { since: filter.since });
-    const refusedMessages = await messages.getMany();
-    const claimed = refusedMessages.length
-      ? await this.dataSource.getRepository(MessageItemEntity).createQueryBuilder('i').where('i.logId IN (:...ids)', { ids: refusedMessages.map((m) => m.logId) }).getMany()
-      : [];
-    const items = this.dataSource
-      .createQueryBuilder(MessageItemEntity, 'i')
-      .innerJoin(MessageEntity, 'm', 'm.logId = i.logId')
-      .select(['i.itemId AS itemId', 'i.caseId AS caseId', 'i.kind AS kind', 'i.activityId AS activityId', 'i.outcome AS outcome', 'i.reason AS reason',
-        'm.messageId AS messageId', 'm.direction AS direction', 'm.sender AS sender', 'm.receiver AS receiver', 'm.at AS at'])
-      .where('m.direction = :in', { in: 'in' })
-      .andWhere('i.outcome IN (:...outcomes)', { outcomes: ['not-authorised', 'refused'] })
-      .orderBy('m.at', 'DESC')
-      .limit(limit);
-    if (filter.since) items.andWhere('m.at >= :since', { since: filter.since });
-    const refusedItems = (await items.getRawMany()) as Array<Record<string, unknown>>;
+    const window = { ...(filter.since ? { since: filter.since } : {}), limit };
+    const refusedMessages = await this.repository.refusedMessages(window);
+    const claimed = await this.repository.itemsOf(refusedMessages.map((m) => m.logId));
+    const refusedItems: MessageItemView[] = await this.repository.receivedItemsWithOutcome(['not-authorised', 'refused'], window);
     const out: Refusal[] = [
       ...refusedMessages.map((m) => ({
-        at: toDate(m.at),
+        at: m.at,
         cause: causeOfRefusedMessage(m.reason),
         messageId: m.messageId,
         direction: m.direction as MessageDirection,
@@ -239,14 +194,14 @@ export class MessageLog {
         items: claimed.filter((i) => i.logId === m.logId).map((i) => ({ itemId: i.itemId, caseId: i.caseId, kind: i.kind, ...(i.activityId ? { activityId: i.activityId } : {}) })),
       })),
       ...refusedItems.map((r) => ({
-        at: toDate(r.at),
+        at: r.at,
         cause: (r.outcome === 'not-authorised' ? 'not-authorised' : 'invalid') as RefusalCause,
-        messageId: String(r.messageId),
+        messageId: r.messageId,
         direction: r.direction as MessageDirection,
-        sender: String(r.sender),
-        receiver: String(r.receiver),
-        ...(r.reason ? { reason: String(r.reason) } : {}),
-        items: [{ itemId: String(r.itemId), caseId: String(r.caseId), kind: String(r.kind), ...(r.activityId ? { activityId: String(r.activityId) } : {}) }],
+        sender: r.sender,
+        receiver: r.receiver,
+        ...(r.reason ? { reason: r.reason } : {}),
+        items: [{ itemId: r.itemId, caseId: r.caseId, kind: r.kind, ...(r.activityId ? { activityId: r.activityId } : {}) }],
       })),
     ];
     return out.sort((a, b) => b.at.getTime() - a.at.getTime()).slice(0, limit);
@@ -258,32 +213,11 @@ export class MessageLog {
    * writer) get their turn between batches. With dryRun only counts.
    */
   async purge(before: Date, options: { dryRun?: boolean; batchSize?: number } = {}): Promise<PurgeReport> {
-    if (options.dryRun) {
-      const messages = await this.dataSource.createQueryBuilder(MessageEntity, 'm').where('m.at < :before', { before }).getCount();
-      const items = await this.dataSource
-        .createQueryBuilder(MessageItemEntity, 'i')
-        .innerJoin(MessageEntity, 'm', 'm.logId = i.logId')
-        .where('m.at < :before', { before })
-        .getCount();
-      return { messages, items, before, dryRun: true };
-    }
+    if (options.dryRun) return { ...(await this.repository.countBefore(before)), before, dryRun: true };
     const batch = options.batchSize ?? PURGE_BATCH;
     const report: PurgeReport = { messages: 0, items: 0, before, dryRun: false };
     for (;;) {
-      const removed = await this.store.managed(async (manager) => {
-        const ids = (await manager
-          .createQueryBuilder(MessageEntity, 'm')
-          .select('m.logId', 'logId')
-          .where('m.at < :before', { before })
-          .orderBy('m.at', 'ASC')
-          .limit(batch)
-          .getRawMany()) as Array<{ logId: string }>;
-        if (!ids.length) return undefined;
-        const logIds = ids.map((r) => r.logId);
-        const items = await manager.delete(MessageItemEntity, { logId: In(logIds) });
-        const messages = await manager.delete(MessageEntity, { logId: In(logIds) });
-        return { messages: messages.affected ?? logIds.length, items: items.affected ?? 0 };
-      });
+      const removed = await this.repository.purgeBatch(before, batch);
       if (!removed) return report;
       report.messages += removed.messages;
       report.items += removed.items;

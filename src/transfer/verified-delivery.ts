@@ -6,7 +6,7 @@ import { SignatureError, verifyEnvelope, WSSE_CODE_OF_SIGNATURE_ERROR, type Repl
 import { wsseSubcode } from '../services/security';
 import type { MessageLog } from './message-log';
 import type { TransferDirectory } from './transfer-directory';
-import { Len } from '../persistence';
+import type { MessageFieldLimits } from './repository';
 import { transfersRefused } from '../monitoring';
 import { readDeliver, readTransferHeader, type TransferHeader, type TransferItem } from './transfer-items';
 
@@ -54,7 +54,7 @@ export async function verifiedDelivery(
     // The items it claimed go in the log too, marked refused-signature, so a case's trace shows
     // who tried what with it; should they not fit the log, the refusal is logged without them.
     await o.messageLog
-      .record({ ...refusal, items: claimedItems(envelope).map((item) => ({ item, outcome: 'refused-signature', reason })) })
+      .record({ ...refusal, items: claimedItems(envelope, o.messageLog.limits).map((item) => ({ item, outcome: 'refused-signature', reason })) })
       .catch(() => o.messageLog.record({ ...refusal, items: [] }))
       .catch((err: unknown) => o.log.error({ err }, 'could not log a refused transfer'));
     o.log.warn({ code: error.code, reason: echo(error.message, 512) }, `${o.refusedBy} refused a message: signature`);
@@ -70,7 +70,7 @@ const MAX_CLAIMED_ITEMS = 50;
  * them). Anything unreadable, oversized or carrying a DTD yields none: a forger gets no say over
  * how much the log stores or how the parser expands it.
  */
-function claimedItems(envelope: string): TransferItem[] {
+function claimedItems(envelope: string, limits: MessageFieldLimits): TransferItem[] {
   if (/<!DOCTYPE|<!ENTITY/i.test(envelope)) return [];
   const open = /<((?:[A-Za-z_][\w.-]*:)?)Body[\s>]/.exec(envelope);
   if (!open) return [];
@@ -81,7 +81,7 @@ function claimedItems(envelope: string): TransferItem[] {
   try {
     const seen = new Set<string>();
     return readDeliver(body)
-      .filter((i) => i.itemId.length <= Len.id && i.caseId.length <= Len.instanceId && (i.kind !== 'hand-over' || i.activityId.length <= Len.name) && (i.kind !== 'publish' || i.packageId.length <= Len.name))
+      .filter((i) => i.itemId.length <= limits.itemId && i.caseId.length <= limits.caseId && (i.kind !== 'hand-over' || i.activityId.length <= limits.name) && (i.kind !== 'publish' || i.packageId.length <= limits.name))
       .filter((i) => (seen.has(i.itemId) ? false : (seen.add(i.itemId), true)))
       .slice(0, MAX_CLAIMED_ITEMS);
   } catch {

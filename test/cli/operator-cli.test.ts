@@ -6,6 +6,7 @@ import { WorkflowEngine } from '../../src/engine';
 import { openStore, type TypeormStore } from '../../src/persistence';
 import { HeldPackages, MessageLog, type TransferItem } from '../../src/transfer';
 import { freshSqlitePath, resetMysqlDatabase, testDatabaseConfig } from '../support/test-store';
+import { TypeormMessageLogRepository, TypeormHeldPackageRepository } from '../../src/persistence';
 
 const LICENCE = readFileSync(resolve(__dirname, '../../examples/business-licence.xpdl'), 'utf8');
 const DAY = 86_400_000;
@@ -57,7 +58,7 @@ describe('interflow CLI: packages, definitions data-flow, messages', () => {
   describe('packages', () => {
     before(async () => {
       await withStore(async (store, engine) => {
-        const held = new HeldPackages(store, engine);
+        const held = new HeldPackages(new TypeormHeldPackageRepository(store), engine);
         await held.hold({ id: 'pkg-1', packageId: 'business_licence_package', sender: 'fire', source: LICENCE, at: new Date(Date.now() - 60_000) });
         await held.hold({ id: 'pkg-2', packageId: 'business_licence_package', sender: 'market', source: LICENCE, at: new Date() });
       });
@@ -135,7 +136,7 @@ describe('interflow CLI: packages, definitions data-flow, messages', () => {
   describe('messages', () => {
     before(async () => {
       await withStore(async (store) => {
-        const log = new MessageLog(store);
+        const log = new MessageLog(new TypeormMessageLogRepository(store));
         const now = Date.now();
         // Two messages from long ago, one last week; items of each.
         await log.record({ messageId: 'old-1', direction: 'in', sender: 'market', receiver: 'tax', at: new Date(now - 400 * DAY), outcome: 'delivered', envelope: '<e/>', items: [{ item: handOver('i-old-1', 'case-old', 'register_taxpayer'), outcome: 'accepted' }] });
@@ -211,7 +212,7 @@ describe('interflow CLI: packages, definitions data-flow, messages', () => {
 
     it('deletes in batches: a purge bigger than one batch removes everything due, and nothing newer', async () => {
       await withStore(async (store) => {
-        const log = new MessageLog(store);
+        const log = new MessageLog(new TypeormMessageLogRepository(store));
         for (let i = 0; i < 7; i++) await log.record({ messageId: `bulk-${i}`, direction: 'in', sender: 'market', receiver: 'tax', at: new Date(Date.now() - (50 + i) * DAY), outcome: 'delivered', envelope: '<e/>', items: [{ item: handOver(`b-${i}`, 'case-bulk', 'register_taxpayer'), outcome: 'accepted' }] });
         const report = await log.purge(new Date(Date.now() - 40 * DAY), { batchSize: 3 });
         expect(report).to.include({ messages: 7, items: 7 });

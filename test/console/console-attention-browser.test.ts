@@ -15,6 +15,7 @@ import { TransferFederation } from '../transfer/federation-support';
 import { logIn, openBrowser, type Browser } from './browser';
 import { USERS } from './support';
 import { waitFor } from '../support/wait-for';
+import { TypeormMessageLogRepository } from '../../src/persistence';
 
 /**
  * An operator's first look, in Chromium: the overview of department market counts what needs
@@ -123,7 +124,7 @@ describe('console in Chromium: the overview counts what needs attention', functi
       security: config,
       registry: fed.registry,
       federationKeys: fed.keys,
-      transferLog: new MessageLog(fed.store),
+      transferLog: new MessageLog(new TypeormMessageLogRepository(fed.store)),
       engine: new WorkflowEngine({ store: fed.store }),
       log: new LogCapture().logger,
       services: () => [],

@@ -13,6 +13,7 @@ import { LogCapture } from '../services/support';
 import { createTypeormTestStore } from '../support/test-store';
 import { logIn, openBrowser, type Browser } from './browser';
 import { PERMIT_XPDL, USERS } from './support';
+import { TypeormMessageLogRepository, TypeormHeldPackageRepository } from '../../src/persistence';
 
 const LICENCE = readFileSync(resolve(__dirname, '../../examples/business-licence.xpdl'), 'utf8');
 
@@ -34,14 +35,14 @@ describe('console in Chromium: held packages and data by department', function (
     engine = new WorkflowEngine({ store, department: 'tax' });
     const permit = readFileSync(PERMIT_XPDL, 'utf8');
     await engine.deploy(importXpdl(permit), { source: permit, actor: 'test' });
-    held = new HeldPackages(store, engine);
+    held = new HeldPackages(new TypeormHeldPackageRepository(store), engine);
     await held.hold({ id: 'from-fire', packageId: 'business_licence_package', sender: 'fire', source: LICENCE, at: new Date(Date.now() - 1000) });
     await held.hold({ id: 'from-market', packageId: 'business_licence_package', sender: 'market', source: LICENCE, at: new Date() });
     const config = demoSecurityConfig(Object.values(USERS), { allowInsecureBasic: true });
     running = await createServer(engine, {
       log: new LogCapture().logger,
       security: createAuthenticator(config),
-      console: { security: config, heldPackages: held, transferLog: new MessageLog(store) },
+      console: { security: config, heldPackages: held, transferLog: new MessageLog(new TypeormMessageLogRepository(store)) },
     }).listen({ host: '127.0.0.1', port: 0, shutdownGraceMs: 500 });
     browser = await openBrowser();
     page = browser.page;

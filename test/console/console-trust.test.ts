@@ -11,6 +11,7 @@ import { importXpdl } from '../../src/xpdl';
 import { LogCapture } from '../services/support';
 import { createTypeormTestStore } from '../support/test-store';
 import { ConsoleClient, PERMIT_XPDL, startConsoleServer, USERS } from './support';
+import { TypeormMessageLogRepository, TypeormHeldPackageRepository } from '../../src/persistence';
 
 const LICENCE = readFileSync(resolve(__dirname, '../../examples/business-licence.xpdl'), 'utf8');
 
@@ -27,14 +28,14 @@ describe('console API: held packages, data flows, transfer outcomes', () => {
     engine = new WorkflowEngine({ store, department: 'tax' });
     const permit = readFileSync(PERMIT_XPDL, 'utf8');
     await engine.deploy(importXpdl(permit), { source: permit, actor: 'test' });
-    held = new HeldPackages(store, engine);
+    held = new HeldPackages(new TypeormHeldPackageRepository(store), engine);
     await held.hold({ id: 'held-a', packageId: 'business_licence_package', sender: 'fire', source: LICENCE, at: new Date(Date.now() - 1000) });
     await held.hold({ id: 'held-b', packageId: 'business_licence_package', sender: 'market', source: LICENCE, at: new Date() });
     const config = demoSecurityConfig(Object.values(USERS), { allowInsecureBasic: true });
     running = await createServer(engine, {
       log: logs.logger,
       security: createAuthenticator(config),
-      console: { security: config, heldPackages: held, transferLog: new MessageLog(store) },
+      console: { security: config, heldPackages: held, transferLog: new MessageLog(new TypeormMessageLogRepository(store)) },
     }).listen({ host: '127.0.0.1', port: 0, shutdownGraceMs: 500 });
   });
   after(async () => {
@@ -117,7 +118,7 @@ describe('console API: held packages, data flows, transfer outcomes', () => {
     const admin = await as(USERS.admin);
     const started = await admin.post<{ id: string }>('/definitions/building_permit/start', { data: { caseRef: 'BP-T' } });
     const caseId = started.body.id;
-    const log = new MessageLog(store);
+    const log = new MessageLog(new TypeormMessageLogRepository(store));
     const item = (itemId: string) => ({ kind: 'hand-over' as const, itemId, caseId, home: 'planning', processId: 'building_permit', version: 1, activityId: 'fire_review', activityInstanceId: `${caseId}/a9`, data: {} });
     await log.record({ messageId: 'c-1', direction: 'in', sender: 'planning', receiver: 'tax', at: new Date(), outcome: 'delivered', envelope: '<e/>', items: [
       { item: item('x-1'), outcome: 'accepted' },

@@ -12,6 +12,7 @@ import { createTypeormTestStore } from '../support/test-store';
 import { LogCapture } from '../services/support';
 import { TransferFederation } from '../transfer/federation-support';
 import { waitFor } from '../support/wait-for';
+import { TypeormMessageLogRepository } from '../../src/persistence';
 
 /**
  * A department that accepts connections and never answers: what a frozen (SIGSTOPped) engine looks
@@ -132,7 +133,7 @@ describe('regression: one slow receiver holds up everyone', function () {
         engine,
         identity: await loadSigningIdentity({ dataDir: mkdtempSync(join(tmpdir(), 'timeout-')), department: 'market' }),
         directory: { deliver: (_d, post) => post(`http://127.0.0.1:${port}/services/TransferService`), certificateFor: async () => undefined },
-        messageLog: new MessageLog(store),
+        messageLog: new MessageLog(new TypeormMessageLogRepository(store)),
         log: logs.logger,
         timeoutMs: 300,
       });

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { Binder, FederationKeys, RegistryClient, SelfRegistration, TRANSFER_SERVICE_OFFERING } from '../../src/binding';
 import { startRegistryHub, type RunningRegistryHub } from '../../src/app';
 import { WorkflowEngine, type InstanceView } from '../../src/engine';
-import { openRegistryStore, openStore, parseDatabaseUrl, type TypeormStore } from '../../src/persistence';
+import { openRegistryStore, openStore, parseDatabaseUrl, transferRepositories, TypeormMessageLogRepository, type TypeormStore } from '../../src/persistence';
 import { RegistryStore } from '../../src/registry';
 import type { RunningServer } from '../../src/services/http';
 import { createServer } from '../../src/app';
@@ -76,7 +76,7 @@ export class Department {
     const shared = this.fed.persistBindings ? new SharedState(this.store) : undefined;
     this.federation = await departmentFederation({
       engine: this.engine,
-      store: this.store,
+      repositories: transferRepositories(this.store),
       binder: new Binder({
         registry: new RegistryClient({ baseUrl: this.fed.url, timeoutMs: 3000 }),
         keys: this.fed.keys,
@@ -193,7 +193,7 @@ export class TransferFederation {
       port: this.hubPort,
       shutdownGraceMs: 500,
       sweeper: false,
-      extraServices: [hubRelay({ store: this.store, binder: () => this.binder, log: this.logs.logger })],
+      extraServices: [hubRelay({ messages: new TypeormMessageLogRepository(this.store), binder: () => this.binder, log: this.logs.logger })],
     });
     this.hubPort = Number(new URL(this.hub.url).port);
   }

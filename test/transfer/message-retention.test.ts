@@ -5,6 +5,7 @@ import { openStore } from '../../src/persistence';
 import { MessageLog, messageLogRetentionFromEnv, startMessageLogPurge, type TransferItem } from '../../src/transfer';
 import { LogCapture } from '../services/support';
 import { createTypeormTestStore, testDatabaseConfig } from '../support/test-store';
+import { TypeormMessageLogRepository } from '../../src/persistence';
 
 const ROOT = resolve(__dirname, '../..');
 const DAY = 86_400_000;
@@ -30,7 +31,7 @@ describe('message log retention', () => {
   it('purges what is older than the retention when it starts, logging how many, and keeps everything with forever', async () => {
     const store = await createTypeormTestStore();
     try {
-      const log = new MessageLog(store);
+      const log = new MessageLog(new TypeormMessageLogRepository(store));
       await seed(log, [400, 200, 5]);
       const keep = new LogCapture();
       const forever = startMessageLogPurge({ messageLog: log, retention: 'forever', log: keep.logger });
@@ -86,7 +87,7 @@ describe('message log retention', () => {
         const config = testDatabaseConfig();
         const url = config.kind === 'mysql' ? process.env.INTERFLOW_TEST_DB! : `sqlite:${config.path}`;
         const store = await createTypeormTestStore(config);
-        await seed(new MessageLog(store), [45, 40, 2]);
+        await seed(new MessageLog(new TypeormMessageLogRepository(store)), [45, 40, 2]);
         await store.close();
         const run = await runUntil(['--db', url, ...args], { INTERFLOW_MESSAGE_LOG_RETENTION_DAYS: '30' }, /message log purge: removed 2 message/);
         expect(run.code).to.equal(0, run.stderr);
@@ -94,7 +95,7 @@ describe('message log retention', () => {
         expect(JSON.parse(line)).to.include({ purged: 2, items: 2, retentionDays: 30 });
         const after = await openStore(url);
         try {
-          expect((await new MessageLog(after).trace('case-r')).map((t) => t.messageId)).to.deep.equal(['m-2']);
+          expect((await new MessageLog(new TypeormMessageLogRepository(after)).trace('case-r')).map((t) => t.messageId)).to.deep.equal(['m-2']);
         } finally {
           await after.close();
         }

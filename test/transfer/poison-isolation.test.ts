@@ -12,6 +12,7 @@ import { loadSigningIdentity } from '../../src/transfer/signing';
 import { deliverResponse } from '../../src/transfer/transfer-items';
 import type { TypeormStore } from '../../src/persistence';
 import { createTypeormTestStore } from '../support/test-store';
+import { TypeormMessageLogRepository } from '../../src/persistence';
 
 const PERMIT = readFileSync(resolve(__dirname, '../../examples/building-permit.xpdl'), 'utf8');
 
@@ -78,7 +79,7 @@ describe('issue 10: poison isolation in the transfer dispatcher', () => {
       engine,
       identity: await loadSigningIdentity({ dataDir: mkdtempSync(join(tmpdir(), 'poison-')), department: 'market' }),
       directory: { deliver: (_d, post) => post(url), certificateFor: async () => undefined },
-      messageLog: new MessageLog(store),
+      messageLog: new MessageLog(new TypeormMessageLogRepository(store)),
       log: pino({ level: 'silent' }),
     });
     const report = await dispatcher.runOnce();

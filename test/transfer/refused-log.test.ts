@@ -9,6 +9,7 @@ import { MessageEntity } from '../../src/persistence/entities';
 import type { TypeormStore } from '../../src/persistence';
 import { createTypeormTestStore } from '../support/test-store';
 import { waitFor } from '../support/wait-for';
+import { TypeormMessageLogRepository } from '../../src/persistence';
 
 /** Issue 10: refused messages are logged as a digest and an excerpt, and a flood of them is counted. */
 describe('issue 10: bounded logs of refused messages', () => {
@@ -33,7 +34,7 @@ describe('issue 10: bounded logs of refused messages', () => {
   });
 
   it('finding: 30 anonymous unsigned Deliver messages (256 KiB here; 1 MB in the finding) are not stored whole, and past 20 a minute only counted', async () => {
-    const messageLog = new MessageLog(store);
+    const messageLog = new MessageLog(new TypeormMessageLogRepository(store));
     let now = 1_000_000;
     (messageLog as unknown as { anonymousRefusals: RefusalBudget }).anonymousRefusals = new RefusalBudget(20, 60_000, () => now);
     const o = { directory: { deliver: async () => undefined as never, certificateFor: async () => undefined }, messageLog, log: pino({ level: 'silent' }), replayCache: new ReplayCache(), receiver: 'tax', refusedBy: 'Transfer' };

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Binder, FederationKeys, RegistryClient, SelfRegistration, TRANSFER_SERVICE_OFFERING } from '../../src/binding';
 import { startRegistryHub, type RunningRegistryHub } from '../../src/app';
 import { WorkflowEngine, type DefinitionPackage, type HandlerRegistry, type InstanceView } from '../../src/engine';
-import { openRegistryStore, type TypeormStore } from '../../src/persistence';
+import { openRegistryStore, transferRepositories, type TypeormStore } from '../../src/persistence';
 import { RegistryStore } from '../../src/registry';
 import type { RunningServer } from '../../src/services/http';
 import { createServer } from '../../src/app';
@@ -112,7 +112,7 @@ export class DepartmentNode {
     };
     this.federation = await departmentFederation({
       engine: this.engine,
-      store: this.store,
+      repositories: transferRepositories(this.store),
       binder: this.binder,
       log,
       env: { ...this.options.env },
