@@ -46,8 +46,7 @@ export function transferService(o: TransferServiceOptions): SoapServiceDefinitio
           transfersRefused.inc({ peer: header.sender, direction: 'in', reason: 'wrong-receiver' }, items.length || 1);
           throw new SoapFault('Client', `Transfer refused: ${reason}`, 'WRONG_RECEIVER');
         }
-        const results: Taken[] = [];
-        for (const item of items) results.push(await take(o, item, header.sender, at));
+        const results = await takeAll(o, items, header.sender, at);
         await o.messageLog.record({
           messageId: header.messageId,
           direction: 'in',
@@ -83,6 +82,23 @@ const taken = (itemId: string, status: Ack['status'], outcome: string = status, 
   ack: { itemId, status, ...(reason ? { reason } : {}) },
   outcome,
 });
+
+/**
+ * Takes a message's items: the items of one case one after another, in the order sent; different
+ * cases at once, so that their transactions share one group commit instead of waiting for each
+ * other's.
+ */
+async function takeAll(o: TransferServiceOptions, items: TransferItem[], sender: string, at: Date): Promise<Taken[]> {
+  const results: Taken[] = new Array(items.length);
+  const byCase = new Map<string, number[]>();
+  items.forEach((item, i) => byCase.set(item.caseId, [...(byCase.get(item.caseId) ?? []), i]));
+  await Promise.all(
+    [...byCase.values()].map(async (indexes) => {
+      for (const i of indexes) results[i] = await take(o, items[i], sender, at);
+    }),
+  );
+  return results;
+}
 
 /** Takes one item; refusals are per item, so one bad item does not hold up the others. */
 async function take(o: TransferServiceOptions, item: TransferItem, sender: string, at: Date): Promise<Taken> {
