@@ -60,6 +60,24 @@ export class TypeormStoreTx implements StoreTx {
     return this.manager;
   }
 
+  /**
+   * Rows of one of Interflow's own tables (the message log, say) in one plain multi-row INSERT, the
+   * way the engine's hot path writes its own: not through the entity manager's insert(), whose
+   * entity bookkeeping cost more than the statement.
+   */
+  async insertRows<E extends ObjectLiteral>(entity: EntityTarget<E>, rows: ObjectLiteral[]): Promise<void> {
+    this.writable('insertRows');
+    if (rows.length) await this.insertPlain(entity, rows);
+  }
+
+  /** A statement with positional parameters; the number of rows it changed. */
+  async execute(sql: string, params: unknown[]): Promise<number> {
+    this.writable('execute');
+    if (this.sqlite) return this.sqlite.run(sql, params.map((p) => this.sqlite!.param(p)));
+    const r = (await this.manager.queryRunner!.query(sql, params, true)) as { affected?: number };
+    return r.affected ?? 0;
+  }
+
   /** Called when the transaction or read ends; a StoreTx kept beyond that must not keep working. */
   close(): void {
     this.open = false;
