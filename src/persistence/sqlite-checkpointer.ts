@@ -48,6 +48,8 @@ export class SqliteCheckpointer {
     this.stopped ??= new Promise<void>((resolve) => {
       if (this.exited) return resolve();
       this.worker.once('exit', () => resolve());
+      // Whoever awaits the stop keeps the process alive until the thread is gone.
+      this.worker.ref();
       this.worker.postMessage('stop');
       // A worker stuck in a checkpoint still ends: terminate() after a grace period.
       setTimeout(() => void this.worker.terminate(), 2_000).unref();

@@ -75,3 +75,21 @@ describe('SQLite WAL checkpoints in their own thread', () => {
     await exited;
   });
 });
+
+describe('regression: closing a store with a checkpoint thread let the process exit mid-await', () => {
+  it('code after store.close() still runs in a process with nothing else to do', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const script = `
+      const { openStore } = require('./src/persistence');
+      const { freshSqlitePath } = require('./test/support/test-store');
+      (async () => {
+        const store = await openStore('sqlite:' + freshSqlitePath(), { checkpoints: { afterCommits: 1, intervalMs: 20 } });
+        await store.transaction((tx) => tx.recordInbox('m', 'test', new Date()));
+        await store.close();
+        console.log('after close');
+      })();`;
+    const r = spawnSync(process.execPath, ['-r', 'tsx/cjs', '-e', script], { cwd: process.cwd(), encoding: 'utf8', timeout: 60_000 });
+    expect(r.stderr).to.equal('');
+    expect(r.stdout.trim()).to.equal('after close');
+  });
+});
