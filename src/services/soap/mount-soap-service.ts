@@ -95,14 +95,15 @@ export function mountSoapService(app: IRouter, def: SoapServiceDefinition, optio
       const envelope = parseEnvelope(text, scanXmlTree(text, xmlLimits));
       version = envelope.version;
       operation = echo(envelope.operation.localName);
-      const notUnderstood = envelope.headerBlocks.filter((b) => b.mustUnderstand && !understood.has(clark(b.ns ?? '', b.local)));
+      const notUnderstood = envelope.headerBlocks.length === 0 ? [] : envelope.headerBlocks.filter((b) => b.mustUnderstand && !understood.has(clark(b.ns ?? '', b.local)));
       if (notUnderstood.length > 0) {
         const names = notUnderstood.map((b) => `{${echo(b.ns ?? '')}}${echo(b.local)}`).join(', ');
         throw new SoapFault('Client', `the header ${names} is marked mustUnderstand but ${def.path} does not process it; remove the header or its mustUnderstand attribute`, 'MUST_UNDERSTAND', {
           notUnderstood: notUnderstood.map((b) => ({ namespace: b.ns ?? '', localName: b.local })),
         });
       }
-      const handler = operations.get(clark(envelope.operation.namespace, envelope.operation.localName));
+      const operationKey = clark(envelope.operation.namespace, envelope.operation.localName);
+      const handler = operations.get(operationKey);
       if (!handler) {
         const ns = envelope.operation.namespace ? `{${echo(envelope.operation.namespace)}}` : '(no namespace) ';
         throw new SoapFault('Client', `unknown operation ${ns}${echo(envelope.operation.localName)} at ${def.path}; this endpoint has ${knownOperations}`, 'UNKNOWN_OPERATION');
@@ -134,7 +135,7 @@ export function mountSoapService(app: IRouter, def: SoapServiceDefinition, optio
       }
       const body = signed ? signed.body : envelope.body;
       try {
-        validators.get(clark(envelope.operation.namespace, envelope.operation.localName))?.(body);
+        validators.get(operationKey)?.(body);
       } catch (error) {
         throw error instanceof SoapFault && def.shapeFault ? def.shapeFault(error) : error;
       }
