@@ -73,7 +73,7 @@ async function loadLauncher(): Promise<{ Federation: typeof FederationType }> {
   return require(join(ROOT, 'dist', 'federation', 'launcher.js')) as { Federation: typeof FederationType };
 }
 
-function runLoad(baseUrl: string, username: string, password: string): Promise<{ started: number; ms: number; startP50: number; errorCount: number; errors: string[] }> {
+function runLoad(baseUrl: string, username: string, password: string): Promise<{ started: number; ms: number; cpuMs: number; startP50: number; errorCount: number; errors: string[] }> {
   return new Promise((res, rej) => {
     const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'servers', 'federation-load.ts'), baseUrl, username, password, String(CASES), String(CLIENTS)], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
@@ -148,6 +148,8 @@ export async function benchFederationDeployment(): Promise<DeploymentBench> {
     console.log(`  load: ${CLIENTS} SOAP clients in another process started ${started} cases in ${((await load).ms / 1000).toFixed(1)} s (StartProcess p50 ${(await load).startP50.toFixed(1)} ms, ${(await load).errorCount} errors)`);
     console.log(`  completed express cases under load: ${completed} in ${elapsed.toFixed(1)} s = ${casesPerSecond.toFixed(1)} cases/s`);
     console.log(`  CPU per completed case: ${cpuPerCase.toFixed(1)} ms (${Object.entries(cpuByProcess).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}); ${(2000 / cpuPerCase).toFixed(0)} cases/s if the federation had both cores to itself`);
+    const clientCpu = (await load).cpuMs / Math.max(1, started);
+    console.log(`  the SOAP clients' own CPU per case: ${clientCpu.toFixed(1)} ms; federation and clients together: ${(2000 / (cpuPerCase + clientCpu)).toFixed(0)} cases/s on two free cores`);
 
     // The engine's timestamps of the cases the load started, read from market's database.
     const db = new Database(market.placement.databaseUrl.replace(/^sqlite:/, ''), { readonly: true });

@@ -4,6 +4,7 @@ import { ConcurrencyError, type Store, type StoreTx } from '../engine';
 import { AsyncMutex } from './async-mutex';
 import type { DatabaseConfig } from './database-url';
 import { TypeormStoreTx, type Dialect } from './typeorm-store-tx';
+import { SqliteStatements } from './sqlite-statements';
 
 export interface TypeormStoreOptions {
   /**
@@ -160,9 +161,13 @@ export class TypeormStore implements Store {
     // SQLITE_BUSY at once, without the busy handler. BEGIN IMMEDIATE takes the write lock up
     // front (waiting up to busy_timeout).
     const queryRunner = this.dataSource.createQueryRunner();
+    // Transaction control straight on the connection: four of these per group otherwise went
+    // through TypeORM's query() (logging hooks, broadcaster, a few awaits) for nothing.
+    const sql = new SqliteStatements(queryRunner.manager);
+    const exec = async (statement: string): Promise<void> => void sql.run(statement);
     const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
     try {
-      await queryRunner.query('BEGIN IMMEDIATE');
+      await exec('BEGIN IMMEDIATE');
     } catch (error) {
       for (const job of group) job.reject(error);
       return;
@@ -170,13 +175,13 @@ export class TypeormStore implements Store {
     const alone = group.length === 1;
     for (const job of group) {
       try {
-        if (!alone) await queryRunner.query('SAVEPOINT if_job');
+        if (!alone) await exec('SAVEPOINT if_job');
         const value = await this.transactionContext.run(job.context, () => this.withTx(queryRunner, 'write', job.fn));
-        if (!alone) await queryRunner.query('RELEASE if_job');
+        if (!alone) await exec('RELEASE if_job');
         outcomes.push({ ok: true, value });
       } catch (error) {
         outcomes.push({ ok: false, error });
-        const undone = alone ? false : await queryRunner.query('ROLLBACK TO if_job').then(() => queryRunner.query('RELEASE if_job')).then(() => true, () => false);
+        const undone = alone ? false : await exec('ROLLBACK TO if_job').then(() => exec('RELEASE if_job')).then(() => true, () => false);
         if (!undone) {
           // The whole transaction is gone (a lone job, or SQLite rolled back by itself): nothing
           // of this group was committed, so everyone hears of a failure.
@@ -187,7 +192,7 @@ export class TypeormStore implements Store {
       }
     }
     try {
-      await queryRunner.query('COMMIT');
+      await exec('COMMIT');
     } catch (error) {
       await rollbackSqlite(queryRunner);
       for (const job of group) job.reject(error);
