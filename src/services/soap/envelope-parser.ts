@@ -154,7 +154,9 @@ function cdataAsText(text: string): string {
 }
 
 function elementKeys(node: Record<string, unknown>): string[] {
-  return Object.keys(node).filter((k) => k !== ATTRIBUTES_KEY && k !== TEXT_KEY && k !== CDATA_KEY && !k.startsWith('?'));
+  const keys: string[] = [];
+  for (const k of Object.keys(node)) if (k !== ATTRIBUTES_KEY && k !== TEXT_KEY && k !== CDATA_KEY && k.charCodeAt(0) !== 0x3f /* ? */) keys.push(k);
+  return keys;
 }
 
 function first(value: unknown): unknown {
@@ -176,10 +178,10 @@ function declare(parent: Scope, element: Record<string, unknown>): Scope {
   const attrs = element[ATTRIBUTES_KEY] as Record<string, string> | undefined;
   if (!attrs) return parent;
   let scope: Map<string, string> | undefined;
-  for (const [name, value] of Object.entries(attrs)) {
-    if (name !== 'xmlns' && !name.startsWith('xmlns:')) continue;
+  for (const name of Object.keys(attrs)) {
+    if (!name.startsWith('xmlns') || (name.length > 5 && name.charCodeAt(5) !== 0x3a /* : */)) continue;
     scope ??= new Map(parent);
-    scope.set(name === 'xmlns' ? '' : name.slice(6), decodeEntities(value));
+    scope.set(name.length === 5 ? '' : name.slice(6), decodeEntities(attrs[name]));
   }
   return scope ?? parent;
 }

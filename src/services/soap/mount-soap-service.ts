@@ -53,6 +53,7 @@ export function mountSoapService(app: IRouter, def: SoapServiceDefinition, optio
   const log = options.log.child({ soapService: def.name });
   const knownOperations = describeOperations(Object.keys(def.operations));
   const xmlLimits = options.xmlLimits ?? DEFAULT_XML_LIMITS;
+  const readOptions = { probe: (prefix: string) => scanXmlPrefix(prefix, xmlLimits) };
   const understood = new Set(def.understoodHeaders ?? []);
   // docs/security.md: wsse:Security is understood on every endpoint (the security layer reads it
   // where credentials or signatures are checked; a development server without users ignores it).
@@ -88,7 +89,7 @@ export function mountSoapService(app: IRouter, def: SoapServiceDefinition, optio
         req.resume();
         throw new SoapFault('Client', `Content-Type "${contentType}" is not SOAP; send text/xml (SOAP 1.1) or application/soap+xml (SOAP 1.2)`, 'NOT_SOAP', { httpStatus: 415 });
       }
-      const text = await readBody(req, limit, { probe: (prefix) => scanXmlPrefix(prefix, xmlLimits) });
+      const text = await readBody(req, limit, readOptions);
       // One pass checks the limits and well-formedness and builds the tree as it goes (nothing is
       // built from a document the checks refuse); that parse is shared by the MustUnderstand
       // check, the security check and the operation.
