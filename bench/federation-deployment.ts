@@ -101,7 +101,11 @@ export async function benchFederationDeployment(): Promise<DeploymentBench> {
   const { Federation } = await loadLauncher();
   const dataDir = mkdtempSync(join(tmpdir(), 'if-bench-federation-'));
   console.log(`bench/federation (deployment): federation up — hub + market + tax + fire as separate processes from dist/, SQLite files, every transfer signed; data in ${dataDir}`);
-  const fed = await Federation.launch({ dataDir, fresh: true, logLevel: 'info', progress: () => undefined });
+  // Tuning settings for an A/B run (INTERFLOW_SIGNING_THREADS=0, say) go to every member; the
+  // launcher itself passes no INTERFLOW_* variable of its parent on.
+  const extraEnv = Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[0].startsWith('INTERFLOW_') && e[1] !== undefined));
+  if (Object.keys(extraEnv).length) console.log(`  members also get ${Object.entries(extraEnv).map(([k, v]) => `${k}=${v}`).join(' ')}`);
+  const fed = await Federation.launch({ dataDir, fresh: true, logLevel: 'info', progress: () => undefined, extraEnv });
   try {
     const clerk = fed.client('market', 'market-clerk');
     const admin = fed.client('market');

@@ -29,6 +29,11 @@ export class SqliteStatements {
     return this.statement(sql).run(...params).changes;
   }
 
+  /** A PRAGMA on this connection (it may return rows, which run() refuses). */
+  pragma(text: string): unknown {
+    return this.db.pragma(text);
+  }
+
   all<R = Record<string, unknown>>(sql: string, params: readonly unknown[] = []): R[] {
     return this.statement(sql).all(...params) as R[];
   }
