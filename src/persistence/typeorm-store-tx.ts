@@ -18,6 +18,7 @@ import {
   WorkItemEntity,
 } from './entities';
 import * as map from './mappers';
+import { countedByState, countedInstances, InstanceCounts } from './instance-counts';
 
 export type Dialect = 'sqlite' | 'mysql';
 
@@ -38,6 +39,7 @@ const overwriteColumns = new Map<EntityTarget<ObjectLiteral>, string[]>();
  */
 export class TypeormStoreTx implements StoreTx {
   private open = true;
+  private countsOfTx?: InstanceCounts;
 
   constructor(
     private readonly manager: EntityManager,
@@ -118,6 +120,7 @@ export class TypeormStoreTx implements StoreTx {
       }
       throw error;
     }
+    await this.counts.inserted(record);
   }
 
   async findInstanceByClientKey(processId: string, clientKey: string): Promise<InstanceRecord | undefined> {
@@ -131,11 +134,13 @@ export class TypeormStoreTx implements StoreTx {
     // the file. Outside a transaction (read()) there is nothing to hold a lock for.
     if (this.dialect === 'mysql' && this.mode === 'write') qb.setLock('pessimistic_write');
     const row = await qb.getOne();
+    this.counts.seen(row);
     return row ? map.instanceFromRow(row) : undefined;
   }
 
   async findInstance(id: string): Promise<InstanceRecord | undefined> {
     const row = await this.select(InstanceEntity, 'i').where('i.id = :id', { id }).getOne();
+    this.counts.seen(row);
     return row ? map.instanceFromRow(row) : undefined;
   }
 
@@ -143,6 +148,7 @@ export class TypeormStoreTx implements StoreTx {
     this.writable('updateInstance');
     // createdAt never changes; everything else is written as given.
     const { id, createdAt: _createdAt, ...changes } = map.instanceToRow(record);
+    const before = await this.counts.stateBefore(record);
     const result = await this.manager
       .createQueryBuilder()
       .update(InstanceEntity)
@@ -151,7 +157,7 @@ export class TypeormStoreTx implements StoreTx {
       .updateEntity(false)
       .callListeners(false)
       .execute();
-    if (result.affected === 1) return;
+    if (result.affected === 1) return this.counts.updated(record, before);
     const current = await this.select(InstanceEntity, 'i')
       .select(['i.id', 'i.revision'])
       .where('i.id = :id', { id })
@@ -191,7 +197,9 @@ export class TypeormStoreTx implements StoreTx {
     if (filter.homeDepartment !== undefined) qb.andWhere('i.homeDepartment = :homeDepartment', { homeDepartment: filter.homeDepartment });
     if (filter.homeInstanceId !== undefined) qb.andWhere('i.homeInstanceId = :homeInstanceId', { homeInstanceId: filter.homeInstanceId });
     if (filter.clientKey !== undefined) qb.andWhere('i.clientKey = :clientKey', { clientKey: filter.clientKey });
-    const total = await qb.clone().getCount();
+    // Filtered by process and state only, the maintained counts answer; other filters narrow to a case's own few rows.
+    const byCounts = filter.parentInstanceId === undefined && filter.homeDepartment === undefined && filter.homeInstanceId === undefined && filter.clientKey === undefined;
+    const total = byCounts ? await countedInstances((sql, params) => this.manager.query(sql, params), this.dialect, filter) : await qb.clone().getCount();
     qb.orderBy('i.createdAt', 'DESC').addOrderBy('i.id', 'DESC');
     page(qb, filter);
     const rows = filter.limit === 0 ? [] : await qb.getMany();
@@ -199,14 +207,8 @@ export class TypeormStoreTx implements StoreTx {
   }
 
   async countInstancesByState(): Promise<Record<string, number>> {
-    const rows = await this.select(InstanceEntity, 'i')
-      .select('i.state', 'state')
-      .addSelect('COUNT(*)', 'n')
-      .groupBy('i.state')
-      .getRawMany<{ state: string; n: number | string }>();
-    const counts: Record<string, number> = {};
-    for (const row of rows) counts[row.state] = Number(row.n);
-    return counts;
+    this.assertOpen();
+    return countedByState((sql, params) => this.manager.query(sql, params));
   }
 
   // ------------------------------------------------------------------ work items
@@ -450,6 +452,11 @@ export class TypeormStoreTx implements StoreTx {
   }
 
   // ------------------------------------------------------------------ helpers
+
+  /** The case counts this transaction keeps (instance-counts.ts). */
+  private get counts(): InstanceCounts {
+    return (this.countsOfTx ??= new InstanceCounts((sql, params) => this.manager.query(sql, params), this.dialect));
+  }
 
   private assertOpen(): void {
     if (!this.open) throw new Error('This StoreTx belongs to a transaction that has already ended');
