@@ -73,7 +73,7 @@ async function loadLauncher(): Promise<{ Federation: typeof FederationType }> {
   return require(join(ROOT, 'dist', 'federation', 'launcher.js')) as { Federation: typeof FederationType };
 }
 
-function runLoad(baseUrl: string, username: string, password: string): Promise<{ started: number; ms: number; startP50: number; errorCount: number; errors: string[] }> {
+function runLoad(baseUrl: string, username: string, password: string): Promise<{ started: number; ms: number; cpuMs: number; startP50: number; errorCount: number; errors: string[] }> {
   return new Promise((res, rej) => {
     const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'servers', 'federation-load.ts'), baseUrl, username, password, String(CASES), String(CLIENTS)], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
@@ -101,7 +101,11 @@ export async function benchFederationDeployment(): Promise<DeploymentBench> {
   const { Federation } = await loadLauncher();
   const dataDir = mkdtempSync(join(tmpdir(), 'if-bench-federation-'));
   console.log(`bench/federation (deployment): federation up — hub + market + tax + fire as separate processes from dist/, SQLite files, every transfer signed; data in ${dataDir}`);
-  const fed = await Federation.launch({ dataDir, fresh: true, logLevel: 'info', progress: () => undefined });
+  // Tuning settings for an A/B run (INTERFLOW_SIGNING_THREADS=0, say) go to every member; the
+  // launcher itself passes no INTERFLOW_* variable of its parent on.
+  const extraEnv = Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[0].startsWith('INTERFLOW_') && e[1] !== undefined));
+  if (Object.keys(extraEnv).length) console.log(`  members also get ${Object.entries(extraEnv).map(([k, v]) => `${k}=${v}`).join(' ')}`);
+  const fed = await Federation.launch({ dataDir, fresh: true, logLevel: 'info', progress: () => undefined, extraEnv });
   try {
     const clerk = fed.client('market', 'market-clerk');
     const admin = fed.client('market');
@@ -148,6 +152,8 @@ export async function benchFederationDeployment(): Promise<DeploymentBench> {
     console.log(`  load: ${CLIENTS} SOAP clients in another process started ${started} cases in ${((await load).ms / 1000).toFixed(1)} s (StartProcess p50 ${(await load).startP50.toFixed(1)} ms, ${(await load).errorCount} errors)`);
     console.log(`  completed express cases under load: ${completed} in ${elapsed.toFixed(1)} s = ${casesPerSecond.toFixed(1)} cases/s`);
     console.log(`  CPU per completed case: ${cpuPerCase.toFixed(1)} ms (${Object.entries(cpuByProcess).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}); ${(2000 / cpuPerCase).toFixed(0)} cases/s if the federation had both cores to itself`);
+    const clientCpu = (await load).cpuMs / Math.max(1, started);
+    console.log(`  the SOAP clients' own CPU per case: ${clientCpu.toFixed(1)} ms; federation and clients together: ${(2000 / (cpuPerCase + clientCpu)).toFixed(0)} cases/s on two free cores`);
 
     // The engine's timestamps of the cases the load started, read from market's database.
     const db = new Database(market.placement.databaseUrl.replace(/^sqlite:/, ''), { readonly: true });

@@ -17,6 +17,11 @@ import { echoRequest, startNodeSoapEcho } from './echo-service';
 import { TransferFederation, closedCase } from '../test/transfer/federation-support';
 import { loadavg } from 'node:os';
 import { benchFederationDeployment } from './federation-deployment';
+import { benchSigning } from './signing';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openStore } from '../src/persistence';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const IN_FLIGHT = Number(process.env.BENCH_IN_FLIGHT ?? 256);
@@ -41,6 +46,38 @@ export async function echoHop(): Promise<{ p50: number; p99: number }> {
   await echo.close();
   times.sort((a, b) => a - b);
   return { p50: percentile(times, 50), p99: percentile(times, 99) };
+}
+
+/** The median time of one small durable SQLite transaction (WAL, synchronous=NORMAL), as a hop's commits are. */
+async function commitMs(): Promise<number> {
+  const dir = mkdtempSync(join(tmpdir(), 'if-bench-commit-'));
+  const store = await openStore(`sqlite:${join(dir, 'floor.sqlite')}`);
+  try {
+    const times: number[] = [];
+    for (let i = 0; i < 300; i++) {
+      const t = process.hrtime.bigint();
+      await store.transaction((tx) => tx.recordInbox(`floor-${i}`, 'bench', new Date()));
+      if (i >= 50) times.push(Number(process.hrtime.bigint() - t) / 1e6);
+    }
+    times.sort((a, b) => a - b);
+    return percentile(times, 50);
+  } finally {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The floor of one signed hop, measured in this run: a signature, its verification, one SOAP
+ * round trip (the node-soap echo) and two commits (the receiver takes the item, the sender marks it
+ * sent). Nothing a signed, durable hop does can cost less.
+ */
+export async function hopFloor(echoP50: number): Promise<{ floor: number; sign: number; verify: number; commit: number }> {
+  const signing = await benchSigning();
+  const commit = await commitMs();
+  const floor = signing.signMs + signing.verifyMs + echoP50 + 2 * commit;
+  console.log(`floor of one signed hop (same run): sign ${signing.signMs.toFixed(2)} + verify ${signing.verifyMs.toFixed(2)} + echo ${echoP50.toFixed(2)} + 2 × commit ${commit.toFixed(2)} = ${floor.toFixed(2)} ms`);
+  return { floor, sign: signing.signMs, verify: signing.verifyMs, commit };
 }
 
 export interface FederationBench {
@@ -108,9 +145,11 @@ async function main(): Promise<void> {
   if (only !== 'in-process') {
     const echo = await echoHop();
     console.log(`node-soap echo hop (one at a time, same run)            p50 ${echo.p50.toFixed(2)} ms, p99 ${echo.p99.toFixed(2)} ms`);
+    const { floor } = await hopFloor(echo.p50);
     const d = await benchFederationDeployment();
+    console.log(`  one hop / floor: ${(d.hop.p50 / floor).toFixed(1)}× (issue 16 asks ≤ 3×)`);
     rows.push(
-      `| ${date} | deployment (federation up, 4 processes; ${process.env.BENCH_CLIENTS ?? 32} clients in a 5th) | ${echo.p50.toFixed(2)} ms | ${d.idleCase.p50.toFixed(0)} / ${d.idleCase.p99.toFixed(0)} ms | ${d.hop.p50.toFixed(1)} ms (${(d.hop.p50 / echo.p50).toFixed(0)}× echo) | ${d.deliverMs.p50.toFixed(1)} / ${d.deliverMs.p99.toFixed(1)} ms | **${d.casesPerSecond.toFixed(1)}** (${d.completed} cases; case p50 ${d.loadCase.p50.toFixed(0)} ms) | ${d.cpuPerCase.toFixed(1)} ms |`,
+      `| ${date} | deployment (federation up, 4 processes; ${process.env.BENCH_CLIENTS ?? 32} clients in a 5th) | ${echo.p50.toFixed(2)} ms | ${d.idleCase.p50.toFixed(0)} / ${d.idleCase.p99.toFixed(0)} ms | ${d.hop.p50.toFixed(1)} ms (${(d.hop.p50 / floor).toFixed(1)}× the ${floor.toFixed(1)} ms floor) | ${d.deliverMs.p50.toFixed(1)} / ${d.deliverMs.p99.toFixed(1)} ms | **${d.casesPerSecond.toFixed(1)}** (${d.completed} cases; case p50 ${d.loadCase.p50.toFixed(0)} ms) | ${d.cpuPerCase.toFixed(1)} ms |`,
     );
   }
   if (only !== 'deployment') {

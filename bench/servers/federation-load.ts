@@ -17,6 +17,7 @@ async function main(): Promise<void> {
   let next = 0;
   const errors: string[] = [];
   const startMs: number[] = [];
+  const cpu0 = process.cpuUsage();
   const t0 = Date.now();
   await Promise.all(
     Array.from({ length: clients }, async () => {
@@ -33,7 +34,8 @@ async function main(): Promise<void> {
     }),
   );
   startMs.sort((a, b) => a - b);
-  process.stdout.write(`${JSON.stringify({ started: startMs.length, ms: Date.now() - t0, startP50: startMs[Math.floor(startMs.length / 2)] ?? 0, errors: errors.slice(0, 5), errorCount: errors.length })}\n`);
+  const cpu = process.cpuUsage(cpu0);
+  process.stdout.write(`${JSON.stringify({ started: startMs.length, ms: Date.now() - t0, cpuMs: (cpu.user + cpu.system) / 1000, startP50: startMs[Math.floor(startMs.length / 2)] ?? 0, errors: errors.slice(0, 5), errorCount: errors.length })}\n`);
 }
 
 main().catch((e) => {

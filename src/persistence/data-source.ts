@@ -51,7 +51,12 @@ export interface CreateDataSourceOptions {
 export interface OpenStoreOptions extends Omit<CreateDataSourceOptions, 'role'> {
   /** Run pending migrations before returning (default true). */
   migrate?: boolean;
+  /** SQLite files: when WAL checkpoints move to their own thread, and how often they run. */
+  checkpoints?: { afterCommits: number; intervalMs: number };
 }
+
+/** A store that has committed 100 transactions is a server's; checkpoints twice a second. */
+const DEFAULT_CHECKPOINTS = { afterCommits: 100, intervalMs: 500 };
 
 function resolveConfig(url: string | DatabaseConfig | undefined, options: CreateDataSourceOptions): DatabaseConfig {
   if (typeof url === 'object') return url;
@@ -210,5 +215,5 @@ export async function openStore(url?: string | DatabaseConfig, options: OpenStor
     await writer.destroy().catch(() => undefined);
     throw error;
   }
-  return new TypeormStore(writer, { reader, config });
+  return new TypeormStore(writer, { reader, config, checkpoints: options.checkpoints ?? DEFAULT_CHECKPOINTS });
 }

@@ -188,11 +188,7 @@ export class SharedState {
       return this.onMysql((qr) => qr.query(sql, params, true).then((r: { affected?: number }) => r.affected ?? 0));
     }
     // SQLite has one writer connection: writes queue with the engine's transactions.
-    return this.store.transaction(async (tx) => {
-      const qr = (tx as TypeormStoreTx).entityManager().queryRunner!;
-      const r = (await qr.query(sql, params, true)) as { affected?: number };
-      return r.affected ?? 0;
-    });
+    return this.store.transaction((tx) => (tx as TypeormStoreTx).execute(sql, params));
   }
 
   private async read(sql: string, params: unknown[]): Promise<unknown[]> {

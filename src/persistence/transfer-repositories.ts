@@ -1,5 +1,6 @@
 import { In } from 'typeorm';
 import type { TypeormStore } from './typeorm-store';
+import type { TypeormStoreTx } from './typeorm-store-tx';
 import { HeldPackageEntity, MessageEntity, MessageItemEntity } from './entities';
 import { Len } from './schema-types';
 import { toDate } from './mappers';
@@ -62,9 +63,9 @@ export class TypeormMessageLogRepository implements MessageLogRepository {
   }
 
   async insert(message: MessageRow, items: MessageItemRow[]): Promise<void> {
-    await this.store.managed(async (manager) => {
-      await manager.insert(MessageEntity, message);
-      if (items.length) await manager.insert(MessageItemEntity, items);
+    await this.store.transaction(async (tx) => {
+      await (tx as TypeormStoreTx).insertRows(MessageEntity, [message]);
+      await (tx as TypeormStoreTx).insertRows(MessageItemEntity, items);
     });
   }
 

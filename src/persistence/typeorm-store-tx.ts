@@ -19,6 +19,7 @@ import {
 } from './entities';
 import * as map from './mappers';
 import { countedByState, countedInstances, InstanceCounts } from './instance-counts';
+import { SqliteStatements } from './sqlite-statements';
 
 export type Dialect = 'sqlite' | 'mysql';
 
@@ -39,6 +40,8 @@ const overwriteColumns = new Map<EntityTarget<ObjectLiteral>, string[]>();
  */
 export class TypeormStoreTx implements StoreTx {
   private open = true;
+  /** Prepared statements for the hot path on SQLite; undefined on MySQL (the query builder serves). */
+  private readonly sqlite?: SqliteStatements;
   private countsOfTx?: InstanceCounts;
 
   constructor(
@@ -46,7 +49,9 @@ export class TypeormStoreTx implements StoreTx {
     private readonly dialect: Dialect,
     /** 'read' transactions reject writes: they run outside any transaction. */
     private readonly mode: 'write' | 'read',
-  ) {}
+  ) {
+    if (dialect === 'sqlite') this.sqlite = new SqliteStatements(manager);
+  }
 
   /**
    * The transaction's entity manager, for Interflow's own tables beyond the engine's ports (the
@@ -55,6 +60,24 @@ export class TypeormStoreTx implements StoreTx {
   entityManager(): EntityManager {
     if (!this.open) throw new Error('this transaction has ended');
     return this.manager;
+  }
+
+  /**
+   * Rows of one of Interflow's own tables (the message log, say) in one plain multi-row INSERT, the
+   * way the engine's hot path writes its own: not through the entity manager's insert(), whose
+   * entity bookkeeping cost more than the statement.
+   */
+  async insertRows<E extends ObjectLiteral>(entity: EntityTarget<E>, rows: ObjectLiteral[]): Promise<void> {
+    this.writable('insertRows');
+    if (rows.length) await this.insertPlain(entity, rows);
+  }
+
+  /** A statement with positional parameters; the number of rows it changed. */
+  async execute(sql: string, params: unknown[]): Promise<number> {
+    this.writable('execute');
+    if (this.sqlite) return this.sqlite.run(sql, params.map((p) => this.sqlite!.param(p)));
+    const r = (await this.manager.queryRunner!.query(sql, params, true)) as { affected?: number };
+    return r.affected ?? 0;
   }
 
   /** Called when the transaction or read ends; a StoreTx kept beyond that must not keep working. */
@@ -76,6 +99,12 @@ export class TypeormStoreTx implements StoreTx {
   }
 
   async latestDefinitionVersion(processId: string): Promise<number | undefined> {
+    if (this.sqlite) {
+      this.assertOpen();
+      const d = this.sqlite.table(DefinitionEntity);
+      const found = this.sqlite.get<{ v: number | null }>(`SELECT MAX(${d.column('version')}) AS v FROM ${d.table} WHERE ${d.column('processId')} = ?`, [processId]);
+      return found?.v ?? undefined;
+    }
     const row = (await this.select(DefinitionEntity, 'd')
       .select('MAX(d.version)', 'version')
       .where('d.processId = :processId', { processId })
@@ -124,11 +153,15 @@ export class TypeormStoreTx implements StoreTx {
   }
 
   async findInstanceByClientKey(processId: string, clientKey: string): Promise<InstanceRecord | undefined> {
+    if (this.sqlite) return this.instanceWhere(['processId', 'clientKey'], [processId, clientKey]);
     const row = await this.select(InstanceEntity, 'i').where('i.processId = :processId AND i.clientKey = :clientKey', { processId, clientKey }).getOne();
     return row ? map.instanceFromRow(row) : undefined;
   }
 
   async lockInstance(id: string): Promise<InstanceRecord | undefined> {
+    // SQLite has no row locks and needs none: the write transaction holds the only write lock on
+    // the file.
+    if (this.sqlite) return this.instanceWhere(['id'], [id]);
     const qb = this.select(InstanceEntity, 'i').where('i.id = :id', { id });
     // SQLite has no row locks and needs none: the write transaction holds the only write lock on
     // the file. Outside a transaction (read()) there is nothing to hold a lock for.
@@ -139,6 +172,7 @@ export class TypeormStoreTx implements StoreTx {
   }
 
   async findInstance(id: string): Promise<InstanceRecord | undefined> {
+    if (this.sqlite) return this.instanceWhere(['id'], [id]);
     const row = await this.select(InstanceEntity, 'i').where('i.id = :id', { id }).getOne();
     this.counts.seen(row);
     return row ? map.instanceFromRow(row) : undefined;
@@ -149,7 +183,10 @@ export class TypeormStoreTx implements StoreTx {
     // createdAt never changes; everything else is written as given.
     const { id, createdAt: _createdAt, ...changes } = map.instanceToRow(record);
     const before = await this.counts.stateBefore(record);
-    const result = await this.manager
+    if (this.sqlite) {
+      if (this.updateWhere(InstanceEntity, changes, { id, revision: record.revision - 1 }) === 1) return this.counts.updated(record, before);
+    } else {
+      const result = await this.manager
       .createQueryBuilder()
       .update(InstanceEntity)
       .set(changes)
@@ -157,7 +194,8 @@ export class TypeormStoreTx implements StoreTx {
       .updateEntity(false)
       .callListeners(false)
       .execute();
-    if (result.affected === 1) return this.counts.updated(record, before);
+      if (result.affected === 1) return this.counts.updated(record, before);
+    }
     const current = await this.select(InstanceEntity, 'i')
       .select(['i.id', 'i.revision'])
       .where('i.id = :id', { id })
@@ -199,7 +237,7 @@ export class TypeormStoreTx implements StoreTx {
     if (filter.clientKey !== undefined) qb.andWhere('i.clientKey = :clientKey', { clientKey: filter.clientKey });
     // Filtered by process and state only, the maintained counts answer; other filters narrow to a case's own few rows.
     const byCounts = filter.parentInstanceId === undefined && filter.homeDepartment === undefined && filter.homeInstanceId === undefined && filter.clientKey === undefined;
-    const total = byCounts ? await countedInstances((sql, params) => this.manager.query(sql, params), this.dialect, filter) : await qb.clone().getCount();
+    const total = byCounts ? await countedInstances((sql, params) => this.rawQuery(sql, params), this.dialect, filter) : await qb.clone().getCount();
     qb.orderBy('i.createdAt', 'DESC').addOrderBy('i.id', 'DESC');
     page(qb, filter);
     const rows = filter.limit === 0 ? [] : await qb.getMany();
@@ -208,7 +246,7 @@ export class TypeormStoreTx implements StoreTx {
 
   async countInstancesByState(): Promise<Record<string, number>> {
     this.assertOpen();
-    return countedByState((sql, params) => this.manager.query(sql, params));
+    return countedByState((sql, params) => this.rawQuery(sql, params));
   }
 
   // ------------------------------------------------------------------ work items
@@ -218,6 +256,7 @@ export class TypeormStoreTx implements StoreTx {
     // first asking which is which.
     await this.insert(WorkItemEntity, items.map(map.workItemToRow), { upsert: true });
   }
+
 
   async insertWorkItems(items: WorkItemRecord[]): Promise<void> {
     await this.insert(WorkItemEntity, items.map(map.workItemToRow));
@@ -231,6 +270,7 @@ export class TypeormStoreTx implements StoreTx {
   async listWorkItems(filter: WorkItemFilter): Promise<WorkItemRecord[]> {
     // An empty list means "none of these", not "no restriction".
     if (filter.participants?.length === 0 || filter.states?.length === 0 || filter.limit === 0) return [];
+    if (this.sqlite && filter.homeDepartment === undefined && filter.homeInstanceId === undefined) return this.listWorkItemsSqlite(filter);
     const qb = this.select(WorkItemEntity, 'w');
     if (filter.participants) qb.andWhere('w.participant IN (:...participants)', { participants: filter.participants });
     if (filter.instanceId !== undefined) qb.andWhere('w.instanceId = :instanceId', { instanceId: filter.instanceId });
@@ -246,6 +286,25 @@ export class TypeormStoreTx implements StoreTx {
     qb.orderBy('w.createdAt', 'ASC').addOrderBy('w.id', 'ASC');
     page(qb, filter);
     return (await qb.getMany()).map(map.workItemFromRow);
+  }
+
+  /** listWorkItems on SQLite for the filters the engine itself uses (everything but the home ones). */
+  private listWorkItemsSqlite(filter: WorkItemFilter): WorkItemRecord[] {
+    const sqlite = this.sqlite!;
+    const w = sqlite.table(WorkItemEntity);
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const inList = (property: string, values: readonly string[]) => {
+      where.push(`${w.column(property)} IN (${values.map(() => '?').join(', ')})`);
+      params.push(...values);
+    };
+    if (filter.participants) inList('participant', filter.participants);
+    if (filter.instanceId !== undefined) (where.push(`${w.column('instanceId')} = ?`), params.push(filter.instanceId));
+    if (filter.activityId !== undefined) (where.push(`${w.column('activityId')} = ?`), params.push(filter.activityId));
+    if (filter.states) inList('state', filter.states);
+    let sql = `${where.length ? where.join(' AND ') : '1'} ORDER BY ${w.column('createdAt')} ASC, ${w.column('id')} ASC`;
+    if (filter.limit !== undefined || filter.offset) sql += ` LIMIT ${Math.trunc(filter.limit ?? -1)} OFFSET ${Math.trunc(filter.offset ?? 0)}`;
+    return sqlite.rows(WorkItemEntity, sql, params).map(map.workItemFromRow);
   }
 
   // ------------------------------------------------------------------ history
@@ -271,6 +330,7 @@ export class TypeormStoreTx implements StoreTx {
   async claimOutbox(limit: number, now: Date, leaseMs: number, kinds?: readonly string[], options: OutboxClaimOptions = {}): Promise<OutboxRecord[]> {
     this.writable('claimOutbox');
     if (limit <= 0 || (kinds && kinds.length === 0)) return [];
+    if (this.sqlite) return this.claimOutboxSqlite(limit, now, leaseMs, kinds, options);
     const qb = this.select(OutboxEntity, 'o')
       .where('o.state = :pending', { pending: 'pending' })
       .andWhere('o.nextAttemptAt <= :now', { now })
@@ -293,6 +353,26 @@ export class TypeormStoreTx implements StoreTx {
       .updateEntity(false)
       .callListeners(false)
       .execute();
+    return rows.map((row) => ({ ...map.outboxFromRow(row), attempts: row.attempts + 1 }));
+  }
+
+  private claimOutboxSqlite(limit: number, now: Date, leaseMs: number, kinds: readonly string[] | undefined, options: OutboxClaimOptions): OutboxRecord[] {
+    const sqlite = this.sqlite!;
+    const o = sqlite.table(OutboxEntity);
+    const at = sqlite.param(now);
+    const where = [`${o.column('state')} = 'pending'`, `${o.column('nextAttemptAt')} <= ?`, `(${o.column('claimedUntil')} IS NULL OR ${o.column('claimedUntil')} < ?)`];
+    const params: unknown[] = [at, at];
+    if (kinds) (where.push(`${o.column('kind')} IN (${kinds.map(() => '?').join(', ')})`), params.push(...kinds));
+    if (options.skipDestinations?.length) (where.push(`${o.column('destination')} NOT IN (${options.skipDestinations.map(() => '?').join(', ')})`), params.push(...options.skipDestinations));
+    const rows = sqlite.rows(OutboxEntity, `${where.join(' AND ')} ORDER BY ${o.column('createdAt')} ASC, ${o.column('id')} ASC LIMIT ${Math.trunc(limit)}`, params);
+    if (rows.length === 0) return [];
+    for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
+      const ids = rows.slice(i, i + ROWS_PER_STATEMENT).map((r) => r.id);
+      sqlite.run(
+        `UPDATE ${o.table} SET ${o.column('claimedUntil')} = ?, ${o.column('claimedBy')} = ?, ${o.column('attempts')} = ${o.column('attempts')} + 1 WHERE ${o.column('id')} IN (${ids.map(() => '?').join(', ')})`,
+        [sqlite.param(new Date(now.getTime() + leaseMs)), options.owner ?? null, ...ids],
+      );
+    }
     return rows.map((row) => ({ ...map.outboxFromRow(row), attempts: row.attempts + 1 }));
   }
 
@@ -455,7 +535,13 @@ export class TypeormStoreTx implements StoreTx {
 
   /** The case counts this transaction keeps (instance-counts.ts). */
   private get counts(): InstanceCounts {
-    return (this.countsOfTx ??= new InstanceCounts((sql, params) => this.manager.query(sql, params), this.dialect));
+    return (this.countsOfTx ??= new InstanceCounts((sql, params) => this.rawQuery(sql, params), this.dialect));
+  }
+
+  /** A statement with positional parameters, its rows when it is a SELECT; prepared on SQLite. */
+  private async rawQuery(sql: string, params: unknown[] = []): Promise<unknown> {
+    if (!this.sqlite) return this.manager.query(sql, params);
+    return /^\s*SELECT/i.test(sql) ? this.sqlite.all(sql, params) : this.sqlite.run(sql, params);
   }
 
   private assertOpen(): void {
@@ -485,6 +571,7 @@ export class TypeormStoreTx implements StoreTx {
   ): Promise<void> {
     this.writable('insert');
     if (!options.upsert) return this.insertPlain(entity, rows);
+    if (this.sqlite) return this.upsertSqlite(entity, rows);
     for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
       const qb = this.manager
         .createQueryBuilder()
@@ -505,6 +592,7 @@ export class TypeormStoreTx implements StoreTx {
    * conversion, so dates and nulls are stored exactly as the query builder would store them.
    */
   private async insertPlain<E extends ObjectLiteral>(entity: EntityTarget<E>, rows: ObjectLiteral[]): Promise<void> {
+    if (this.sqlite) return this.insertSqlite(entity, rows, '');
     const meta = this.manager.connection.getMetadata(entity);
     const driver = this.manager.connection.driver;
     const columns = meta.columns.filter((c) => !c.isGenerated);
@@ -523,6 +611,10 @@ export class TypeormStoreTx implements StoreTx {
 
   private async update<E extends ObjectLiteral>(entity: EntityTarget<E>, id: string, changes: ObjectLiteral): Promise<void> {
     this.writable('update');
+    if (this.sqlite) {
+      this.updateWhere(entity, changes, { id });
+      return;
+    }
     await this.manager
       .createQueryBuilder()
       .update(entity)
@@ -531,6 +623,51 @@ export class TypeormStoreTx implements StoreTx {
       .updateEntity(false)
       .callListeners(false)
       .execute();
+  }
+
+  /** One instance by equality on the given properties (SQLite). */
+  private instanceWhere(properties: string[], values: unknown[]): InstanceRecord | undefined {
+    this.assertOpen();
+    const i = this.sqlite!.table(InstanceEntity);
+    const row = this.sqlite!.rows(InstanceEntity, properties.map((p) => `${i.column(p)} = ?`).join(' AND '), values)[0];
+    this.counts.seen(row);
+    return row ? map.instanceFromRow(row) : undefined;
+  }
+
+  /**
+   * UPDATE … SET the defined properties of `changes` WHERE every property of `where` equals its
+   * value (SQLite); the number of rows changed. Undefined properties are left alone, as the query
+   * builder's set() leaves them.
+   */
+  private updateWhere(entity: EntityTarget<ObjectLiteral>, changes: ObjectLiteral, where: ObjectLiteral): number {
+    this.writable('update');
+    const sqlite = this.sqlite!;
+    const shape = sqlite.table(entity);
+    const set = shape.written.filter((c) => changes[c.propertyName] !== undefined);
+    const keys = Object.keys(where);
+    const driver = this.manager.connection.driver;
+    return sqlite.run(
+      `UPDATE ${shape.table} SET ${set.map((c) => `${shape.column(c.propertyName)} = ?`).join(', ')} WHERE ${keys.map((k) => `${shape.column(k)} = ?`).join(' AND ')}`,
+      [...set.map((c) => driver.preparePersistentValue(changes[c.propertyName], c) as unknown), ...keys.map((k) => sqlite.param(where[k]))],
+    );
+  }
+
+  private insertSqlite(entity: EntityTarget<ObjectLiteral>, rows: ObjectLiteral[], conflict: string): void {
+    const sqlite = this.sqlite!;
+    const shape = sqlite.table(entity);
+    const names = shape.written.map((c) => shape.column(c.propertyName)).join(', ');
+    const tuple = `(${shape.written.map(() => '?').join(', ')})`;
+    for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
+      const chunk = rows.slice(i, i + ROWS_PER_STATEMENT);
+      sqlite.run(`INSERT INTO ${shape.table} (${names}) VALUES ${chunk.map(() => tuple).join(', ')}${conflict}`, chunk.flatMap((row) => shape.values(row)));
+    }
+  }
+
+  /** Multi-row INSERT that overwrites existing rows by id (SQLite's upsert). */
+  private upsertSqlite(entity: EntityTarget<ObjectLiteral>, rows: ObjectLiteral[]): void {
+    const shape = this.sqlite!.table(entity);
+    const set = shape.written.filter((c) => !c.isPrimary).map((c) => `${shape.column(c.propertyName)} = excluded.${shape.column(c.propertyName)}`);
+    this.insertSqlite(entity, rows, ` ON CONFLICT(${shape.column('id')}) DO UPDATE SET ${set.join(', ')}`);
   }
 
   private nonKeyColumns(entity: EntityTarget<ObjectLiteral>): string[] {

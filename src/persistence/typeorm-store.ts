@@ -4,6 +4,8 @@ import { ConcurrencyError, type Store, type StoreTx } from '../engine';
 import { AsyncMutex } from './async-mutex';
 import type { DatabaseConfig } from './database-url';
 import { TypeormStoreTx, type Dialect } from './typeorm-store-tx';
+import { SqliteStatements } from './sqlite-statements';
+import { SqliteCheckpointer, WAL_BACKSTOP_PAGES } from './sqlite-checkpointer';
 
 export interface TypeormStoreOptions {
   /**
@@ -13,6 +15,11 @@ export interface TypeormStoreOptions {
    */
   reader?: DataSource;
   config?: DatabaseConfig;
+  /**
+   * SQLite files: WAL checkpoints in a worker thread (SqliteCheckpointer), started once this many
+   * transactions have committed (a short-lived store never starts one), every `intervalMs`.
+   */
+  checkpoints?: { afterCommits: number; intervalMs: number };
 }
 
 /**
@@ -45,6 +52,10 @@ export class TypeormStore implements Store {
    */
   private readonly transactionContext = new AsyncLocalStorage<{ active: boolean }>();
   private closed = false;
+  private checkpointPlan?: { path: string; afterCommits: number; intervalMs: number };
+  private commits = 0;
+  /** The checkpoint thread, once started; exposed for diagnostics and tests. */
+  checkpointer?: SqliteCheckpointer;
 
   constructor(
     readonly dataSource: DataSource,
@@ -56,6 +67,9 @@ export class TypeormStore implements Store {
     else throw new Error(`TypeormStore supports better-sqlite3, mysql and mariadb data sources, not ${type}`);
     this.reader = options.reader;
     if (this.kind === 'sqlite') this.writeMutex = mutexFor(options.config, dataSource);
+    if (this.kind === 'sqlite' && options.config?.kind === 'sqlite' && options.config.path !== ':memory:' && options.checkpoints) {
+      this.checkpointPlan = { path: options.config.path, ...options.checkpoints };
+    }
   }
 
   async transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
@@ -111,6 +125,7 @@ export class TypeormStore implements Store {
     // Let a running SQLite transaction finish rather than pull the connection from under it.
     const release = this.writeMutex ? await this.writeMutex.acquire() : undefined;
     try {
+      await this.checkpointer?.stop();
       if (this.reader?.isInitialized) await this.reader.destroy();
       if (this.dataSource.isInitialized) await this.dataSource.destroy();
     } finally {
@@ -160,9 +175,13 @@ export class TypeormStore implements Store {
     // SQLITE_BUSY at once, without the busy handler. BEGIN IMMEDIATE takes the write lock up
     // front (waiting up to busy_timeout).
     const queryRunner = this.dataSource.createQueryRunner();
+    // Transaction control straight on the connection: four of these per group otherwise went
+    // through TypeORM's query() (logging hooks, broadcaster, a few awaits) for nothing.
+    const sql = new SqliteStatements(queryRunner.manager);
+    const exec = async (statement: string): Promise<void> => void sql.run(statement);
     const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
     try {
-      await queryRunner.query('BEGIN IMMEDIATE');
+      await exec('BEGIN IMMEDIATE');
     } catch (error) {
       for (const job of group) job.reject(error);
       return;
@@ -170,13 +189,13 @@ export class TypeormStore implements Store {
     const alone = group.length === 1;
     for (const job of group) {
       try {
-        if (!alone) await queryRunner.query('SAVEPOINT if_job');
+        if (!alone) await exec('SAVEPOINT if_job');
         const value = await this.transactionContext.run(job.context, () => this.withTx(queryRunner, 'write', job.fn));
-        if (!alone) await queryRunner.query('RELEASE if_job');
+        if (!alone) await exec('RELEASE if_job');
         outcomes.push({ ok: true, value });
       } catch (error) {
         outcomes.push({ ok: false, error });
-        const undone = alone ? false : await queryRunner.query('ROLLBACK TO if_job').then(() => queryRunner.query('RELEASE if_job')).then(() => true, () => false);
+        const undone = alone ? false : await exec('ROLLBACK TO if_job').then(() => exec('RELEASE if_job')).then(() => true, () => false);
         if (!undone) {
           // The whole transaction is gone (a lone job, or SQLite rolled back by itself): nothing
           // of this group was committed, so everyone hears of a failure.
@@ -187,12 +206,13 @@ export class TypeormStore implements Store {
       }
     }
     try {
-      await queryRunner.query('COMMIT');
+      await exec('COMMIT');
     } catch (error) {
       await rollbackSqlite(queryRunner);
       for (const job of group) job.reject(error);
       return;
     }
+    this.afterCommit(sql);
     group.forEach((job, i) => {
       const outcome = outcomes[i];
       if (outcome.ok) job.resolve(outcome.value);
@@ -219,6 +239,17 @@ export class TypeormStore implements Store {
     }
   }
 
+  private afterCommit(sql: SqliteStatements): void {
+    const plan = this.checkpointPlan;
+    if (!plan || this.checkpointer || ++this.commits < plan.afterCommits) return;
+    // From here the writer leaves checkpoints to the thread, keeping its own only as a backstop;
+    // should the thread die, the writer's usual threshold comes back.
+    this.checkpointer = new SqliteCheckpointer(plan.path, plan.intervalMs, () => {
+      if (!this.closed) sql.pragma(`wal_autocheckpoint = ${DEFAULT_WAL_AUTOCHECKPOINT}`);
+    });
+    sql.pragma(`wal_autocheckpoint = ${WAL_BACKSTOP_PAGES}`);
+  }
+
   private async withTx<T>(queryRunner: QueryRunner, mode: 'write' | 'read', fn: (tx: StoreTx) => Promise<T>): Promise<T> {
     const tx = new TypeormStoreTx(queryRunner.manager, this.kind, mode);
     try {
@@ -236,6 +267,9 @@ export class TypeormStore implements Store {
     if (this.closed) throw new Error('The store has been closed');
   }
 }
+
+/** SQLite's own default threshold, in WAL pages. */
+const DEFAULT_WAL_AUTOCHECKPOINT = 1000;
 
 /** Enough to amortise the commit; small enough that one group never holds the file for long. */
 const MAX_GROUP_SIZE = 32;

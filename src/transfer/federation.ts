@@ -5,7 +5,7 @@ import type { WorkflowEngine } from '../engine';
 import type { SoapServiceDefinition } from '../services/soap';
 import { parseCertificate, RegistryClient, type Binder, type PublishedCertificate, type UddiInquiry } from '../binding';
 import type { WfxmlTrust } from '../services/wfxml';
-import { loadSigningIdentity, ReplayCache, type ReplayCacheLike, type SigningIdentity } from './signing';
+import { inThisThread, loadSigningIdentity, ReplayCache, SigningThreads, type ReplayCacheLike, type SigningIdentity } from './signing';
 import { RegisteredEndpoints } from './registered-endpoints';
 import { MessageLog } from './message-log';
 import { HeldPackages, installFromEnv } from './held-packages';
@@ -63,6 +63,15 @@ export interface DepartmentFederationOptions {
   outboxDueNow?: (now: Date) => Promise<number>;
 }
 
+/** INTERFLOW_SIGNING_THREADS: worker threads that sign and verify transfers (default 1; 0: the event loop does it). */
+export function signingThreadsFromEnv(env: NodeJS.ProcessEnv): number {
+  const text = env.INTERFLOW_SIGNING_THREADS?.trim();
+  if (!text) return 1;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0 || n > 64) throw new Error(`INTERFLOW_SIGNING_THREADS must be a whole number from 0 to 64, not "${text}"`);
+  return n;
+}
+
 export function routingFromEnv(env: NodeJS.ProcessEnv): { routing: RoutingMode; hubUrl?: string } {
   const routing = (env.INTERFLOW_ROUTING?.trim() || 'direct') as RoutingMode;
   if (routing !== 'direct' && routing !== 'relay') throw new Error(`INTERFLOW_ROUTING must be direct or relay, not "${routing}"`);
@@ -91,7 +100,9 @@ export async function departmentFederation(o: DepartmentFederationOptions): Prom
   const heldPackages = new HeldPackages(o.repositories.heldPackages, o.engine);
   const directory = new RegistryDirectory(o.binder);
   const log = o.log.child({ component: 'transfer' });
-  const dispatcher = new TransferDispatcher({ engine: o.engine, identity, directory, messageLog, log, ...routingFromEnv(env), ...outboxSettingsFromEnv(env) });
+  const threads = signingThreadsFromEnv(env);
+  const crypto = threads > 0 ? new SigningThreads(threads) : inThisThread;
+  const dispatcher = new TransferDispatcher({ engine: o.engine, identity, crypto, directory, messageLog, log, ...routingFromEnv(env), ...outboxSettingsFromEnv(env) });
   const registryUrl = env.INTERFLOW_REGISTRY_URL?.trim();
   const registry = o.registry ?? (registryUrl ? new RegistryClient({ baseUrl: registryUrl }) : undefined);
   const replayCache = o.replayCache ?? new ReplayCache();
@@ -110,7 +121,7 @@ export async function departmentFederation(o: DepartmentFederationOptions): Prom
     messageLog,
     directory,
     heldPackages,
-    services: [transferService({ engine: o.engine, directory, messageLog, log, heldPackages, installFrom: installFromEnv(env), replayCache })],
+    services: [transferService({ engine: o.engine, directory, messageLog, log, heldPackages, installFrom: installFromEnv(env), replayCache, crypto })],
     dispatcher,
     wfxml,
     remoteSubprocesses,
@@ -120,6 +131,7 @@ export async function departmentFederation(o: DepartmentFederationOptions): Prom
     },
     stop: async () => {
       await Promise.all([dispatcher.stop(), remoteSubprocesses.stop()]);
+      await crypto.close();
     },
     registryBack: async () => {
       o.binder.invalidate();

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { ENVELOPE_NAMESPACES, SoapFault, rawXml, soapCall, type SoapCallReply, type SoapServiceDefinition } from '../services/soap';
-import { childElements, parseStrict, ReplayCache, serialize, TRANSFER_NS, type ReplayCacheLike } from './signing';
+import { childElements, parseStrict, ReplayCache, serialize, TRANSFER_NS, type EnvelopeCrypto, type ReplayCacheLike } from './signing';
 import { TRANSFER_WSDL, verifiedDelivery } from './verified-delivery';
 import type { MessageLog } from './message-log';
 import { TRANSFER_RELAY_PATH, type TransferDirectory } from './transfer-directory';
@@ -13,6 +13,8 @@ export interface RelayServiceOptions {
   log: Logger;
   replayCache?: ReplayCacheLike;
   timeoutMs?: number;
+  /** Where signatures are verified (default: in the event loop). */
+  crypto?: EnvelopeCrypto;
 }
 
 /**

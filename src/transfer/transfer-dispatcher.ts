@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { parseHandOverObserver, type OutboxKind, type OutboxRecord, type WorkflowEngine } from '../engine';
 import { OutboxWorker, type DeliveryContext, type DeliveryOutcome, type DeliveryStrategy, type OutboxReport } from '../outbox';
 import { soapCall } from '../services/soap';
-import { signEnvelope, type SigningIdentity } from './signing';
+import { inThisThread, type EnvelopeCrypto, type SigningIdentity } from './signing';
 import { deliverEnvelope, readAcks, toText, type TransferItem } from './transfer-items';
 import type { MessageLog } from './message-log';
 import { TRANSFER_RELAY_PATH, type TransferDirectory } from './transfer-directory';
@@ -15,6 +15,8 @@ export type RoutingMode = 'direct' | 'relay';
 export interface TransferDispatcherOptions {
   engine: WorkflowEngine;
   identity: SigningIdentity;
+  /** Where messages are signed (default: in the event loop). */
+  crypto?: EnvelopeCrypto;
   directory: TransferDirectory;
   messageLog: MessageLog;
   log: Logger;
@@ -150,7 +152,7 @@ class TransferDelivery implements DeliveryStrategy<TransferKind> {
     const sender = engine.department!;
     const header = { messageId: randomUUID(), sender, receiver, sentAt: engine.clock.now() };
     const items = entries.map((e) => e.item);
-    const envelope = signEnvelope(deliverEnvelope(header, items), this.o.identity);
+    const envelope = await this.o.crypto.sign(deliverEnvelope(header, items), this.o.identity);
     let endpoint = '';
     try {
       const post = async (url: string): Promise<string> => {
@@ -245,6 +247,7 @@ export class TransferDispatcher {
       retryBaseMs: 250,
       retryMaxMs: 60_000,
       timeoutMs: 10_000,
+      crypto: inThisThread,
       ...options,
     };
     if (o.routing === 'relay' && !o.hubUrl) throw new Error('relayed routing needs the hub URL (INTERFLOW_HUB_URL)');

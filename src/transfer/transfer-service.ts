@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { EngineError, NotAuthorisedError, participatingDepartments, type WorkflowEngine } from '../engine';
 import { importXpdl, XpdlImportError } from '../xpdl';
 import { SoapFault, type SoapServiceDefinition, rawXml } from '../services/soap';
-import { ReplayCache, TRANSFER_NS, type ReplayCacheLike } from './signing';
+import { ReplayCache, TRANSFER_NS, type EnvelopeCrypto, type ReplayCacheLike } from './signing';
 import { TRANSFER_WSDL, verifiedDelivery } from './verified-delivery';
 import { deliverResponse, type Ack, type PublishItem, type TransferItem } from './transfer-items';
 import type { HeldPackages } from './held-packages';
@@ -16,6 +16,8 @@ export interface TransferServiceOptions {
   messageLog: MessageLog;
   log: Logger;
   replayCache?: ReplayCacheLike;
+  /** Where Deliver signatures are verified (default: in the event loop). */
+  crypto?: EnvelopeCrypto;
   /** Published packages from these departments install at once; from others they are held. */
   installFrom?: ReadonlySet<string> | '*';
   heldPackages: HeldPackages;

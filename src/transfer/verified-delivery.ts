@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { SoapFault, type WsdlFiles } from '../services/soap';
 import { echo } from '../services/soap';
-import { SignatureError, verifyEnvelope, WSSE_CODE_OF_SIGNATURE_ERROR, type ReplayCacheLike } from './signing';
+import { inThisThread, SignatureError, WSSE_CODE_OF_SIGNATURE_ERROR, type EnvelopeCrypto, type ReplayCacheLike } from './signing';
 import { wsseSubcode } from '../services/security';
 import type { MessageLog } from './message-log';
 import type { TransferDirectory } from './transfer-directory';
@@ -29,11 +29,11 @@ export interface VerifiedDelivery {
  */
 export async function verifiedDelivery(
   envelope: string,
-  o: { directory: TransferDirectory; messageLog: MessageLog; log: Logger; replayCache: ReplayCacheLike; receiver: string; refusedBy: string },
+  o: { directory: TransferDirectory; messageLog: MessageLog; log: Logger; replayCache: ReplayCacheLike; receiver: string; refusedBy: string; crypto?: EnvelopeCrypto },
 ): Promise<VerifiedDelivery> {
   const at = new Date();
   try {
-    const verified = await verifyEnvelope(envelope, { certificateFor: (d) => o.directory.certificateFor(d), replayCache: o.replayCache });
+    const verified = await (o.crypto ?? inThisThread).verify(envelope, { certificateFor: (d) => o.directory.certificateFor(d), replayCache: o.replayCache });
     return { header: readTransferHeader(verified.signedHeader), items: readDeliver(verified.signedBody) };
   } catch (error) {
     if (!(error instanceof SignatureError)) throw error;

@@ -80,7 +80,7 @@ export function parseStrict(text: string): XDocument | string {
   if (doc.doctype) return 'a DOCTYPE is not allowed';
   const root = doc.documentElement;
   if (!root) return 'no root element';
-  for (const node of Array.from(doc.childNodes)) {
+  for (let node = doc.firstChild; node; node = node.nextSibling) {
     if ((node.nodeType === TEXT_NODE || node.nodeType === CDATA_SECTION_NODE) && (node.textContent ?? '').trim() !== '') return 'text outside the root element';
   }
   const unbound = findUnboundPrefix(root);
@@ -88,16 +88,40 @@ export function parseStrict(text: string): XDocument | string {
   return doc;
 }
 
-function findUnboundPrefix(element: XElement): string | undefined {
-  if (element.prefix && !element.namespaceURI) return `the namespace prefix of <${element.tagName}> is not declared`;
-  for (const attr of Array.from(element.attributes)) {
-    if (attr.prefix && attr.prefix !== 'xmlns' && attr.prefix !== 'xml' && !attr.namespaceURI) return `the namespace prefix of attribute ${attr.name} is not declared`;
+function findUnboundPrefix(root: XElement): string | undefined {
+  // Every message is walked several times: iterative, over the live sibling links, allocating nothing.
+  let found: string | undefined;
+  forEachElement(root, (element) => {
+    if (element.prefix && !element.namespaceURI) found = `the namespace prefix of <${element.tagName}> is not declared`;
+    const attributes = element.attributes;
+    for (let i = 0; !found && i < attributes.length; i++) {
+      const attr = attributes[i];
+      if (attr.prefix && attr.prefix !== 'xmlns' && attr.prefix !== 'xml' && !attr.namespaceURI) found = `the namespace prefix of attribute ${attr.name} is not declared`;
+    }
+    return found === undefined;
+  });
+  return found;
+}
+
+/**
+ * Calls `visit` on every element of the subtree, the root included, in document order, until it
+ * returns false.
+ */
+export function forEachElement(root: XElement, visit: (element: XElement) => boolean | void): void {
+  let node: XNode | null = root;
+  while (node) {
+    if (node.nodeType === ELEMENT_NODE) {
+      if (visit(node as XElement) === false) return;
+      if (node.firstChild) {
+        node = node.firstChild;
+        continue;
+      }
+    }
+    // Up until there is a next sibling, never above the root.
+    while (node && node !== root && !node.nextSibling) node = node.parentNode;
+    if (!node || node === root) return;
+    node = node.nextSibling;
   }
-  for (const child of childElements(element)) {
-    const found = findUnboundPrefix(child);
-    if (found) return found;
-  }
-  return undefined;
 }
 
 export function serialize(node: XNode): string {
@@ -109,7 +133,9 @@ export function isElement(node: XNode | null): node is XElement {
 }
 
 export function childElements(node: XNode): XElement[] {
-  return Array.from(node.childNodes).filter(isElement);
+  const out: XElement[] = [];
+  for (let c = node.firstChild; c; c = c.nextSibling) if (c.nodeType === ELEMENT_NODE) out.push(c as XElement);
+  return out;
 }
 
 export function is(element: XElement, namespace: string, localName: string): boolean {
@@ -123,11 +149,7 @@ export function childrenNamed(node: XNode, namespace: string, localName: string)
 /** Every element of the subtree, the root included, in document order. */
 export function descendants(root: XElement): XElement[] {
   const out: XElement[] = [];
-  const walk = (e: XElement): void => {
-    out.push(e);
-    for (const c of childElements(e)) walk(c);
-  };
-  walk(root);
+  forEachElement(root, (e) => void out.push(e));
   return out;
 }
 

@@ -1,7 +1,7 @@
 import { ExclusiveCanonicalization } from 'xml-crypto';
 import { SOAP11_ENVELOPE_NS, SOAP12_ENVELOPE_NS } from '../../services/soap';
 import { TRANSFER_NS, WSSE_NS, WSU_NS } from './constants';
-import { childElements, childrenNamed, descendants, is, parseStrict, TEXT_NODE, type XDocument, type XElement } from './dom';
+import { childElements, childrenNamed, forEachElement, is, parseStrict, TEXT_NODE, type XDocument, type XElement } from './dom';
 
 /** Where the parts that must be signed sit in a SOAP envelope, found by position, never by id. */
 export interface EnvelopeParts {
@@ -44,12 +44,14 @@ export function wsuId(element: XElement): string | undefined {
  */
 export function idCounts(root: XElement): Map<string, number> {
   const counts = new Map<string, number>();
-  for (const element of descendants(root)) {
-    for (const attr of Array.from(element.attributes)) {
+  forEachElement(root, (element) => {
+    const attributes = element.attributes;
+    for (let i = 0; i < attributes.length; i++) {
+      const attr = attributes[i];
       const local = attr.localName ?? attr.name;
       if (local === 'Id' || local === 'ID' || local === 'id') counts.set(attr.value, (counts.get(attr.value) ?? 0) + 1);
     }
-  }
+  });
   return counts;
 }
 

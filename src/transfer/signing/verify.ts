@@ -1,6 +1,6 @@
 import { createHash, createVerify, X509Certificate, type KeyObject } from 'crypto';
 import { DS_NS, EXC_C14N, RSA_SHA256, SHA256, TRANSFER_NS, WSSE_NS, WSU_NS } from './constants';
-import { childElements, childrenNamed, descendants, is, parseStrict, type XElement } from './dom';
+import { childElements, childrenNamed, forEachElement, is, parseStrict, type XElement } from './dom';
 import { canonical, envelopeParts, idCounts, senderOfTransferHeader, textOnly, transferHeaderField, wsuId } from './envelope';
 import { SignatureError } from './errors';
 import type { ReplayCacheLike } from './replay-cache';
@@ -75,7 +75,12 @@ export async function verifyEnvelope(envelopeXml: string, options: VerifyOptions
   if (headers.length > 1) throw new SignatureError('incomplete', `the envelope has ${headers.length} Header elements`);
 
   // 2. Signed at all: one Security header, one Signature, inside it.
-  const signatures = descendants(envelope).filter((e) => is(e, DS_NS, 'Signature'));
+  const signatures: XElement[] = [];
+  let signedInfos = 0;
+  forEachElement(envelope, (e) => {
+    if (is(e, DS_NS, 'Signature')) signatures.push(e);
+    if (e.localName === 'SignedInfo') signedInfos++;
+  });
   if (headers.length === 0 || parts.securities.length === 0 || signatures.length === 0) throw new SignatureError('unsigned', 'the envelope has no wsse:Security header with a ds:Signature');
   if (parts.securities.length > 1) throw new SignatureError('incomplete', 'the envelope has more than one wsse:Security header');
   const [security] = parts.securities;
@@ -83,7 +88,7 @@ export async function verifyEnvelope(envelopeXml: string, options: VerifyOptions
   const [signature] = signatures;
   if (signature.parentNode !== security) throw new SignatureError('unsigned', 'the ds:Signature is not in the wsse:Security header');
   // xml-crypto finds the SignedInfo's namespace context by local name anywhere in the document.
-  if (descendants(envelope).filter((e) => e.localName === 'SignedInfo').length !== 1) throw new SignatureError('malformed', 'the envelope holds more than one SignedInfo element');
+  if (signedInfos !== 1) throw new SignatureError('malformed', 'the envelope holds more than one SignedInfo element');
 
   // 3. Only our algorithms, in the plain shape our signer writes.
   const references = signedInfoReferences(signature);
@@ -294,7 +299,7 @@ function preferTokenCertificate(candidates: TrustedKey[], security: XElement): v
  * new XPath parser) and a second parse of the envelope: ~3/4 of a verification's CPU. The
  * canonicaliser is still xml-crypto's, so the bytes digested are the ones it would digest.
  */
-function checkReferences(signature: XElement, elementOfId: Map<string, XElement>, sender: string): { signedInfo: string; signatureValue: Buffer; references: Array<{ uri: string; canonical: string }> } {
+function checkReferences(signature: XElement, elementOfId: Map<string, XElement>, sender: string): { signedInfo: string; signatureValue: Buffer; references: Array<{ uri: string; canonical: string; element: XElement }> } {
   const [signedInfoElement, signatureValueElement] = childElements(signature);
   const signedInfo = canonical(signedInfoElement);
   const reparsed = parseStrict(signedInfo);
@@ -307,26 +312,28 @@ function checkReferences(signature: XElement, elementOfId: Map<string, XElement>
     const text = canonical(element);
     const digest = createHash('sha256').update(text, 'utf8').digest();
     if (digestValue === undefined || !digest.equals(Buffer.from(digestValue, 'base64'))) throw new SignatureError('bad-signature', `the digest of ${uri} does not match: the signed part was changed`, sender);
-    return { uri, canonical: text };
+    return { uri, canonical: text, element };
   });
   if (references.length !== elementOfId.size) throw new SignatureError('incomplete', 'the canonical SignedInfo does not hold the three expected references', sender);
   return { signedInfo, signatureValue: Buffer.from(textOnly(signatureValueElement) ?? '', 'base64'), references };
 }
 
 /**
- * The canonical XML that was verified, by part. Each must parse back to the element expected
- * for its id; the positional checks above make this hold, so a mismatch means a bug or an attack.
+ * The canonical XML that was verified, by part: each is the serialisation of the element found
+ * for its id, so its root is that element, which must be the part expected there; the positional
+ * checks above make this hold, so a mismatch means a bug or an attack. (It used to be parsed back
+ * to check this: a second parse of every message for what the element already tells.)
  */
-function signedParts(references: Array<{ uri: string; canonical: string }>, partOfId: Map<string, string>, soapNs: string, sender: string): Record<'Body' | 'Timestamp' | 'TransferHeader', string> {
+function signedParts(references: Array<{ uri: string; canonical: string; element: XElement }>, partOfId: Map<string, string>, soapNs: string, sender: string): Record<'Body' | 'Timestamp' | 'TransferHeader', string> {
   if (references.length !== partOfId.size) throw new SignatureError('incomplete', 'the verified references are not the three expected', sender);
   const out: Partial<Record<string, string>> = {};
   const expectedRoot: Record<string, [string, string]> = { Body: [soapNs, 'Body'], Timestamp: [WSU_NS, 'Timestamp'], TransferHeader: [TRANSFER_NS, 'TransferHeader'] };
   for (const ref of references) {
     const id = ref.uri.slice(1);
     const part = partOfId.get(id);
-    const doc = parseStrict(ref.canonical);
-    const root = typeof doc === 'string' ? undefined : doc.documentElement;
-    if (!part || !root || !is(root, ...expectedRoot[part]) || wsuId(root) !== id) throw new SignatureError('incomplete', `the signed reference ${ref.uri} is not the ${part ?? 'expected part'}`, sender);
+    // The canonical text is the element's own serialisation: its root is that element.
+    const root = ref.element;
+    if (!part || !is(root, ...expectedRoot[part]) || wsuId(root) !== id || !ref.canonical.startsWith(`<${root.tagName}`)) throw new SignatureError('incomplete', `the signed reference ${ref.uri} is not the ${part ?? 'expected part'}`, sender);
     out[part] = ref.canonical;
   }
   return out as Record<'Body' | 'Timestamp' | 'TransferHeader', string>;
