@@ -13,6 +13,8 @@
  *   CPU time per case (every node runs in this process, so that is the whole federation's);
  * - the Binder (a fresh one, registry over SOAP): resolve of tax's transfer service from its cache,
  *   the same after `invalidate` (one get_businessDetail), and the certificates of a department;
+ * - one lease refresh of a department's self-registration (what every department does every
+ *   INTERFLOW_REGISTRY_REFRESH seconds);
  * - RegisteredEndpoints.ownerOf, which tells whose a Wf-XML observer address is (the check behind
  *   every Wf-XML notification and factory call by URL), for a registered address and for one no
  *   department publishes.
@@ -38,23 +40,35 @@ export interface DepartmentRates {
   cpuMsPerCase: number;
   resolveCachedUs: number;
   resolveUncachedPerSecond: number;
+  /** CPU of this process (binder and hub both) per uncached resolve: what the machine's load does not distort. */
+  resolveUncachedCpuUs: number;
   certificatesUncachedPerSecond: number;
+  certificatesUncachedCpuUs: number;
   ownerOfRegisteredUs: number;
   ownerOfUnknownUs: number;
+  /** One lease refresh of market's self-registration (tModels, its entry read, save_business): wall and CPU µs. */
+  registrationUs: number;
+  registrationCpuUs: number;
   load: number;
 }
 
-/** Calls fn for ~ms milliseconds (after a short warm-up); microseconds per call. */
-async function perCallUs(ms: number, fn: () => Promise<unknown>): Promise<number> {
+/** Calls fn for ~ms milliseconds (after a short warm-up); wall and CPU microseconds per call. */
+async function perCall(ms: number, fn: () => Promise<unknown>): Promise<{ us: number; cpuUs: number }> {
   for (let i = 0; i < 20; i++) await fn();
   let n = 0;
+  const cpu0 = process.cpuUsage();
   const t = process.hrtime.bigint();
   const until = Date.now() + ms;
   while (Date.now() < until || n < 20) {
     await fn();
     n++;
   }
-  return Number(process.hrtime.bigint() - t) / 1e3 / n;
+  const cpu = process.cpuUsage(cpu0);
+  return { us: Number(process.hrtime.bigint() - t) / 1e3 / n, cpuUs: (cpu.user + cpu.system) / n };
+}
+
+async function perCallUs(ms: number, fn: () => Promise<unknown>): Promise<number> {
+  return (await perCall(ms, fn)).us;
 }
 
 async function measure(fed: TransferFederation, departments: number): Promise<DepartmentRates> {
@@ -84,29 +98,35 @@ async function measure(fed: TransferFederation, departments: number): Promise<De
   const binder = new Binder({ registry: new RegistryClient({ baseUrl: fed.url }), keys: fed.keys });
   const tax = { department: 'tax', service: TRANSFER_SERVICE_TYPE };
   const resolveCachedUs = await perCallUs(500, () => binder.resolve(tax));
-  const resolveUncachedPerSecond = 1e6 / (await perCallUs(2000, () => (binder.invalidate('tax'), binder.resolve(tax))));
-  const certificatesUncachedPerSecond = 1e6 / (await perCallUs(2000, () => binder.certificatesOf('fire', { refresh: true })));
+  const uncached = await perCall(2000, () => (binder.invalidate('tax'), binder.resolve(tax)));
+  const certificates = await perCall(2000, () => binder.certificatesOf('fire', { refresh: true }));
   const endpoints = new RegisteredEndpoints({ binder, registry: new RegistryClient({ baseUrl: fed.url }), cacheTtlSeconds: 3600 });
   const taxObserver = (await binder.resolve({ department: 'tax', service: 'wfxml-observer' }))[0].url;
   if ((await endpoints.ownerOf(`${taxObserver}/case-1`, 'wfxml-observer')) !== 'tax') throw new Error('ownerOf did not find tax');
   // The binder's own cache lasts 30 s: long enough for these two.
   const ownerOfRegisteredUs = await perCallUs(1000, () => endpoints.ownerOf(`${taxObserver}/case-1`, 'wfxml-observer'));
   const ownerOfUnknownUs = await perCallUs(1000, () => endpoints.ownerOf('http://stranger.example/observer', 'wfxml-observer'));
+  const registration = await perCall(2000, () => market.registration!.registerOnce());
   const r: DepartmentRates = {
     departments,
     casesPerSecond: completed / elapsed,
     cpuMsPerCase: (cpu.user + cpu.system) / 1000 / Math.max(1, completed),
     resolveCachedUs,
-    resolveUncachedPerSecond,
-    certificatesUncachedPerSecond,
+    resolveUncachedPerSecond: 1e6 / uncached.us,
+    resolveUncachedCpuUs: uncached.cpuUs,
+    certificatesUncachedPerSecond: 1e6 / certificates.us,
+    certificatesUncachedCpuUs: certificates.cpuUs,
     ownerOfRegisteredUs,
     ownerOfUnknownUs,
+    registrationUs: registration.us,
+    registrationCpuUs: registration.cpuUs,
     load,
   };
   console.log(
     `  ${String(departments).padStart(3)} departments (load ${load.toFixed(1)}): ${r.casesPerSecond.toFixed(1)} cases/s (${completed} in ${elapsed.toFixed(1)} s, 4 signed transfers each), CPU ${r.cpuMsPerCase.toFixed(1)} ms/case; ` +
-      `resolve cached ${r.resolveCachedUs.toFixed(1)} µs, uncached ${r.resolveUncachedPerSecond.toFixed(0)}/s, certificates uncached ${r.certificatesUncachedPerSecond.toFixed(0)}/s; ` +
-      `ownerOf registered ${r.ownerOfRegisteredUs.toFixed(0)} µs, unknown ${r.ownerOfUnknownUs.toFixed(0)} µs`,
+      `resolve cached ${r.resolveCachedUs.toFixed(1)} µs, uncached ${r.resolveUncachedPerSecond.toFixed(0)}/s (CPU ${r.resolveUncachedCpuUs.toFixed(0)} µs), certificates uncached ${r.certificatesUncachedPerSecond.toFixed(0)}/s (CPU ${r.certificatesUncachedCpuUs.toFixed(0)} µs); ` +
+      `ownerOf registered ${r.ownerOfRegisteredUs.toFixed(0)} µs, unknown ${r.ownerOfUnknownUs.toFixed(0)} µs; ` +
+      `a registration refresh ${(r.registrationUs / 1000).toFixed(1)} ms (CPU ${(r.registrationCpuUs / 1000).toFixed(1)} ms)`,
   );
   return r;
 }
@@ -156,7 +176,7 @@ export async function benchGrowthDepartments(): Promise<{ small: DepartmentRates
     const small = await measure(fed, 3);
     await registerMore(fed, MORE);
     const large = await measure(fed, 3 + MORE);
-    const keys = ['casesPerSecond', 'cpuMsPerCase', 'resolveCachedUs', 'resolveUncachedPerSecond', 'certificatesUncachedPerSecond', 'ownerOfRegisteredUs', 'ownerOfUnknownUs'] as const;
+    const keys = ['casesPerSecond', 'cpuMsPerCase', 'resolveCachedUs', 'resolveUncachedPerSecond', 'resolveUncachedCpuUs', 'certificatesUncachedPerSecond', 'certificatesUncachedCpuUs', 'ownerOfRegisteredUs', 'ownerOfUnknownUs', 'registrationUs', 'registrationCpuUs'] as const;
     for (const k of keys) console.log(`  ${k.padEnd(30)} ${(large[k] / small[k]).toFixed(2)}x at ${large.departments} vs ${small.departments} departments (target 0.8–1.2)`);
     return { small, large };
   } finally {

@@ -62,6 +62,20 @@ export interface GrowthRates {
   steps: number;
   handOvers: number;
   listPages: number;
+  /** CPU µs of this process per operation (warm-up included): what the machine's load distorts least. */
+  stepsCpuUs: number;
+  handOversCpuUs: number;
+  listPagesCpuUs: number;
+}
+
+/** bench/engine's timed(), with the process's CPU time per call beside the rate. */
+async function timedCpu(label: string, runOne: () => Promise<void>): Promise<{ perSecond: number; cpuUs: number }> {
+  const cpu0 = process.cpuUsage();
+  const r = await timed(label, runOne);
+  const cpu = process.cpuUsage(cpu0);
+  const cpuUs = (cpu.user + cpu.system) / (r.count + 20);
+  console.log(`  ${''.padEnd(44)} CPU ${cpuUs.toFixed(0)} µs per call`);
+  return { perSecond: r.perSecond, cpuUs };
 }
 
 /** bench/engine's package, plus a process whose automatic step fire performs for market (market's own step comes first). */
@@ -94,22 +108,22 @@ async function measure(cases: number): Promise<GrowthRates> {
     console.log(`  ${cases.toLocaleString('en')} stored cases preloaded in ${((Date.now() - t) / 1000).toFixed(1)} s (${(statSync(file).size / 1e6).toFixed(0)} MB)`);
     store = await openStore(`sqlite:${file}`);
     engine = new WorkflowEngine({ store, department: 'fire' });
-    const steps = await timed(`5-step process, ${cases.toLocaleString('en')} stored`, async () => {
+    const steps = await timedCpu(`5-step process, ${cases.toLocaleString('en')} stored`, async () => {
       const inst = await engine.startProcess('five_steps');
       if (inst.state !== 'closed.completed') throw new Error(`ended ${inst.state}`);
     });
     let n = 0;
-    const handOvers = await timed(`hand-over taken, ${cases.toLocaleString('en')} stored`, async () => {
+    const handOvers = await timedCpu(`hand-over taken, ${cases.toLocaleString('en')} stored`, async () => {
       n++;
       const receipt = await engine.acceptHandOver({ itemId: `h-${n}`, sender: 'market', home: 'market', caseId: `case-${n}`, processId: 'handed', version: 1, activityId: 'check', activityInstanceId: `ai-${n}`, data: {} });
       if (!receipt.accepted) throw new Error('hand-over not accepted');
     });
-    const listPages = await timed(`ListProcessInstances page, ${cases.toLocaleString('en')} stored`, async () => {
+    const listPages = await timedCpu(`ListProcessInstances page, ${cases.toLocaleString('en')} stored`, async () => {
       const page = await engine.listInstances({ processId: 'five_steps', state: 'closed.completed', limit: 20 });
       if (page.items.length !== 20 || page.total < cases) throw new Error(`short page (${page.items.length} of ${page.total})`);
     });
     await store.close();
-    return { cases, steps: steps.perSecond, handOvers: handOvers.perSecond, listPages: listPages.perSecond };
+    return { cases, steps: steps.perSecond, handOvers: handOvers.perSecond, listPages: listPages.perSecond, stepsCpuUs: steps.cpuUs, handOversCpuUs: handOvers.cpuUs, listPagesCpuUs: listPages.cpuUs };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -122,7 +136,8 @@ export async function benchGrowth(): Promise<{ small: GrowthRates; large: Growth
   const small = await measure(SMALL);
   const large = await measure(LARGE);
   for (const k of ['steps', 'handOvers', 'listPages'] as const) {
-    console.log(`  ${k.padEnd(10)} ${(large[k] / small[k]).toFixed(2)}x at ${LARGE.toLocaleString('en')} vs ${SMALL.toLocaleString('en')} (target 0.8–1.2)`);
+    const cpu = `${k}CpuUs` as const;
+    console.log(`  ${k.padEnd(10)} ${(large[k] / small[k]).toFixed(2)}x the rate, ${(large[cpu] / small[cpu]).toFixed(2)}x the CPU per call at ${LARGE.toLocaleString('en')} vs ${SMALL.toLocaleString('en')} (target 0.8–1.2)`);
   }
   return { small, large };
 }
