@@ -143,6 +143,8 @@ export async function benchFederationDeployment(): Promise<DeploymentBench> {
     const clerkUser = market.credentials.users.find((u) => u.username === 'market-clerk')!;
     const members = [fed.hub, ...fed.departments.values()];
     const cpuBefore = members.map((m) => cpuMs(m.process?.pid));
+    // This process is the launcher npm start runs (it carries every member's log lines to its file).
+    const launcherCpu0 = process.cpuUsage();
     const t0 = Date.now();
     const load = runLoad(market.placement.url, clerkUser.username, clerkUser.password);
     let completed = 0;
@@ -162,6 +164,8 @@ export async function benchFederationDeployment(): Promise<DeploymentBench> {
     console.log(`  load: ${CLIENTS} SOAP clients in another process started ${started} cases in ${((await load).ms / 1000).toFixed(1)} s (StartProcess p50 ${(await load).startP50.toFixed(1)} ms, ${(await load).errorCount} errors)`);
     console.log(`  completed express cases under load: ${completed} in ${elapsed.toFixed(1)} s = ${casesPerSecond.toFixed(1)} cases/s`);
     console.log(`  CPU per completed case: ${cpuPerCase.toFixed(1)} ms (${Object.entries(cpuByProcess).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}); ${(2000 / cpuPerCase).toFixed(0)} cases/s if the federation had both cores to itself`);
+    const launcherCpu = process.cpuUsage(launcherCpu0);
+    console.log(`  the launcher's CPU per case (its log relay, and this bench's polling): ${((launcherCpu.user + launcherCpu.system) / 1000 / Math.max(1, completed)).toFixed(2)} ms`);
     const clientCpu = (await load).cpuMs / Math.max(1, started);
     console.log(`  the SOAP clients' own CPU per case: ${clientCpu.toFixed(1)} ms; federation and clients together: ${(2000 / (cpuPerCase + clientCpu)).toFixed(0)} cases/s on two free cores`);
 
