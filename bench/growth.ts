@@ -9,7 +9,9 @@
  * total). Target: each rate within ±20 % between the two sizes. A first round on the small file
  * warms the JIT up and is not compared.
  *
- *   npm run bench:growth        (BENCH_SECONDS per measurement, default 3)
+ * The second half, 3 vs 300 registered departments, is bench/growth-departments.ts.
+ *
+ *   npm run bench:growth        (both halves; BENCH_GROWTH=cases or departments for one; BENCH_SECONDS per measurement)
  */
 import 'reflect-metadata';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -18,12 +20,14 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { WorkflowEngine, type DefinitionPackage, type ProcessDefinition } from '../src/engine';
 import { openStore } from '../src/persistence';
+import { recountInstances } from '../src/persistence/instance-counts';
 import { interflowDefinition, timed } from './engine';
+import { benchGrowthDepartments } from './growth-departments';
 
 const SMALL = Number(process.env.BENCH_SMALL ?? 1_000);
 const LARGE = Number(process.env.BENCH_LARGE ?? 1_000_000);
 
-function preload(file: string, cases: number): void {
+async function preload(file: string, cases: number): Promise<void> {
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = OFF');
@@ -48,6 +52,8 @@ function preload(file: string, cases: number): void {
     }
   });
   for (let i = 0; i < cases; i += 20_000) batch(i, Math.min(cases, i + 20_000));
+  // The case counts the store keeps, made as the migration makes them for cases stored before it.
+  await recountInstances(async (sql) => db.prepare(sql).run());
   db.close();
 }
 
@@ -56,6 +62,20 @@ export interface GrowthRates {
   steps: number;
   handOvers: number;
   listPages: number;
+  /** CPU µs of this process per operation (warm-up included): what the machine's load distorts least. */
+  stepsCpuUs: number;
+  handOversCpuUs: number;
+  listPagesCpuUs: number;
+}
+
+/** bench/engine's timed(), with the process's CPU time per call beside the rate. */
+async function timedCpu(label: string, runOne: () => Promise<void>): Promise<{ perSecond: number; cpuUs: number }> {
+  const cpu0 = process.cpuUsage();
+  const r = await timed(label, runOne);
+  const cpu = process.cpuUsage(cpu0);
+  const cpuUs = (cpu.user + cpu.system) / (r.count + 20);
+  console.log(`  ${''.padEnd(44)} CPU ${cpuUs.toFixed(0)} µs per call`);
+  return { perSecond: r.perSecond, cpuUs };
 }
 
 /** bench/engine's package, plus a process whose automatic step fire performs for market (market's own step comes first). */
@@ -84,26 +104,26 @@ async function measure(cases: number): Promise<GrowthRates> {
     await engine.deploy(growthPackage());
     await store.close();
     const t = Date.now();
-    preload(file, cases);
+    await preload(file, cases);
     console.log(`  ${cases.toLocaleString('en')} stored cases preloaded in ${((Date.now() - t) / 1000).toFixed(1)} s (${(statSync(file).size / 1e6).toFixed(0)} MB)`);
     store = await openStore(`sqlite:${file}`);
     engine = new WorkflowEngine({ store, department: 'fire' });
-    const steps = await timed(`5-step process, ${cases.toLocaleString('en')} stored`, async () => {
+    const steps = await timedCpu(`5-step process, ${cases.toLocaleString('en')} stored`, async () => {
       const inst = await engine.startProcess('five_steps');
       if (inst.state !== 'closed.completed') throw new Error(`ended ${inst.state}`);
     });
     let n = 0;
-    const handOvers = await timed(`hand-over taken, ${cases.toLocaleString('en')} stored`, async () => {
+    const handOvers = await timedCpu(`hand-over taken, ${cases.toLocaleString('en')} stored`, async () => {
       n++;
       const receipt = await engine.acceptHandOver({ itemId: `h-${n}`, sender: 'market', home: 'market', caseId: `case-${n}`, processId: 'handed', version: 1, activityId: 'check', activityInstanceId: `ai-${n}`, data: {} });
       if (!receipt.accepted) throw new Error('hand-over not accepted');
     });
-    const listPages = await timed(`ListProcessInstances page, ${cases.toLocaleString('en')} stored`, async () => {
+    const listPages = await timedCpu(`ListProcessInstances page, ${cases.toLocaleString('en')} stored`, async () => {
       const page = await engine.listInstances({ processId: 'five_steps', state: 'closed.completed', limit: 20 });
-      if (page.items.length !== 20) throw new Error('short page');
+      if (page.items.length !== 20 || page.total < cases) throw new Error(`short page (${page.items.length} of ${page.total})`);
     });
     await store.close();
-    return { cases, steps: steps.perSecond, handOvers: handOvers.perSecond, listPages: listPages.perSecond };
+    return { cases, steps: steps.perSecond, handOvers: handOvers.perSecond, listPages: listPages.perSecond, stepsCpuUs: steps.cpuUs, handOversCpuUs: handOvers.cpuUs, listPagesCpuUs: listPages.cpuUs };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -116,13 +136,20 @@ export async function benchGrowth(): Promise<{ small: GrowthRates; large: Growth
   const small = await measure(SMALL);
   const large = await measure(LARGE);
   for (const k of ['steps', 'handOvers', 'listPages'] as const) {
-    console.log(`  ${k.padEnd(10)} ${(large[k] / small[k]).toFixed(2)}x at ${LARGE.toLocaleString('en')} vs ${SMALL.toLocaleString('en')} (target 0.8–1.2)`);
+    const cpu = `${k}CpuUs` as const;
+    console.log(`  ${k.padEnd(10)} ${(large[k] / small[k]).toFixed(2)}x the rate, ${(large[cpu] / small[cpu]).toFixed(2)}x the CPU per call at ${LARGE.toLocaleString('en')} vs ${SMALL.toLocaleString('en')} (target 0.8–1.2)`);
   }
   return { small, large };
 }
 
+async function main(): Promise<void> {
+  const only = process.env.BENCH_GROWTH;
+  if (only !== 'departments') await benchGrowth();
+  if (only !== 'cases') await benchGrowthDepartments();
+}
+
 if (require.main === module) {
-  benchGrowth().catch((e) => {
+  main().catch((e) => {
     console.error(e);
     process.exit(1);
   });

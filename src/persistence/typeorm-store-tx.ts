@@ -18,6 +18,7 @@ import {
   WorkItemEntity,
 } from './entities';
 import * as map from './mappers';
+import { countedByState, countedInstances, InstanceCounts } from './instance-counts';
 import { SqliteStatements } from './sqlite-statements';
 
 export type Dialect = 'sqlite' | 'mysql';
@@ -41,6 +42,7 @@ export class TypeormStoreTx implements StoreTx {
   private open = true;
   /** Prepared statements for the hot path on SQLite; undefined on MySQL (the query builder serves). */
   private readonly sqlite?: SqliteStatements;
+  private countsOfTx?: InstanceCounts;
 
   constructor(
     private readonly manager: EntityManager,
@@ -147,6 +149,7 @@ export class TypeormStoreTx implements StoreTx {
       }
       throw error;
     }
+    await this.counts.inserted(record);
   }
 
   async findInstanceByClientKey(processId: string, clientKey: string): Promise<InstanceRecord | undefined> {
@@ -164,12 +167,14 @@ export class TypeormStoreTx implements StoreTx {
     // the file. Outside a transaction (read()) there is nothing to hold a lock for.
     if (this.dialect === 'mysql' && this.mode === 'write') qb.setLock('pessimistic_write');
     const row = await qb.getOne();
+    this.counts.seen(row);
     return row ? map.instanceFromRow(row) : undefined;
   }
 
   async findInstance(id: string): Promise<InstanceRecord | undefined> {
     if (this.sqlite) return this.instanceWhere(['id'], [id]);
     const row = await this.select(InstanceEntity, 'i').where('i.id = :id', { id }).getOne();
+    this.counts.seen(row);
     return row ? map.instanceFromRow(row) : undefined;
   }
 
@@ -177,8 +182,9 @@ export class TypeormStoreTx implements StoreTx {
     this.writable('updateInstance');
     // createdAt never changes; everything else is written as given.
     const { id, createdAt: _createdAt, ...changes } = map.instanceToRow(record);
+    const before = await this.counts.stateBefore(record);
     if (this.sqlite) {
-      if (this.updateWhere(InstanceEntity, changes, { id, revision: record.revision - 1 }) === 1) return;
+      if (this.updateWhere(InstanceEntity, changes, { id, revision: record.revision - 1 }) === 1) return this.counts.updated(record, before);
     } else {
       const result = await this.manager
       .createQueryBuilder()
@@ -188,7 +194,7 @@ export class TypeormStoreTx implements StoreTx {
       .updateEntity(false)
       .callListeners(false)
       .execute();
-      if (result.affected === 1) return;
+      if (result.affected === 1) return this.counts.updated(record, before);
     }
     const current = await this.select(InstanceEntity, 'i')
       .select(['i.id', 'i.revision'])
@@ -229,7 +235,9 @@ export class TypeormStoreTx implements StoreTx {
     if (filter.homeDepartment !== undefined) qb.andWhere('i.homeDepartment = :homeDepartment', { homeDepartment: filter.homeDepartment });
     if (filter.homeInstanceId !== undefined) qb.andWhere('i.homeInstanceId = :homeInstanceId', { homeInstanceId: filter.homeInstanceId });
     if (filter.clientKey !== undefined) qb.andWhere('i.clientKey = :clientKey', { clientKey: filter.clientKey });
-    const total = await qb.clone().getCount();
+    // Filtered by process and state only, the maintained counts answer; other filters narrow to a case's own few rows.
+    const byCounts = filter.parentInstanceId === undefined && filter.homeDepartment === undefined && filter.homeInstanceId === undefined && filter.clientKey === undefined;
+    const total = byCounts ? await countedInstances((sql, params) => this.rawQuery(sql, params), this.dialect, filter) : await qb.clone().getCount();
     qb.orderBy('i.createdAt', 'DESC').addOrderBy('i.id', 'DESC');
     page(qb, filter);
     const rows = filter.limit === 0 ? [] : await qb.getMany();
@@ -237,14 +245,8 @@ export class TypeormStoreTx implements StoreTx {
   }
 
   async countInstancesByState(): Promise<Record<string, number>> {
-    const rows = await this.select(InstanceEntity, 'i')
-      .select('i.state', 'state')
-      .addSelect('COUNT(*)', 'n')
-      .groupBy('i.state')
-      .getRawMany<{ state: string; n: number | string }>();
-    const counts: Record<string, number> = {};
-    for (const row of rows) counts[row.state] = Number(row.n);
-    return counts;
+    this.assertOpen();
+    return countedByState((sql, params) => this.rawQuery(sql, params));
   }
 
   // ------------------------------------------------------------------ work items
@@ -531,6 +533,17 @@ export class TypeormStoreTx implements StoreTx {
 
   // ------------------------------------------------------------------ helpers
 
+  /** The case counts this transaction keeps (instance-counts.ts). */
+  private get counts(): InstanceCounts {
+    return (this.countsOfTx ??= new InstanceCounts((sql, params) => this.rawQuery(sql, params), this.dialect));
+  }
+
+  /** A statement with positional parameters, its rows when it is a SELECT; prepared on SQLite. */
+  private async rawQuery(sql: string, params: unknown[] = []): Promise<unknown> {
+    if (!this.sqlite) return this.manager.query(sql, params);
+    return /^\s*SELECT/i.test(sql) ? this.sqlite.all(sql, params) : this.sqlite.run(sql, params);
+  }
+
   private assertOpen(): void {
     if (!this.open) throw new Error('This StoreTx belongs to a transaction that has already ended');
   }
@@ -617,6 +630,7 @@ export class TypeormStoreTx implements StoreTx {
     this.assertOpen();
     const i = this.sqlite!.table(InstanceEntity);
     const row = this.sqlite!.rows(InstanceEntity, properties.map((p) => `${i.column(p)} = ?`).join(' AND '), values)[0];
+    this.counts.seen(row);
     return row ? map.instanceFromRow(row) : undefined;
   }
 
