@@ -8,7 +8,7 @@
  */
 import 'reflect-metadata';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -60,12 +60,46 @@ async function load(url: string, body: string, expect: string, durationS: number
   return count / elapsed;
 }
 
-async function measure(label: string, url: string, body: string, expect: string): Promise<number> {
+async function measure(label: string, server: BenchServer, url: string, body: string, expect: string): Promise<Measured> {
   await load(url, body, expect, Math.min(1, seconds / 5)); // warm-up: JIT, prepared statements, connections
+  const cpuBefore = serverCpuMs(server.pid);
+  const started = process.hrtime.bigint();
   const perSecond = await load(url, body, expect, seconds);
-  console.log(`  ${label.padEnd(52)} ${perSecond.toFixed(0).padStart(7)} requests/s`);
-  return perSecond;
+  const requests = perSecond * (Number(process.hrtime.bigint() - started) / 1e9);
+  const cpuUs = cpuPerRequestUs(cpuBefore, serverCpuMs(server.pid), requests);
+  console.log(`  ${label.padEnd(52)} ${perSecond.toFixed(0).padStart(7)} requests/s${cpuText(cpuUs)}`);
+  return { perSecond, cpuUs };
 }
+
+interface Measured {
+  perSecond: number;
+  /** The server process's CPU time (user + system) per request in µs; NaN where /proc is not there. */
+  cpuUs: number;
+}
+
+/**
+ * The server's CPU time so far, from /proc (Linux). On a shared machine the rate swings with what
+ * else runs, while the CPU one request costs the server barely moves: the figure to compare.
+ */
+function serverCpuMs(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+function cpuPerRequestUs(beforeMs: number, afterMs: number, requests: number): number {
+  return ((afterMs - beforeMs) * 1000) / requests;
+}
+
+function cpuText(cpuUs: number): string {
+  return Number.isNaN(cpuUs) ? '' : `, server CPU ${cpuUs.toFixed(0)} µs/request`;
+}
+
+// USER_HZ, the unit of utime and stime in /proc/<pid>/stat: 100 on every Linux build in use.
+const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout?.trim()) || 100;
 
 export interface ServicesBench {
   /** node-soap echo, requests/s. */
@@ -75,6 +109,8 @@ export interface ServicesBench {
   /** Interflow StartProcess, requests/s. */
   interflow: number;
   ratio: number;
+  /** The server's CPU per request in µs (user + system, from /proc; NaN elsewhere). */
+  cpuUs: { baseline: number; layer: number; interflow: number };
 }
 
 /**
@@ -85,48 +121,60 @@ export interface ServicesBench {
 export async function benchServices(): Promise<ServicesBench> {
   const useWrk = hasWrk();
   console.log(`bench/services: SOAP 1.1 over loopback, ${CONCURRENCY} keep-alive connections, ~${seconds} s each, load from ${useWrk ? 'wrk (separate process)' : 'this process (install wrk for the reference method)'}`);
-  const run = (label: string, url: string, body: string, expect: string) => (useWrk ? measureWithWrk(label, url, body, expect) : measure(label, url, body, expect));
+  const run = (label: string, server: BenchServer, path: string, body: string, expect: string) =>
+    useWrk ? measureWithWrk(label, server, `${server.url}${path}`, body, expect) : measure(label, server, `${server.url}${path}`, body, expect);
 
   const echo = await startServer('node-soap-echo');
-  const baseline = await run('node-soap echo (soap.listen on express)', `${echo.url}/echo`, ECHO_REQUEST, 'BP-2026-0042');
+  const baseline = await run('node-soap echo (soap.listen on express)', echo, '/echo', ECHO_REQUEST, 'BP-2026-0042');
   await echo.stop();
 
   const interflowServer = await startServer('interflow');
-  const layer = await run('Interflow SOAP layer, echo operation (no engine)', `${interflowServer.url}/echo`, ECHO_REQUEST, 'BP-2026-0042');
-  const interflow = await run('Interflow StartProcess (durable SQLite file, WAL)', `${interflowServer.url}/services/ProcessService`, START_REQUEST, '<State>open.running</State>');
+  const layer = await run('Interflow SOAP layer, echo operation (no engine)', interflowServer, '/echo', ECHO_REQUEST, 'BP-2026-0042');
+  const interflow = await run('Interflow StartProcess (durable SQLite file, WAL)', interflowServer, '/services/ProcessService', START_REQUEST, '<State>open.running</State>');
   const summary = await interflowServer.stop();
 
-  const ratio = interflow / baseline;
+  const ratio = interflow.perSecond / baseline.perSecond;
   console.log(`  durable check: ${summary.trim() || 'no summary from the server'}`);
-  console.log(`  ratio SOAP layer echo / node-soap echo: ${(layer / baseline).toFixed(2)}`);
-  console.log(`  ratio Interflow StartProcess / node-soap echo: ${ratio.toFixed(2)} (target >= 0.5)`);
-  return { baseline, layer, interflow, ratio };
+  console.log(`  ratio SOAP layer echo / node-soap echo: ${(layer.perSecond / baseline.perSecond).toFixed(2)}${cpuRatio(baseline.cpuUs, layer.cpuUs)}`);
+  console.log(`  ratio Interflow StartProcess / node-soap echo: ${ratio.toFixed(2)}${cpuRatio(baseline.cpuUs, interflow.cpuUs)} (target >= 0.5)`);
+  return { baseline: baseline.perSecond, layer: layer.perSecond, interflow: interflow.perSecond, ratio, cpuUs: { baseline: baseline.cpuUs, layer: layer.cpuUs, interflow: interflow.cpuUs } };
+}
+
+/** The same ratio by CPU: requests per CPU-second of the one against the echo's. */
+function cpuRatio(baselineUs: number, otherUs: number): string {
+  return Number.isNaN(baselineUs) || Number.isNaN(otherUs) ? '' : `; by server CPU per request ${(baselineUs / otherUs).toFixed(2)}`;
 }
 
 function hasWrk(): boolean {
   return spawnSync('wrk', ['--version']).error === undefined;
 }
 
-async function measureWithWrk(label: string, url: string, body: string, expect: string): Promise<number> {
+async function measureWithWrk(label: string, server: BenchServer, url: string, body: string, expect: string): Promise<Measured> {
   await load(url, body, expect, 0.5); // checks the answer is right before the load, and warms up
   const dir = mkdtempSync(join(tmpdir(), 'interflow-wrk-'));
   const bodyFile = join(dir, 'body.xml');
   writeFileSync(bodyFile, body);
   const script = join(__dirname, 'servers', 'wrk-post.lua');
+  const cpuBefore = serverCpuMs(server.pid);
   const result = spawnSync('wrk', ['-t1', `-c${CONCURRENCY}`, `-d${seconds}s`, '--latency', '-s', script, url], { env: { ...process.env, BODY_FILE: bodyFile }, encoding: 'utf8' });
+  const cpuAfter = serverCpuMs(server.pid);
   rmSync(dir, { recursive: true, force: true });
   const out = `${result.stdout}${result.stderr}`;
   const rate = /Requests\/sec:\s+([\d.]+)/.exec(out);
-  if (!rate) throw new Error(`wrk gave no rate:\n${out}`);
+  const total = /(\d+) requests in/.exec(out);
+  if (!rate || !total) throw new Error(`wrk gave no rate:\n${out}`);
   if (/Non-2xx or 3xx responses/.test(out)) throw new Error(`${label}: some answers were not 200:\n${out}`);
   const p50 = /^\s+50%\s+(\S+)/m.exec(out)?.[1] ?? '?';
   const perSecond = Number(rate[1]);
-  console.log(`  ${label.padEnd(52)} ${perSecond.toFixed(0).padStart(7)} requests/s  (median ${p50})`);
-  return perSecond;
+  const cpuUs = cpuPerRequestUs(cpuBefore, cpuAfter, Number(total[1]));
+  console.log(`  ${label.padEnd(52)} ${perSecond.toFixed(0).padStart(7)} requests/s  (median ${p50}${cpuText(cpuUs)})`);
+  return { perSecond, cpuUs };
 }
 
 interface BenchServer {
   url: string;
+  /** The server process, for its CPU time. */
+  pid: number | undefined;
   /** Stops the server; resolves to what it printed on the way out. */
   stop(): Promise<string>;
 }
@@ -144,6 +192,7 @@ function startServer(kind: 'node-soap-echo' | 'interflow'): Promise<BenchServer>
       output = output.slice(output.indexOf(ready[0]) + ready[0].length);
       resolve({
         url: ready[1],
+        pid: child.pid,
         stop: () => new Promise((done) => {
           child.once('exit', () => done(output));
           child.kill('SIGTERM');

@@ -5,7 +5,7 @@ import { processService } from '../services/process';
 import type { AuthThrottle, Authenticator } from '../services/security';
 import { mountSoapService, type SoapAuthenticator, type SoapOptions, type SoapServiceDefinition } from '../services/soap';
 import { departmentSoapHooks } from './soap-hooks';
-import { authenticateWith, checkExposure, errorHandler, isLoopback, listen, notFound, requestLog, type ListenOptions, type RunningServer } from '../services/http';
+import { authenticateWith, checkExposure, errorHandler, isLoopback, listen, notFound, requestLog, SoapFrontDoor, type ListenOptions, type RunningServer } from '../services/http';
 import { consoleRouter, CONSOLE_PATH, type ConsoleOptions, type ConsoleRegistry, type ConsoleSessionStore } from '../console';
 import { databaseCheck, EngineMetrics, metricsHandler, readinessHandler, registryCheck, type ReadinessCheck } from '../monitoring';
 import { baseUrlOf } from '../services/soap';
@@ -112,8 +112,11 @@ export function createServer(engine: WorkflowEngine, options: ServerOptions): In
   app.use(notFound(() => [...mounted]));
   app.use(errorHandler(options.log));
 
+  // SOAP POSTs to the services' own paths skip express (see SoapFrontDoor); the express routes
+  // stay, for every other spelling of those paths and for servers built on `app` alone.
+  const door = new SoapFrontDoor(app);
   const mount = (def: SoapServiceDefinition): void => {
-    mountSoapService(services, def, soapOptions);
+    door.add(mountSoapService(services, def, soapOptions));
     mounted.push(def.path);
     definitions.push(def);
   };
@@ -127,7 +130,7 @@ export function createServer(engine: WorkflowEngine, options: ServerOptions): In
     listen: (listenOptions) => {
       checkExposure(listenOptions.host, Boolean(listenOptions.tls), options.security?.allowsInsecureBasic ?? false);
       exposed = !isLoopback(listenOptions.host);
-      return listen(app, listenOptions);
+      return listen(door.listener, listenOptions);
     },
   };
 }

@@ -2,7 +2,7 @@ import express, { type Express } from 'express';
 import type { SoapServiceDefinition } from '../services/soap';
 import type { Logger } from 'pino';
 import { createRegistryServices, type RegistryStore } from '../registry';
-import { errorHandler, listen, notFound, requestLog, type RunningServer, type TlsFiles } from '../services/http';
+import { errorHandler, listen, notFound, requestLog, SoapFrontDoor, type RunningServer, type TlsFiles } from '../services/http';
 import { mountSoapService } from '../services/soap';
 import { metricsHandler, readinessHandler, registryCheck, type ReadinessCheck } from '../monitoring';
 import { FederationKeys, hubTModels, LeaseSweeper } from '../binding';
@@ -85,10 +85,12 @@ export async function startRegistryHub(options: RegistryHubOptions): Promise<Run
   app.get('/ready', readinessHandler(() => checks, log));
   app.get('/metrics', metricsHandler(undefined, log, settings.metricsToken));
   options.mount?.(app);
-  for (const def of services) mountSoapService(app, def, { log, maxBodyBytes: options.maxBodyBytes ?? settings.maxBodyBytes, trustProxy: options.trustProxy ?? settings.trustProxy, ...hubSoapHooks });
+  // SOAP POSTs to the services' exact paths skip express, as on a department server (SoapFrontDoor).
+  const door = new SoapFrontDoor(app);
+  for (const def of services) door.add(mountSoapService(app, def, { log, maxBodyBytes: options.maxBodyBytes ?? settings.maxBodyBytes, trustProxy: options.trustProxy ?? settings.trustProxy, ...hubSoapHooks }));
   app.use(notFound(() => services.map((s) => s.path)));
   app.use(errorHandler(log));
-  const running = await listen(app, { host: options.host, port: options.port, tls: options.tls, shutdownGraceMs: options.shutdownGraceMs });
+  const running = await listen(door.listener, { host: options.host, port: options.port, tls: options.tls, shutdownGraceMs: options.shutdownGraceMs });
   let sweeper: LeaseSweeper | undefined;
   if (options.sweeper) {
     sweeper = new LeaseSweeper({ registry, log, ...options.sweeper });

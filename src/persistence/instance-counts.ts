@@ -4,7 +4,7 @@ import type { InstanceRecord } from '../engine';
  * How many cases there are per process and state, kept up to date in `if_instance_count` in the
  * same transaction as the instance rows, so that ListProcessInstances can give an exact Total
  * without counting every matching case (a COUNT over a million rows took ~0.3 s a page,
- * bench/growth). Created and filled from the cases already stored by migration 1795339000001.
+ * bench/growth). Created and filled from the cases already stored by migration 1795339000002.
  *
  * Each (process, state) count is spread over COUNT_SLOTS rows, picked by the instance id: on
  * MariaDB a row being counted stays locked until its transaction commits, and one row per state

@@ -103,6 +103,26 @@ function shapeOf(manager: EntityManager, entity: EntityTarget<ObjectLiteral>): E
   const columns = meta.columns;
   const written = columns.filter((c) => !c.isGenerated);
   const byProperty = new Map(columns.map((c) => [c.propertyName, driver.escape(c.databaseName)]));
+  // What driver.preparePersistentValue does, without its chain of type tests per value: a history
+  // batch is two dozen rows carrying the same timestamp, converted to text once.
+  const converters = written.map((c): ((v: unknown) => unknown) => {
+    if (c.transformer) return (v) => driver.preparePersistentValue(v ?? null, c) as unknown;
+    if (c.type === 'datetime') {
+      let lastTime = Number.NaN;
+      let lastText = '';
+      return (v) => {
+        if (!(v instanceof Date)) return v === undefined || v === null ? null : driver.preparePersistentValue(v, c);
+        const t = v.getTime();
+        if (t !== lastTime) {
+          lastText = DateUtils.mixedDateToUtcDatetimeString(v) as string;
+          lastTime = t;
+        }
+        return lastText;
+      };
+    }
+    if (c.type === 'varchar' || c.type === 'text' || c.type === 'int' || c.type === 'integer') return (v) => (v === undefined ? null : v);
+    return (v) => driver.preparePersistentValue(v ?? null, c) as unknown;
+  });
   shape = {
     table: driver.escape(meta.tableName),
     written,
@@ -111,7 +131,11 @@ function shapeOf(manager: EntityManager, entity: EntityTarget<ObjectLiteral>): E
       if (!name) throw new Error(`${meta.name} has no column ${property}`);
       return name;
     },
-    values: (row) => written.map((c) => driver.preparePersistentValue(row[c.propertyName] ?? null, c) as unknown),
+    values: (row) => {
+      const out = new Array<unknown>(written.length);
+      for (let i = 0; i < written.length; i++) out[i] = converters[i](row[written[i].propertyName]);
+      return out;
+    },
     hydrate(raw) {
       const out: ObjectLiteral = {};
       for (const c of columns) out[c.propertyName] = driver.prepareHydratedValue(raw[c.databaseName], c);

@@ -63,10 +63,15 @@ export interface DepartmentFederationOptions {
   outboxDueNow?: (now: Date) => Promise<number>;
 }
 
-/** INTERFLOW_SIGNING_THREADS: worker threads that sign and verify transfers (default 1; 0: the event loop does it). */
+/**
+ * INTERFLOW_SIGNING_THREADS: worker threads that sign and verify transfers (default 0: the event
+ * loop does it). Measured on the 2-core development machine running the whole federation, a
+ * thread cost more CPU per case than it saved (bench/RESULTS.md); a department with cores of its
+ * own is where it can pay.
+ */
 export function signingThreadsFromEnv(env: NodeJS.ProcessEnv): number {
   const text = env.INTERFLOW_SIGNING_THREADS?.trim();
-  if (!text) return 1;
+  if (!text) return 0;
   const n = Number(text);
   if (!Number.isInteger(n) || n < 0 || n > 64) throw new Error(`INTERFLOW_SIGNING_THREADS must be a whole number from 0 to 64, not "${text}"`);
   return n;

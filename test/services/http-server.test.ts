@@ -56,6 +56,32 @@ describe('HTTP server', () => {
     }
   });
 
+  it('answers a SOAP POST routed before express (the exact path) as express answers it (another spelling of the path)', async () => {
+    const srv = await startTestServer();
+    try {
+      const answers = [];
+      for (const url of [srv.endpoint, `${srv.endpoint}/`, `${srv.endpoint}?x=1`]) {
+        for (const body of [`<ListProcessDefinitions xmlns="${PS_NS}"/>`, `<Nonsense xmlns="${PS_NS}"/>`]) {
+          const res = await call(url, '1.1', body);
+          const id = res.headers.get('x-request-id');
+          expect(id, url).to.match(/^[0-9a-f-]{36}$/);
+          expect(res.headers.get('x-content-type-options'), url).to.equal('nosniff');
+          expect(res.headers.get('x-powered-by'), url).to.equal(null);
+          await waitFor(() => srv.logs.lines.some((l) => l.requestId === id), 'the request log line');
+          const lines = srv.logs.lines.filter((l) => l.requestId === id);
+          answers.push({ status: res.status, type: res.headers.get('content-type'), body: res.body, lines: lines.map((l) => [l.msg, l.status, l.operation]) });
+        }
+      }
+      expect(answers[0].status).to.equal(200);
+      expect(answers[1].status).to.equal(500);
+      expect(answers[1].lines).to.deep.equal([['soap fault', 500, 'Nonsense']]);
+      expect(answers.slice(2, 4), 'trailing slash, through express').to.deep.equal(answers.slice(0, 2));
+      expect(answers.slice(4, 6), 'query string').to.deep.equal(answers.slice(0, 2));
+    } finally {
+      await srv.close();
+    }
+  });
+
   it('passes the authenticated caller to handlers, and refuses with the authenticator\'s fault', async () => {
     const srv = await startTestServer({
       authenticate: async (ctx) => {

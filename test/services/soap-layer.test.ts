@@ -79,6 +79,25 @@ describe('SOAP layer parts', () => {
       expect(escapeXml('a\r\nb')).to.equal('a&#13;\nb');
     });
 
+    it('escapes each character class alone, lone surrogates included, and leaves plain text and surrogate pairs as they are', () => {
+      const cases: Array<[string, string]> = [
+        ['plain text, 123 – é', 'plain text, 123 – é'],
+        ['😀', '😀'],
+        ['a&b', 'a&amp;b'],
+        ['<', '&lt;'],
+        ['>', '&gt;'],
+        ['"', '&quot;'],
+        ["'", '&apos;'],
+        ['\r', '&#13;'],
+        ['\t\n', '\t\n'],
+        ['x\u0000y\u0008\u000B\u000C\u000E\u001F', 'x\uFFFDy\uFFFD\uFFFD\uFFFD\uFFFD\uFFFD'],
+        ['\uFFFE\uFFFF', '\uFFFD\uFFFD'],
+        ['a\uD800b', 'a\uFFFDb'],
+        ['a\uDC00b', 'a\uFFFDb'],
+      ];
+      for (const [value, escaped] of cases) expect(escapeXml(value), JSON.stringify(value)).to.equal(escaped);
+    });
+
     it('writes SOAP 1.2 faults with a subcode in its own namespace', () => {
       const f = new SoapFault('Client', 'no', 'UNAUTHENTICATED', { subcode: { namespace: 'urn:wsse', prefix: 'wsse', localName: 'FailedAuthentication' } });
       expect(faultEnvelope('1.2', f)).to.contain('<soap:Value>soap:Sender</soap:Value><soap:Subcode><soap:Value xmlns:wsse="urn:wsse">wsse:FailedAuthentication</soap:Value></soap:Subcode>');

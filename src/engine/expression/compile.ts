@@ -8,7 +8,7 @@ import { readVariable } from './property-access';
 import { ScriptParser } from './script-parser';
 import { tokenize, type Token } from './tokenizer';
 import type { CompiledExpression, CompiledScript, Scope } from './types';
-import { describe, truthValue } from './values';
+import { describe, truthValue, type Fail } from './values';
 
 function checkedTokens(source: unknown): Token[] {
   if (typeof source !== 'string') {
@@ -20,8 +20,37 @@ function checkedTokens(source: unknown): Token[] {
   return tokenize(source);
 }
 
-function scopeContext(source: string, scope: Scope): EvalContext {
-  return { source, read: (name, fail) => readVariable(scope, name, fail) };
+/**
+ * The contexts are classes rather than object literals of closures: an expression or script runs
+ * at every step of a case, and methods on a prototype are not made anew for each run.
+ */
+class ScopeContext implements EvalContext {
+  constructor(
+    readonly source: string,
+    private readonly scope: Scope,
+  ) {}
+
+  read(name: string, fail: Fail): unknown {
+    return readVariable(this.scope, name, fail);
+  }
+}
+
+/** Assignments go to an overlay on the scope, which is how the script sees a copy without cloning data. */
+class ScriptRun implements ScriptContext {
+  readonly written = new Map<string, unknown>();
+
+  constructor(
+    readonly source: string,
+    private readonly scope: Scope,
+  ) {}
+
+  read(name: string, fail: Fail): unknown {
+    return this.written.has(name) ? this.written.get(name) : readVariable(this.scope, name, fail);
+  }
+
+  assign(name: string, value: unknown): void {
+    this.written.set(name, value);
+  }
 }
 
 export function compileExpression(source: string): CompiledExpression {
@@ -29,7 +58,7 @@ export function compileExpression(source: string): CompiledExpression {
   const reads = [...expressionReads(ast)];
   return Object.freeze({
     source,
-    evaluate: (scope: Scope): unknown => evaluate(ast, scopeContext(source, scope)),
+    evaluate: (scope: Scope): unknown => evaluate(ast, new ScopeContext(source, scope)),
     identifiers: (): string[] => [...reads],
   });
 }
@@ -46,16 +75,10 @@ export function compileScript(source: string): CompiledScript {
   });
 }
 
-/** Assignments go to an overlay on the scope, which is how the script sees a copy without cloning data. */
 function runScript(statements: readonly Statement[], source: string, scope: Scope): Record<string, unknown> {
-  const written = new Map<string, unknown>();
-  const ctx: ScriptContext = {
-    source,
-    read: (name, fail) => (written.has(name) ? written.get(name) : readVariable(scope, name, fail)),
-    assign: (name, value) => void written.set(name, value),
-  };
-  execute(statements, ctx);
-  return Object.fromEntries(written);
+  const run = new ScriptRun(source, scope);
+  execute(statements, run);
+  return Object.fromEntries(run.written);
 }
 
 export function evaluateCondition(expr: CompiledExpression, scope: Scope): boolean {

@@ -186,7 +186,7 @@ export class InstanceSession implements ActivityContext {
       activityId: a.id,
       state: 'active',
       iteration,
-      startedAt: this.now.toISOString(),
+      startedAt: this.uow.nowIso,
       ...(choiceGroup ? { choiceGroup } : {}),
       ...(scope !== undefined ? { scope } : {}),
     };

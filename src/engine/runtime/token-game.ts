@@ -47,19 +47,20 @@ export function findEnabled(def: CompiledDefinition, marking: Marking): Enabled 
 export function joinConsumes(def: CompiledDefinition, a: ActivityDef, tokens: readonly TokenState[], marking: Marking): TokenState[] | undefined {
   const startToken = tokens.find((t) => t.arc.startsWith('start:'));
   if (startToken) return [startToken];
+  if (a.join !== 'and' && a.join !== 'or') return [tokens[0]];
   const incoming = def.incoming.get(a.id) ?? [];
-  const firstOnArc = (arc: string) => tokens.find((t) => t.arc === arc);
   if (a.join === 'and') {
-    const picked = incoming.map((t) => firstOnArc(t.id));
+    const picked = incoming.map((t) => firstOnArc(tokens, t.id));
     return picked.every(Boolean) ? (picked as TokenState[]) : undefined;
   }
-  if (a.join === 'or') {
-    const picked = incoming.map((t) => firstOnArc(t.id)).filter(Boolean) as TokenState[];
-    if (picked.length === 0) return undefined;
-    const empty = incoming.filter((t) => !firstOnArc(t.id));
-    return empty.some((t) => canStillArrive(def, marking, t, a.id, tokens[0].scope)) ? undefined : picked;
-  }
-  return [tokens[0]];
+  const picked = incoming.map((t) => firstOnArc(tokens, t.id)).filter(Boolean) as TokenState[];
+  if (picked.length === 0) return undefined;
+  const empty = incoming.filter((t) => !firstOnArc(tokens, t.id));
+  return empty.some((t) => canStillArrive(def, marking, t, a.id, tokens[0].scope)) ? undefined : picked;
+}
+
+function firstOnArc(tokens: readonly TokenState[], arc: string): TokenState | undefined {
+  return tokens.find((t) => t.arc === arc);
 }
 
 /**

@@ -15,6 +15,8 @@ export type { EngineEnv, CreateOptions } from './engine-env';
 export class UnitOfWork {
   private readonly sessions = new Map<string, InstanceSession>();
   readonly now: Date;
+  /** `now` as activity instances record it: formatted once per command, not once per step. */
+  readonly nowIso: string;
   /** Steps taken by every session of this command (InstanceSession.settle counts them). */
   steps = 0;
 
@@ -23,6 +25,7 @@ export class UnitOfWork {
     readonly env: EngineEnv,
   ) {
     this.now = env.clock.now();
+    this.nowIso = this.now.toISOString();
   }
 
   /** Locks and loads an instance (once per unit of work). */

@@ -5,13 +5,15 @@ import { Len } from '../schema-types';
 // ListProcessInstances filters by process and/or state and pages newest first: these serve both.
 @Index('IDX_if_instance_process_state_created', ['processId', 'state', 'createdAt', 'id'])
 @Index('IDX_if_instance_state_created', ['state', 'createdAt', 'id'])
-@Index('IDX_if_instance_parent', ['parentInstanceId'])
+// Columns most cases leave NULL: on SQLite these indexes hold only the rows with a value
+// (migration 1795339000001), so a case without them writes no entry.
+@Index('IDX_if_instance_parent', ['parentInstanceId'], { where: '"parent_instance_id" IS NOT NULL' })
 // listInstances pages newest-first; without this every page sorts the whole table.
 @Index('IDX_if_instance_created', ['createdAt'])
-@Index('IDX_if_instance_home', ['homeInstanceId'])
-@Index('IDX_if_instance_home_department', ['homeDepartment'])
+@Index('IDX_if_instance_home', ['homeInstanceId'], { where: '"home_instance_id" IS NOT NULL' })
+@Index('IDX_if_instance_home_department', ['homeDepartment'], { where: '"home_department" IS NOT NULL' })
 // One case per client key and process: a retried StartProcess finds it (race-safe across replicas).
-@Index('UQ_if_instance_client_key', ['processId', 'clientKey'], { unique: true })
+@Index('UQ_if_instance_client_key', ['processId', 'clientKey'], { unique: true, where: '"client_key" IS NOT NULL' })
 export class InstanceEntity {
   @PrimaryColumn({ name: 'id', type: 'varchar', length: Len.instanceId })
   id!: string;

@@ -6,3 +6,4 @@ export { authenticateWith, securityFault, securityServiceName } from './security
 export { checkExposure, isLoopback } from './exposure';
 export { errorHandler, notFound } from './fallback-routes';
 export { requestLog } from './request-log';
+export { SoapFrontDoor } from './front-door';

@@ -30,5 +30,7 @@ export function baseUrlOf(req: IncomingMessage, trustProxy: boolean): string {
 /** The first value of a header that proxies may have turned into a comma-separated list. */
 function headerValue(value: string | string[] | undefined): string | undefined {
   const v = Array.isArray(value) ? value[0] : value;
-  return v?.split(',')[0].trim() || undefined;
+  if (v === undefined) return undefined;
+  const comma = v.indexOf(',');
+  return (comma === -1 ? v : v.slice(0, comma)).trim() || undefined;
 }

@@ -8,7 +8,10 @@ export const ECHO_MAX_CHARS = 64;
  * a few dozen bytes wherever it is mentioned.
  */
 export function echo(text: string, max: number = ECHO_MAX_CHARS): string {
-  const safe = (s: string) => s.replace(/[\u0000-\u001f\u007f]/g, '?');
   if (text.length <= max) return safe(text);
   return `${safe(text.slice(0, max))}… (${text.length} characters)`;
+}
+
+function safe(s: string): string {
+  return s.replace(/[\u0000-\u001f\u007f]/g, '?');
 }

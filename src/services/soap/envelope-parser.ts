@@ -1,6 +1,8 @@
 import { XMLParser } from 'fast-xml-parser';
 import { SoapFault } from './soap-fault';
 import { versionOfNamespace, type SoapVersion } from './soap-version';
+import { echo } from './echo';
+import type { RawDocument } from './xml-scanner';
 
 /**
  * A parsed element with namespace prefixes removed: child elements by local name (an array when
@@ -77,13 +79,24 @@ function notSoap(reason: string): SoapFault {
   return new SoapFault('Client', `not a SOAP envelope: ${reason}. POST a SOAP 1.1 (text/xml) or SOAP 1.2 (application/soap+xml) envelope`, 'NOT_SOAP');
 }
 
-/** Parses a document that passed the request guards (no DTD, well-formed). */
-export function parseEnvelope(text: string): ParsedEnvelope {
+/**
+ * Parses a document that passed the request guards (no DTD, well-formed). `scanned` is the same
+ * document as scanXmlTree built it while checking it: the server's requests are then not parsed a
+ * second time.
+ */
+export function parseEnvelope(text: string, scanned?: RawDocument): ParsedEnvelope {
   let doc: Record<string, unknown>;
-  try {
-    doc = parser.parse(text.includes('<![CDATA[') ? cdataAsText(text) : text) as Record<string, unknown>;
-  } catch (e) {
-    throw new SoapFault('Client', `malformed XML: ${(e as Error).message}`, 'MALFORMED_XML');
+  if (scanned) {
+    if (scanned.reservedName !== undefined) {
+      throw new SoapFault('Client', `malformed XML: the name "${echo(scanned.reservedName)}" is reserved (it could pollute JavaScript object prototypes); rename the element or attribute`, 'MALFORMED_XML');
+    }
+    doc = scanned.root;
+  } else {
+    try {
+      doc = parser.parse(text.includes('<![CDATA[') ? cdataAsText(text) : text) as Record<string, unknown>;
+    } catch (e) {
+      throw new SoapFault('Client', `malformed XML: ${(e as Error).message}`, 'MALFORMED_XML');
+    }
   }
   const roots = elementKeys(doc);
   if (roots.length !== 1 || Array.isArray(doc[roots[0]])) throw notSoap('the document must have exactly one root element, soap:Envelope');
@@ -141,7 +154,9 @@ function cdataAsText(text: string): string {
 }
 
 function elementKeys(node: Record<string, unknown>): string[] {
-  return Object.keys(node).filter((k) => k !== ATTRIBUTES_KEY && k !== TEXT_KEY && k !== CDATA_KEY && !k.startsWith('?'));
+  const keys: string[] = [];
+  for (const k of Object.keys(node)) if (k !== ATTRIBUTES_KEY && k !== TEXT_KEY && k !== CDATA_KEY && k.charCodeAt(0) !== 0x3f /* ? */) keys.push(k);
+  return keys;
 }
 
 function first(value: unknown): unknown {
@@ -163,10 +178,10 @@ function declare(parent: Scope, element: Record<string, unknown>): Scope {
   const attrs = element[ATTRIBUTES_KEY] as Record<string, string> | undefined;
   if (!attrs) return parent;
   let scope: Map<string, string> | undefined;
-  for (const [name, value] of Object.entries(attrs)) {
-    if (name !== 'xmlns' && !name.startsWith('xmlns:')) continue;
+  for (const name of Object.keys(attrs)) {
+    if (!name.startsWith('xmlns') || (name.length > 5 && name.charCodeAt(5) !== 0x3a /* : */)) continue;
     scope ??= new Map(parent);
-    scope.set(name === 'xmlns' ? '' : name.slice(6), decodeEntities(value));
+    scope.set(name.length === 5 ? '' : name.slice(6), decodeEntities(attrs[name]));
   }
   return scope ?? parent;
 }

@@ -1,6 +1,7 @@
 /** The SOAP layer every Interflow service is built on (docs/services-design.md). */
 export { mountSoapService, LOCALS_REQUEST_ID, LOCALS_LOGGED } from './mount-soap-service';
 export { clark } from './soap-service';
+export type { SoapEndpoint } from './mount-soap-service';
 export type { SignedCall, SoapCaller, SoapContext, SoapReply, SoapHandler, SoapServiceDefinition, SoapAuthenticator, SoapObservation, SoapOptions } from './soap-service';
 export { SoapFault, faultFromError, internalFault, fieldFault, FAULT_DETAIL_NS } from './soap-fault';
 export type { FaultKind, FaultSubcode } from './soap-fault';

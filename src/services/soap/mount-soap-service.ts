@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { IRouter, Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { baseUrlOf } from './base-url';
 import { parseEnvelope } from './envelope-parser';
 import { faultEnvelope, faultStatus, responseEnvelope } from './envelope-writer';
 import { DEFAULT_MAX_BODY_BYTES, readBody } from './request-body';
-import { scanXml, scanXmlPrefix, DEFAULT_XML_LIMITS } from './xml-scanner';
+import { scanXmlTree, scanXmlPrefix, DEFAULT_XML_LIMITS } from './xml-scanner';
 import { echo } from './echo';
 import { SoapFault, faultFromError } from './soap-fault';
 import { clark, type SoapContext, type SoapHandler, type SoapObservation, type SoapOptions, type SoapServiceDefinition } from './soap-service';
@@ -22,12 +23,26 @@ const WSSE_NS = 'http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecur
 const XML_CONTENT_TYPE = /^\s*(?:text\/xml|application\/soap\+xml|application\/xml)\b/i;
 
 /**
+ * A mounted service's POST handler on node's own request and response, for a server that routes
+ * requests to exact paths before express sees them (express's per-request layers cost about what
+ * the whole SOAP echo does).
+ */
+export interface SoapEndpoint {
+  /** The path as mounted (express syntax; may hold :params). */
+  readonly path: string;
+  /** Whether `path` is a plain path, so an exact match of the request path finds this endpoint. */
+  readonly exact: boolean;
+  /** Answers one POST; the caller has chosen the request id (and sent it as X-Request-Id). */
+  post(req: IncomingMessage, res: ServerResponse, requestId: string): void;
+}
+
+/**
  * Mounts one SOAP service at `def.path`: POST dispatches on the QName of the Body's first child
  * (SOAPAction is not consulted: known senders disagree on it), GET serves `?wsdl` and `?xsd=NAME`.
  * Every failure, ours or the caller's, is answered with a fault in the caller's SOAP version, and
  * the endpoint keeps serving.
  */
-export function mountSoapService(app: IRouter, def: SoapServiceDefinition, options: SoapOptions): void {
+export function mountSoapService(app: IRouter, def: SoapServiceDefinition, options: SoapOptions): SoapEndpoint {
   const publisher = new WsdlPublisher(def.wsdl);
   // Compiled here, at start-up, from the documents `?wsdl`/`?xsd=` publish: what is checked is
   // exactly what callers were told (docs/contract.md).
@@ -38,13 +53,17 @@ export function mountSoapService(app: IRouter, def: SoapServiceDefinition, optio
   const log = options.log.child({ soapService: def.name });
   const knownOperations = describeOperations(Object.keys(def.operations));
   const xmlLimits = options.xmlLimits ?? DEFAULT_XML_LIMITS;
+  const readOptions = { probe: (prefix: string) => scanXmlPrefix(prefix, xmlLimits) };
   const understood = new Set(def.understoodHeaders ?? []);
   // docs/security.md: wsse:Security is understood on every endpoint (the security layer reads it
   // where credentials or signatures are checked; a development server without users ignores it).
   understood.add(clark(WSSE_NS, 'Security'));
 
   app.post(def.path, (req, res) => {
-    void dispatch(req, res);
+    const requestId = (res.locals[LOCALS_REQUEST_ID] as string | undefined) ?? randomUUID();
+    void dispatch(req, res, requestId, { ...(req.params as Record<string, string>) }, req.originalUrl, () => {
+      res.locals[LOCALS_LOGGED] = true;
+    });
   });
   app.get(def.path, (req, res) => describe(req, res));
   app.all(def.path, (req, res) => {
@@ -54,9 +73,9 @@ export function mountSoapService(app: IRouter, def: SoapServiceDefinition, optio
     send(res, faultStatus(version, fault), version, faultEnvelope(version, fault));
   });
 
-  async function dispatch(req: Request, res: Response): Promise<void> {
+  /** `url` is the request target as the client sent it; `logged` tells the HTTP layer's request log this request has its line. */
+  async function dispatch(req: IncomingMessage, res: ServerResponse, requestId: string, pathParams: Record<string, string>, url: string, logged?: () => void): Promise<void> {
     const started = process.hrtime.bigint();
-    const requestId = (res.locals[LOCALS_REQUEST_ID] as string | undefined) ?? randomUUID();
     let version: SoapVersion = versionOfContentType(req.headers['content-type']);
     let operation: string | undefined;
     // Metrics label only operations this endpoint has: callers choose the element name.
@@ -70,21 +89,22 @@ export function mountSoapService(app: IRouter, def: SoapServiceDefinition, optio
         req.resume();
         throw new SoapFault('Client', `Content-Type "${contentType}" is not SOAP; send text/xml (SOAP 1.1) or application/soap+xml (SOAP 1.2)`, 'NOT_SOAP', { httpStatus: 415 });
       }
-      const text = await readBody(req, limit, { probe: (prefix) => scanXmlPrefix(prefix, xmlLimits) });
-      // One cheap pass bounds what the parse below may cost; then the envelope is parsed once and
-      // that parse is shared by the MustUnderstand check, the security check and the operation.
-      scanXml(text, xmlLimits);
-      const envelope = parseEnvelope(text);
+      const text = await readBody(req, limit, readOptions);
+      // One pass checks the limits and well-formedness and builds the tree as it goes (nothing is
+      // built from a document the checks refuse); that parse is shared by the MustUnderstand
+      // check, the security check and the operation.
+      const envelope = parseEnvelope(text, scanXmlTree(text, xmlLimits));
       version = envelope.version;
       operation = echo(envelope.operation.localName);
-      const notUnderstood = envelope.headerBlocks.filter((b) => b.mustUnderstand && !understood.has(clark(b.ns ?? '', b.local)));
+      const notUnderstood = envelope.headerBlocks.length === 0 ? [] : envelope.headerBlocks.filter((b) => b.mustUnderstand && !understood.has(clark(b.ns ?? '', b.local)));
       if (notUnderstood.length > 0) {
         const names = notUnderstood.map((b) => `{${echo(b.ns ?? '')}}${echo(b.local)}`).join(', ');
         throw new SoapFault('Client', `the header ${names} is marked mustUnderstand but ${def.path} does not process it; remove the header or its mustUnderstand attribute`, 'MUST_UNDERSTAND', {
           notUnderstood: notUnderstood.map((b) => ({ namespace: b.ns ?? '', localName: b.local })),
         });
       }
-      const handler = operations.get(clark(envelope.operation.namespace, envelope.operation.localName));
+      const operationKey = clark(envelope.operation.namespace, envelope.operation.localName);
+      const handler = operations.get(operationKey);
       if (!handler) {
         const ns = envelope.operation.namespace ? `{${echo(envelope.operation.namespace)}}` : '(no namespace) ';
         throw new SoapFault('Client', `unknown operation ${ns}${echo(envelope.operation.localName)} at ${def.path}; this endpoint has ${knownOperations}`, 'UNKNOWN_OPERATION');
@@ -95,8 +115,8 @@ export function mountSoapService(app: IRouter, def: SoapServiceDefinition, optio
         service: def.name,
         version,
         baseUrl,
-        endpoint: baseUrl + req.originalUrl.split('?')[0],
-        pathParams: { ...(req.params as Record<string, string>) },
+        endpoint: baseUrl + pathOf(url),
+        pathParams,
         operation: envelope.operation,
         header: envelope.header,
         headerBlocks: envelope.headerBlocks,
@@ -116,13 +136,13 @@ export function mountSoapService(app: IRouter, def: SoapServiceDefinition, optio
       }
       const body = signed ? signed.body : envelope.body;
       try {
-        validators.get(clark(envelope.operation.namespace, envelope.operation.localName))?.(body);
+        validators.get(operationKey)?.(body);
       } catch (error) {
         throw error instanceof SoapFault && def.shapeFault ? def.shapeFault(error) : error;
       }
       const reply = await handler(body, ctx);
       send(res, 200, version, responseEnvelope(version, String(reply.body), (reply.headers ?? []).map(String)));
-      logRequest(log, options.observe, res, { service: def.name, requestId, operation, known, version, status: 200, started });
+      logRequest(log, options.observe, logged, { service: def.name, requestId, operation, known, version, status: 200, started });
     } catch (error) {
       const { fault, expected } = faultFromError(error, requestId, options.mapError);
       if (!expected) requestLog().error({ err: error, operation }, 'request failed with an unexpected error');
@@ -131,7 +151,7 @@ export function mountSoapService(app: IRouter, def: SoapServiceDefinition, optio
         for (const [name, value] of Object.entries(fault.httpHeaders ?? {})) res.setHeader(name, value);
         send(res, status, version, faultEnvelope(version, fault));
       }
-      logRequest(log, options.observe, res, { service: def.name, requestId, operation, known, version, status, started, fault });
+      logRequest(log, options.observe, logged, { service: def.name, requestId, operation, known, version, status, started, fault });
     }
   }
 
@@ -156,10 +176,21 @@ export function mountSoapService(app: IRouter, def: SoapServiceDefinition, optio
     }
     res.status(200).type('text/plain; charset=utf-8').send(`${def.name}: a SOAP 1.1 and SOAP 1.2 endpoint. POST SOAP requests here; the contract is at ${endpoint}?wsdl\n`);
   }
+
+  return {
+    path: def.path,
+    exact: !/[:*?(){}]/.test(def.path),
+    post: (req, res, requestId) => void dispatch(req, res, requestId, {}, req.url ?? def.path),
+  };
 }
 
-function send(res: Response, status: number, version: SoapVersion, body: string): void {
-  res.status(status);
+function pathOf(url: string): string {
+  const q = url.indexOf('?');
+  return q === -1 ? url : url.slice(0, q);
+}
+
+function send(res: ServerResponse, status: number, version: SoapVersion, body: string): void {
+  res.statusCode = status;
   res.setHeader('Content-Type', CONTENT_TYPES[version]);
   res.end(body);
 }
@@ -168,10 +199,10 @@ function send(res: Response, status: number, version: SoapVersion, body: string)
 function logRequest(
   log: Logger,
   observe: ((o: SoapObservation) => void) | undefined,
-  res: Response,
+  logged: (() => void) | undefined,
   entry: { service: string; requestId: string; operation?: string; known?: string; version: SoapVersion; status: number; started: bigint; fault?: SoapFault },
 ): void {
-  res.locals[LOCALS_LOGGED] = true;
+  logged?.();
   const seconds = Number(process.hrtime.bigint() - entry.started) / 1e9;
   observe?.({ service: entry.service, operation: entry.known, seconds, ...(entry.fault ? { fault: { kind: entry.fault.kind, code: entry.fault.code } } : {}) });
   const ms = Math.round(seconds * 1e5) / 100;

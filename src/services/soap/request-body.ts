@@ -109,12 +109,20 @@ function charsetOf(contentType: string | undefined): string {
   return m ? m[1].toLowerCase() : 'utf-8';
 }
 
+// A decoder used without `stream` starts afresh on every call (WHATWG Encoding, decode()), so one
+// per charset serves every request; building one cost about as much as decoding a small envelope.
+// Keyed by the charset names callers send; at most 64 are kept.
+const decoders = new Map<string, TextDecoder>();
+
 function decode(bytes: Buffer, charset: string): string {
-  let decoder: TextDecoder;
-  try {
-    decoder = new TextDecoder(charset, { fatal: true });
-  } catch {
-    throw new SoapFault('Client', `charset "${charset}" is not supported; send UTF-8`, 'UNSUPPORTED_CHARSET', { httpStatus: 415 });
+  let decoder = decoders.get(charset);
+  if (decoder === undefined) {
+    try {
+      decoder = new TextDecoder(charset, { fatal: true });
+    } catch {
+      throw new SoapFault('Client', `charset "${charset}" is not supported; send UTF-8`, 'UNSUPPORTED_CHARSET', { httpStatus: 415 });
+    }
+    if (decoders.size < 64) decoders.set(charset, decoder);
   }
   try {
     return decoder.decode(bytes);

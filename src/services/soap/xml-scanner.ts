@@ -53,6 +53,21 @@ function isLegalCode(code: number): boolean {
  * limits — names are never echoed whole (see {@link echo}). Text content is skipped with indexOf.
  */
 export function scanXml(text: string, limits: XmlLimits = DEFAULT_XML_LIMITS): void {
+  scan(text, limits, undefined);
+}
+
+/**
+ * scanXml, building the document while it checks it: the SOAP layer's one pass over a request
+ * (the envelope parser reads the result, see RawDocument). Nothing is returned for a document the
+ * checks refuse, so the tree is only ever built from text that passed them.
+ */
+export function scanXmlTree(text: string, limits: XmlLimits = DEFAULT_XML_LIMITS): RawDocument {
+  const tree = new TreeBuilder(text.includes('\r'));
+  scan(text, limits, tree);
+  return tree.document();
+}
+
+function scan(text: string, limits: XmlLimits, tree: TreeBuilder | undefined): void {
   // Tests stop at the first thing they look for: nothing here reads past what the checks need.
   if (!/\S/.test(text)) throw new SoapFault('Client', 'the request body is empty; POST a SOAP envelope', 'NOT_SOAP');
   const stack: string[] = [];
@@ -66,7 +81,8 @@ export function scanXml(text: string, limits: XmlLimits = DEFAULT_XML_LIMITS): v
     if (textEnd > i) {
       const segment = i;
       if (stack.length === 0 && /\S/.test(text.slice(segment, textEnd))) throw malformed(text, segment, 'text outside the root element');
-      checkReferences(text, segment, textEnd, stack);
+      checkReferences(text, segment, textEnd, stack[stack.length - 1]);
+      if (stack.length > 0) tree?.text(text.slice(segment, textEnd));
     }
     if (lt === -1) break;
     const c = text.charCodeAt(lt + 1);
@@ -79,6 +95,7 @@ export function scanXml(text: string, limits: XmlLimits = DEFAULT_XML_LIMITS): v
         if (stack.length === 0) throw malformed(text, lt, 'a CDATA section outside the root element');
         const end = text.indexOf(']]>', lt + 9);
         if (end === -1) throw malformed(text, lt, 'a CDATA section is not closed with ]]>');
+        tree?.cdata(text.slice(lt + 9, end));
         i = end + 3;
       } else if (/^<!\s*(DOCTYPE|ENTITY)/i.test(text.slice(lt, lt + 20))) {
         throw new SoapFault('Client', `a SOAP message must not contain a document type declaration (found one at line ${lineAt(text, lt)}); remove the DTD and any entity declarations`, 'DTD_NOT_ALLOWED');
@@ -99,6 +116,7 @@ export function scanXml(text: string, limits: XmlLimits = DEFAULT_XML_LIMITS): v
       SPACE.exec(text);
       p = SPACE.lastIndex;
       if (text.charCodeAt(p) !== 0x3e) throw malformed(text, lt, `the end tag </${echo(name)}> is not closed with >`);
+      tree?.close();
       i = p + 1;
     } else {
       const name = readName(text, lt + 1, limits, 'element');
@@ -106,7 +124,9 @@ export function scanXml(text: string, limits: XmlLimits = DEFAULT_XML_LIMITS): v
       if (++elements > limits.maxElements) throw limit(`more than ${limits.maxElements} elements`, limits.maxElements, `at line ${lineAt(text, lt)}`);
       if (stack.length + 1 > limits.maxDepth) throw limit(`elements nested more than ${limits.maxDepth} deep`, limits.maxDepth, `<${echo(name)}> at line ${lineAt(text, lt)}`);
       let p = lt + 1 + name.length;
-      const seen = new Set<string>();
+      // Attribute names of this element, for the duplicate check (a handful: a list beats a Set).
+      const seen: string[] = [];
+      tree?.open(name);
       for (;;) {
         SPACE.lastIndex = p;
         SPACE.exec(text);
@@ -119,15 +139,16 @@ export function scanXml(text: string, limits: XmlLimits = DEFAULT_XML_LIMITS): v
           break;
         }
         if (ch === 0x2f /* / */ && text.charCodeAt(p + 1) === 0x3e) {
+          tree?.close();
           i = p + 2;
           break;
         }
         if (Number.isNaN(ch)) throw malformed(text, lt, `the start tag <${echo(name)}> is not closed`);
         if (!spaced) throw malformed(text, p, `expected a space, > or /> in the start tag <${echo(name)}>`);
         const attr = readName(text, p, limits, 'attribute');
-        if (seen.size >= limits.maxAttributes) throw limit(`more than ${limits.maxAttributes} attributes on one element`, limits.maxAttributes, `<${echo(name)}> at line ${lineAt(text, lt)}`);
-        if (seen.has(attr)) throw malformed(text, p, `the attribute ${echo(attr)} appears twice on <${echo(name)}>`);
-        seen.add(attr);
+        if (seen.length >= limits.maxAttributes) throw limit(`more than ${limits.maxAttributes} attributes on one element`, limits.maxAttributes, `<${echo(name)}> at line ${lineAt(text, lt)}`);
+        if (seen.includes(attr)) throw malformed(text, p, `the attribute ${echo(attr)} appears twice on <${echo(name)}>`);
+        seen.push(attr);
         p += attr.length;
         SPACE.lastIndex = p;
         SPACE.exec(text);
@@ -142,7 +163,8 @@ export function scanXml(text: string, limits: XmlLimits = DEFAULT_XML_LIMITS): v
         if (end === -1) throw malformed(text, p, `the value of attribute ${echo(attr)} of <${echo(name)}> is not closed`);
         const lessThan = text.slice(p + 1, end).indexOf('<');
         if (lessThan !== -1) throw malformed(text, p + 1 + lessThan, `"<" in the value of attribute ${echo(attr)} of <${echo(name)}>`);
-        checkReferences(text, p + 1, end, stack.length ? [...stack, name] : [name]);
+        checkReferences(text, p + 1, end, name);
+        tree?.attribute(attr, text.slice(p + 1, end));
         p = end + 1;
       }
     }
@@ -174,7 +196,7 @@ function readName(text: string, at: number, limits: XmlLimits, what: string): st
 }
 
 /** `&` must start a predefined entity or a character reference to a character XML allows. */
-function checkReferences(text: string, from: number, to: number, stack: readonly string[]): void {
+function checkReferences(text: string, from: number, to: number, innermost: string | undefined): void {
   // Searched within the segment only (a slice of a long string is a view, not a copy).
   const segment = text.slice(from, to);
   let rel = segment.indexOf('&');
@@ -190,7 +212,7 @@ function checkReferences(text: string, from: number, to: number, stack: readonly
       if (!isLegalCode(code)) {
         throw new SoapFault(
           'Client',
-          `the request contains the character reference &${ref}; to a character XML 1.0 does not allow, at line ${lineAt(text, amp)}${stack.length ? ` in <${echo(stack[stack.length - 1])}>` : ''}; remove it or send the data Base64-encoded`,
+          `the request contains the character reference &${ref}; to a character XML 1.0 does not allow, at line ${lineAt(text, amp)}${innermost !== undefined ? ` in <${echo(innermost)}>` : ''}; remove it or send the data Base64-encoded`,
           'ILLEGAL_CHARACTER',
         );
       }
@@ -220,5 +242,94 @@ export function scanXmlPrefix(prefix: string, limits: XmlLimits = DEFAULT_XML_LI
     scanXml(prefix, limits);
   } catch (e) {
     if (e instanceof SoapFault && (e.code === 'LIMIT_EXCEEDED' || e.code === 'NAME_TOO_LONG' || e.code === 'DTD_NOT_ALLOWED')) throw e;
+  }
+}
+
+/**
+ * A document as scanXmlTree builds it, in the shape fast-xml-parser gave the envelope parser
+ * (ignoreAttributes: false, attributes grouped under `@` without prefix, no entity processing, no
+ * value parsing, no trimming), so everything downstream reads it unchanged: an element is its text
+ * when it has neither attributes nor child elements, else an object of its children by qualified
+ * name (an array when a name repeats), its attributes under `@` and its text, if any, under
+ * `#text`. Text and attribute values are as written (references undecoded, line ends normalised
+ * to \n); a CDATA section's content joins the text escaped, so decoding the text restores it.
+ * Comments and processing instructions are left out. Objects have no prototype.
+ */
+export interface RawDocument {
+  /** The root element, by its qualified name. */
+  root: Record<string, unknown>;
+  /**
+   * The first element or attribute name that the parser this shape comes from refused as a
+   * prototype-pollution risk (`__proto__`, `constructor`, `prototype`): the document is refused
+   * for it after every other check, as it was.
+   */
+  reservedName?: string;
+}
+
+const RESERVED_NAMES = new Set(['__proto__', 'constructor', 'prototype']);
+// fast-xml-parser renamed these (onDangerousProperty); kept, so a field keeps its name.
+const RENAMED = new Set(['hasOwnProperty', 'toString', 'valueOf', '__defineGetter__', '__defineSetter__', '__lookupGetter__', '__lookupSetter__']);
+
+interface OpenElement {
+  name: string;
+  attributes: Record<string, string> | undefined;
+  children: Record<string, unknown> | undefined;
+  text: string;
+}
+
+class TreeBuilder {
+  private readonly root = Object.create(null) as Record<string, unknown>;
+  private readonly open_: OpenElement[] = [];
+  private reserved: string | undefined;
+
+  constructor(private readonly hasCarriageReturns: boolean) {}
+
+  open(name: string): void {
+    this.open_.push({ name: this.key(name), attributes: undefined, children: undefined, text: '' });
+  }
+
+  attribute(name: string, value: string): void {
+    const top = this.open_[this.open_.length - 1];
+    (top.attributes ??= Object.create(null) as Record<string, string>)[this.key(name)] = this.lines(value);
+  }
+
+  text(raw: string): void {
+    this.open_[this.open_.length - 1].text += this.lines(raw);
+  }
+
+  cdata(content: string): void {
+    this.text(content.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;'));
+  }
+
+  close(): void {
+    const el = this.open_.pop()!;
+    let value: unknown;
+    if (el.children === undefined && el.attributes === undefined) value = el.text;
+    else {
+      const node = el.children ?? (Object.create(null) as Record<string, unknown>);
+      if (el.text !== '') node['#text'] = el.text;
+      if (el.attributes !== undefined) node['@'] = el.attributes;
+      value = node;
+    }
+    const parent = this.open_[this.open_.length - 1];
+    const siblings = parent ? (parent.children ??= Object.create(null) as Record<string, unknown>) : this.root;
+    const existing = siblings[el.name];
+    if (existing === undefined) siblings[el.name] = value;
+    else if (Array.isArray(existing)) existing.push(value);
+    else siblings[el.name] = [existing, value];
+  }
+
+  document(): RawDocument {
+    return this.reserved === undefined ? { root: this.root } : { root: this.root, reservedName: this.reserved };
+  }
+
+  private key(name: string): string {
+    if (RESERVED_NAMES.has(name)) this.reserved ??= name;
+    return RENAMED.has(name) ? `__${name}` : name;
+  }
+
+  /** XML 1.0 §2.11: CR LF and a lone CR are read as LF. */
+  private lines(value: string): string {
+    return this.hasCarriageReturns && value.includes('\r') ? value.replace(/\r\n?/g, '\n') : value;
   }
 }

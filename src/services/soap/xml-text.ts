@@ -17,8 +17,12 @@ const ILLEGAL_XML_CHARS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|
 const SPECIAL = /[&<>"'\r]/g;
 const REPLACEMENT: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;', '\r': '&#13;' };
 
+// Anything either replacement below could touch; most values have none and are returned as they are.
+const NEEDS_WORK = /[&<>"'\r\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF\uD800-\uDFFF]/;
+
 /** Escapes text for element content and attribute values alike. */
 export function escapeXml(value: string): string {
+  if (!NEEDS_WORK.test(value)) return value;
   return value.replace(ILLEGAL_XML_CHARS, '\uFFFD').replace(SPECIAL, (c) => REPLACEMENT[c]);
 }
 

@@ -20,8 +20,9 @@ const identities = new Map<string, SigningIdentity>();
 
 function identityOf(plain: ThreadRequest & { op: 'sign' }): SigningIdentity {
   const { identity } = plain;
-  let known = identities.get(identity.fingerprint256);
+  let known = identities.get(plain.fingerprint256);
   if (!known) {
+    if (!identity) throw new Error(`signing thread: no key for certificate ${plain.fingerprint256}`);
     known = { ...identity, certificateDer: Buffer.from(identity.certificateDer) };
     // As loadSigningIdentity makes it: the key is not enumerable, so nothing that logs an identity prints it.
     Object.defineProperty(known, 'privateKeyPem', { value: identity.privateKeyPem, enumerable: false });

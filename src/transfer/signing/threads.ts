@@ -24,7 +24,7 @@ export const inThisThread: EnvelopeCrypto = {
 
 /** What the main thread sends a signing thread. */
 export type ThreadRequest =
-  | { op: 'sign'; id: number; xml: string; identity: { department: string; privateKeyPem: string; certificatePem: string; certificateDer: Uint8Array; fingerprint256: string }; now?: number; ttlSeconds?: number }
+  | { op: 'sign'; id: number; xml: string; fingerprint256: string; identity?: { department: string; privateKeyPem: string; certificatePem: string; certificateDer: Uint8Array; fingerprint256: string }; now?: number; ttlSeconds?: number }
   | { op: 'verify'; id: number; xml: string; now?: number; maxSkewSeconds?: number; maxAgeSeconds?: number; receiver?: string }
   | { op: 'answer'; askId: number; value?: unknown; error?: string };
 
@@ -49,10 +49,12 @@ interface Pending {
  * caller's, asked for over the thread's port while its verification waits; nothing about a key or
  * a certificate is decided in the thread that the main thread did not hand it.
  *
- * INTERFLOW_SIGNING_THREADS sets how many (default 1; 0 keeps the work in the event loop).
+ * INTERFLOW_SIGNING_THREADS sets how many (default 0: the event loop does the work).
  */
 export class SigningThreads implements EnvelopeCrypto {
   private readonly workers: Worker[] = [];
+  /** The identities each thread already holds (by fingerprint): a key crosses to a thread once. */
+  private readonly told = new WeakMap<Worker, Set<string>>();
   private readonly pending = new Map<number, Pending>();
   private seq = 0;
   private next = 0;
@@ -64,13 +66,19 @@ export class SigningThreads implements EnvelopeCrypto {
   }
 
   sign(xml: string, identity: SigningIdentity, options: SignOptions = {}): Promise<string> {
+    const worker = this.pick();
+    const told = this.told.get(worker)!;
+    const first = !told.has(identity.fingerprint256);
+    told.add(identity.fingerprint256);
     return this.call(
       {
-        op: 'sign', id: 0, xml,
-        identity: { department: identity.department, privateKeyPem: identity.privateKeyPem, certificatePem: identity.certificatePem, certificateDer: identity.certificateDer, fingerprint256: identity.fingerprint256 },
+        op: 'sign', id: 0, xml, fingerprint256: identity.fingerprint256,
+        ...(first ? { identity: { department: identity.department, privateKeyPem: identity.privateKeyPem, certificatePem: identity.certificatePem, certificateDer: identity.certificateDer, fingerprint256: identity.fingerprint256 } } : {}),
         ...(options.now ? { now: options.now.getTime() } : {}),
         ...(options.ttlSeconds !== undefined ? { ttlSeconds: options.ttlSeconds } : {}),
       },
+      undefined,
+      worker,
     ) as Promise<string>;
   }
 
@@ -96,10 +104,13 @@ export class SigningThreads implements EnvelopeCrypto {
     this.pending.clear();
   }
 
-  private call(request: Exclude<ThreadRequest, { op: 'answer' }>, options?: VerifyOptions): Promise<unknown> {
+  private pick(): Worker {
+    return this.workers[this.next++ % this.workers.length];
+  }
+
+  private call(request: Exclude<ThreadRequest, { op: 'answer' }>, options?: VerifyOptions, worker = this.pick()): Promise<unknown> {
     if (this.closed) return Promise.reject(new Error('the signing threads were closed'));
     const id = ++this.seq;
-    const worker = this.workers[this.next++ % this.workers.length];
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject, ...(options ? { options } : {}) });
       worker.postMessage({ ...request, id });
@@ -113,6 +124,7 @@ export class SigningThreads implements EnvelopeCrypto {
       ? new Worker(`require(${JSON.stringify(require.resolve('tsx/cjs'))}); require(${JSON.stringify(entry)});`, { eval: true })
       : new Worker(entry);
     worker.unref();
+    this.told.set(worker, new Set());
     worker.on('message', (m: ThreadReply) => this.onReply(worker, m));
     worker.on('error', (error) => this.replace(worker, error));
     worker.on('exit', (code) => {

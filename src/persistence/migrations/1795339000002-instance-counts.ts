@@ -8,8 +8,8 @@ import { INSTANCE_COUNT_TABLE, recountInstances } from '../instance-counts';
  * without a COUNT over every matching case. Filled here from the cases already stored: this one
  * time reads them all, through the (process, state, …) index: 0.1–0.15 s for a million on SQLite.
  */
-export class InstanceCounts1795339000001 implements MigrationInterface {
-  name = 'InstanceCounts1795339000001';
+export class InstanceCounts1795339000002 implements MigrationInterface {
+  name = 'InstanceCounts1795339000002';
 
   async up(queryRunner: QueryRunner): Promise<void> {
     const c = new ColumnKit(queryRunner);
