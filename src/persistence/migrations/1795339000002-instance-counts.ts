@@ -6,7 +6,7 @@ import { INSTANCE_COUNT_TABLE, recountInstances } from '../instance-counts';
  * The number of cases per process and state, kept by the store in the same transaction as the
  * instance rows (src/persistence/instance-counts.ts): the Total of a ListProcessInstances page
  * without a COUNT over every matching case. Filled here from the cases already stored: this one
- * time reads them all (about a second per million on SQLite).
+ * time reads them all, through the (process, state, …) index: 0.1–0.15 s for a million on SQLite.
  */
 export class InstanceCounts1795339000002 implements MigrationInterface {
   name = 'InstanceCounts1795339000002';
