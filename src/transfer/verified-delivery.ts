@@ -34,7 +34,9 @@ export async function verifiedDelivery(
   const at = new Date();
   try {
     const verified = await (o.crypto ?? inThisThread).verify(envelope, { certificateFor: (d) => o.directory.certificateFor(d), replayCache: o.replayCache });
-    return { header: readTransferHeader(verified.signedHeader), items: readDeliver(verified.signedBody) };
+    const delivery = { header: readTransferHeader(verified.signedHeader), items: readDeliver(verified.signedBody) };
+    await refuseRepeatedItems(delivery, envelope, at, o);
+    return delivery;
   } catch (error) {
     if (!(error instanceof SignatureError)) throw error;
     const reason = `${error.code}: ${error.message}`;
@@ -60,6 +62,30 @@ export async function verifiedDelivery(
     o.log.warn({ code: error.code, reason: echo(error.message, 512) }, `${o.refusedBy} refused a message: signature`);
     throw fault;
   }
+}
+
+/**
+ * One message carries each item once. An item twice over (no Interflow sender does that) would be
+ * taken once and acknowledged twice, and the message log keys its entries by item: the second
+ * entry failed the whole Deliver with an internal error after the items were taken, and the
+ * sender's retry failed the same way, for ever. Refused up front instead, before anything is taken.
+ */
+async function refuseRepeatedItems(
+  { header, items }: VerifiedDelivery,
+  envelope: string,
+  at: Date,
+  o: { messageLog: MessageLog; log: Logger; receiver: string; refusedBy: string },
+): Promise<void> {
+  const seen = new Set<string>();
+  const twice = items.find((item) => (seen.has(item.itemId) ? true : (seen.add(item.itemId), false)));
+  if (!twice) return;
+  const reason = `item ${twice.itemId} appears more than once in one message; each item is sent once`;
+  transfersRefused.inc({ peer: header.sender, direction: 'in', reason: 'invalid' }, items.length);
+  await o.messageLog
+    .record({ messageId: header.messageId, direction: 'refused', sender: header.sender, receiver: o.receiver, at, outcome: 'refused', reason, envelope, items: [] })
+    .catch((err: unknown) => o.log.error({ err }, 'could not log a refused transfer'));
+  o.log.warn({ from: header.sender, messageId: header.messageId, itemId: twice.itemId }, `${o.refusedBy} refused a message: an item repeated`);
+  throw new SoapFault('Client', `${o.refusedBy} refused: ${reason}`, 'DUPLICATE_ITEM');
 }
 
 /** At most this many claimed items of a refused message are logged. */

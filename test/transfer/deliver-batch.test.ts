@@ -1,0 +1,60 @@
+import { expect } from 'chai';
+import { randomUUID } from 'node:crypto';
+import { signEnvelope } from '../../src/transfer/signing';
+import { deliverEnvelope, TRANSFER_SERVICE_PATH, type TransferItem } from '../../src/transfer';
+import { TransferFederation } from './federation-support';
+
+/**
+ * A Deliver takes the items of different cases at once (their transactions share a commit) and
+ * the items of one case one after another, in the order sent (bench/RESULTS.md, issue 16).
+ */
+describe('a Deliver of several items, taken at once', function () {
+  this.timeout(60_000);
+  let fed: TransferFederation;
+  before(async () => {
+    fed = await TransferFederation.open();
+  });
+  after(async () => fed?.close());
+
+  const handOver = (caseId: string, itemId: string): TransferItem => ({
+    kind: 'hand-over', itemId, caseId, home: 'market', processId: 'business_licence_express', version: 1,
+    activityId: 'x_register_taxpayer', activityInstanceId: `${caseId}/register`, data: { applicantId: `A-${caseId.slice(0, 8)}` },
+  });
+
+  async function post(items: TransferItem[]): Promise<{ status: number; body: string }> {
+    const market = fed.dept('market');
+    const envelope = signEnvelope(deliverEnvelope({ messageId: randomUUID(), sender: 'market', receiver: 'tax', sentAt: new Date() }, items), market.federation!.identity);
+    const res = await fetch(fed.dept('tax').url + TRANSFER_SERVICE_PATH, { method: 'POST', headers: { 'Content-Type': 'text/xml; charset=utf-8' }, body: envelope });
+    return { status: res.status, body: await res.text() };
+  }
+
+  async function deliver(items: TransferItem[]): Promise<Array<{ itemId: string; status: string }>> {
+    const { status, body } = await post(items);
+    expect(status, body).to.equal(200);
+    return [...body.matchAll(/<tr:Ack><tr:ItemId>([^<]+)<\/tr:ItemId><tr:Status>([^<]+)<\/tr:Status>/g)].map((m) => ({ itemId: m[1], status: m[2] }));
+  }
+
+  const cases = async (c: string) => (await fed.dept('tax').engine.listInstances({ homeInstanceId: c, limit: 10 })).total;
+
+  it('acknowledges every item in the order sent, takes each once, and the same items sent again are all duplicates', async () => {
+    const ids = Array.from({ length: 8 }, () => randomUUID());
+    const items = ids.map((c) => handOver(c, `${c}-1`));
+    const acks = await deliver(items);
+    expect(acks).to.deep.equal(items.map((i) => ({ itemId: i.itemId, status: 'accepted' })));
+    for (const c of ids) expect(await cases(c), c).to.equal(1);
+    // The sender's retry after a lost answer: the same items in a new message, in another order.
+    const again = await deliver([...items].reverse());
+    expect(again).to.deep.equal([...items].reverse().map((i) => ({ itemId: i.itemId, status: 'duplicate' })));
+    for (const c of ids) expect(await cases(c), c).to.equal(1);
+  });
+
+  it('regression: a message carrying one item twice failed with an internal error after taking it (and so did every retry); it is refused up front', async () => {
+    const c = randomUUID();
+    const { status, body } = await post([handOver(c, `${c}-1`), handOver(c, `${c}-1`)]);
+    expect(status).to.equal(500);
+    expect(body).to.contain('<faultcode>soap:Client</faultcode>').and.contain('DUPLICATE_ITEM').and.match(new RegExp(`item ${c}-1 appears more than once`));
+    expect(await cases(c)).to.equal(0);
+    const refused = (await fed.dept('tax').store.dataSource.query(`SELECT reason FROM if_message WHERE direction = 'refused'`)) as Array<{ reason: string }>;
+    expect(refused.map((r) => r.reason).join('\n')).to.contain(`item ${c}-1 appears more than once`);
+  });
+});
