@@ -57,13 +57,14 @@ export class RegistryClient implements UddiNode {
   readonly baseUrl: string;
   private readonly timeoutMs: number;
   private readonly maxReplyBytes: number;
-  private readonly doFetch: typeof fetch;
+  /** Only when a caller injects one (tests); otherwise soapCall's own transport. */
+  private readonly doFetch?: typeof fetch;
 
   constructor(options: RegistryClientOptions) {
     this.baseUrl = normaliseBaseUrl(options.baseUrl);
     this.timeoutMs = options.timeoutMs ?? 10_000;
     this.maxReplyBytes = options.maxReplyBytes ?? 16 * 1024 * 1024;
-    this.doFetch = options.fetch ?? fetch;
+    this.doFetch = options.fetch;
   }
 
   urlOf(api: 'inquiry' | 'publication' | 'security'): string {
@@ -161,7 +162,7 @@ export class RegistryClient implements UddiNode {
     const envelope = `<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="${SOAP11_ENVELOPE_NS}"><soap:Body>${requestXml}</soap:Body></soap:Envelope>`;
     let reply: SoapCallReply;
     try {
-      reply = await soapCall({ url, envelope, soapAction: operation, timeoutMs: this.timeoutMs, maxReplyBytes: this.maxReplyBytes, fetch: this.doFetch });
+      reply = await soapCall({ url, envelope, soapAction: operation, timeoutMs: this.timeoutMs, maxReplyBytes: this.maxReplyBytes, ...(this.doFetch ? { fetch: this.doFetch } : {}) });
     } catch (e) {
       if (!(e instanceof SoapTransportError)) throw e;
       if (e.failure === 'too-large') throw new RegistryUnavailableError(e.message, url);
