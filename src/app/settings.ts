@@ -30,10 +30,26 @@ import { transferRepositories, type TypeormStore } from '../persistence';
  * one. A setting is parsed on first use and kept: a command that does not use a setting is not
  * failed by a bad value of it, as before.
  */
+/** INTERFLOW_* variables that tune a department rather than place it (see memberTuning). */
+const MEMBER_TUNING = /^INTERFLOW_(SIGNING_THREADS|OUTBOX_(LEASE_MS|LANE_CONCURRENCY|POLL_MS|SEND_TIMEOUT_MS)|SCRIPT_(TIMEOUT_MS|MEMORY_MB|STACK_KB)|MESSAGE_LOG_RETENTION_DAYS|MAX_BODY|WSS_WINDOW|BINDING_CACHE_TTL|REGISTRY_REFRESH|ROUTING)$/;
+
 export class Settings {
   private readonly cache = new Map<string, unknown>();
 
   constructor(private readonly env: NodeJS.ProcessEnv = process.env) {}
+
+  /**
+   * The tuning settings `federation up` hands on to every member it starts (the launcher passes no
+   * other INTERFLOW_* variable of its own environment: where each member listens, its database and
+   * its secrets are the launcher's to set). Unparsed: each member parses and refuses them itself.
+   */
+  get memberTuning(): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const [name, value] of Object.entries(this.env)) {
+      if (value !== undefined && value.trim() !== '' && MEMBER_TUNING.test(name)) out[name] = value;
+    }
+    return out;
+  }
 
   /** The same settings with some variables replaced (a CLI flag standing for one, e.g. --url). */
   with(overrides: Record<string, string | undefined>): Settings {

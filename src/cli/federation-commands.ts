@@ -13,6 +13,8 @@ import type { Output } from './format';
 
 export interface FederationCommandContext {
   out: Output;
+  /** The tuning settings of this environment that every member gets (Settings.memberTuning). */
+  memberTuning(): Record<string, string>;
   configOf(cmd: Command): InterflowConfig;
   parsePort(value: string): number;
 }
@@ -25,14 +27,14 @@ export function addFederationCommands(program: Command, ctx: FederationCommandCo
 
   federation
     .command('up')
-    .description('start a registry hub and the market, tax and fire department engines on loopback (one SQLite database each under --data), register them, deploy and publish examples/business-licence.xpdl, print every endpoint and the demo users; runs until Ctrl-C/SIGTERM, restarting nothing by itself')
+    .description('start a registry hub and the market, tax and fire department engines on loopback (one SQLite database each under --data), register them, deploy and publish examples/business-licence.xpdl, print every endpoint and the demo users; runs until Ctrl-C/SIGTERM, restarting nothing by itself. Tuning settings in its environment (INTERFLOW_SIGNING_THREADS, INTERFLOW_OUTBOX_*, INTERFLOW_SCRIPT_*, INTERFLOW_ROUTING, …) go to every member')
     .option('--base-port <n>', 'the hub listens on N, the departments on N+1..N+3', ctx.parsePort, 8080)
     .option('--data <dir>', 'data directory: databases, keys, secrets, logs (kept between runs)', './data/federation')
     .option('--fresh', 'delete the data directory first')
     .option('--once', 'start everything, run one licence case end to end through the ProcessService endpoints of market and fire, print its trace, stop (CI)')
     .action(async (opts: { basePort: number; data: string; fresh?: boolean; once?: boolean }, cmd: Command) => {
       const g = cmd.optsWithGlobals() as { logLevel?: string };
-      const ok = await runFederation(out, { basePort: opts.basePort, dataDir: resolve(opts.data), fresh: Boolean(opts.fresh), once: Boolean(opts.once), logLevel: g.logLevel });
+      const ok = await runFederation(out, { basePort: opts.basePort, dataDir: resolve(opts.data), fresh: Boolean(opts.fresh), once: Boolean(opts.once), logLevel: g.logLevel, memberEnv: ctx.memberTuning() });
       if (!ok) throw new Error('the federation did not complete its run; see the messages above and the logs they name');
     });
 

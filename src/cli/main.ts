@@ -378,7 +378,7 @@ export async function main(argv: string[], out: Output = defaultOutput): Promise
   addOperatorCommands(program, definitions, { out, json, withEngine });
   addCaseCommands(program, { out, json, withEngine });
   addRegistryCommands(program, { out, configOf, json, parsePort: (v) => parsePositiveInt(v, '--port', true) });
-  addFederationCommands(program, { out, configOf, parsePort: (v) => parsePositiveInt(v, '--base-port', true) });
+  addFederationCommands(program, { out, configOf, memberTuning: () => new Settings().memberTuning, parsePort: (v) => parsePositiveInt(v, '--base-port', true) });
 
   try {
     await program.parseAsync(argv);

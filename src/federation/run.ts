@@ -10,6 +10,8 @@ export interface RunOptions {
   /** Run one licence case end to end, print its trace, stop (CI). */
   once?: boolean;
   logLevel?: string;
+  /** Tuning settings for every member (INTERFLOW_SIGNING_THREADS, INTERFLOW_OUTBOX_*, …). */
+  memberEnv?: Record<string, string>;
 }
 
 /**
@@ -31,12 +33,14 @@ export async function runFederation(out: Output, o: RunOptions): Promise<boolean
   let federation: Federation | undefined;
   try {
     out.stdout(`Interflow federation — data in ${o.dataDir}\n`);
+    if (o.memberEnv && Object.keys(o.memberEnv).length) out.stdout(`  every member also gets ${Object.entries(o.memberEnv).map(([k, v]) => `${k}=${v}`).join(' ')}\n`);
     const t0 = Date.now();
     federation = await Federation.launch({
       dataDir: o.dataDir,
       basePort: o.basePort,
       fresh: o.fresh,
       logLevel: o.logLevel ?? 'info',
+      ...(o.memberEnv && Object.keys(o.memberEnv).length ? { extraEnv: o.memberEnv } : {}),
       signal: stop.signal,
       progress: (line) => out.stdout(`  ${line}\n`),
     });

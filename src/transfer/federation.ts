@@ -107,6 +107,7 @@ export async function departmentFederation(o: DepartmentFederationOptions): Prom
   const log = o.log.child({ component: 'transfer' });
   const threads = signingThreadsFromEnv(env);
   const crypto = threads > 0 ? new SigningThreads(threads) : inThisThread;
+  if (threads > 0) o.log.info({ threads }, `transfers are signed and verified in ${threads} worker thread${threads === 1 ? '' : 's'} (INTERFLOW_SIGNING_THREADS)`);
   const dispatcher = new TransferDispatcher({ engine: o.engine, identity, crypto, directory, messageLog, log, ...routingFromEnv(env), ...outboxSettingsFromEnv(env) });
   const registryUrl = env.INTERFLOW_REGISTRY_URL?.trim();
   const registry = o.registry ?? (registryUrl ? new RegistryClient({ baseUrl: registryUrl }) : undefined);

@@ -100,6 +100,15 @@ describe('Settings', () => {
     expect(settings.config().logLevel).to.equal('info');
   });
 
+  it('hands federation members the tuning settings only, never where a member listens, its database or its secrets', () => {
+    const settings = new Settings({
+      INTERFLOW_SIGNING_THREADS: '1', INTERFLOW_OUTBOX_LANE_CONCURRENCY: '3', INTERFLOW_SCRIPT_TIMEOUT_MS: '500', INTERFLOW_ROUTING: 'relay',
+      INTERFLOW_DB: 'sqlite:/tmp/x.sqlite', INTERFLOW_PORT: '9999', INTERFLOW_DEPARTMENT: 'market', INTERFLOW_USERS_FILE: '/etc/users.json', INTERFLOW_SIGNING_KEY: '/k.pem',
+      INTERFLOW_OUTBOX_POLL_MS: '', PATH: '/usr/bin',
+    });
+    expect(settings.memberTuning).to.deep.equal({ INTERFLOW_SIGNING_THREADS: '1', INTERFLOW_OUTBOX_LANE_CONCURRENCY: '3', INTERFLOW_SCRIPT_TIMEOUT_MS: '500', INTERFLOW_ROUTING: 'relay' });
+  });
+
   it('refuses a bad value with the variable named', () => {
     expect(() => new Settings({ INTERFLOW_MAX_BODY: 'lots' }).maxBodyBytes).to.throw(/INTERFLOW_MAX_BODY must be a size/);
     expect(() => new Settings({ INTERFLOW_UDDI_DOMAIN: 'not a domain' }).registryNode).to.throw(/INTERFLOW_UDDI_DOMAIN/);

@@ -30,6 +30,22 @@ async function freeRun(): Promise<number> {
 describe('interflow federation (CLI)', function () {
   this.timeout(120_000);
 
+  it('up --once hands its tuning settings to every member: with INTERFLOW_SIGNING_THREADS=1 the transfers are signed and verified in threads, and the case completes', async () => {
+    const data = tempDir('interflow-fed-tuned-');
+    const before = process.env.INTERFLOW_SIGNING_THREADS;
+    process.env.INTERFLOW_SIGNING_THREADS = '1';
+    try {
+      const r = await cli('federation', 'up', '--once', '--data', data, '--base-port', String(await freeRun()));
+      expect(r.code, r.stderr + r.stdout).to.equal(0);
+      expect(r.stdout).to.include('every member also gets INTERFLOW_SIGNING_THREADS=1');
+      for (const member of ['market', 'tax', 'fire']) expect(readFileSync(join(data, 'logs', `${member}.log`), 'utf8'), member).to.include('transfers are signed and verified in 1 worker thread');
+      expect(r.stdout).to.match(/case \S+ is closed\.completed; licenceNo=LIC-/);
+    } finally {
+      if (before === undefined) delete process.env.INTERFLOW_SIGNING_THREADS;
+      else process.env.INTERFLOW_SIGNING_THREADS = before;
+    }
+  });
+
   it('up --once: hub and three departments as processes, a licence case worked over SOAP at market and fire, its trace across three engines', async () => {
     const data = tempDir('interflow-fed-once-');
     const r = await cli('federation', 'up', '--once', '--data', data, '--base-port', String(await freeRun()));
