@@ -27,7 +27,7 @@ export function addFederationCommands(program: Command, ctx: FederationCommandCo
 
   federation
     .command('up')
-    .description('start a registry hub and the market, tax and fire department engines on loopback (one SQLite database each under --data), register them, deploy and publish examples/business-licence.xpdl, print every endpoint and the demo users; runs until Ctrl-C/SIGTERM, restarting nothing by itself. Tuning settings in its environment (INTERFLOW_SIGNING_THREADS, INTERFLOW_OUTBOX_*, INTERFLOW_SCRIPT_*, INTERFLOW_ROUTING, …) go to every member')
+    .description('start a registry hub and the market, tax and fire department engines on loopback (one SQLite database each under --data), register them, deploy and publish examples/business-licence.xpdl, print every endpoint and the demo users; runs until Ctrl-C/SIGTERM, restarting nothing by itself. Tuning settings in its environment (INTERFLOW_SIGNING_THREADS, INTERFLOW_ROUTING, the outbox and script sandbox settings, …; see the README) go to every member')
     .option('--base-port <n>', 'the hub listens on N, the departments on N+1..N+3', ctx.parsePort, 8080)
     .option('--data <dir>', 'data directory: databases, keys, secrets, logs (kept between runs)', './data/federation')
     .option('--fresh', 'delete the data directory first')

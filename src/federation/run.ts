@@ -10,7 +10,7 @@ export interface RunOptions {
   /** Run one licence case end to end, print its trace, stop (CI). */
   once?: boolean;
   logLevel?: string;
-  /** Tuning settings for every member (INTERFLOW_SIGNING_THREADS, INTERFLOW_OUTBOX_*, …). */
+  /** Tuning settings for every member (INTERFLOW_SIGNING_THREADS, the outbox settings, …). */
   memberEnv?: Record<string, string>;
 }
 
