@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { type DefinitionRecord, type DeployResult, type InstanceRecord, type WorkflowEngine, type WorkItemRecord } from '../engine';
-import type { HeldPackage, HeldState } from '../transfer';
+import type { HeldPackage, HeldState, Refusal, TraceEntry } from '../transfer';
 import type { AuthThrottle, SecurityConfig } from '../services/security';
 import { type Caller } from '../services/security';
 import type { SoapServiceDefinition } from '../services/soap';
@@ -50,26 +50,13 @@ export interface HeldPackageAdmin {
   reject(id: string, actor: string, reason?: string): Promise<void>;
 }
 
-/** One logged inter-department message item, as the transfer message log reports it. */
-export interface TransferLogEntry {
-  at: Date;
-  direction: string;
-  from: string;
-  to: string;
-  kind: string;
-  activityId?: string;
-  itemId: string;
-  messageId: string;
-  outcome: string;
-  /** The outcome in words (accepted, refused (signature), …), when the log gives it. */
-  outcomeText?: string;
-  reason?: string;
-}
+/** One logged inter-department message item: transfer's trace entry. */
+export type TransferLogEntry = TraceEntry;
 
 export interface TransferLogReader {
   trace(caseId: string): Promise<TransferLogEntry[]>;
   /** Refused messages and items (src/transfer MessageLog.refusals): the overview counts the recent ones. */
-  refusals?(filter: { since?: Date; limit?: number }): Promise<Array<{ at: Date; cause: string; messageId: string; direction: string; sender: string; receiver: string; reason?: string; items: Array<{ itemId: string; caseId: string; kind: string; activityId?: string }> }>>;
+  refusals?(filter: { since?: Date; limit?: number }): Promise<Refusal[]>;
 }
 
 export interface ConsoleContext extends ConsoleOptions {

@@ -60,17 +60,9 @@ export function mountCasesApi(api: Router, c: ConsoleApi): void {
       const messages = ctx.transferLog ? await ctx.transferLog.trace(view.id).catch((err: unknown) => (ctx.log.warn({ err, caseId: view.id }, 'transfer log unreadable'), [])) : [];
       const user = caller(s.user);
       return {
-        id: view.id,
-        processId: view.processId,
+        ...caseSummary(view),
         processName: rec.name ?? def.name ?? null,
-        version: view.version,
-        state: view.state,
-        subject: view.subject ?? null,
-        createdAt: view.createdAt,
-        updatedAt: view.updatedAt,
-        completedAt: view.completedAt ?? null,
         startedBy: view.startedBy ?? null,
-        parentInstanceId: view.parentInstanceId ?? null,
         data: view.data,
         dataFields: def.dataFields.map((f) => ({ id: f.id, name: f.name ?? null, type: f.type, isArray: f.isArray ?? false })),
         openActivities: view.openActivities,
