@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
 import { ConcurrencyError } from '../engine';
 import { createDataSource } from './data-source';
-import type { TypeormStore } from './typeorm-store';
+import { mysqlTransaction, type TypeormStore } from './typeorm-store';
 import { UddiAuthTokenEntity, UddiEntityEntity, UddiPublisherEntity } from './entities';
 import { findQualifiers, RegistryStore, uddiError, type RegistryOptions } from '../registry';
 import type { CategoryBag, KeyedReference, LocalizedText, TypedText } from '../registry';
@@ -108,21 +108,8 @@ export class TypeormRegistryRepository implements RegistryRepository {
     if (this.reader?.isInitialized) await this.reader.destroy();
   }
 
-  private async mysqlTransaction<T>(fn: (tx: RegistryTx) => Promise<T>): Promise<T> {
-    const queryRunner: QueryRunner = this.store.dataSource.createQueryRunner('master');
-    try {
-      await queryRunner.startTransaction('READ COMMITTED');
-      try {
-        const result = await fn(new TypeormRegistryTx(queryRunner.manager, 'mysql'));
-        await queryRunner.commitTransaction();
-        return result;
-      } catch (error) {
-        if (queryRunner.isTransactionActive) await queryRunner.rollbackTransaction().catch(() => undefined);
-        throw error;
-      }
-    } finally {
-      await queryRunner.release();
-    }
+  private mysqlTransaction<T>(fn: (tx: RegistryTx) => Promise<T>): Promise<T> {
+    return mysqlTransaction(this.store.dataSource, (queryRunner) => fn(new TypeormRegistryTx(queryRunner.manager, 'mysql')));
   }
 }
 

@@ -220,23 +220,8 @@ export class TypeormStore implements Store {
     });
   }
 
-  private async mysqlTransaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
-    const queryRunner = this.dataSource.createQueryRunner('master');
-    try {
-      // READ COMMITTED: instance rows are locked explicitly (lockInstance), so the stronger
-      // default buys nothing and would add gap locks that make concurrent inserts wait.
-      await queryRunner.startTransaction('READ COMMITTED');
-      try {
-        const result = await this.withTx(queryRunner, 'write', fn);
-        await queryRunner.commitTransaction();
-        return result;
-      } catch (error) {
-        if (queryRunner.isTransactionActive) await queryRunner.rollbackTransaction().catch(() => undefined);
-        throw error;
-      }
-    } finally {
-      await queryRunner.release();
-    }
+  private mysqlTransaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
+    return mysqlTransaction(this.dataSource, (queryRunner) => this.withTx(queryRunner, 'write', fn));
   }
 
   private afterCommit(sql: SqliteStatements): void {
@@ -265,6 +250,29 @@ export class TypeormStore implements Store {
 
   private assertOpen(): void {
     if (this.closed) throw new Error('The store has been closed');
+  }
+}
+
+/**
+ * One MySQL/MariaDB transaction on a pooled connection of its own, committed when `fn` resolves and
+ * rolled back when it throws. READ COMMITTED: rows are locked explicitly where it matters
+ * (lockInstance, the registry's entries), so the stronger default buys nothing and would add gap
+ * locks that make concurrent inserts wait.
+ */
+export async function mysqlTransaction<T>(dataSource: DataSource, fn: (queryRunner: QueryRunner) => Promise<T>): Promise<T> {
+  const queryRunner = dataSource.createQueryRunner('master');
+  try {
+    await queryRunner.startTransaction('READ COMMITTED');
+    try {
+      const result = await fn(queryRunner);
+      await queryRunner.commitTransaction();
+      return result;
+    } catch (error) {
+      if (queryRunner.isTransactionActive) await queryRunner.rollbackTransaction().catch(() => undefined);
+      throw error;
+    }
+  } finally {
+    await queryRunner.release();
   }
 }
 
