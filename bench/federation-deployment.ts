@@ -112,12 +112,12 @@ export async function benchFederationDeployment(): Promise<DeploymentBench> {
     // Idle: one case at a time. The wait polls, but the figure is the engine's own start-to-close.
     // Measured twice: right after start (code still cold: compiled as it runs) and after the load
     // phase, as a server that has been running answers; the second is the figure.
-    const members0 = [fed.hub, ...fed.departments.values()];
+    const members = [fed.hub, ...fed.departments.values()];
     const idleRound = async (label: string, warmUp: number): Promise<{ p50: number; p99: number }> => {
       const idle: number[] = [];
       let cpu0: number[] = [];
       for (let i = 0; i < IDLE_CASES + warmUp; i++) {
-        if (i === warmUp) cpu0 = members0.map((m) => cpuMs(m.process?.pid));
+        if (i === warmUp) cpu0 = members.map((m) => cpuMs(m.process?.pid));
         const { id } = await clerk.startProcess('business_licence_express', { applicantId: `IDLE-${label}-${i}`, businessName: 'Idle', address: 'street' });
         for (;;) {
           await sleep(20);
@@ -130,8 +130,8 @@ export async function benchFederationDeployment(): Promise<DeploymentBench> {
       }
       const r = { p50: percentile(idle, 50), p99: percentile(idle, 99) };
       // CPU an idle case costs, the polling at market included (a GetProcessInstance every 20 ms).
-      const cpu = members0.map((m, i) => (cpuMs(m.process?.pid) - cpu0[i]) / Math.max(1, IDLE_CASES));
-      console.log(`  idle express case, ${label.padEnd(11)} (engine timestamps) p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms; CPU per case ${members0.map((m, i) => `${m.name} ${cpu[i].toFixed(1)}`).join(', ')} ms`);
+      const cpu = members.map((m, i) => (cpuMs(m.process?.pid) - cpu0[i]) / Math.max(1, IDLE_CASES));
+      console.log(`  idle express case, ${label.padEnd(11)} (engine timestamps) p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms; CPU per case ${members.map((m, i) => `${m.name} ${cpu[i].toFixed(1)}`).join(', ')} ms`);
       return r;
     };
     await idleRound('cold start', 5);
@@ -141,7 +141,6 @@ export async function benchFederationDeployment(): Promise<DeploymentBench> {
     const base = await closedCount();
     const market = fed.department('market');
     const clerkUser = market.credentials.users.find((u) => u.username === 'market-clerk')!;
-    const members = [fed.hub, ...fed.departments.values()];
     const cpuBefore = members.map((m) => cpuMs(m.process?.pid));
     // This process is the launcher npm start runs (it carries every member's log lines to its file).
     const launcherCpu0 = process.cpuUsage();

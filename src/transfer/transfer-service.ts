@@ -93,7 +93,11 @@ const taken = (itemId: string, status: Ack['status'], outcome: string = status, 
 async function takeAll(o: TransferServiceOptions, items: TransferItem[], sender: string, at: Date): Promise<Taken[]> {
   const results: Taken[] = new Array(items.length);
   const byCase = new Map<string, number[]>();
-  items.forEach((item, i) => byCase.set(item.caseId, [...(byCase.get(item.caseId) ?? []), i]));
+  items.forEach((item, i) => {
+    const ofCase = byCase.get(item.caseId);
+    if (ofCase) ofCase.push(i);
+    else byCase.set(item.caseId, [i]);
+  });
   await Promise.all(
     [...byCase.values()].map(async (indexes) => {
       for (const i of indexes) results[i] = await take(o, items[i], sender, at);

@@ -130,7 +130,7 @@ function postOnce(request: SoapCallRequest, headers: Record<string, string>, tim
     }
     const body = Buffer.from(request.envelope, 'utf8');
     let settled = false;
-    const finish = (error: SoapTransportError | undefined, reply?: SoapCallReply) => {
+    const finish = (error: Error | undefined, reply?: SoapCallReply) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
@@ -163,14 +163,8 @@ function postOnce(request: SoapCallRequest, headers: Record<string, string>, tim
     });
     req.on('error', (e: Error) => {
       const code = (e as { code?: unknown }).code;
-      if (req.reusedSocket && !settled && (code === 'ECONNRESET' || code === 'EPIPE')) {
-        settled = true;
-        clearTimeout(timer);
-        request.signal?.removeEventListener('abort', onAbort);
-        reject(new StaleSocket(String(code)));
-        return;
-      }
-      fail('unreachable', errorReason(e));
+      if (req.reusedSocket && (code === 'ECONNRESET' || code === 'EPIPE')) finish(new StaleSocket(String(code)));
+      else fail('unreachable', errorReason(e));
     });
     if (request.signal) {
       if (request.signal.aborted) return onAbort();
