@@ -128,6 +128,17 @@ export interface WorkItemDetails {
 }
 
 const MAX_CONFLICT_RETRIES = 5;
+
+/**
+ * Told after a commit that wrote `written` outbox messages; `claimed` are those written already
+ * claimed by the outbox claimer (WorkflowEngine.setOutboxClaimer), the rest wait to be claimed.
+ */
+export type OutboxListener = (claimed: readonly OutboxRecord[], written: number) => void;
+
+/** Takes a message being written for the local worker: who holds it and until when, or nothing. */
+export type OutboxClaimer = (row: OutboxRecord, now: Date) => { owner: string; until: Date } | undefined;
+
+const NONE_CLAIMED: readonly OutboxRecord[] = Object.freeze([]) as readonly OutboxRecord[];
 /** How long an engine holds the due timers it claimed before another may take them over. */
 const TIMER_LEASE_MS = 60_000;
 
@@ -144,7 +155,8 @@ export class WorkflowEngine {
   private readonly cache = new Map<string, CompiledDefinition>();
   /** processId#contentHash → the installed version with that content, as hand-overs name it. */
   private readonly versionOfContent = new Map<string, number>();
-  private readonly outboxListeners = new Set<() => void>();
+  private readonly outboxListeners = new Set<OutboxListener>();
+  private outboxClaimer?: OutboxClaimer;
   private readonly deployListeners = new Set<(results: DeployResult[]) => Promise<void> | void>();
 
   constructor(options: EngineOptions) {
@@ -264,7 +276,7 @@ export class WorkflowEngine {
       }
       return results;
     });
-    if (published) for (const listener of this.outboxListeners) listener();
+    if (published) for (const listener of this.outboxListeners) listener(NONE_CLAIMED, published);
     if (results.some((r) => r.created) && this.deployListeners.size) {
       // Before the deploy reports success: what the server tells others about its definitions
       // (the registry's capabilities) is brought up to date first. A listener's failure is its own.
@@ -797,9 +809,37 @@ export class WorkflowEngine {
    * Tells `listener` after every committed command that wrote to the outbox, so dispatchers can
    * send at once instead of waiting for their next poll. Returns the unsubscribe function.
    */
-  onOutbox(listener: () => void): () => void {
+  onOutbox(listener: OutboxListener): () => void {
     this.outboxListeners.add(listener);
     return () => this.outboxListeners.delete(listener);
+  }
+
+  /**
+   * Lets the local outbox worker take messages in the transaction that writes them: each one the
+   * claimer accepts is written already claimed, and handed to the listeners after the commit. A
+   * message at idle then leaves without a claim transaction of its own (one commit fewer on every
+   * hop); should the process die first, the claim runs out like any other and someone claims it.
+   */
+  setOutboxClaimer(claimer: OutboxClaimer | undefined): void {
+    this.outboxClaimer = claimer;
+  }
+
+  private claimAtEnqueue(outbox: OutboxRecord[]): readonly OutboxRecord[] {
+    const claimer = this.outboxClaimer;
+    if (!claimer) return NONE_CLAIMED;
+    const now = this.clock.now();
+    const claimed: OutboxRecord[] = [];
+    for (const row of outbox) {
+      if (row.state !== 'pending' || row.nextAttemptAt.getTime() > now.getTime() || row.claimedBy !== undefined) continue;
+      const claim = claimer(row, now);
+      if (!claim) continue;
+      row.claimedBy = claim.owner;
+      row.claimedUntil = claim.until;
+      // A claim counts an attempt, as claimOutbox does.
+      row.attempts += 1;
+      claimed.push(row);
+    }
+    return claimed;
   }
 
   async countByState(): Promise<Record<string, number>> {
@@ -812,15 +852,17 @@ export class WorkflowEngine {
   private async command<T>(fn: (uow: UnitOfWork) => Promise<T>): Promise<T extends () => infer R ? R : T> {
     for (let attempt = 1; ; attempt++) {
       try {
-        let wroteOutbox = false;
+        let written = 0;
+        let claimed = NONE_CLAIMED;
         const value = await this.store.transaction(async (tx) => {
           const uow = new UnitOfWork(tx, this.env);
           const result = await fn(uow);
-          wroteOutbox = await uow.flush();
+          claimed = NONE_CLAIMED;
+          written = (await uow.flush((outbox) => (claimed = this.claimAtEnqueue(outbox)))).length;
           // A view built after flush reflects the saved state without reading it back.
           return (typeof result === 'function' ? (result as () => unknown)() : result) as T extends () => infer R ? R : T;
         });
-        if (wroteOutbox) for (const listener of this.outboxListeners) listener();
+        if (written) for (const listener of this.outboxListeners) listener(claimed, written);
         return value;
       } catch (e) {
         if (e instanceof ConcurrencyError && attempt < MAX_CONFLICT_RETRIES) continue;

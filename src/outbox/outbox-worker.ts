@@ -170,7 +170,19 @@ export class OutboxWorker {
   start(): void {
     if (!this.stopped) return;
     this.stopped = false;
-    if (this.o.wakeOnCommit) this.unsubscribe = this.o.engine.onOutbox(() => this.kick());
+    if (this.o.wakeOnCommit) {
+      const { engine } = this.o;
+      const unsubscribe = engine.onOutbox((claimed, written) => {
+        this.adopt(claimed);
+        // Only what was written unclaimed needs a claim; the rest is queued already.
+        if (written > claimed.length) this.kick();
+      });
+      engine.setOutboxClaimer((row, now) => this.claimAtEnqueue(row, now));
+      this.unsubscribe = () => {
+        unsubscribe();
+        engine.setOutboxClaimer(undefined);
+      };
+    }
     this.renewTimer = setInterval(() => void this.renewNow(), Math.max(100, Math.floor(this.o.leaseMs / 3)));
     this.renewTimer.unref();
     this.kick();
@@ -280,6 +292,42 @@ export class OutboxWorker {
     }
     for (const lane of touched) this.drain(lane);
     return rows.length;
+  }
+
+  /**
+   * Whether to take a message as it is written (WorkflowEngine.setOutboxClaimer): when its kind is
+   * ours and sendable now, and there is room. Otherwise it is written unclaimed and claimed later.
+   */
+  private claimAtEnqueue(row: OutboxRecord, now: Date): { owner: string; until: Date } | undefined {
+    if (this.stopped || this.held.size >= this.o.maxHeld) return undefined;
+    const strategy = this.strategies.find((s) => s.kinds.includes(row.kind));
+    // A strategy that may not be ready (it says so asynchronously) is left to the claim.
+    if (!strategy || strategy.ready) return undefined;
+    if ('malformed' in strategy.receiverOf(row)) return undefined;
+    return { owner: this.id, until: new Date(now.getTime() + this.o.leaseMs) };
+  }
+
+  /** Queues messages written already claimed by this worker, as a claim would have. */
+  private adopt(rows: readonly OutboxRecord[]): void {
+    // Stopped meanwhile: not sent from here; their claims run out and a claim takes them.
+    if (!rows.length || this.stopped) return;
+    const touched = new Set<Lane>();
+    for (const row of rows) {
+      if (row.claimedBy !== this.id || this.held.has(row.id)) continue;
+      this.heldUntil = Math.max(this.heldUntil, row.claimedUntil?.getTime() ?? 0);
+      const strategy = this.strategies.find((s) => s.kinds.includes(row.kind))!;
+      const who = strategy.receiverOf(row);
+      if ('malformed' in who) continue; // checked when it was taken; its claim runs out and a claim settles it
+      let resolve!: Held['done'];
+      const settled = new Promise<keyof OutboxReport | 'released'>((r) => (resolve = r));
+      const lane = this.laneOf(strategy, who.receiver);
+      const h: Held = { row, strategy, lane, done: resolve, settled };
+      this.held.set(row.id, h);
+      lane.queue.push(h);
+      lane.destinations.add(row.destination);
+      touched.add(lane);
+    }
+    for (const lane of touched) this.drain(lane);
   }
 
   private full(lane: Lane): boolean {

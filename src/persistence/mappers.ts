@@ -233,9 +233,9 @@ export function outboxToRow(r: OutboxRecord): Row<OutboxEntity> {
     createdAt: r.createdAt,
     sentAt: orNull(r.sentAt),
     lastError: r.lastError === undefined ? null : truncateError(r.lastError),
-    claimedUntil: null,
+    claimedUntil: orNull(r.claimedUntil),
     refusals: r.refusals ?? 0,
-    claimedBy: null,
+    claimedBy: orNull(r.claimedBy),
   };
 }
 

@@ -2,9 +2,10 @@ import { expect } from 'chai';
 import pino from 'pino';
 import { WorkflowEngine, type OutboxRecord } from '../../src/engine';
 import { OutboxWorker, type DeliveryContext, type DeliveryOutcome, type DeliveryStrategy } from '../../src/outbox';
-import type { TypeormStore } from '../../src/persistence';
+import { TypeormStoreTx, type TypeormStore } from '../../src/persistence';
 import { createTypeormTestStore } from '../support/test-store';
 import { waitFor } from '../support/wait-for';
+import { end, manual, pkg, process as definition, start, flow } from '../support/definition-builder';
 
 type Row = OutboxRecord<'transfer'>;
 
@@ -67,6 +68,43 @@ describe('OutboxWorker', function () {
   });
   afterEach(async () => {
     await store.close().catch(() => undefined);
+  });
+
+  it('takes a message in the transaction that writes it and sends it without a claim of its own', async () => {
+    await engine.deploy(pkg(definition('xdept', {
+      participants: [{ id: 'env', type: 'ORGANIZATIONAL_UNIT', department: 'environment' }],
+      activities: [start(), manual('review', 'env', { department: 'environment' }), end()],
+      transitions: [flow('start', 'review'), flow('review', 'end')],
+    })));
+    const strategy = new HeldDeliveries();
+    // An hour between polls: whatever is sent here was not found by a poll.
+    const worker = new OutboxWorker({ engine, log, strategies: [strategy], intervalMs: 3_600_000 });
+    const claims: number[] = [];
+    const claimOutbox = TypeormStoreTx.prototype.claimOutbox;
+    TypeormStoreTx.prototype.claimOutbox = function (...args: Parameters<typeof claimOutbox>) {
+      claims.push(Date.now());
+      return claimOutbox.apply(this, args);
+    };
+    try {
+      worker.start();
+      await waitFor(async () => claims.length === 1, 'the first claim, at start');
+      const inst = await engine.startProcess('xdept');
+      await waitFor(async () => strategy.inFlight.length === 1, 'the hand-over to be sent');
+      expect(claims, 'no claim after the one at start').to.have.length(1);
+      const [written] = await store.read((tx) => tx.listOutbox({ instanceId: inst.id }));
+      expect(written).to.include({ kind: 'transfer', destination: 'environment', state: 'pending', attempts: 1 });
+      const raw = await store.read((tx) => (tx as TypeormStoreTx).entityManager().query('SELECT claimed_by, claimed_until FROM if_outbox WHERE id = ?', [written.id]));
+      expect(raw[0].claimed_by, 'written claimed by this worker').to.equal(worker.id);
+      strategy.take(written.id)({ sent: true });
+      await waitFor(async () => (await store.read((tx) => tx.listOutbox({ instanceId: inst.id })))[0].state === 'sent', 'the row to be marked sent');
+    } finally {
+      TypeormStoreTx.prototype.claimOutbox = claimOutbox;
+      await worker.stop();
+    }
+    // A stopped worker takes nothing: the next message is written unclaimed, for whoever claims.
+    const later = await engine.startProcess('xdept');
+    const raw = await store.read((tx) => (tx as TypeormStoreTx).entityManager().query('SELECT claimed_by, attempts FROM if_outbox WHERE instance_id = ?', [later.id]));
+    expect(raw[0]).to.include({ claimed_by: null, attempts: 0 });
   });
 
   it('sends at most laneConcurrency requests per receiver, and other receivers\' rows meanwhile', async () => {

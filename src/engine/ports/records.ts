@@ -180,6 +180,13 @@ interface OutboxRow {
   createdAt: Date;
   sentAt?: Date;
   lastError?: string;
+  /**
+   * Written claimed: the local outbox worker took the message in the transaction that wrote it
+   * (WorkflowEngine.setOutboxClaimer), so it is sent without a claim of its own. Until then, as
+   * any claim, it keeps other workers off; after it, anyone may claim it.
+   */
+  claimedBy?: string;
+  claimedUntil?: Date;
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { StoreTx } from '../ports/store';
-import type { InstanceRecord, WorkItemRecord } from '../ports/records';
+import type { InstanceRecord, OutboxRecord, WorkItemRecord } from '../ports/records';
 import { NotFoundError } from '../errors';
 import { InstanceStates, isClosed, nextState } from './instance-state';
 import { coerceData, coerceValue } from './data-coercion';
@@ -96,8 +96,11 @@ export class UnitOfWork {
     }
   }
 
-  /** Saves everything; resolves to whether outbox messages were written. */
-  async flush(): Promise<boolean> {
+  /**
+   * Saves everything; resolves to the outbox messages written. `claim` sees them before they are
+   * written and may mark some claimed (the local worker taking them without a claim of its own).
+   */
+  async flush(claim?: (outbox: OutboxRecord[]) => void): Promise<OutboxRecord[]> {
     await this.terminateWithdrawnChildren();
     const history = [];
     const outbox = [];
@@ -122,7 +125,10 @@ export class UnitOfWork {
     if (newItems.length) await this.tx.insertWorkItems(newItems);
     if (items.length) await this.tx.saveWorkItems(items);
     if (history.length) await this.tx.appendHistory(history);
-    if (outbox.length) await this.tx.enqueueOutbox(outbox);
-    return outbox.length > 0;
+    if (outbox.length) {
+      claim?.(outbox);
+      await this.tx.enqueueOutbox(outbox);
+    }
+    return outbox;
   }
 }
