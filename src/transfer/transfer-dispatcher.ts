@@ -4,7 +4,7 @@ import { parseHandOverObserver, type OutboxKind, type OutboxRecord, type Workflo
 import { OutboxWorker, type DeliveryContext, type DeliveryOutcome, type DeliveryStrategy, type OutboxReport } from '../outbox';
 import { soapCall } from '../services/soap';
 import { inThisThread, type EnvelopeCrypto, type SigningIdentity } from './signing';
-import { deliverEnvelope, readAcks, toText, type TransferItem } from './transfer-items';
+import { deliverEnvelope, readAcks, toText, type Ack, type TransferItem } from './transfer-items';
 import type { MessageLog } from './message-log';
 import { TRANSFER_RELAY_PATH, type TransferDirectory } from './transfer-directory';
 import { endpointFailureFor } from './registry-directory';
@@ -155,7 +155,7 @@ class TransferDelivery implements DeliveryStrategy<TransferKind> {
     const envelope = await this.o.crypto.sign(deliverEnvelope(header, items), this.o.identity);
     let endpoint = '';
     try {
-      const post = async (url: string): Promise<string> => {
+      const post = async (url: string): Promise<Ack[]> => {
         endpoint = url;
         // The one SOAP client: the reply size-limited, a DTD refused, well-formedness checked.
         const reply = await soapCall({ url, envelope, timeoutMs: this.o.timeoutMs, signal: ctx.signal });
@@ -164,12 +164,12 @@ class TransferDelivery implements DeliveryStrategy<TransferKind> {
         if (reply.status === 413) throw new TooLargeError(url, Buffer.byteLength(envelope));
         if (reply.fault) throw new Error(`SOAP fault: ${reply.fault.reason}`);
         if (reply.notSoap) throw new Error(`${url} answered HTTP ${reply.status}: ${reply.notSoap}`);
-        return reply.text;
+        return readAcks(reply);
       };
-      const text = this.o.routing === 'relay'
+      const acked = this.o.routing === 'relay'
         ? await post(`${this.o.hubUrl!.replace(/\/+$/, '')}${TRANSFER_RELAY_PATH}`)
         : await this.o.directory.deliver(receiver, post);
-      const acks = new Map(readAcks(text).map((a) => [a.itemId, a]));
+      const acks = new Map(acked.map((a) => [a.itemId, a]));
       const logged: Array<{ item: TransferItem; outcome: string; reason?: string }> = [];
       let acknowledged = 0;
       for (const { row, item } of entries) {

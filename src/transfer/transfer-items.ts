@@ -1,5 +1,4 @@
-import { XMLParser } from 'fast-xml-parser';
-import { escapeXml } from '../services/soap';
+import { ATTRIBUTES_KEY, TEXT_KEY, escapeXml, parseElement, type ParsedEnvelope, type SoapNode } from '../services/soap';
 import { TRANSFER_NS } from './signing';
 
 /** One activity handed to the department that performs it (docs/transfer-design.md). */
@@ -99,42 +98,53 @@ export function deliverResponse(acks: Ack[]): string {
   return `<tr:DeliverResponse xmlns:tr="${TRANSFER_NS}">${acks.map((a) => `<tr:Ack><tr:ItemId>${e(a.itemId)}</tr:ItemId><tr:Status>${a.status}</tr:Status>${a.reason ? `<tr:Reason>${e(a.reason)}</tr:Reason>` : ''}</tr:Ack>`).join('')}</tr:DeliverResponse>`;
 }
 
-// The signed Body and header come back from verification as exclusive-c14n XML: entities never
-// appear there (c14n writes none), and the parser is told not to expand any.
-const parser = new XMLParser({
-  removeNSPrefix: true,
-  ignoreAttributes: true,
-  parseTagValue: false,
-  processEntities: true,
-  htmlEntities: false,
-  isArray: (name) => ['HandOver', 'Result', 'Publish', 'Item', 'Ack'].includes(name),
-});
+type Node = SoapNode;
 
-type Node = Record<string, unknown>;
-
+/**
+ * A field's text, exactly as sent: the signed parts are read with the request parser (one checked
+ * pass, entities decoded, nothing trimmed), so a value's leading and trailing spaces and line
+ * breaks arrive as they left. A field given twice, or holding elements, is refused rather than
+ * read one way or another.
+ */
 function text(node: Node, name: string, where: string, optional = false): string {
-  const v = node[name];
+  let v = node[name];
+  if (Array.isArray(v)) throw new Error(`${where}: ${name} appears ${v.length} times; it is given once`);
+  if (v !== null && typeof v === 'object') {
+    if (Object.keys(v).some((k) => k !== ATTRIBUTES_KEY && k !== TEXT_KEY)) throw new Error(`${where}: ${name} holds elements; it is text`);
+    v = (v as Node)[TEXT_KEY] ?? '';
+  }
   if (v === undefined || v === '') {
     if (optional) return '';
     throw new Error(`${where}: ${name} is missing`);
   }
-  return typeof v === 'string' ? v : String(v);
+  return String(v);
+}
+
+/** The elements of a repeatable child: none, one or several. */
+function list(node: Node | undefined, name: string): Node[] {
+  const v = node?.[name];
+  if (v === undefined) return [];
+  return (Array.isArray(v) ? v : [v]).map((x) => (x !== null && typeof x === 'object' ? (x as Node) : ({ [TEXT_KEY]: x } as Node)));
+}
+
+function child(node: Node | undefined, name: string): Node | undefined {
+  const v = node?.[name];
+  const one = Array.isArray(v) ? undefined : v;
+  return one !== null && typeof one === 'object' ? (one as Node) : undefined;
 }
 
 function readData(node: Node): Record<string, string> {
   const data: Record<string, string> = {};
-  const items = ((node.Data as Node | undefined)?.Item as Node[] | undefined) ?? [];
-  for (const item of items) data[text(item, 'Name', 'Data/Item')] = text(item, 'Value', 'Data/Item', true);
+  for (const item of list(child(node, 'Data'), 'Item')) data[text(item, 'Name', 'Data/Item')] = text(item, 'Value', 'Data/Item', true);
   return data;
 }
 
 /** Reads the items of a Deliver from the signed Body (never from the unsigned envelope). */
 export function readDeliver(signedBodyXml: string): TransferItem[] {
-  const doc = parser.parse(signedBodyXml) as Node;
-  const deliver = (doc.Body as Node | undefined)?.Deliver as Node | undefined;
+  const deliver = child(parseElement(signedBodyXml).node, 'Deliver');
   if (!deliver) throw new Error('the signed Body holds no tr:Deliver');
   const items: TransferItem[] = [];
-  for (const h of (deliver.HandOver as Node[] | undefined) ?? []) {
+  for (const h of list(deliver, 'HandOver')) {
     const version = Number(text(h, 'Version', 'HandOver'));
     if (!Number.isInteger(version)) throw new Error('HandOver: Version is not a whole number');
     items.push({
@@ -150,7 +160,7 @@ export function readDeliver(signedBodyXml: string): TransferItem[] {
       data: readData(h),
     });
   }
-  for (const r of (deliver.Result as Node[] | undefined) ?? []) {
+  for (const r of list(deliver, 'Result')) {
     const outcome = text(r, 'Outcome', 'Result');
     if (outcome !== 'completed' && outcome !== 'failed') throw new Error(`Result: Outcome "${outcome}" is neither completed nor failed`);
     items.push({
@@ -163,7 +173,7 @@ export function readDeliver(signedBodyXml: string): TransferItem[] {
       data: readData(r),
     });
   }
-  for (const p of (deliver.Publish as Node[] | undefined) ?? []) {
+  for (const p of list(deliver, 'Publish')) {
     const packageId = text(p, 'PackageId', 'Publish');
     items.push({ kind: 'publish', itemId: text(p, 'ItemId', 'Publish'), caseId: `package:${packageId}`.slice(0, 64), packageId, source: text(p, 'Package', 'Publish') });
   }
@@ -171,7 +181,7 @@ export function readDeliver(signedBodyXml: string): TransferItem[] {
 }
 
 export function readTransferHeader(signedHeaderXml: string): TransferHeader {
-  const h = (parser.parse(signedHeaderXml) as Node).TransferHeader as Node;
+  const h = parseElement(signedHeaderXml).node;
   return {
     messageId: text(h, 'MessageId', 'TransferHeader'),
     sender: text(h, 'Sender', 'TransferHeader'),
@@ -180,17 +190,13 @@ export function readTransferHeader(signedHeaderXml: string): TransferHeader {
   };
 }
 
-/** Reads the acks of a DeliverResponse body. */
-export function readAcks(responseXml: string): Ack[] {
-  const doc = parser.parse(responseXml) as Node;
-  const body = (doc.Envelope as Node | undefined)?.Body as Node | undefined;
-  const response = body?.DeliverResponse as Node | undefined;
-  if (!response) {
-    const fault = body?.Fault as Node | undefined;
-    throw new Error(fault ? `SOAP fault: ${String(fault.faultstring ?? JSON.stringify(fault))}` : 'the answer holds no DeliverResponse');
-  }
-  return ((response.Ack as Node[] | undefined) ?? []).map((a) => {
+/** Reads the acks of a DeliverResponse, from the reply soapCall already parsed. */
+export function readAcks(reply: { envelope?: ParsedEnvelope; fault?: { reason: string } }): Ack[] {
+  if (reply.fault) throw new Error(`SOAP fault: ${reply.fault.reason}`);
+  if (!reply.envelope || reply.envelope.operation.localName !== 'DeliverResponse') throw new Error('the answer holds no DeliverResponse');
+  return list(reply.envelope.body, 'Ack').map((a) => {
     const status = text(a, 'Status', 'Ack') as AckStatus;
-    return { itemId: text(a, 'ItemId', 'Ack'), status, ...(a.Reason ? { reason: String(a.Reason) } : {}) };
+    const reason = text(a, 'Reason', 'Ack', true);
+    return { itemId: text(a, 'ItemId', 'Ack'), status, ...(reason ? { reason } : {}) };
   });
 }

@@ -57,4 +57,13 @@ describe('a Deliver of several items, taken at once', function () {
     const refused = (await fed.dept('tax').store.dataSource.query(`SELECT reason FROM if_message WHERE direction = 'refused'`)) as Array<{ reason: string }>;
     expect(refused.map((r) => r.reason).join('\n')).to.contain(`item ${c}-1 appears more than once`);
   });
+
+  it('regression: data values lost their leading and trailing spaces and line breaks on the way (the signed parts were read with a trimming parser)', async () => {
+    const c = randomUUID();
+    const value = '  A-1, Rue de la Paix\r\n  second line\n\t';
+    const [ack] = await deliver([{ ...handOver(c, `${c}-1`), data: { applicantId: value } }]);
+    expect(ack.status).to.equal('accepted');
+    const [performing] = (await fed.dept('tax').engine.listInstances({ homeInstanceId: c, limit: 1 })).items;
+    expect((await fed.dept('tax').engine.getInstance(performing.id)).data.applicantId).to.equal(value);
+  });
 });

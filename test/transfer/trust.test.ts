@@ -5,6 +5,7 @@ import { signEnvelope } from '../../src/transfer/signing';
 import { deliverEnvelope, readAcks, TRANSFER_RELAY_PATH, TRANSFER_SERVICE_PATH, type Ack, type TransferItem } from '../../src/transfer';
 import { closedCase, LICENCE_XPDL, TransferFederation, type Department } from './federation-support';
 import { waitFor } from '../support/wait-for';
+import { parseEnvelope } from '../../src/services/soap';
 
 /**
  * Issue 9: agencies trust each other only as far as the process says. Every attack here is made
@@ -65,7 +66,7 @@ describe('trust between agencies: a member department with its own real key is h
     const res = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'text/xml; charset=utf-8' }, body: envelope });
     const text = await res.text();
     expect(res.status, text).to.equal(200);
-    return readAcks(text);
+    return readAcks({ envelope: parseEnvelope(text) });
   }
 
   /** Everything an attack could have changed, at every department. */

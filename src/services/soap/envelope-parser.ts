@@ -2,7 +2,7 @@ import { XMLParser } from 'fast-xml-parser';
 import { SoapFault } from './soap-fault';
 import { versionOfNamespace, type SoapVersion } from './soap-version';
 import { echo } from './echo';
-import type { RawDocument } from './xml-scanner';
+import { scanXmlTree, type RawDocument, type XmlLimits } from './xml-scanner';
 
 /**
  * A parsed element with namespace prefixes removed: child elements by local name (an array when
@@ -143,6 +143,18 @@ export function parseEnvelope(text: string, scanned?: RawDocument): ParsedEnvelo
   const requestValue = first(body[children[0]]);
   const operation = resolve(children[0], declare(bodyScope, asObject(requestValue)));
   return { version, headerBlocks, header, operation, body: asNode(normalise(requestValue)) };
+}
+
+/**
+ * One element read the way a request is: the scanner's one checked pass (no DTD, limits,
+ * well-formedness), prefixes removed, entities decoded, text exactly as written (never trimmed:
+ * a value's spaces are part of it). For the signed parts of a transfer and the Body of a reply.
+ */
+export function parseElement(xml: string, limits?: XmlLimits): { localName: string; node: SoapNode } {
+  const scanned = scanXmlTree(xml, limits);
+  if (scanned.reservedName !== undefined) throw new SoapFault('Client', `malformed XML: the name "${echo(scanned.reservedName)}" is reserved`, 'MALFORMED_XML');
+  const [name] = elementKeys(scanned.root);
+  return { localName: localPart(name), node: asNode(normalise(first(scanned.root[name]))) };
 }
 
 /**

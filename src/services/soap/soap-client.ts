@@ -2,7 +2,8 @@ import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { parseEnvelope, TEXT_KEY, type ParsedEnvelope, type SoapNode } from './envelope-parser';
 import { readLimited } from './read-limited';
-import { refuseDtd, requireWellFormed } from './request-guards';
+import { refuseDtd } from './request-guards';
+import { DEFAULT_XML_LIMITS, scanXmlTree, type XmlLimits } from './xml-scanner';
 import { SoapFault } from './soap-fault';
 import { CONTENT_TYPES, type SoapVersion } from './soap-version';
 
@@ -17,6 +18,8 @@ import { CONTENT_TYPES, type SoapVersion } from './soap-version';
 
 export const DEFAULT_CALL_TIMEOUT_MS = 10_000;
 export const DEFAULT_MAX_REPLY_BYTES = 1024 * 1024;
+
+const REPLY_XML_LIMITS: Readonly<XmlLimits> = Object.freeze({ ...DEFAULT_XML_LIMITS, maxElements: Number.MAX_SAFE_INTEGER });
 
 export interface SoapCallRequest {
   url: string;
@@ -77,8 +80,9 @@ export async function soapCall(request: SoapCallRequest): Promise<SoapCallReply>
   if (text.trim() === '') return reply;
   try {
     refuseDtd(text);
-    requireWellFormed(text);
-    reply.envelope = parseEnvelope(text);
+    // The server's one checked pass (well-formedness, no DTD) building the tree as it goes: a reply
+    // is parsed once, as a request is. Its size is bounded by maxReplyBytes, not by a count.
+    reply.envelope = parseEnvelope(text, scanXmlTree(text, REPLY_XML_LIMITS));
   } catch (e) {
     reply.notSoap = e instanceof SoapFault ? e.message : 'not a SOAP envelope';
     return reply;
