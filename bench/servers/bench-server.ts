@@ -11,28 +11,13 @@ import express from 'express';
 import pino from 'pino';
 import * as soap from 'soap';
 import { ECHO_NS, ECHO_WSDL } from '../echo-service';
-import { WorkflowEngine, type DefinitionPackage } from '../../src/engine';
+import { WorkflowEngine } from '../../src/engine';
+import { oneManualActivity } from '../start-floor';
 import { openStore } from '../../src/persistence';
 import { createServer } from '../../src/app';
 import { xml } from '../../src/services/soap';
 
 
-
-function oneManualActivity(): DefinitionPackage {
-  const node = (id: string, kind: string) => ({ id, kind, join: 'none', split: 'none', performers: kind === 'manual' ? ['clerk'] : [], fireRule: 'last' });
-  return {
-    id: 'bench',
-    warnings: [],
-    processes: [{
-      id: 'one_step',
-      dataFields: [{ id: 'caseRef', type: 'STRING' }],
-      participants: [{ id: 'clerk', type: 'ROLE' }],
-      applications: [],
-      activities: [node('start', 'start'), node('review', 'manual'), node('end', 'end')],
-      transitions: [{ id: 't1', from: 'start', to: 'review', kind: 'normal' }, { id: 't2', from: 'review', to: 'end', kind: 'normal' }],
-    }],
-  } as unknown as DefinitionPackage;
-}
 
 async function nodeSoapEcho(): Promise<void> {
   const app = express();
