@@ -282,12 +282,8 @@ export class OutboxWorker {
         await this.record(h, { dead: who.malformed });
         continue;
       }
-      const lane = this.laneOf(strategy, who.receiver);
-      const h: Held = { row, strategy, lane, done: resolve, settled };
-      this.held.set(row.id, h);
-      lane.queue.push(h);
-      lane.destinations.add(row.destination);
-      touched.add(lane);
+      const h = this.hold(row, strategy, who.receiver, resolve, settled);
+      touched.add(h.lane);
       into?.push(h);
     }
     for (const lane of touched) this.drain(lane);
@@ -320,14 +316,19 @@ export class OutboxWorker {
       if ('malformed' in who) continue; // checked when it was taken; its claim runs out and a claim settles it
       let resolve!: Held['done'];
       const settled = new Promise<keyof OutboxReport | 'released'>((r) => (resolve = r));
-      const lane = this.laneOf(strategy, who.receiver);
-      const h: Held = { row, strategy, lane, done: resolve, settled };
-      this.held.set(row.id, h);
-      lane.queue.push(h);
-      lane.destinations.add(row.destination);
-      touched.add(lane);
+      touched.add(this.hold(row, strategy, who.receiver, resolve, settled).lane);
     }
     for (const lane of touched) this.drain(lane);
+  }
+
+  /** Holds a claimed row: queued in its receiver's lane until delivered, retried or let go. */
+  private hold(row: OutboxRecord, strategy: DeliveryStrategy<any>, receiver: string, done: Held['done'], settled: Held['settled']): Held { // eslint-disable-line @typescript-eslint/no-explicit-any
+    const lane = this.laneOf(strategy, receiver);
+    const h: Held = { row, strategy, lane, done, settled };
+    this.held.set(row.id, h);
+    lane.queue.push(h);
+    lane.destinations.add(row.destination);
+    return h;
   }
 
   private full(lane: Lane): boolean {
