@@ -1,5 +1,6 @@
 import { createHash, createPrivateKey, createSign, randomUUID, type KeyObject } from 'crypto';
-import { BASE64_ENCODING_TYPE, DS_NS, EXC_C14N, RSA_SHA256, SHA256, WSSE_NS, WSU_NS, X509V3_VALUE_TYPE, XMLNS_NS } from './constants';
+import { SOAP11_ENVELOPE_NS } from '../../services/soap';
+import { BASE64_ENCODING_TYPE, DS_NS, EXC_C14N, RSA_SHA256, SHA256, TRANSFER_NS, WSSE_NS, WSU_NS, X509V3_VALUE_TYPE, XMLNS_NS } from './constants';
 import { childElements, ensurePrefix, is, parseStrict, serialize, type XDocument, type XElement, type XNode } from './dom';
 import { canonical, envelopeParts, idCounts, wsuId } from './envelope';
 import type { SigningIdentity } from './identity';
@@ -22,10 +23,7 @@ const keyObjects = new WeakMap<SigningIdentity, KeyObject>();
  * Body, Timestamp and TransferHeader (docs/signing.md). Returns the signed envelope.
  */
 export function signEnvelope(envelopeXml: string, identity: SigningIdentity, options: SignOptions = {}): string {
-  const ttl = options.ttlSeconds ?? DEFAULT_TTL_SECONDS;
-  if (!Number.isFinite(ttl) || ttl <= 0) throw new Error(`signEnvelope: ttlSeconds must be a positive number, not ${ttl}`);
-  const created = options.now ?? new Date();
-  const expires = new Date(created.getTime() + ttl * 1000);
+  const { created, expires } = validity('signEnvelope', options);
 
   const doc = parseStrict(envelopeXml);
   if (typeof doc === 'string') throw new Error(`signEnvelope: the envelope is not well-formed XML: ${doc}`);
@@ -46,11 +44,10 @@ export function signEnvelope(envelopeXml: string, identity: SigningIdentity, opt
   }
   markMustUnderstand(security, envelope, soapNs);
 
-  // Random ids: no two signatures are ever alike, so re-signing the same payload is never a replay.
-  const timestampId = `TS-${randomUUID()}`;
-  const tokenId = `X509-${randomUUID()}`;
+  const timestampId = newId('Timestamp');
+  const tokenId = newId('Token');
   const bodyId = giveId(body, 'Body');
-  const headerId = giveId(transferHeader, 'TH');
+  const headerId = giveId(transferHeader, 'TransferHeader');
 
   // Timestamp first, then the token, then the Signature: a receiver
   // processing the header in order meets each item before anything that refers to it.
@@ -79,14 +76,14 @@ export function signEnvelope(envelopeXml: string, identity: SigningIdentity, opt
   const signedInfo = element(doc, signature, null, DS_NS, 'ds', 'SignedInfo');
   element(doc, signedInfo, null, DS_NS, 'ds', 'CanonicalizationMethod').setAttribute('Algorithm', EXC_C14N);
   element(doc, signedInfo, null, DS_NS, 'ds', 'SignatureMethod').setAttribute('Algorithm', RSA_SHA256);
-  for (const [id, part] of [[bodyId, body], [timestampId, timestamp], [headerId, transferHeader]] as const) {
+  for (const [id, part] of signedOrder<[string, XElement]>({ Body: [bodyId, body], Timestamp: [timestampId, timestamp], TransferHeader: [headerId, transferHeader] })) {
     const reference = element(doc, signedInfo, null, DS_NS, 'ds', 'Reference');
     reference.setAttribute('URI', `#${id}`);
     element(doc, element(doc, reference, null, DS_NS, 'ds', 'Transforms'), null, DS_NS, 'ds', 'Transform').setAttribute('Algorithm', EXC_C14N);
     element(doc, reference, null, DS_NS, 'ds', 'DigestMethod').setAttribute('Algorithm', SHA256);
-    text(doc, element(doc, reference, null, DS_NS, 'ds', 'DigestValue'), createHash('sha256').update(canonical(part), 'utf8').digest('base64'));
+    text(doc, element(doc, reference, null, DS_NS, 'ds', 'DigestValue'), digestOf(canonical(part)));
   }
-  const signatureValue = createSign('RSA-SHA256').update(canonical(signedInfo), 'utf8').sign(keyObjectOf(identity), 'base64');
+  const signatureValue = signatureValueOf(canonical(signedInfo), identity);
   text(doc, element(doc, signature, null, DS_NS, 'ds', 'SignatureValue'), signatureValue);
   // WS-Security's form: KeyInfo points at the token. Receivers take the key from the registry anyway.
   const securityTokenReference = element(doc, element(doc, signature, null, DS_NS, 'ds', 'KeyInfo'), null, WSSE_NS, 'wsse', 'SecurityTokenReference');
@@ -97,6 +94,84 @@ export function signEnvelope(envelopeXml: string, identity: SigningIdentity, opt
   // A carriage return reaches the DOM only through a character reference; written raw it would
   // parse back as a line feed and break the digest (https://www.w3.org/TR/xml/#sec-line-ends).
   return serialize(doc).replace(/\r/g, '&#xD;');
+}
+
+/**
+ * The canonical text of a transfer message's two signed elements' content, as the sender's code
+ * generates it: what signCanonical signs. Each must already be in exclusive-c14n form in its place
+ * (text escaped as canonicalText does, no self-closing tags, attributes in c14n order); inside
+ * tr:TransferHeader the tr prefix is in scope, inside soap:Body nothing is, so the first element
+ * using a namespace declares it. Test: test/transfer/signing/canonical.test.ts.
+ */
+export interface CanonicalContent {
+  /** The children of tr:TransferHeader: MessageId, Sender, Receiver, SentAt (and any others). */
+  transferHeader: string;
+  /** The children of the SOAP 1.1 Body. */
+  body: string;
+}
+
+/**
+ * Signs a SOAP 1.1 transfer message written from its canonical content, without parsing anything:
+ * the Timestamp, TransferHeader and Body are generated as their own exclusive-c14n text, so the
+ * bytes written are the bytes digested, and so is the SignedInfo, which is signed as written. The
+ * message is the one signEnvelope makes of the same content (same elements, ids and algorithms);
+ * only its signed parts and SignedInfo repeat the namespace declarations c14n puts on them.
+ * Parsing what was just generated and walking it for c14n cost about as much CPU as the RSA
+ * signature itself (bench/signing.ts).
+ */
+export function signCanonical(content: CanonicalContent, identity: SigningIdentity, options: SignOptions = {}): string {
+  const { created, expires } = validity('signCanonical', options);
+  const timestampId = newId('Timestamp');
+  const tokenId = newId('Token');
+  const bodyId = newId('Body');
+  const headerId = newId('TransferHeader');
+  // Namespace declarations first, by prefix, then the attributes: the order c14n writes them in.
+  const parts = {
+    Body: [bodyId, `<soap:Body xmlns:soap="${SOAP11_ENVELOPE_NS}" xmlns:wsu="${WSU_NS}" wsu:Id="${bodyId}">${content.body}</soap:Body>`],
+    Timestamp: [timestampId, `<wsu:Timestamp xmlns:wsu="${WSU_NS}" wsu:Id="${timestampId}"><wsu:Created>${created.toISOString()}</wsu:Created><wsu:Expires>${expires.toISOString()}</wsu:Expires></wsu:Timestamp>`],
+    TransferHeader: [headerId, `<tr:TransferHeader xmlns:tr="${TRANSFER_NS}" xmlns:wsu="${WSU_NS}" wsu:Id="${headerId}">${content.transferHeader}</tr:TransferHeader>`],
+  } satisfies Record<SignedPart, [string, string]>;
+  const references = signedOrder(parts)
+    .map(([id, text]) => `<ds:Reference URI="#${id}"><ds:Transforms><ds:Transform Algorithm="${EXC_C14N}"></ds:Transform></ds:Transforms><ds:DigestMethod Algorithm="${SHA256}"></ds:DigestMethod><ds:DigestValue>${digestOf(text)}</ds:DigestValue></ds:Reference>`)
+    .join('');
+  const signedInfo = `<ds:SignedInfo xmlns:ds="${DS_NS}"><ds:CanonicalizationMethod Algorithm="${EXC_C14N}"></ds:CanonicalizationMethod><ds:SignatureMethod Algorithm="${RSA_SHA256}"></ds:SignatureMethod>${references}</ds:SignedInfo>`;
+  const signatureValue = signatureValueOf(signedInfo, identity);
+  // Ids, algorithm URIs, base64 and dates hold nothing an attribute or text would need to escape.
+  return `<?xml version="1.0" encoding="UTF-8"?><soap:Envelope xmlns:soap="${SOAP11_ENVELOPE_NS}" xmlns:tr="${TRANSFER_NS}"><soap:Header>` +
+    `<wsse:Security xmlns:wsse="${WSSE_NS}" xmlns:wsu="${WSU_NS}" soap:mustUnderstand="1">${parts.Timestamp[1]}` +
+    `<wsse:BinarySecurityToken EncodingType="${BASE64_ENCODING_TYPE}" ValueType="${X509V3_VALUE_TYPE}" wsu:Id="${tokenId}">${identity.certificateDer.toString('base64')}</wsse:BinarySecurityToken>` +
+    `<ds:Signature xmlns:ds="${DS_NS}">${signedInfo}<ds:SignatureValue>${signatureValue}</ds:SignatureValue>` +
+    `<ds:KeyInfo><wsse:SecurityTokenReference xmlns:wsse="${WSSE_NS}"><wsse:Reference URI="#${tokenId}" ValueType="${X509V3_VALUE_TYPE}"/></wsse:SecurityTokenReference></ds:KeyInfo></ds:Signature>` +
+    `</wsse:Security>${parts.TransferHeader[1]}</soap:Header>${parts.Body[1]}</soap:Envelope>`;
+}
+
+type SignedPart = 'Body' | 'Timestamp' | 'TransferHeader';
+
+/** The References in the order both signers write them (and docs/signing.md shows). */
+function signedOrder<T>(parts: Record<SignedPart, T>): T[] {
+  return [parts.Body, parts.Timestamp, parts.TransferHeader];
+}
+
+function validity(signer: string, options: SignOptions): { created: Date; expires: Date } {
+  const ttl = options.ttlSeconds ?? DEFAULT_TTL_SECONDS;
+  if (!Number.isFinite(ttl) || ttl <= 0) throw new Error(`${signer}: ttlSeconds must be a positive number, not ${ttl}`);
+  const created = options.now ?? new Date();
+  return { created, expires: new Date(created.getTime() + ttl * 1000) };
+}
+
+const ID_LABEL: Readonly<Record<SignedPart | 'Token', string>> = { Body: 'Body', Timestamp: 'TS', TransferHeader: 'TH', Token: 'X509' };
+
+/** Random ids: no two signatures are ever alike, so re-signing the same payload is never a replay. */
+function newId(part: SignedPart | 'Token'): string {
+  return `${ID_LABEL[part]}-${randomUUID()}`;
+}
+
+function digestOf(canonicalText: string): string {
+  return createHash('sha256').update(canonicalText, 'utf8').digest('base64');
+}
+
+function signatureValueOf(canonicalSignedInfo: string, identity: SigningIdentity): string {
+  return createSign('RSA-SHA256').update(canonicalSignedInfo, 'utf8').sign(keyObjectOf(identity), 'base64');
 }
 
 function keyObjectOf(identity: SigningIdentity): KeyObject {
@@ -141,10 +216,10 @@ function text(doc: XDocument, parent: XElement, value: string): void {
   parent.appendChild(doc.createTextNode(value));
 }
 
-function giveId(target: XElement, label: string): string {
+function giveId(target: XElement, part: SignedPart): string {
   const existing = wsuId(target);
   if (existing) return existing;
-  const id = `${label}-${randomUUID()}`;
+  const id = newId(part);
   if (!ensurePrefix(target, 'wsu', WSU_NS)) throw new Error('signEnvelope: the prefix "wsu" is bound to another namespace in the envelope');
   target.setAttributeNS(WSU_NS, 'wsu:Id', id);
   return id;
