@@ -56,6 +56,8 @@ describe('transfer signing: the sender writes canonical text (signCanonical)', (
       for (const name of ['soap:Body', 'tr:TransferHeader']) {
         expect(withoutIds(now.find((p) => p.name === name)!.written), `seed ${seed}, ${name} against signEnvelope`).to.equal(withoutIds(old.find((p) => p.name === name)!.canonical));
       }
+      // signEnvelope writes the Timestamp and SignedInfo with the same code, signed as written too.
+      for (const part of old.filter((p) => p.name === 'wsu:Timestamp' || p.name === 'ds:SignedInfo')) expect(part.written, `seed ${seed}, signEnvelope's ${part.name}`).to.equal(part.canonical);
     }
   });
 
