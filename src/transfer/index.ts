@@ -14,7 +14,7 @@ export type { PackageActivity, HeldPackageImpact } from './data-flows';
 export { TRANSFER_SERVICE_PATH, TRANSFER_RELAY_PATH, TRANSFER_SERVICE_TYPE } from './transfer-directory';
 export { RegistryDirectory, endpointFailureFor } from './registry-directory';
 export type { TransferDirectory } from './transfer-directory';
-export { deliverEnvelope, readDeliver, readTransferHeader, readAcks, toText } from './transfer-items';
+export { deliverContent, deliverEnvelope, readDeliver, readTransferHeader, readAcks, toText } from './transfer-items';
 export type { TransferItem, HandOverItem, ResultItem, PublishItem, Ack, AckStatus, TransferHeader } from './transfer-items';
 export { whereIs, verifyCaseMessages } from './case-trace';
 export type { CaseWhereabouts, VerifiedMessage } from './case-trace';

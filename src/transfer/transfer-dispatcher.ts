@@ -4,7 +4,7 @@ import { parseHandOverObserver, type OutboxKind, type OutboxRecord, type Workflo
 import { OutboxWorker, type DeliveryContext, type DeliveryOutcome, type DeliveryStrategy, type OutboxReport } from '../outbox';
 import { soapCall } from '../services/soap';
 import { inThisThread, type EnvelopeCrypto, type SigningIdentity } from './signing';
-import { deliverEnvelope, readAcks, toText, type Ack, type TransferItem } from './transfer-items';
+import { deliverContent, readAcks, toText, type Ack, type TransferItem } from './transfer-items';
 import type { MessageLog } from './message-log';
 import { TRANSFER_RELAY_PATH, type TransferDirectory } from './transfer-directory';
 import { endpointFailureFor } from './registry-directory';
@@ -152,7 +152,8 @@ class TransferDelivery implements DeliveryStrategy<TransferKind> {
     const sender = engine.department!;
     const header = { messageId: randomUUID(), sender, receiver, sentAt: engine.clock.now() };
     const items = entries.map((e) => e.item);
-    const envelope = await this.o.crypto.sign(deliverEnvelope(header, items), this.o.identity);
+    // Written in canonical form and signed as written: nothing the sender generated is parsed back.
+    const envelope = await this.o.crypto.sign(deliverContent(header, items), this.o.identity);
     let endpoint = '';
     try {
       const post = async (url: string): Promise<Ack[]> => {

@@ -1,5 +1,5 @@
-import { ATTRIBUTES_KEY, TEXT_KEY, escapeXml, parseElement, type ParsedEnvelope, type SoapNode } from '../services/soap';
-import { TRANSFER_NS } from './signing';
+import { ATTRIBUTES_KEY, TEXT_KEY, canonicalText, escapeXml, parseElement, type ParsedEnvelope, type SoapNode } from '../services/soap';
+import { TRANSFER_NS, type CanonicalContent } from './signing';
 
 /** One activity handed to the department that performs it (docs/transfer-design.md). */
 export interface HandOverItem {
@@ -65,7 +65,9 @@ export function toText(data: Record<string, unknown>): Record<string, string> {
   return out;
 }
 
-const e = escapeXml;
+// The signed parts are written in their canonical form (signCanonical digests them as they are):
+// escaped as c14n escapes text, never a self-closing tag, no attributes.
+const e = canonicalText;
 
 function dataXml(data: Record<string, string>): string {
   return `<tr:Data>${Object.entries(data).map(([k, v]) => `<tr:Item><tr:Name>${e(k)}</tr:Name><tr:Value>${e(v)}</tr:Value></tr:Item>`).join('')}</tr:Data>`;
@@ -86,16 +88,25 @@ function itemXml(item: TransferItem): string {
     (item.reason ? `<tr:Reason>${e(item.reason)}</tr:Reason>` : '') + `${dataXml(item.data)}</tr:Result>`;
 }
 
-/** The unsigned SOAP 1.1 envelope of a Deliver message; signEnvelope adds the WS-Security header. */
+/** What a Deliver message signs, in exclusive-c14n form: the sender hands it to EnvelopeCrypto.sign (signCanonical). */
+export function deliverContent(header: TransferHeader, items: TransferItem[]): CanonicalContent {
+  return {
+    transferHeader: `<tr:MessageId>${e(header.messageId)}</tr:MessageId><tr:Sender>${e(header.sender)}</tr:Sender>` +
+      `<tr:Receiver>${e(header.receiver)}</tr:Receiver><tr:SentAt>${header.sentAt.toISOString()}</tr:SentAt>`,
+    // Deliver is the Body's first element to use tr, so canonical form declares it there.
+    body: `<tr:Deliver xmlns:tr="${TRANSFER_NS}">${items.map(itemXml).join('')}</tr:Deliver>`,
+  };
+}
+
+/** The same Deliver message unsigned, for signEnvelope (tests, tools): built from deliverContent. */
 export function deliverEnvelope(header: TransferHeader, items: TransferItem[]): string {
+  const content = deliverContent(header, items);
   return `<?xml version="1.0" encoding="UTF-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" xmlns:tr="${TRANSFER_NS}">` +
-    `<soap:Header><tr:TransferHeader><tr:MessageId>${e(header.messageId)}</tr:MessageId><tr:Sender>${e(header.sender)}</tr:Sender>` +
-    `<tr:Receiver>${e(header.receiver)}</tr:Receiver><tr:SentAt>${header.sentAt.toISOString()}</tr:SentAt></tr:TransferHeader></soap:Header>` +
-    `<soap:Body><tr:Deliver>${items.map(itemXml).join('')}</tr:Deliver></soap:Body></soap:Envelope>`;
+    `<soap:Header><tr:TransferHeader>${content.transferHeader}</tr:TransferHeader></soap:Header><soap:Body>${content.body}</soap:Body></soap:Envelope>`;
 }
 
 export function deliverResponse(acks: Ack[]): string {
-  return `<tr:DeliverResponse xmlns:tr="${TRANSFER_NS}">${acks.map((a) => `<tr:Ack><tr:ItemId>${e(a.itemId)}</tr:ItemId><tr:Status>${a.status}</tr:Status>${a.reason ? `<tr:Reason>${e(a.reason)}</tr:Reason>` : ''}</tr:Ack>`).join('')}</tr:DeliverResponse>`;
+  return `<tr:DeliverResponse xmlns:tr="${TRANSFER_NS}">${acks.map((a) => `<tr:Ack><tr:ItemId>${escapeXml(a.itemId)}</tr:ItemId><tr:Status>${a.status}</tr:Status>${a.reason ? `<tr:Reason>${escapeXml(a.reason)}</tr:Reason>` : ''}</tr:Ack>`).join('')}</tr:DeliverResponse>`;
 }
 
 type Node = SoapNode;

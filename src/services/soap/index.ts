@@ -8,7 +8,7 @@ export type { FaultKind, FaultSubcode } from './soap-fault';
 export { FieldReader } from './field-reader';
 export { ATTRIBUTES_KEY, TEXT_KEY } from './envelope-parser';
 export type { SoapNode, QName } from './envelope-parser';
-export { xml, escapeXml, rawXml, optionalElement, XmlFragment } from './xml-text';
+export { xml, escapeXml, canonicalText, rawXml, optionalElement, XmlFragment } from './xml-text';
 export { faultEnvelope, faultStatus, responseEnvelope } from './envelope-writer';
 export { CONTENT_TYPES, ENVELOPE_NAMESPACES, SOAP11_ENVELOPE_NS, SOAP12_ENVELOPE_NS, versionOfContentType } from './soap-version';
 export type { SoapVersion } from './soap-version';

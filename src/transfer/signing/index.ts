@@ -1,8 +1,8 @@
 /** WS-Security signing and verification of transfer messages (docs/signing.md). */
 export { loadSigningIdentity, CERTIFICATE_VALIDITY_YEARS } from './identity';
 export type { SigningIdentity, LoadSigningIdentityOptions } from './identity';
-export { signEnvelope, DEFAULT_TTL_SECONDS } from './sign';
-export type { SignOptions } from './sign';
+export { signEnvelope, signCanonical, DEFAULT_TTL_SECONDS } from './sign';
+export type { SignOptions, CanonicalContent } from './sign';
 export { verifyEnvelope, DEFAULT_MAX_AGE_SECONDS, DEFAULT_MAX_SKEW_SECONDS } from './verify';
 export type { VerifyOptions, VerifiedEnvelope } from './verify';
 export { ReplayCache, DEFAULT_REPLAY_CACHE_ENTRIES } from './replay-cache';

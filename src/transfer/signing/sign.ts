@@ -1,6 +1,7 @@
 import { createHash, createPrivateKey, createSign, randomUUID, type KeyObject } from 'crypto';
-import { BASE64_ENCODING_TYPE, DS_NS, EXC_C14N, RSA_SHA256, SHA256, WSSE_NS, WSU_NS, X509V3_VALUE_TYPE, XMLNS_NS } from './constants';
-import { childElements, ensurePrefix, is, parseStrict, serialize, type XDocument, type XElement, type XNode } from './dom';
+import { SOAP11_ENVELOPE_NS } from '../../services/soap';
+import { BASE64_ENCODING_TYPE, DS_NS, EXC_C14N, RSA_SHA256, SHA256, TRANSFER_NS, WSSE_NS, WSU_NS, X509V3_VALUE_TYPE, XMLNS_NS } from './constants';
+import { childElements, ensurePrefix, is, parseStrict, serialize, type XDocument, type XElement } from './dom';
 import { canonical, envelopeParts, idCounts, wsuId } from './envelope';
 import type { SigningIdentity } from './identity';
 
@@ -19,13 +20,12 @@ const keyObjects = new WeakMap<SigningIdentity, KeyObject>();
 /**
  * Signs a SOAP envelope holding a `tr:TransferHeader`: adds (or fills) the `wsse:Security` header
  * with a Timestamp, the sender's certificate as a BinarySecurityToken and an XML signature over
- * Body, Timestamp and TransferHeader (docs/signing.md). Returns the signed envelope.
+ * Body, Timestamp and TransferHeader (docs/signing.md). Returns the signed envelope. For envelopes
+ * written elsewhere (Wf-XML calls, tests): it parses them to find and canonicalise Body and
+ * TransferHeader. Transfer messages, which Interflow writes itself, go through signCanonical.
  */
 export function signEnvelope(envelopeXml: string, identity: SigningIdentity, options: SignOptions = {}): string {
-  const ttl = options.ttlSeconds ?? DEFAULT_TTL_SECONDS;
-  if (!Number.isFinite(ttl) || ttl <= 0) throw new Error(`signEnvelope: ttlSeconds must be a positive number, not ${ttl}`);
-  const created = options.now ?? new Date();
-  const expires = new Date(created.getTime() + ttl * 1000);
+  const validity = validityOf('signEnvelope', options);
 
   const doc = parseStrict(envelopeXml);
   if (typeof doc === 'string') throw new Error(`signEnvelope: the envelope is not well-formed XML: ${doc}`);
@@ -46,57 +46,117 @@ export function signEnvelope(envelopeXml: string, identity: SigningIdentity, opt
   }
   markMustUnderstand(security, envelope, soapNs);
 
-  // Random ids: no two signatures are ever alike, so re-signing the same payload is never a replay.
-  const timestampId = `TS-${randomUUID()}`;
-  const tokenId = `X509-${randomUUID()}`;
+  // Both prefixes bound on Security, as signCanonical writes it, so the items share their text.
+  for (const [prefix, namespace] of [['wsse', WSSE_NS], ['wsu', WSU_NS]]) {
+    if (!ensurePrefix(security, prefix, namespace)) throw new Error(`signEnvelope: the prefix "${prefix}" is bound to another namespace in the envelope`);
+  }
   const bodyId = giveId(body, 'Body');
-  const headerId = giveId(transferHeader, 'TH');
-
-  // Timestamp first, then the token, then the Signature: a receiver
-  // processing the header in order meets each item before anything that refers to it.
-  const timestamp = element(doc, security, security.firstChild, WSU_NS, 'wsu', 'Timestamp');
-  timestamp.setAttributeNS(WSU_NS, 'wsu:Id', timestampId);
-  text(doc, element(doc, timestamp, null, WSU_NS, 'wsu', 'Created'), created.toISOString());
-  text(doc, element(doc, timestamp, null, WSU_NS, 'wsu', 'Expires'), expires.toISOString());
-
-  const token = element(doc, security, timestamp.nextSibling, WSSE_NS, 'wsse', 'BinarySecurityToken');
-  token.setAttribute('EncodingType', BASE64_ENCODING_TYPE);
-  token.setAttribute('ValueType', X509V3_VALUE_TYPE);
-  token.setAttributeNS(WSU_NS, 'wsu:Id', tokenId);
-  text(doc, token, identity.certificateDer.toString('base64'));
-
+  const headerId = giveId(transferHeader, 'TransferHeader');
   const counts = idCounts(envelope);
   for (const id of [bodyId, headerId]) {
     if ((counts.get(id) ?? 0) > 1) throw new Error(`signEnvelope: the id "${id}" occurs more than once in the envelope; a verifier would refuse it`);
   }
+  const items = securityItems({ Body: [bodyId, canonical(body)], TransferHeader: [headerId, canonical(transferHeader)] }, identity, validity);
 
-  // The Signature is written here rather than by xml-crypto's computeSignature, which finds every
-  // reference and the signature's place through XPath searches (a new XPath parser each) and
-  // parses the envelope again: ~4/5 of a signature's CPU. Its exclusive c14n still makes the bytes.
-  const signature = element(doc, security, null, DS_NS, 'ds', 'Signature');
-  // Self-contained, as xml-crypto wrote it: the Signature and its KeyInfo declare their prefixes.
-  signature.setAttributeNS(XMLNS_NS, 'xmlns:ds', DS_NS);
-  const signedInfo = element(doc, signature, null, DS_NS, 'ds', 'SignedInfo');
-  element(doc, signedInfo, null, DS_NS, 'ds', 'CanonicalizationMethod').setAttribute('Algorithm', EXC_C14N);
-  element(doc, signedInfo, null, DS_NS, 'ds', 'SignatureMethod').setAttribute('Algorithm', RSA_SHA256);
-  for (const [id, part] of [[bodyId, body], [timestampId, timestamp], [headerId, transferHeader]] as const) {
-    const reference = element(doc, signedInfo, null, DS_NS, 'ds', 'Reference');
-    reference.setAttribute('URI', `#${id}`);
-    element(doc, element(doc, reference, null, DS_NS, 'ds', 'Transforms'), null, DS_NS, 'ds', 'Transform').setAttribute('Algorithm', EXC_C14N);
-    element(doc, reference, null, DS_NS, 'ds', 'DigestMethod').setAttribute('Algorithm', SHA256);
-    text(doc, element(doc, reference, null, DS_NS, 'ds', 'DigestValue'), createHash('sha256').update(canonical(part), 'utf8').digest('base64'));
-  }
-  const signatureValue = createSign('RSA-SHA256').update(canonical(signedInfo), 'utf8').sign(keyObjectOf(identity), 'base64');
-  text(doc, element(doc, signature, null, DS_NS, 'ds', 'SignatureValue'), signatureValue);
-  // WS-Security's form: KeyInfo points at the token. Receivers take the key from the registry anyway.
-  const securityTokenReference = element(doc, element(doc, signature, null, DS_NS, 'ds', 'KeyInfo'), null, WSSE_NS, 'wsse', 'SecurityTokenReference');
-  securityTokenReference.setAttributeNS(XMLNS_NS, 'xmlns:wsse', WSSE_NS);
-  const tokenReference = element(doc, securityTokenReference, null, WSSE_NS, 'wsse', 'Reference');
-  tokenReference.setAttribute('URI', `#${tokenId}`);
-  tokenReference.setAttribute('ValueType', X509V3_VALUE_TYPE);
+  // The items are text (their canonical form, as signCanonical writes them): they take the places
+  // of two markers in the serialised envelope, before anything Security held and after it.
+  const marker = `interflow-signature-${randomUUID()}`;
+  security.insertBefore(doc.createTextNode(`${marker}-first`), security.firstChild);
+  security.appendChild(doc.createTextNode(`${marker}-last`));
   // A carriage return reaches the DOM only through a character reference; written raw it would
   // parse back as a line feed and break the digest (https://www.w3.org/TR/xml/#sec-line-ends).
-  return serialize(doc).replace(/\r/g, '&#xD;');
+  const serialised = serialize(doc).replace(/\r/g, '&#xD;').split(marker);
+  if (serialised.length !== 3) throw new Error('signEnvelope: the envelope holds the signature marker');
+  return serialised[0] + items.first + serialised[1].slice('-first'.length) + items.last + serialised[2].slice('-last'.length);
+}
+
+/**
+ * The canonical text of a transfer message's two signed elements' content, as the sender's code
+ * generates it: what signCanonical signs. Each must already be in exclusive-c14n form in its place
+ * (text escaped as canonicalText does, no self-closing tags, attributes in c14n order); inside
+ * tr:TransferHeader the tr prefix is in scope, inside soap:Body nothing is, so the first element
+ * using a namespace declares it. Test: test/transfer/signing/canonical.test.ts.
+ */
+export interface CanonicalContent {
+  /** The children of tr:TransferHeader: MessageId, Sender, Receiver, SentAt (and any others). */
+  transferHeader: string;
+  /** The children of the SOAP 1.1 Body. */
+  body: string;
+}
+
+/**
+ * Signs a SOAP 1.1 transfer message written from its canonical content, without parsing anything:
+ * the Timestamp, TransferHeader and Body are generated as their own exclusive-c14n text, so the
+ * bytes written are the bytes digested, and so is the SignedInfo, which is signed as written. The
+ * message is the one signEnvelope makes of the same content (same elements, ids and algorithms);
+ * only its signed parts and SignedInfo repeat the namespace declarations c14n puts on them.
+ * Parsing what was just generated and walking it for c14n cost about as much CPU as the RSA
+ * signature itself (bench/signing.ts).
+ */
+export function signCanonical(content: CanonicalContent, identity: SigningIdentity, options: SignOptions = {}): string {
+  const validity = validityOf('signCanonical', options);
+  const bodyId = newId('Body');
+  const headerId = newId('TransferHeader');
+  // Namespace declarations first, by prefix, then the attributes: the order c14n writes them in.
+  const body = `<soap:Body xmlns:soap="${SOAP11_ENVELOPE_NS}" xmlns:wsu="${WSU_NS}" wsu:Id="${bodyId}">${content.body}</soap:Body>`;
+  const transferHeader = `<tr:TransferHeader xmlns:tr="${TRANSFER_NS}" xmlns:wsu="${WSU_NS}" wsu:Id="${headerId}">${content.transferHeader}</tr:TransferHeader>`;
+  const items = securityItems({ Body: [bodyId, body], TransferHeader: [headerId, transferHeader] }, identity, validity);
+  return `<?xml version="1.0" encoding="UTF-8"?><soap:Envelope xmlns:soap="${SOAP11_ENVELOPE_NS}" xmlns:tr="${TRANSFER_NS}"><soap:Header>` +
+    `<wsse:Security xmlns:wsse="${WSSE_NS}" xmlns:wsu="${WSU_NS}" soap:mustUnderstand="1">${items.first}${items.last}</wsse:Security>` +
+    `${transferHeader}</soap:Header>${body}</soap:Envelope>`;
+}
+
+/**
+ * What both signers put in wsse:Security, as text: the Timestamp and the token first, the
+ * Signature last, so a receiver processing the header in order meets each item before anything
+ * that refers to it. The Timestamp and the SignedInfo are written in their exclusive-c14n form,
+ * so each is digested or signed as written; Body and TransferHeader come as their canonical text.
+ * The Signature is written here rather than by xml-crypto's computeSignature, which finds every
+ * reference and the signature's place through XPath searches (a new XPath parser each) and parses
+ * the envelope again: ~4/5 of a signature's CPU. Written inside a Security that binds wsse and wsu;
+ * ids, algorithm URIs, base64 and dates hold nothing text or an attribute would need to escape.
+ */
+function securityItems(signed: Record<'Body' | 'TransferHeader', [id: string, canonical: string]>, identity: SigningIdentity, validity: { created: Date; expires: Date }): { first: string; last: string } {
+  const timestampId = newId('Timestamp');
+  const tokenId = newId('Token');
+  const timestamp = `<wsu:Timestamp xmlns:wsu="${WSU_NS}" wsu:Id="${timestampId}"><wsu:Created>${validity.created.toISOString()}</wsu:Created><wsu:Expires>${validity.expires.toISOString()}</wsu:Expires></wsu:Timestamp>`;
+  const references = signedOrder({ ...signed, Timestamp: [timestampId, timestamp] })
+    .map(([id, text]) => `<ds:Reference URI="#${id}"><ds:Transforms><ds:Transform Algorithm="${EXC_C14N}"></ds:Transform></ds:Transforms><ds:DigestMethod Algorithm="${SHA256}"></ds:DigestMethod><ds:DigestValue>${digestOf(text)}</ds:DigestValue></ds:Reference>`)
+    .join('');
+  const signedInfo = `<ds:SignedInfo xmlns:ds="${DS_NS}"><ds:CanonicalizationMethod Algorithm="${EXC_C14N}"></ds:CanonicalizationMethod><ds:SignatureMethod Algorithm="${RSA_SHA256}"></ds:SignatureMethod>${references}</ds:SignedInfo>`;
+  const signatureValue = createSign('RSA-SHA256').update(signedInfo, 'utf8').sign(keyObjectOf(identity), 'base64');
+  return {
+    first: `${timestamp}<wsse:BinarySecurityToken EncodingType="${BASE64_ENCODING_TYPE}" ValueType="${X509V3_VALUE_TYPE}" wsu:Id="${tokenId}">${identity.certificateDer.toString('base64')}</wsse:BinarySecurityToken>`,
+    // Self-contained, as xml-crypto wrote it: the Signature and its KeyInfo declare their prefixes.
+    // WS-Security's form: KeyInfo points at the token. Receivers take the key from the registry anyway.
+    last: `<ds:Signature xmlns:ds="${DS_NS}">${signedInfo}<ds:SignatureValue>${signatureValue}</ds:SignatureValue>` +
+      `<ds:KeyInfo><wsse:SecurityTokenReference xmlns:wsse="${WSSE_NS}"><wsse:Reference URI="#${tokenId}" ValueType="${X509V3_VALUE_TYPE}"/></wsse:SecurityTokenReference></ds:KeyInfo></ds:Signature>`,
+  };
+}
+
+type SignedPart = 'Body' | 'Timestamp' | 'TransferHeader';
+
+/** The References in the order both signers write them (and docs/signing.md shows). */
+function signedOrder<T>(parts: Record<SignedPart, T>): T[] {
+  return [parts.Body, parts.Timestamp, parts.TransferHeader];
+}
+
+function validityOf(signer: string, options: SignOptions): { created: Date; expires: Date } {
+  const ttl = options.ttlSeconds ?? DEFAULT_TTL_SECONDS;
+  if (!Number.isFinite(ttl) || ttl <= 0) throw new Error(`${signer}: ttlSeconds must be a positive number, not ${ttl}`);
+  const created = options.now ?? new Date();
+  return { created, expires: new Date(created.getTime() + ttl * 1000) };
+}
+
+const ID_LABEL: Readonly<Record<SignedPart | 'Token', string>> = { Body: 'Body', Timestamp: 'TS', TransferHeader: 'TH', Token: 'X509' };
+
+/** Random ids: no two signatures are ever alike, so re-signing the same payload is never a replay. */
+function newId(part: SignedPart | 'Token'): string {
+  return `${ID_LABEL[part]}-${randomUUID()}`;
+}
+
+function digestOf(canonicalText: string): string {
+  return createHash('sha256').update(canonicalText, 'utf8').digest('base64');
 }
 
 function keyObjectOf(identity: SigningIdentity): KeyObject {
@@ -129,22 +189,10 @@ function markMustUnderstand(security: XElement, envelope: XElement, soapNs: stri
   }
 }
 
-/** A new element inserted into `parent` before `before` (at the end when null). */
-function element(doc: XDocument, parent: XElement, before: XNode | null, namespace: string, prefix: string, localName: string): XElement {
-  const created = doc.createElementNS(namespace, `${prefix}:${localName}`);
-  parent.insertBefore(created, before);
-  if (!ensurePrefix(created, prefix, namespace)) throw new Error(`signEnvelope: the prefix "${prefix}" is bound to another namespace in the envelope`);
-  return created;
-}
-
-function text(doc: XDocument, parent: XElement, value: string): void {
-  parent.appendChild(doc.createTextNode(value));
-}
-
-function giveId(target: XElement, label: string): string {
+function giveId(target: XElement, part: SignedPart): string {
   const existing = wsuId(target);
   if (existing) return existing;
-  const id = `${label}-${randomUUID()}`;
+  const id = newId(part);
   if (!ensurePrefix(target, 'wsu', WSU_NS)) throw new Error('signEnvelope: the prefix "wsu" is bound to another namespace in the envelope');
   target.setAttributeNS(WSU_NS, 'wsu:Id', id);
   return id;

@@ -1,11 +1,11 @@
 /**
- * The worker-thread side of SigningThreads (threads.ts): signs and verifies envelopes with the
- * very functions the event loop would use. What only the main thread has — the registry's trust
+ * The worker-thread side of SigningThreads (threads.ts): signs transfer messages and verifies
+ * envelopes with the very functions the event loop would use. What only the main thread has — the registry's trust
  * store and the department's replay cache — is asked for over the port while a verification waits,
  * so the checks, their order and their refusals are exactly those of verifyEnvelope.
  */
 import { parentPort } from 'node:worker_threads';
-import { signEnvelope } from './sign';
+import { signCanonical } from './sign';
 import { verifyEnvelope } from './verify';
 import { SignatureError } from './errors';
 import type { SigningIdentity } from './identity';
@@ -61,7 +61,7 @@ port.on('message', (m: ThreadRequest) => {
 });
 
 async function run(m: Exclude<ThreadRequest, { op: 'answer' }>): Promise<unknown> {
-  if (m.op === 'sign') return signEnvelope(m.xml, identityOf(m), { ...(m.now !== undefined ? { now: new Date(m.now) } : {}), ...(m.ttlSeconds !== undefined ? { ttlSeconds: m.ttlSeconds } : {}) });
+  if (m.op === 'sign') return signCanonical(m.content, identityOf(m), { ...(m.now !== undefined ? { now: new Date(m.now) } : {}), ...(m.ttlSeconds !== undefined ? { ttlSeconds: m.ttlSeconds } : {}) });
   return verifyEnvelope(m.xml, {
     ...(m.now !== undefined ? { now: new Date(m.now) } : {}),
     ...(m.maxSkewSeconds !== undefined ? { maxSkewSeconds: m.maxSkewSeconds } : {}),

@@ -1,30 +1,31 @@
 import { Worker } from 'node:worker_threads';
 import { join } from 'node:path';
-import { signEnvelope, type SignOptions } from './sign';
+import { signCanonical, type CanonicalContent, type SignOptions } from './sign';
 import { verifyEnvelope, type VerifiedEnvelope, type VerifyOptions } from './verify';
 import { SignatureError, type SignatureErrorCode } from './errors';
 import type { SigningIdentity } from './identity';
 
 /**
- * Where envelopes are signed and verified: in the event loop (`inThisThread`) or in worker
- * threads (`SigningThreads`). Both run signEnvelope and verifyEnvelope themselves; only the thread
- * differs.
+ * Where transfer messages are signed and envelopes verified: in the event loop (`inThisThread`) or
+ * in worker threads (`SigningThreads`). Both run signCanonical and verifyEnvelope themselves; only
+ * the thread differs. The sender's code writes a message's canonical content (cheap string
+ * building) and hands it over; the digests, the RSA signature and the envelope are made here.
  */
 export interface EnvelopeCrypto {
-  sign(envelopeXml: string, identity: SigningIdentity, options?: SignOptions): Promise<string>;
+  sign(content: CanonicalContent, identity: SigningIdentity, options?: SignOptions): Promise<string>;
   verify(envelopeXml: string, options: VerifyOptions): Promise<VerifiedEnvelope>;
   close(): Promise<void>;
 }
 
 export const inThisThread: EnvelopeCrypto = {
-  sign: async (xml, identity, options) => signEnvelope(xml, identity, options),
+  sign: async (content, identity, options) => signCanonical(content, identity, options),
   verify: (xml, options) => verifyEnvelope(xml, options),
   close: async () => undefined,
 };
 
 /** What the main thread sends a signing thread. */
 export type ThreadRequest =
-  | { op: 'sign'; id: number; xml: string; fingerprint256: string; identity?: { department: string; privateKeyPem: string; certificatePem: string; certificateDer: Uint8Array; fingerprint256: string }; now?: number; ttlSeconds?: number }
+  | { op: 'sign'; id: number; content: CanonicalContent; fingerprint256: string; identity?: { department: string; privateKeyPem: string; certificatePem: string; certificateDer: Uint8Array; fingerprint256: string }; now?: number; ttlSeconds?: number }
   | { op: 'verify'; id: number; xml: string; now?: number; maxSkewSeconds?: number; maxAgeSeconds?: number; receiver?: string }
   | { op: 'answer'; askId: number; value?: unknown; error?: string };
 
@@ -65,14 +66,14 @@ export class SigningThreads implements EnvelopeCrypto {
     for (let i = 0; i < threads; i++) this.workers.push(this.spawn());
   }
 
-  sign(xml: string, identity: SigningIdentity, options: SignOptions = {}): Promise<string> {
+  sign(content: CanonicalContent, identity: SigningIdentity, options: SignOptions = {}): Promise<string> {
     const worker = this.pick();
     const told = this.told.get(worker)!;
     const first = !told.has(identity.fingerprint256);
     told.add(identity.fingerprint256);
     return this.call(
       {
-        op: 'sign', id: 0, xml, fingerprint256: identity.fingerprint256,
+        op: 'sign', id: 0, content, fingerprint256: identity.fingerprint256,
         ...(first ? { identity: { department: identity.department, privateKeyPem: identity.privateKeyPem, certificatePem: identity.certificatePem, certificateDer: identity.certificateDer, fingerprint256: identity.fingerprint256 } } : {}),
         ...(options.now ? { now: options.now.getTime() } : {}),
         ...(options.ttlSeconds !== undefined ? { ttlSeconds: options.ttlSeconds } : {}),

@@ -4,6 +4,7 @@ import { tmpdir } from 'os';
 import * as path from 'path';
 import { SignedXml } from 'xml-crypto';
 import { loadSigningIdentity, ReplayCache, SignatureError, verifyEnvelope, type SignatureErrorCode, type SigningIdentity, type VerifiedEnvelope, type VerifyOptions } from '../../../src/transfer/signing';
+import { deliverContent, deliverEnvelope, type TransferHeader, type TransferItem } from '../../../src/transfer/transfer-items';
 
 export const SOAP11 = 'http://schemas.xmlsoap.org/soap/envelope/';
 export const SOAP12 = 'http://www.w3.org/2003/05/soap-envelope';
@@ -47,6 +48,16 @@ export function envelope(options: { sender?: string; receiver?: string; items?: 
     <tr:Deliver>${items}</tr:Deliver>
   </soap:Body>
 </soap:Envelope>`;
+}
+
+/** A Deliver message as the sender's code builds it: `content` for signCanonical, `envelope` (the same, unsigned) for signEnvelope. */
+export function deliverMessage(options: { sender?: string; receiver?: string; items?: number; value?: string } = {}): { header: TransferHeader; items: TransferItem[]; content: ReturnType<typeof deliverContent>; envelope: string } {
+  const header: TransferHeader = { messageId: '6f1c2a8e-8c1d-4a5e-9a55-2f0b8d1e7c11', sender: options.sender ?? 'PLAN', receiver: options.receiver ?? 'ZONE', sentAt: new Date('2026-03-01T10:00:00Z') };
+  const items: TransferItem[] = Array.from({ length: options.items ?? 1 }, (_, i) => ({
+    kind: 'hand-over', itemId: `item-${i}`, caseId: `case-${i}`, home: 'PLAN', processId: 'building_permit', version: 3, contentHash: 'sha256:0c5e2d7f',
+    activityId: 'zoning-check', activityInstanceId: `ai-${i}`, data: { amount: options.value ?? `${100 + i}`, applicant: 'Chen Wei & Sons' },
+  }));
+  return { header, items, content: deliverContent(header, items), envelope: deliverEnvelope(header, items) };
 }
 
 function handOver(i: number, amount: string): string {
@@ -139,4 +150,61 @@ export function permissiveCheck(signedXml: string, identity: SigningIdentity): b
 
 export function createdOf(xml: string): Date {
   return new Date(/<wsu:Created>([^<]+)<\/wsu:Created>/.exec(xml)![1]);
+}
+
+/** A small deterministic generator (mulberry32), so a failure names a seed that reproduces it. */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+// What c14n escapes or normalises, what it must leave alone, and what XML cannot carry at all.
+const PIECES = ['&', '<', '>', '"', "'", '\r', '\n', '\t', '\r\n', ' ', 'é', '中文', '😀', '\u2028', '\u0085', '\u00a0', ']]>', '&amp;', '&#xD;', '<tr:Value>', 'x="1"', '\u0001', '\uD800', '\uFFFE', 'plain', '0'];
+
+function text(next: () => number): string {
+  const shape = next();
+  if (shape < 0.1) return '';
+  if (shape < 0.15) return 'x'.repeat(5000) + PIECES.join('') + 'y'.repeat(5000);
+  let out = '';
+  const n = 1 + Math.floor(next() * 8);
+  for (let i = 0; i < n; i++) out += PIECES[Math.floor(next() * PIECES.length)];
+  return out;
+}
+
+function data(next: () => number): Record<string, string> {
+  const out: Record<string, string> = {};
+  const n = Math.floor(next() * 4);
+  for (let i = 0; i < n; i++) out[`f${i}${text(next).slice(0, 20)}`] = text(next);
+  return out;
+}
+
+function item(next: () => number, i: number): TransferItem {
+  const kind = next();
+  if (kind < 0.4) {
+    return {
+      kind: 'hand-over', itemId: `item-${i}-${text(next)}`, caseId: text(next) || 'case', home: 'PLAN', processId: text(next), version: Math.floor(next() * 10),
+      ...(next() < 0.5 ? { contentHash: `sha256:${text(next)}` } : {}), activityId: text(next), activityInstanceId: text(next), data: data(next),
+    };
+  }
+  if (kind < 0.8) {
+    const failed = next() < 0.3;
+    return { kind: 'result', itemId: `item-${i}`, caseId: text(next), activityInstanceId: text(next), outcome: failed ? 'failed' : 'completed', ...(failed ? { reason: text(next) } : {}), data: failed ? {} : data(next) };
+  }
+  return { kind: 'publish', itemId: `item-${i}`, caseId: 'package:p', packageId: text(next), source: `<?xml version="1.0"?><Package Id="p" Name="a &amp; b">${text(next)}</Package>` };
+}
+
+/**
+ * A Deliver message generated from a seed: 0 to 5 items of every kind, their text made of what
+ * c14n escapes or normalises, what it must leave alone, what XML cannot carry, empty and long.
+ */
+export function generatedMessage(seed: number): { header: TransferHeader; items: TransferItem[] } {
+  const next = random(seed);
+  const items = Array.from({ length: Math.floor(next() * 6) }, (_, i) => item(next, i));
+  return { header: { messageId: `m-${seed}-${text(next)}`, sender: 'PLAN', receiver: 'ZONE', sentAt: new Date(1_700_000_000_000 + seed) }, items };
 }

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { inThisThread, ReplayCache, SignatureError, SigningThreads, signEnvelope, type VerifyOptions } from '../../../src/transfer/signing';
-import { envelope, makeDepartments, type Departments } from './helpers';
+import { deliverMessage, envelope, makeDepartments, type Departments } from './helpers';
 
 /**
  * Signing and verification in worker threads (INTERFLOW_SIGNING_THREADS) must be the same
@@ -22,9 +22,11 @@ describe('SigningThreads: the same signatures and refusals off the event loop', 
   const options = (cache = new ReplayCache()): VerifyOptions => ({ certificateFor: async (dep) => d.trustStore.get(dep), replayCache: cache, receiver: 'ZONE' });
 
   it('a message signed in a thread verifies in the event loop, and one signed there verifies in a thread, with the same reading', async () => {
-    const inThread = await threads.sign(envelope({ items: 3 }), d.plan);
+    const message = deliverMessage({ items: 3 });
+    const inThread = await threads.sign(message.content, d.plan);
     const here = await inThisThread.verify(inThread, options());
-    const signedHere = signEnvelope(envelope({ items: 3 }), d.plan);
+    // The same message signed the other way, parsed and canonicalised: the same signed Body.
+    const signedHere = signEnvelope(message.envelope, d.plan);
     const there = await threads.verify(signedHere, options());
     expect(here.sender).to.equal('PLAN');
     expect(there.sender).to.equal('PLAN');
@@ -64,7 +66,7 @@ describe('SigningThreads: the same signatures and refusals off the event loop', 
 
   it('many at once: every answer reaches its own caller', async () => {
     const cache = new ReplayCache();
-    const signed = await Promise.all(Array.from({ length: 40 }, (_, i) => threads.sign(i % 2 ? envelope({ items: 1 + (i % 3) }) : envelope({ items: 1 + (i % 3), sender: 'ZONE', receiver: 'PLAN' }), i % 2 ? d.plan : d.zone)));
+    const signed = await Promise.all(Array.from({ length: 40 }, (_, i) => threads.sign((i % 2 ? deliverMessage({ items: 1 + (i % 3) }) : deliverMessage({ items: 1 + (i % 3), sender: 'ZONE', receiver: 'PLAN' })).content, i % 2 ? d.plan : d.zone)));
     const verified = await Promise.all(signed.map((s, i) => threads.verify(s, { ...options(cache), receiver: undefined }).then((v) => [i, v.sender])));
     expect(verified).to.deep.equal(signed.map((_, i) => [i, i % 2 ? 'PLAN' : 'ZONE']));
   });

@@ -2,8 +2,9 @@ import { expect } from 'chai';
 import { spawnSync } from 'child_process';
 import { readFileSync, writeFileSync } from 'fs';
 import * as path from 'path';
-import { signEnvelope } from '../../../src/transfer/signing';
-import { envelope, makeDepartments, SOAP11, SOAP12, verifyIn, WSU, type Departments } from './helpers';
+import { signCanonical, signEnvelope } from '../../../src/transfer/signing';
+import { deliverContent } from '../../../src/transfer/transfer-items';
+import { deliverMessage, envelope, generatedMessage, makeDepartments, SOAP11, SOAP12, verifyIn, WSU, type Departments } from './helpers';
 
 const INSTALL_HINT = 'xmlsec1 is not installed; it verifies our signatures independently of xml-crypto. Install it with: apt-get install -y xmlsec1';
 
@@ -59,6 +60,24 @@ describe('transfer signing: independent verification with xmlsec1', () => {
     expect(v12.ok, v12.output).to.equal(true);
     const batch = verify(signEnvelope(envelope({ items: 50 }), d.plan), planCert);
     expect(batch.ok, batch.output).to.equal(true);
+  });
+
+  it('verifies the canonical text the sender writes without parsing (signCanonical), and refuses it tampered', () => {
+    const signed = signCanonical(deliverMessage({ items: 3, value: 'a & b <c> "d" \'e\' \r\n\té 中文' }).content, d.plan);
+    const result = verify(signed, planCert);
+    expect(result.ok, result.output).to.equal(true);
+    expect(result.output).to.include('SignedInfo References (ok/all): 3/3');
+    const tampered = verify(signed.replace('<tr:ItemId>item-1</tr:ItemId>', '<tr:ItemId>item-7</tr:ItemId>'), planCert);
+    expect(tampered.ok, tampered.output).to.equal(false);
+    expect(verify(signed, zoneCert).ok).to.equal(false);
+  });
+
+  it('libxml2’s canonical form is the one the sender wrote, for generated messages full of what c14n escapes', () => {
+    for (let seed = 1; seed <= 25; seed++) {
+      const { header, items } = generatedMessage(seed);
+      const result = verify(signCanonical(deliverContent(header, items), d.plan), planCert);
+      expect(result.ok, `seed ${seed}: ${result.output}`).to.equal(true);
+    }
   });
 
   it('refuses a tampered Body and another department’s certificate (so the checks above mean something)', () => {
