@@ -875,7 +875,18 @@ export class WorkflowEngine {
 function viewOf(session: InstanceSession): InstanceView {
   const items = [...session.items.values()].filter((i) => i.state === 'open' || i.state === 'suspended');
   items.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
-  return buildView(detached(session.record), session.def, items.length ? structuredClone(items) : []);
+  return buildView(detached(session.record), session.def, items.map(detachedItem));
+}
+
+/**
+ * A copy of a work item that shares nothing with the session, as reading it back would give it.
+ * structuredClone of the one item a started case has cost more than the rest of its view.
+ */
+function detachedItem(item: WorkItemRecord): WorkItemRecord {
+  const copy: WorkItemRecord = { ...item, createdAt: new Date(item.createdAt) };
+  if (item.completedAt) copy.completedAt = new Date(item.completedAt);
+  if (item.data) copy.data = JSON.parse(JSON.stringify(item.data)) as Record<string, unknown>;
+  return copy;
 }
 
 /**

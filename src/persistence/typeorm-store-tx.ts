@@ -49,6 +49,11 @@ export class TypeormStoreTx implements StoreTx {
     private readonly dialect: Dialect,
     /** 'read' transactions reject writes: they run outside any transaction. */
     private readonly mode: 'write' | 'read',
+    /**
+     * SQLite write transactions: the latest version of each process, kept by the store across
+     * transactions and emptied whenever another connection may have deployed (TypeormStore.runGroup).
+     */
+    private readonly latestVersions?: Map<string, number>,
   ) {
     if (dialect === 'sqlite') this.sqlite = new SqliteStatements(manager);
   }
@@ -96,14 +101,19 @@ export class TypeormStoreTx implements StoreTx {
       if (isDuplicateKeyError(error)) throw new ConcurrencyError(`process ${record.processId} version ${record.version} was deployed concurrently`);
       throw error;
     }
+    this.latestVersions?.delete(record.processId);
   }
 
   async latestDefinitionVersion(processId: string): Promise<number | undefined> {
     if (this.sqlite) {
       this.assertOpen();
+      const cached = this.latestVersions?.get(processId);
+      if (cached !== undefined) return cached;
       const d = this.sqlite.table(DefinitionEntity);
       const found = this.sqlite.get<{ v: number | null }>(`SELECT MAX(${d.column('version')}) AS v FROM ${d.table} WHERE ${d.column('processId')} = ?`, [processId]);
-      return found?.v ?? undefined;
+      const version = found?.v ?? undefined;
+      if (version !== undefined) this.latestVersions?.set(processId, version);
+      return version;
     }
     const row = (await this.select(DefinitionEntity, 'd')
       .select('MAX(d.version)', 'version')
