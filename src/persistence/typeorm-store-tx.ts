@@ -581,7 +581,7 @@ export class TypeormStoreTx implements StoreTx {
   ): Promise<void> {
     this.writable('insert');
     if (!options.upsert) return this.insertPlain(entity, rows);
-    if (this.sqlite) return this.upsertSqlite(entity, rows);
+    if (this.sqlite) return this.insertSqlite(entity, rows, true);
     for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
       const qb = this.manager
         .createQueryBuilder()
@@ -602,7 +602,7 @@ export class TypeormStoreTx implements StoreTx {
    * conversion, so dates and nulls are stored exactly as the query builder would store them.
    */
   private async insertPlain<E extends ObjectLiteral>(entity: EntityTarget<E>, rows: ObjectLiteral[]): Promise<void> {
-    if (this.sqlite) return this.insertSqlite(entity, rows, '');
+    if (this.sqlite) return this.insertSqlite(entity, rows, false);
     const meta = this.manager.connection.getMetadata(entity);
     const driver = this.manager.connection.driver;
     const columns = meta.columns.filter((c) => !c.isGenerated);
@@ -662,22 +662,13 @@ export class TypeormStoreTx implements StoreTx {
     );
   }
 
-  private insertSqlite(entity: EntityTarget<ObjectLiteral>, rows: ObjectLiteral[], conflict: string): void {
+  private insertSqlite(entity: EntityTarget<ObjectLiteral>, rows: ObjectLiteral[], upsert: boolean): void {
     const sqlite = this.sqlite!;
     const shape = sqlite.table(entity);
-    const names = shape.written.map((c) => shape.column(c.propertyName)).join(', ');
-    const tuple = `(${shape.written.map(() => '?').join(', ')})`;
     for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
-      const chunk = rows.slice(i, i + ROWS_PER_STATEMENT);
-      sqlite.run(`INSERT INTO ${shape.table} (${names}) VALUES ${chunk.map(() => tuple).join(', ')}${conflict}`, chunk.flatMap((row) => shape.values(row)));
+      const count = Math.min(ROWS_PER_STATEMENT, rows.length - i);
+      sqlite.run(shape.insert(count, upsert), shape.rowValues(rows, i, count));
     }
-  }
-
-  /** Multi-row INSERT that overwrites existing rows by id (SQLite's upsert). */
-  private upsertSqlite(entity: EntityTarget<ObjectLiteral>, rows: ObjectLiteral[]): void {
-    const shape = this.sqlite!.table(entity);
-    const set = shape.written.filter((c) => !c.isPrimary).map((c) => `${shape.column(c.propertyName)} = excluded.${shape.column(c.propertyName)}`);
-    this.insertSqlite(entity, rows, ` ON CONFLICT(${shape.column('id')}) DO UPDATE SET ${set.join(', ')}`);
   }
 
   private nonKeyColumns(entity: EntityTarget<ObjectLiteral>): string[] {
