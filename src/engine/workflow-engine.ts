@@ -17,6 +17,7 @@ import type { InstanceSession } from './runtime/instance-session';
 import { coerceData } from './runtime/data-coercion';
 import { decisionForm } from './runtime/human-decision';
 import { scriptLanguageOf } from './definition/script-language';
+import { jsonCopy } from './runtime/json-copy';
 
 export interface EngineOptions {
   store: Store;
@@ -885,7 +886,7 @@ function viewOf(session: InstanceSession): InstanceView {
 function detachedItem(item: WorkItemRecord): WorkItemRecord {
   const copy: WorkItemRecord = { ...item, createdAt: new Date(item.createdAt) };
   if (item.completedAt) copy.completedAt = new Date(item.completedAt);
-  if (item.data) copy.data = JSON.parse(JSON.stringify(item.data)) as Record<string, unknown>;
+  if (item.data) copy.data = jsonCopy(item.data) as Record<string, unknown>;
   return copy;
 }
 
@@ -897,8 +898,8 @@ function detachedItem(item: WorkItemRecord): WorkItemRecord {
 function detached(rec: InstanceRecord): InstanceRecord {
   return {
     ...rec,
-    data: JSON.parse(JSON.stringify(rec.data)) as InstanceRecord['data'],
-    runtime: JSON.parse(JSON.stringify(rec.runtime)) as InstanceRecord['runtime'],
+    data: jsonCopy(rec.data) as InstanceRecord['data'],
+    runtime: jsonCopy(rec.runtime) as InstanceRecord['runtime'],
     createdAt: new Date(rec.createdAt),
     updatedAt: new Date(rec.updatedAt),
     ...(rec.completedAt ? { completedAt: new Date(rec.completedAt) } : {}),
