@@ -89,6 +89,12 @@ export interface EntityShape {
    * built once per shape and row count: the engine writes the same few shapes on every command.
    */
   insert(count: number, upsert: boolean): string;
+  /**
+   * UPDATE … SET the columns `changes` defines (not undefined) WHERE each of `where` equals a
+   * parameter, with those columns in parameter order; made once per combination: an instance's
+   * update, on every command that moves a case, always sets the same columns.
+   */
+  update(changes: ObjectLiteral, where: readonly string[]): { sql: string; set: ColumnMetadata[] };
   /** The values of rows[start, start + count) for insert(), in order, as TypeORM would bind them. */
   rowValues(rows: readonly ObjectLiteral[], start: number, count: number): unknown[];
   /** A raw row (database column names) as an entity object (property names, hydrated values). */
@@ -132,6 +138,7 @@ function shapeOf(manager: EntityManager, entity: EntityTarget<ObjectLiteral>): E
   const names = written.map((c) => byProperty.get(c.propertyName)!);
   const tuple = `(${written.map(() => '?').join(', ')})`;
   const insertSql: [Map<number, string>, Map<number, string>] = [new Map(), new Map()];
+  const updates = new Map<string, { sql: string; set: ColumnMetadata[] }>();
   shape = {
     table,
     written,
@@ -150,6 +157,18 @@ function shapeOf(manager: EntityManager, entity: EntityTarget<ObjectLiteral>): E
         if (memo.size < 64) memo.set(count, sql);
       }
       return sql;
+    },
+    update(changes, where) {
+      let key = `${where.join(',')}|`;
+      for (const c of written) key += changes[c.propertyName] === undefined ? '0' : '1';
+      let found = updates.get(key);
+      if (!found) {
+        const set = written.filter((c) => changes[c.propertyName] !== undefined);
+        const sql = `UPDATE ${table} SET ${set.map((c) => `${this.column(c.propertyName)} = ?`).join(', ')} WHERE ${where.map((k) => `${this.column(k)} = ?`).join(' AND ')}`;
+        found = { sql, set };
+        if (updates.size < 64) updates.set(key, found);
+      }
+      return found;
     },
     rowValues: (rows, start, count) => {
       const width = written.length;

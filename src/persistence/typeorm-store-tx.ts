@@ -653,13 +653,13 @@ export class TypeormStoreTx implements StoreTx {
     this.writable('update');
     const sqlite = this.sqlite!;
     const shape = sqlite.table(entity);
-    const set = shape.written.filter((c) => changes[c.propertyName] !== undefined);
     const keys = Object.keys(where);
+    const { sql, set } = shape.update(changes, keys);
     const driver = this.manager.connection.driver;
-    return sqlite.run(
-      `UPDATE ${shape.table} SET ${set.map((c) => `${shape.column(c.propertyName)} = ?`).join(', ')} WHERE ${keys.map((k) => `${shape.column(k)} = ?`).join(' AND ')}`,
-      [...set.map((c) => driver.preparePersistentValue(changes[c.propertyName], c) as unknown), ...keys.map((k) => sqlite.param(where[k]))],
-    );
+    const params = new Array<unknown>(set.length + keys.length);
+    for (let i = 0; i < set.length; i++) params[i] = driver.preparePersistentValue(changes[set[i].propertyName], set[i]);
+    for (let i = 0; i < keys.length; i++) params[set.length + i] = sqlite.param(where[keys[i]]);
+    return sqlite.run(sql, params);
   }
 
   private insertSqlite(entity: EntityTarget<ObjectLiteral>, rows: ObjectLiteral[], upsert: boolean): void {
