@@ -71,11 +71,22 @@ export class InstanceCounts {
     // Always in state order: two transactions moving cases between the same two states then lock
     // the two rows in the same order instead of each holding one and waiting for the other.
     changes.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-    const values = changes.map(() => '(?, ?, ?, ?)').join(', ');
     const params = changes.flatMap(([state, delta]) => [processId, state, slot, delta]);
-    const upsert = this.dialect === 'mysql' ? 'ON DUPLICATE KEY UPDATE n = n + VALUES(n)' : 'ON CONFLICT (process_id, state, slot) DO UPDATE SET n = n + excluded.n';
-    await this.query(`INSERT INTO ${INSTANCE_COUNT_TABLE} (process_id, state, slot, n) VALUES ${values} ${upsert}`, params);
+    await this.query(addStatement(this.dialect, changes.length), params);
   }
+}
+
+/** The upsert of `rows` count changes, made once: every started case runs the one-row form. */
+const addStatements = { sqlite: new Map<number, string>(), mysql: new Map<number, string>() };
+function addStatement(dialect: Dialect, rows: number): string {
+  let sql = addStatements[dialect].get(rows);
+  if (sql === undefined) {
+    const values = Array.from({ length: rows }, () => '(?, ?, ?, ?)').join(', ');
+    const upsert = dialect === 'mysql' ? 'ON DUPLICATE KEY UPDATE n = n + VALUES(n)' : 'ON CONFLICT (process_id, state, slot) DO UPDATE SET n = n + excluded.n';
+    sql = `INSERT INTO ${INSTANCE_COUNT_TABLE} (process_id, state, slot, n) VALUES ${values} ${upsert}`;
+    addStatements[dialect].set(rows, sql);
+  }
+  return sql;
 }
 
 /** The filters a maintained count answers; any other filter is counted over the matching rows. */

@@ -26,7 +26,7 @@ export class SqliteStatements {
 
   /** Runs a statement that writes; the number of rows it changed. */
   run(sql: string, params: readonly unknown[] = []): number {
-    return this.statement(sql).run(...params).changes;
+    return this.statement(sql).run(params).changes;
   }
 
   /** A PRAGMA on this connection (it may return rows, which run() refuses). */
@@ -35,11 +35,11 @@ export class SqliteStatements {
   }
 
   all<R = Record<string, unknown>>(sql: string, params: readonly unknown[] = []): R[] {
-    return this.statement(sql).all(...params) as R[];
+    return this.statement(sql).all(params) as R[];
   }
 
   get<R = Record<string, unknown>>(sql: string, params: readonly unknown[] = []): R | undefined {
-    return this.statement(sql).get(...params) as R | undefined;
+    return this.statement(sql).get(params) as R | undefined;
   }
 
   table(entity: EntityTarget<ObjectLiteral>): EntityShape {
@@ -84,8 +84,19 @@ export interface EntityShape {
   written: ColumnMetadata[];
   /** The quoted name of a column, by property name. */
   column(property: string): string;
-  /** Values for `written`, in order, as TypeORM would bind them. */
-  values(row: ObjectLiteral): unknown[];
+  /**
+   * A multi-row INSERT of `count` rows (with `upsert`, one that overwrites existing rows by id),
+   * built once per shape and row count: the engine writes the same few shapes on every command.
+   */
+  insert(count: number, upsert: boolean): string;
+  /**
+   * UPDATE … SET the columns `changes` defines (not undefined) WHERE each of `where` equals a
+   * parameter, with those columns in parameter order; made once per combination: an instance's
+   * update, on every command that moves a case, always sets the same columns.
+   */
+  update(changes: ObjectLiteral, where: readonly string[]): { sql: string; set: ColumnMetadata[] };
+  /** The values of rows[start, start + count) for insert(), in order, as TypeORM would bind them. */
+  rowValues(rows: readonly ObjectLiteral[], start: number, count: number): unknown[];
   /** A raw row (database column names) as an entity object (property names, hydrated values). */
   hydrate(raw: Record<string, unknown>): ObjectLiteral;
 }
@@ -123,17 +134,49 @@ function shapeOf(manager: EntityManager, entity: EntityTarget<ObjectLiteral>): E
     if (c.type === 'varchar' || c.type === 'text' || c.type === 'int' || c.type === 'integer') return (v) => (v === undefined ? null : v);
     return (v) => driver.preparePersistentValue(v ?? null, c) as unknown;
   });
+  const table = driver.escape(meta.tableName);
+  const names = written.map((c) => byProperty.get(c.propertyName)!);
+  const tuple = `(${written.map(() => '?').join(', ')})`;
+  const insertSql: [Map<number, string>, Map<number, string>] = [new Map(), new Map()];
+  const updates = new Map<string, { sql: string; set: ColumnMetadata[] }>();
   shape = {
-    table: driver.escape(meta.tableName),
+    table,
     written,
     column(property) {
       const name = byProperty.get(property);
       if (!name) throw new Error(`${meta.name} has no column ${property}`);
       return name;
     },
-    values: (row) => {
-      const out = new Array<unknown>(written.length);
-      for (let i = 0; i < written.length; i++) out[i] = converters[i](row[written[i].propertyName]);
+    insert(count, upsert) {
+      const memo = insertSql[upsert ? 1 : 0];
+      let sql = memo.get(count);
+      if (sql === undefined) {
+        const overwrite = upsert ? ` ON CONFLICT(${this.column('id')}) DO UPDATE SET ${written.filter((c) => !c.isPrimary).map((c) => `${this.column(c.propertyName)} = excluded.${this.column(c.propertyName)}`).join(', ')}` : '';
+        sql = `INSERT INTO ${table} (${names.join(', ')}) VALUES ${Array.from({ length: count }, () => tuple).join(', ')}${overwrite}`;
+        // Bounded like the statements: batches of a few sizes recur, a one-off size need not stay.
+        if (memo.size < 64) memo.set(count, sql);
+      }
+      return sql;
+    },
+    update(changes, where) {
+      let key = `${where.join(',')}|`;
+      for (const c of written) key += changes[c.propertyName] === undefined ? '0' : '1';
+      let found = updates.get(key);
+      if (!found) {
+        const set = written.filter((c) => changes[c.propertyName] !== undefined);
+        const sql = `UPDATE ${table} SET ${set.map((c) => `${this.column(c.propertyName)} = ?`).join(', ')} WHERE ${where.map((k) => `${this.column(k)} = ?`).join(' AND ')}`;
+        found = { sql, set };
+        if (updates.size < 64) updates.set(key, found);
+      }
+      return found;
+    },
+    rowValues: (rows, start, count) => {
+      const width = written.length;
+      const out = new Array<unknown>(count * width);
+      for (let r = 0; r < count; r++) {
+        const row = rows[start + r];
+        for (let i = 0; i < width; i++) out[r * width + i] = converters[i](row[written[i].propertyName]);
+      }
       return out;
     },
     hydrate(raw) {

@@ -49,6 +49,11 @@ export class TypeormStoreTx implements StoreTx {
     private readonly dialect: Dialect,
     /** 'read' transactions reject writes: they run outside any transaction. */
     private readonly mode: 'write' | 'read',
+    /**
+     * SQLite write transactions: the latest version of each process, kept by the store across
+     * transactions and emptied whenever another connection may have deployed (TypeormStore.runGroup).
+     */
+    private readonly latestVersions?: Map<string, number>,
   ) {
     if (dialect === 'sqlite') this.sqlite = new SqliteStatements(manager);
   }
@@ -96,14 +101,19 @@ export class TypeormStoreTx implements StoreTx {
       if (isDuplicateKeyError(error)) throw new ConcurrencyError(`process ${record.processId} version ${record.version} was deployed concurrently`);
       throw error;
     }
+    this.latestVersions?.delete(record.processId);
   }
 
   async latestDefinitionVersion(processId: string): Promise<number | undefined> {
     if (this.sqlite) {
       this.assertOpen();
+      const cached = this.latestVersions?.get(processId);
+      if (cached !== undefined) return cached;
       const d = this.sqlite.table(DefinitionEntity);
       const found = this.sqlite.get<{ v: number | null }>(`SELECT MAX(${d.column('version')}) AS v FROM ${d.table} WHERE ${d.column('processId')} = ?`, [processId]);
-      return found?.v ?? undefined;
+      const version = found?.v ?? undefined;
+      if (version !== undefined) this.latestVersions?.set(processId, version);
+      return version;
     }
     const row = (await this.select(DefinitionEntity, 'd')
       .select('MAX(d.version)', 'version')
@@ -571,7 +581,7 @@ export class TypeormStoreTx implements StoreTx {
   ): Promise<void> {
     this.writable('insert');
     if (!options.upsert) return this.insertPlain(entity, rows);
-    if (this.sqlite) return this.upsertSqlite(entity, rows);
+    if (this.sqlite) return this.insertSqlite(entity, rows, true);
     for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
       const qb = this.manager
         .createQueryBuilder()
@@ -592,7 +602,7 @@ export class TypeormStoreTx implements StoreTx {
    * conversion, so dates and nulls are stored exactly as the query builder would store them.
    */
   private async insertPlain<E extends ObjectLiteral>(entity: EntityTarget<E>, rows: ObjectLiteral[]): Promise<void> {
-    if (this.sqlite) return this.insertSqlite(entity, rows, '');
+    if (this.sqlite) return this.insertSqlite(entity, rows, false);
     const meta = this.manager.connection.getMetadata(entity);
     const driver = this.manager.connection.driver;
     const columns = meta.columns.filter((c) => !c.isGenerated);
@@ -643,31 +653,22 @@ export class TypeormStoreTx implements StoreTx {
     this.writable('update');
     const sqlite = this.sqlite!;
     const shape = sqlite.table(entity);
-    const set = shape.written.filter((c) => changes[c.propertyName] !== undefined);
     const keys = Object.keys(where);
+    const { sql, set } = shape.update(changes, keys);
     const driver = this.manager.connection.driver;
-    return sqlite.run(
-      `UPDATE ${shape.table} SET ${set.map((c) => `${shape.column(c.propertyName)} = ?`).join(', ')} WHERE ${keys.map((k) => `${shape.column(k)} = ?`).join(' AND ')}`,
-      [...set.map((c) => driver.preparePersistentValue(changes[c.propertyName], c) as unknown), ...keys.map((k) => sqlite.param(where[k]))],
-    );
+    const params = new Array<unknown>(set.length + keys.length);
+    for (let i = 0; i < set.length; i++) params[i] = driver.preparePersistentValue(changes[set[i].propertyName], set[i]);
+    for (let i = 0; i < keys.length; i++) params[set.length + i] = sqlite.param(where[keys[i]]);
+    return sqlite.run(sql, params);
   }
 
-  private insertSqlite(entity: EntityTarget<ObjectLiteral>, rows: ObjectLiteral[], conflict: string): void {
+  private insertSqlite(entity: EntityTarget<ObjectLiteral>, rows: ObjectLiteral[], upsert: boolean): void {
     const sqlite = this.sqlite!;
     const shape = sqlite.table(entity);
-    const names = shape.written.map((c) => shape.column(c.propertyName)).join(', ');
-    const tuple = `(${shape.written.map(() => '?').join(', ')})`;
     for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
-      const chunk = rows.slice(i, i + ROWS_PER_STATEMENT);
-      sqlite.run(`INSERT INTO ${shape.table} (${names}) VALUES ${chunk.map(() => tuple).join(', ')}${conflict}`, chunk.flatMap((row) => shape.values(row)));
+      const count = Math.min(ROWS_PER_STATEMENT, rows.length - i);
+      sqlite.run(shape.insert(count, upsert), shape.rowValues(rows, i, count));
     }
-  }
-
-  /** Multi-row INSERT that overwrites existing rows by id (SQLite's upsert). */
-  private upsertSqlite(entity: EntityTarget<ObjectLiteral>, rows: ObjectLiteral[]): void {
-    const shape = this.sqlite!.table(entity);
-    const set = shape.written.filter((c) => !c.isPrimary).map((c) => `${shape.column(c.propertyName)} = excluded.${shape.column(c.propertyName)}`);
-    this.insertSqlite(entity, rows, ` ON CONFLICT(${shape.column('id')}) DO UPDATE SET ${set.join(', ')}`);
   }
 
   private nonKeyColumns(entity: EntityTarget<ObjectLiteral>): string[] {

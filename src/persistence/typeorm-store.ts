@@ -56,6 +56,14 @@ export class TypeormStore implements Store {
   private commits = 0;
   /** The checkpoint thread, once started; exposed for diagnostics and tests. */
   checkpointer?: SqliteCheckpointer;
+  /**
+   * SQLite: the latest version of each process as the writer last read it. Every started case
+   * asked the database (SELECT MAX(version)); a deploy through this connection updates the entry
+   * itself, and a deploy through any other (another replica on the file, another store in this
+   * process) changes the file's data_version, which each group checks once it holds the write lock.
+   */
+  private readonly latestVersions = new Map<string, number>();
+  private dataVersion?: number;
 
   constructor(
     readonly dataSource: DataSource,
@@ -186,6 +194,13 @@ export class TypeormStore implements Store {
       for (const job of group) job.reject(error);
       return;
     }
+    // Holding the write lock, nobody else can commit until we do: a data_version unchanged since
+    // our last look means no other connection has written, so what we cached still holds.
+    const dataVersion = sql.get<{ data_version: number }>('PRAGMA data_version')?.data_version;
+    if (dataVersion !== this.dataVersion) {
+      this.latestVersions.clear();
+      this.dataVersion = dataVersion;
+    }
     const alone = group.length === 1;
     for (const job of group) {
       try {
@@ -195,6 +210,8 @@ export class TypeormStore implements Store {
         outcomes.push({ ok: true, value });
       } catch (error) {
         outcomes.push({ ok: false, error });
+        // What the failed job read may be rolled back with it (a version it deployed, say).
+        this.latestVersions.clear();
         const undone = alone ? false : await exec('ROLLBACK TO if_job').then(() => exec('RELEASE if_job')).then(() => true, () => false);
         if (!undone) {
           // The whole transaction is gone (a lone job, or SQLite rolled back by itself): nothing
@@ -208,6 +225,7 @@ export class TypeormStore implements Store {
     try {
       await exec('COMMIT');
     } catch (error) {
+      this.latestVersions.clear();
       await rollbackSqlite(queryRunner);
       for (const job of group) job.reject(error);
       return;
@@ -236,7 +254,8 @@ export class TypeormStore implements Store {
   }
 
   private async withTx<T>(queryRunner: QueryRunner, mode: 'write' | 'read', fn: (tx: StoreTx) => Promise<T>): Promise<T> {
-    const tx = new TypeormStoreTx(queryRunner.manager, this.kind, mode);
+    // Only the writer's transactions share the version cache: runGroup keeps it valid for them.
+    const tx = new TypeormStoreTx(queryRunner.manager, this.kind, mode, this.kind === 'sqlite' && mode === 'write' ? this.latestVersions : undefined);
     try {
       return await fn(tx);
     } finally {

@@ -536,6 +536,44 @@ describe(`TypeormStore on ${kind}`, function () {
       expect(final!.data.counter).to.equal(2 * increments);
     });
 
+    it('latestDefinitionVersion follows deploys by another store and forgets a deploy rolled back', async () => {
+      const def = (version: number): DefinitionRecord => ({
+        processId: 'p.latest',
+        version,
+        definition: { id: 'p.latest', v: version } as unknown as DefinitionRecord['definition'],
+        contentHash: String(version).repeat(64),
+        deployedAt: at(version),
+      });
+      const latest = (s: TypeormStore) => s.transaction((tx) => tx.latestDefinitionVersion('p.latest'));
+      expect(await latest(store)).to.equal(undefined);
+      await store.transaction((tx) => tx.insertDefinition(def(1)));
+      expect(await latest(store)).to.equal(1);
+      expect(await latest(store)).to.equal(1);
+      await store.transaction((tx) => tx.insertDefinition(def(2)));
+      expect(await latest(store)).to.equal(2);
+      // Another replica on the same database deploys: the next transaction here sees its version.
+      const second = await openSecondStore(store);
+      try {
+        await second.transaction((tx) => tx.insertDefinition(def(3)));
+        expect(await latest(store)).to.equal(3);
+      } finally {
+        await second.close();
+      }
+      // A deploy that fails after reading its own version back leaves nothing behind, not even in
+      // what the next transaction, committed in the same group, is told.
+      const [failed, after] = await Promise.allSettled([
+        store.transaction(async (tx) => {
+          await tx.insertDefinition(def(4));
+          expect(await tx.latestDefinitionVersion('p.latest')).to.equal(4);
+          throw new Error('deploy abandoned');
+        }),
+        latest(store),
+      ]);
+      expect(failed.status).to.equal('rejected');
+      expect(after).to.deep.equal({ status: 'fulfilled', value: 3 });
+      expect(await latest(store)).to.equal(3);
+    });
+
     it('read() sees committed data only and refuses writes', async () => {
       let release!: () => void;
       const gate = new Promise<void>((resolve) => (release = resolve));
