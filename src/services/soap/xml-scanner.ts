@@ -67,13 +67,43 @@ export function scanXmlTree(text: string, limits: XmlLimits = DEFAULT_XML_LIMITS
   return tree.document();
 }
 
-function scan(text: string, limits: XmlLimits, tree: TreeBuilder | undefined): void {
+/**
+ * What the scan reports, in document order, to whoever builds a tree from it. Everything is the
+ * text as written (references undecoded, line ends untouched); only text that passed the checks
+ * so far is reported, and a document refused later must be discarded by the receiver.
+ */
+export interface XmlEvents {
+  /** A start tag, once it is read whole: its name and its attributes' names and raw values, in order. */
+  open(name: string, attributeNames: readonly string[], attributeValues: readonly string[]): void;
+  close(): void;
+  /**
+   * Character data between two pieces of markup, outside the root element too (there it is
+   * whitespace); what follows the last piece of markup is not reported.
+   */
+  text(raw: string): void;
+  cdata(content: string): void;
+  comment(content: string): void;
+  /** What lies between <? and ?>. */
+  instruction(body: string): void;
+}
+
+/**
+ * scanXml, reporting the document to `events` while it checks it: for a builder of another
+ * tree than scanXmlTree's (the signing module builds an xmldom DOM). Throws the SoapFault scanXml
+ * throws.
+ */
+export function scanXmlEvents(text: string, limits: XmlLimits, events: XmlEvents): void {
+  scan(text, limits, events);
+}
+
+function scan(text: string, limits: XmlLimits, tree: XmlEvents | undefined): void {
   // Tests stop at the first thing they look for: nothing here reads past what the checks need.
   if (!/\S/.test(text)) throw new SoapFault('Client', 'the request body is empty; POST a SOAP envelope', 'NOT_SOAP');
   const stack: string[] = [];
   let elements = 0;
   let roots = 0;
-  let i = text.charCodeAt(0) === 0xfeff ? 1 : 0;
+  // A byte-order mark needs no skipping: it is whitespace to the outside-the-root test below.
+  let i = 0;
   const n = text.length;
   while (i < n) {
     const lt = text.indexOf('<', i);
@@ -82,7 +112,7 @@ function scan(text: string, limits: XmlLimits, tree: TreeBuilder | undefined): v
       const segment = i;
       if (stack.length === 0 && /\S/.test(text.slice(segment, textEnd))) throw malformed(text, segment, 'text outside the root element');
       checkReferences(text, segment, textEnd, stack[stack.length - 1]);
-      if (stack.length > 0) tree?.text(text.slice(segment, textEnd));
+      if (lt !== -1) tree?.text(text.slice(segment, textEnd));
     }
     if (lt === -1) break;
     const c = text.charCodeAt(lt + 1);
@@ -90,6 +120,7 @@ function scan(text: string, limits: XmlLimits, tree: TreeBuilder | undefined): v
       if (text.startsWith('<!--', lt)) {
         const end = text.indexOf('-->', lt + 4);
         if (end === -1) throw malformed(text, lt, 'a comment is not closed with -->');
+        tree?.comment(text.slice(lt + 4, end));
         i = end + 3;
       } else if (text.startsWith('<![CDATA[', lt)) {
         if (stack.length === 0) throw malformed(text, lt, 'a CDATA section outside the root element');
@@ -105,6 +136,7 @@ function scan(text: string, limits: XmlLimits, tree: TreeBuilder | undefined): v
     } else if (c === 0x3f /* ? */) {
       const end = text.indexOf('?>', lt + 2);
       if (end === -1) throw malformed(text, lt, 'a processing instruction is not closed with ?>');
+      tree?.instruction(text.slice(lt + 2, end));
       i = end + 2;
     } else if (c === 0x2f /* / */) {
       const name = readName(text, lt + 2, limits, 'end tag');
@@ -126,7 +158,7 @@ function scan(text: string, limits: XmlLimits, tree: TreeBuilder | undefined): v
       let p = lt + 1 + name.length;
       // Attribute names of this element, for the duplicate check (a handful: a list beats a Set).
       const seen: string[] = [];
-      tree?.open(name);
+      const values: string[] = [];
       for (;;) {
         SPACE.lastIndex = p;
         SPACE.exec(text);
@@ -134,11 +166,13 @@ function scan(text: string, limits: XmlLimits, tree: TreeBuilder | undefined): v
         p = SPACE.lastIndex;
         const ch = text.charCodeAt(p);
         if (ch === 0x3e /* > */) {
+          tree?.open(name, seen, values);
           stack.push(name);
           i = p + 1;
           break;
         }
         if (ch === 0x2f /* / */ && text.charCodeAt(p + 1) === 0x3e) {
+          tree?.open(name, seen, values);
           tree?.close();
           i = p + 2;
           break;
@@ -164,7 +198,7 @@ function scan(text: string, limits: XmlLimits, tree: TreeBuilder | undefined): v
         const lessThan = text.slice(p + 1, end).indexOf('<');
         if (lessThan !== -1) throw malformed(text, p + 1 + lessThan, `"<" in the value of attribute ${echo(attr)} of <${echo(name)}>`);
         checkReferences(text, p + 1, end, name);
-        tree?.attribute(attr, text.slice(p + 1, end));
+        if (tree) values.push(text.slice(p + 1, end));
         p = end + 1;
       }
     }
@@ -277,25 +311,29 @@ interface OpenElement {
   text: string;
 }
 
-class TreeBuilder {
+class TreeBuilder implements XmlEvents {
   private readonly root = Object.create(null) as Record<string, unknown>;
   private readonly open_: OpenElement[] = [];
   private reserved: string | undefined;
 
   constructor(private readonly hasCarriageReturns: boolean) {}
 
-  open(name: string): void {
-    this.open_.push({ name: this.key(name), attributes: undefined, children: undefined, text: '' });
-  }
-
-  attribute(name: string, value: string): void {
-    const top = this.open_[this.open_.length - 1];
-    (top.attributes ??= Object.create(null) as Record<string, string>)[this.key(name)] = this.lines(value);
+  open(name: string, attributeNames: readonly string[], attributeValues: readonly string[]): void {
+    const element: OpenElement = { name: this.key(name), attributes: undefined, children: undefined, text: '' };
+    for (let a = 0; a < attributeNames.length; a++) {
+      (element.attributes ??= Object.create(null) as Record<string, string>)[this.key(attributeNames[a])] = this.lines(attributeValues[a]);
+    }
+    this.open_.push(element);
   }
 
   text(raw: string): void {
-    this.open_[this.open_.length - 1].text += this.lines(raw);
+    // Outside the root it is whitespace, which this shape has no place for.
+    if (this.open_.length > 0) this.open_[this.open_.length - 1].text += this.lines(raw);
   }
+
+  comment(): void {}
+
+  instruction(): void {}
 
   cdata(content: string): void {
     this.text(content.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;'));
