@@ -24,8 +24,10 @@ export const DEFAULT_XML_LIMITS: Readonly<XmlLimits> = Object.freeze({
   maxNameLength: 256,
 });
 
-// XML 1.0 §2.2 Char: #x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] | [#x10000-#x10FFFF].
-const ILLEGAL_CHAR = /[^\t\n\r\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u;
+// XML 1.0 §2.2 Char: #x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] | [#x10000-#x10FFFF], in
+// UTF-16 code units: what is not one of these is illegal, or half of a surrogate pair (checked
+// where it is met; the same class with the u flag and #x10000-#x10FFFF runs ~50 times slower).
+const NOT_BMP_CHAR = /[^\t\n\r\x20-\uD7FF\uE000-\uFFFD]/g;
 const NAME = /[A-Za-z_:\u00C0-\uFFFF][-A-Za-z0-9_:.\u00B7\u00C0-\uFFFF]*/y;
 const SPACE = /[ \t\r\n]*/y;
 
@@ -207,15 +209,28 @@ function scan(text: string, limits: XmlLimits, tree: XmlEvents | undefined): voi
   if (roots === 0) throw malformed(text, n, 'there is no root element');
   // Last: a hostile document is refused by the structure checks above after reading only as far
   // as its first excess, while this one regex pass reads every character.
-  const bad = ILLEGAL_CHAR.exec(text);
-  if (bad) {
-    const code = bad[0].codePointAt(0)!;
+  const bad = firstIllegalChar(text);
+  if (bad !== -1) {
+    const code = text.codePointAt(bad)!;
     throw new SoapFault(
       'Client',
-      `the request contains the character U+${code.toString(16).toUpperCase().padStart(4, '0')}, which XML 1.0 does not allow, at line ${lineAt(text, bad.index)}${whereIn(text, bad.index)}; remove it or send the data Base64-encoded`,
+      `the request contains the character U+${code.toString(16).toUpperCase().padStart(4, '0')}, which XML 1.0 does not allow, at line ${lineAt(text, bad)}${whereIn(text, bad)}; remove it or send the data Base64-encoded`,
       'ILLEGAL_CHARACTER',
     );
   }
+}
+
+/** Where the first character XML 1.0 does not allow is, or -1: a surrogate is one unless it is the first half of a pair. */
+function firstIllegalChar(text: string): number {
+  NOT_BMP_CHAR.lastIndex = 0;
+  for (let m = NOT_BMP_CHAR.exec(text); m; m = NOT_BMP_CHAR.exec(text)) {
+    const code = text.charCodeAt(m.index);
+    if (code < 0xd800 || code > 0xdbff) return m.index;
+    const next = text.charCodeAt(m.index + 1);
+    if (!(next >= 0xdc00 && next <= 0xdfff)) return m.index;
+    NOT_BMP_CHAR.lastIndex = m.index + 2;
+  }
+  return -1;
 }
 
 function readName(text: string, at: number, limits: XmlLimits, what: string): string {

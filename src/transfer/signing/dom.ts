@@ -1,7 +1,8 @@
 /**
- * The DOM the signing module reads and writes: @xmldom/xmldom, the parser xml-crypto itself uses.
- * Checking structure with the same parser that computes the digests leaves no room for a parser
- * differential (a document two parsers read differently is how several signature bypasses worked).
+ * The DOM the signing module reads and writes: @xmldom/xmldom's, the one xml-crypto itself uses.
+ * Checking structure on the same tree that is canonicalised and digested leaves no room for a
+ * parser differential (a document two parsers read differently is how several signature bypasses
+ * worked); parseStrict builds that tree exactly as xmldom's parser would (see there).
  *
  * The package is loaded with require() and described by the few members used here, because its
  * typings pull the browser's DOM library into the whole program's type environment.
@@ -112,9 +113,9 @@ const SIGNED_XML_LIMITS: Readonly<XmlLimits> = Object.freeze({ ...DEFAULT_XML_LI
  *
  * The text is checked by the SOAP layer's scanner (one pass, no DTD, XML 1.0 characters, balanced
  * tags, limits) and the document is built from its events with xmldom's own node factory, making
- * the calls xmldom's parser makes with the values it would pass: the same nodes, for about a third
- * of the CPU (xmldom's tokenizer was two thirds of a verification). Whatever the scanner accepts
- * and xmldom's parser would read differently is refused here (see DomBuilder);
+ * the calls xmldom's parser makes with the values it would pass: the same nodes, for half the CPU
+ * or less (xmldom's tokenizer was most of its cost). Whatever the scanner accepts and xmldom's
+ * parser would read differently is refused here (see DomBuilder);
  * test/transfer/signing/parse-differential.test.ts compares the two over documents and attacks.
  */
 export function parseStrict(text: string): XDocument | string {
@@ -148,61 +149,64 @@ class Refused extends Error {}
 class DomBuilder implements XmlEvents {
   readonly doc: BuildingDocument = new xmldom.DOMImplementation().createDocument(null, null, null);
   private current: BuildingNode = this.doc;
-  // xmldom's parser starts from { xml: XML namespace } and scopes each declaring element's map on it.
-  private scopes: Array<Record<string, string>> = [{ xml: NAMESPACE.XML }];
+  /**
+   * The namespace declarations in scope, innermost last, as prefix, namespace pairs ('' for the
+   * default namespace), and how many entries each open element added: xmldom's parser keeps the same in a
+   * chain of maps from { xml: XML namespace }, which a lookup here walks the same way.
+   */
+  private readonly declarations: string[] = [];
+  private readonly declaredBy: number[] = [];
+  /** Names already matched against xmldom's name pattern: a document repeats a few dozen. */
+  private readonly validNames = new Set<string>();
 
   open(qName: string, attributeNames: readonly string[], attributeValues: readonly string[]): void {
-    if (!tagNamePattern.test(qName)) throw new Refused(`invalid tagName:${qName}`);
-    let scope = this.scopes[this.scopes.length - 1];
-    let declares = false;
-    const uris: Array<string | undefined> = [];
-    const prefixes: Array<string | undefined> = [];
-    for (let a = 0; a < attributeNames.length; a++) {
-      const name = attributeNames[a];
-      if (!tagNamePattern.test(name)) throw new Refused(`invalid attribute:${name}`);
-      const colon = name.indexOf(':');
-      const prefix = colon > 0 ? name.slice(0, colon) : undefined;
-      prefixes.push(prefix);
-      const declared = prefix === 'xmlns' ? name.slice(colon + 1) : name === 'xmlns' ? '' : undefined;
-      if (declared === undefined) {
-        uris.push(undefined);
-        continue;
+    this.checkName(qName, 'tagName');
+    const count = attributeNames.length;
+    const before = this.declarations.length;
+    let uris: Array<string | undefined> | undefined;
+    let values: string[] | undefined;
+    if (count > 0) {
+      uris = new Array<string | undefined>(count);
+      values = new Array<string>(count);
+      for (let a = 0; a < count; a++) {
+        const name = attributeNames[a];
+        this.checkName(name, 'attribute');
+        values[a] = this.attributeValue(attributeValues[a]);
+        const declared = name === 'xmlns' ? '' : name.startsWith('xmlns:') ? name.slice(6) : undefined;
+        if (declared === undefined) continue;
+        // xmldom stores the declaration with an assignment to a plain object, which ignores this one.
+        if (declared === '__proto__') throw new Refused('the namespace prefix __proto__ is not accepted');
+        this.declarations.push(declared, values[a]);
+        uris[a] = NAMESPACE.XMLNS;
       }
-      if (!declares) {
-        scope = Object.create(scope) as Record<string, string>;
-        declares = true;
-      }
-      scope[declared] = this.attributeValue(attributeValues[a]);
-      uris.push(NAMESPACE.XMLNS);
-    }
-    for (let a = 0; a < attributeNames.length; a++) {
-      const prefix = prefixes[a];
-      if (prefix !== undefined && prefix !== 'xmlns') {
-        const uri = boundNamespace(scope, prefix);
-        if (uri === undefined) throw new Refused(`the namespace prefix of attribute ${attributeNames[a]} is not declared`);
+      for (let a = 0; a < count; a++) {
+        const name = attributeNames[a];
+        const colon = name.indexOf(':');
+        if (colon === -1 || uris[a] !== undefined) continue;
+        const uri = this.boundNamespace(name.slice(0, colon));
+        if (uri === undefined) throw new Refused(`the namespace prefix of attribute ${name} is not declared`);
         uris[a] = uri;
       }
     }
+    this.declaredBy.push(this.declarations.length - before);
     const colon = qName.indexOf(':');
-    const prefix = colon > 0 ? qName.slice(0, colon) : '';
-    const uri = prefix === '' ? scope[''] : boundNamespace(scope, prefix);
-    if (prefix !== '' && uri === undefined) throw new Refused(`the namespace prefix of <${qName}> is not declared`);
+    const uri = colon === -1 ? this.lookup('') : this.boundNamespace(qName.slice(0, colon));
+    if (colon !== -1 && uri === undefined) throw new Refused(`the namespace prefix of <${qName}> is not declared`);
     // xmldom reads the content of an XHTML script or textarea as raw text, as an HTML parser would.
     if (uri === NAMESPACE.HTML && RAW_TEXT_ELEMENT.test(qName)) throw new Refused(`<${qName}> in the XHTML namespace is not accepted`);
     const element = this.doc.createElementNS(uri, qName);
     this.current.appendChild(element);
-    for (let a = 0; a < attributeNames.length; a++) {
-      const attr = this.doc.createAttributeNS(uris[a], attributeNames[a]);
-      attr.value = attr.nodeValue = this.attributeValue(attributeValues[a]);
+    for (let a = 0; a < count; a++) {
+      const attr = this.doc.createAttributeNS(uris![a], attributeNames[a]);
+      attr.value = attr.nodeValue = values![a];
       element.setAttributeNode(attr);
     }
     this.current = element;
-    this.scopes.push(scope);
   }
 
   close(): void {
     this.current = this.current.parentNode!;
-    this.scopes.pop();
+    this.declarations.length -= this.declaredBy.pop()!;
   }
 
   text(raw: string): void {
@@ -223,6 +227,30 @@ class DomBuilder implements XmlEvents {
     this.current.appendChild(this.doc.createProcessingInstruction(target, data));
   }
 
+  private checkName(name: string, what: string): void {
+    if (this.validNames.has(name)) return;
+    // xmldom's own message for the name it refuses.
+    if (!tagNamePattern.test(name)) throw new Refused(`invalid ${what}:${name}`);
+    this.validNames.add(name);
+  }
+
+  /** The namespace xmldom's parser finds for a prefix ('' the default): undefined when none is declared. */
+  private lookup(prefix: string): string | undefined {
+    const declarations = this.declarations;
+    for (let i = declarations.length - 2; i >= 0; i -= 2) if (declarations[i] === prefix) return declarations[i + 1];
+    return prefix === 'xml' ? NAMESPACE.XML : undefined;
+  }
+
+  /**
+   * The namespace of a prefix, undefined when it is unbound or bound to "" (xmldom's parseStrict
+   * refused both). xmldom's parser looks an undeclared prefix up in a plain object, where
+   * `toString:` finds a function and passes its check: here it is unbound.
+   */
+  private boundNamespace(prefix: string): string | undefined {
+    const uri = this.lookup(prefix);
+    return uri === '' ? undefined : uri;
+  }
+
   private appendText(data: string): void {
     const last = this.current.lastChild;
     if (last && last.nodeType === TEXT_NODE) last.appendData(data);
@@ -233,16 +261,6 @@ class DomBuilder implements XmlEvents {
     const spaced = raw.replace(ATTRIBUTE_SPACE, ' ');
     return spaced.includes('&') ? spaced.replace(REFERENCE, decodeReference) : spaced;
   }
-}
-
-/**
- * The namespace a prefix is bound to, undefined when it is unbound or bound to "". xmldom's
- * parser reads its map without care for Object.prototype (`<toString:a/>` gets a function as its
- * namespace and passes its unbound-prefix check): anything but a string is unbound here.
- */
-function boundNamespace(scope: Record<string, string>, prefix: string): string | undefined {
-  const uri: unknown = scope[prefix];
-  return typeof uri === 'string' && uri !== '' ? uri : undefined;
 }
 
 /** A reference the scanner let through (a predefined entity or an allowed character), decoded. */
