@@ -150,19 +150,20 @@ class DomBuilder implements XmlEvents {
   readonly doc: BuildingDocument = new xmldom.DOMImplementation().createDocument(null, null, null);
   private current: BuildingNode = this.doc;
   /**
-   * The namespace declarations in scope, innermost last, as prefix, namespace pairs ('' for the
-   * default namespace), and how many entries each open element added: xmldom's parser keeps the same in a
-   * chain of maps from { xml: XML namespace }, which a lookup here walks the same way.
+   * The namespaces in scope: for each declared prefix ('' the default) its declarations, innermost
+   * last, and the prefixes each open element declared. xmldom's parser keeps a chain of maps from
+   * { xml: XML namespace } instead; a lookup finds the same namespace, in constant time however
+   * many declarations a hostile document stacks up.
    */
-  private readonly declarations: string[] = [];
-  private readonly declaredBy: number[] = [];
+  private readonly scopes = new Map<string, string[]>();
+  private readonly declaredBy: Array<string[] | undefined> = [];
   /** Names already matched against xmldom's name pattern: a document repeats a few dozen. */
   private readonly validNames = new Set<string>();
 
   open(qName: string, attributeNames: readonly string[], attributeValues: readonly string[]): void {
     this.checkName(qName, 'tagName');
     const count = attributeNames.length;
-    const before = this.declarations.length;
+    let declared: string[] | undefined;
     let uris: Array<string | undefined> | undefined;
     let values: string[] | undefined;
     if (count > 0) {
@@ -172,11 +173,14 @@ class DomBuilder implements XmlEvents {
         const name = attributeNames[a];
         this.checkName(name, 'attribute');
         values[a] = this.attributeValue(attributeValues[a]);
-        const declared = name === 'xmlns' ? '' : name.startsWith('xmlns:') ? name.slice(6) : undefined;
-        if (declared === undefined) continue;
+        const prefix = name === 'xmlns' ? '' : name.startsWith('xmlns:') ? name.slice(6) : undefined;
+        if (prefix === undefined) continue;
         // xmldom stores the declaration with an assignment to a plain object, which ignores this one.
-        if (declared === '__proto__') throw new Refused('the namespace prefix __proto__ is not accepted');
-        this.declarations.push(declared, values[a]);
+        if (prefix === '__proto__') throw new Refused('the namespace prefix __proto__ is not accepted');
+        const stack = this.scopes.get(prefix);
+        if (stack) stack.push(values[a]);
+        else this.scopes.set(prefix, [values[a]]);
+        (declared ??= []).push(prefix);
         uris[a] = NAMESPACE.XMLNS;
       }
       for (let a = 0; a < count; a++) {
@@ -188,7 +192,7 @@ class DomBuilder implements XmlEvents {
         uris[a] = uri;
       }
     }
-    this.declaredBy.push(this.declarations.length - before);
+    this.declaredBy.push(declared);
     const colon = qName.indexOf(':');
     const uri = colon === -1 ? this.lookup('') : this.boundNamespace(qName.slice(0, colon));
     if (colon !== -1 && uri === undefined) throw new Refused(`the namespace prefix of <${qName}> is not declared`);
@@ -206,7 +210,8 @@ class DomBuilder implements XmlEvents {
 
   close(): void {
     this.current = this.current.parentNode!;
-    this.declarations.length -= this.declaredBy.pop()!;
+    const declared = this.declaredBy.pop();
+    if (declared) for (const prefix of declared) this.scopes.get(prefix)!.pop();
   }
 
   text(raw: string): void {
@@ -236,8 +241,8 @@ class DomBuilder implements XmlEvents {
 
   /** The namespace xmldom's parser finds for a prefix ('' the default): undefined when none is declared. */
   private lookup(prefix: string): string | undefined {
-    const declarations = this.declarations;
-    for (let i = declarations.length - 2; i >= 0; i -= 2) if (declarations[i] === prefix) return declarations[i + 1];
+    const stack = this.scopes.get(prefix);
+    if (stack && stack.length > 0) return stack[stack.length - 1];
     return prefix === 'xml' ? NAMESPACE.XML : undefined;
   }
 
