@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { Readable } from 'node:stream';
 import { readBody } from '../../src/services/soap/request-body';
-import { scanXmlPrefix } from '../../src/services/soap/xml-scanner';
+import { scanXml, scanXmlPrefix } from '../../src/services/soap/xml-scanner';
 import { call, contentType, envelope, faultOf, post, PS_NS, SOAP11, SOAP12, startTestServer, type TestServer } from './support';
 
 /** Regression tests for the findings of issue 10 against the SOAP layer (named after them). */
@@ -88,6 +88,31 @@ describe('issue 10: bounded cost per request and strict envelopes', () => {
     const ref = faultOf((await raw('1.1', envelope('1.1', `<GetWorklist xmlns="${PS_NS}"><Participant>a&#x0;b</Participant></GetWorklist>`))).body);
     expect(ref.detailCode).to.equal('ILLEGAL_CHARACTER');
     expect(ref.message).to.match(/&#x0;.*in <Participant>/);
+  });
+
+  it('the character check reads a surrogate pair as one allowed character and refuses each half alone, where the XML 1.0 Char class says', () => {
+    // The reference: XML 1.0 §2.2 Char, by code point.
+    const illegal = /[^\t\n\r\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u;
+    const pieces = ['a', '\uD83D', '\uDE00', '\uD800', '\uDBFF', '\uDC00', '\uDFFF', '\uFFFE', '\uFFFF', '\u0001', '\t', '\uFFFD', '\uE000', '\uD7FF', '😀'];
+    let seed = 7;
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    let refused = 0;
+    for (let i = 0; i < 3000; i++) {
+      let text = '';
+      for (let n = 1 + Math.floor(next() * 6); n > 0; n--) text += pieces[Math.floor(next() * pieces.length)];
+      const expected = illegal.exec(text);
+      let message = '';
+      try {
+        scanXml(`<a>${text}</a>`);
+      } catch (e) {
+        message = (e as Error).message;
+      }
+      if (expected) {
+        refused++;
+        expect(message, JSON.stringify(text)).to.include(`U+${expected[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')},`);
+      } else expect(message, JSON.stringify(text)).to.equal('');
+    }
+    expect(refused).to.be.within(500, 2900);
   });
 });
 
