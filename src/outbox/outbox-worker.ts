@@ -299,7 +299,11 @@ export class OutboxWorker {
     const strategy = this.strategies.find((s) => s.kinds.includes(row.kind));
     // A strategy that may not be ready (it says so asynchronously) is left to the claim.
     if (!strategy || strategy.ready) return undefined;
-    if ('malformed' in strategy.receiverOf(row)) return undefined;
+    try {
+      if ('malformed' in strategy.receiverOf(row)) return undefined;
+    } catch {
+      return undefined; // the claim will meet it again and settle it; the command must not fail for it
+    }
     return { owner: this.id, until: new Date(now.getTime() + this.o.leaseMs) };
   }
 
@@ -310,7 +314,10 @@ export class OutboxWorker {
     const touched = new Set<Lane>();
     for (const row of rows) {
       if (row.claimedBy !== this.id || this.held.has(row.id)) continue;
-      this.heldUntil = Math.max(this.heldUntil, row.claimedUntil?.getTime() ?? 0);
+      // Its lease began when it was written, before any renewal that ran meanwhile: the earliest
+      // lease held is what the worker can count on.
+      const until = row.claimedUntil?.getTime() ?? 0;
+      this.heldUntil = this.held.size ? Math.min(this.heldUntil, until) : until;
       const strategy = this.strategies.find((s) => s.kinds.includes(row.kind))!;
       const who = strategy.receiverOf(row);
       if ('malformed' in who) continue; // checked when it was taken; its claim runs out and a claim settles it

@@ -140,8 +140,8 @@ function list(node: Node | undefined, name: string): Node[] {
 
 function child(node: Node | undefined, name: string): Node | undefined {
   const v = node?.[name];
-  const one = Array.isArray(v) ? undefined : v;
-  return one !== null && typeof one === 'object' ? (one as Node) : undefined;
+  if (Array.isArray(v)) throw new Error(`${name} appears ${v.length} times; it is given once`);
+  return v !== null && typeof v === 'object' ? (v as Node) : undefined;
 }
 
 function readData(node: Node): Record<string, string> {

@@ -35,6 +35,11 @@ export async function verifiedDelivery(
   try {
     const verified = await (o.crypto ?? inThisThread).verify(envelope, { certificateFor: (d) => o.directory.certificateFor(d), replayCache: o.replayCache });
     const delivery = { header: readTransferHeader(verified.signedHeader), items: readDeliver(verified.signedBody) };
+    // The verifier matched the key on the Sender with its spaces trimmed; everything downstream
+    // (authorisation, the inbox, the log) uses the header's, which must be that very department.
+    if (delivery.header.sender !== verified.sender) {
+      throw new SignatureError('bad-signature', `the signed Sender "${echo(delivery.header.sender, 64)}" is not exactly "${verified.sender}", the department whose key verified it`, verified.sender);
+    }
     await refuseRepeatedItems(delivery, envelope, at, o);
     return delivery;
   } catch (error) {

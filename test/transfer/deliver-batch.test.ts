@@ -66,4 +66,14 @@ describe('a Deliver of several items, taken at once', function () {
     const [performing] = (await fed.dept('tax').engine.listInstances({ homeInstanceId: c, limit: 1 })).items;
     expect((await fed.dept('tax').engine.getInstance(performing.id)).data.applicantId).to.equal(value);
   });
+
+  it('regression: a Sender with spaces around it verified as the trimmed department but was taken as written; the Sender must be exactly the department whose key verified', async () => {
+    const c = randomUUID();
+    const envelope = signEnvelope(deliverEnvelope({ messageId: randomUUID(), sender: ' market\n', receiver: 'tax', sentAt: new Date() }, [{ ...handOver(c, `${c}-1`), home: ' market\n' }]), fed.dept('market').federation!.identity);
+    const res = await fetch(fed.dept('tax').url + TRANSFER_SERVICE_PATH, { method: 'POST', headers: { 'Content-Type': 'text/xml; charset=utf-8' }, body: envelope });
+    const body = await res.text();
+    expect(res.status).to.equal(500);
+    expect(body).to.contain('SIGNATURE_BAD_SIGNATURE').and.contain('is not exactly &quot;market&quot;');
+    expect(await cases(c)).to.equal(0);
+  });
 });

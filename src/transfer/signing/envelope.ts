@@ -1,3 +1,4 @@
+import { SignatureError } from './errors';
 import { ExclusiveCanonicalization } from 'xml-crypto';
 import { SOAP11_ENVELOPE_NS, SOAP12_ENVELOPE_NS } from '../../services/soap';
 import { TRANSFER_NS, WSSE_NS, WSU_NS } from './constants';
@@ -57,7 +58,13 @@ export function idCounts(root: XElement): Map<string, number> {
 
 /** The canonical form a Reference's digest is computed over (exclusive c14n, no comments). */
 export function canonical(element: XElement): string {
-  return new ExclusiveCanonicalization().process(element as never, {}).toString();
+  try {
+    return new ExclusiveCanonicalization().process(element as never, {}).toString();
+  } catch (e) {
+    // xml-crypto throws a plain Error for what it cannot canonicalise (a processing instruction
+    // in a signed part): that is a malformed message, refused and logged as such, not a crash.
+    throw new SignatureError('malformed', `cannot canonicalise ${element.localName}: ${(e as Error).message}`);
+  }
 }
 
 /**

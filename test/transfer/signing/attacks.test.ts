@@ -48,6 +48,10 @@ describe('transfer signing: attacks', () => {
       await expectRefused(verifyIn(d, envelope()), 'unsigned');
     });
 
+    it('regression: a processing instruction in a signed value made xml-crypto throw a plain Error (a Server fault, not logged as a refusal); it is a malformed message', async () => {
+      await expectRefused(verifyIn(d, genuine.replace('<tr:Value>100</tr:Value>', '<tr:Value>1<?x?>00</tr:Value>')), 'malformed');
+    });
+
     it('a changed SignatureValue is a bad signature', async () => {
       const value = /<ds:SignatureValue>([^<]+)</.exec(genuine)![1];
       const flipped = (value[0] === 'A' ? 'B' : 'A') + value.slice(1);
