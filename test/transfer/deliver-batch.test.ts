@@ -16,7 +16,7 @@ describe('a Deliver of several items, taken at once', function () {
   });
   after(async () => fed?.close());
 
-  const handOver = (caseId: string, itemId: string): TransferItem => ({
+  const handOver = (caseId: string, itemId: string): Extract<TransferItem, { kind: 'hand-over' }> => ({
     kind: 'hand-over', itemId, caseId, home: 'market', processId: 'business_licence_express', version: 1,
     activityId: 'x_register_taxpayer', activityInstanceId: `${caseId}/register`, data: { applicantId: `A-${caseId.slice(0, 8)}` },
   });

@@ -28,7 +28,7 @@ function describe_(doc: XDocument): Described {
     const record: unknown[] = [n.nodeType, n.nodeName, show(n.namespaceURI), show(n.prefix), show(n.localName), show(n.nodeValue), show(n.data), Object.keys(n).sort().join(',')];
     if (n.nodeType === 1) {
       const element = node as XElement;
-      record.push(JSON.stringify((n as { _nsMap: unknown })._nsMap), canonicalOrError(element));
+      record.push(JSON.stringify((n as unknown as { _nsMap: unknown })._nsMap), canonicalOrError(element));
       for (let i = 0; i < element.attributes.length; i++) {
         const a = element.attributes[i] as unknown as Record<string, unknown>;
         record.push([a.name, show(a.namespaceURI), show(a.prefix), show(a.localName), a.value, a.nodeValue, Object.keys(a).sort().join(',')]);
