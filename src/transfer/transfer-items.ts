@@ -1,4 +1,4 @@
-import { ATTRIBUTES_KEY, TEXT_KEY, canonicalText, escapeXml, parseElement, type ParsedEnvelope, type SoapNode } from '../services/soap';
+import { FieldReader, canonicalText, escapeXml, parseElement, type ParsedEnvelope } from '../services/soap';
 import { TRANSFER_NS, type CanonicalContent } from './signing';
 
 /** One activity handed to the department that performs it (docs/transfer-design.md). */
@@ -109,105 +109,68 @@ export function deliverResponse(acks: Ack[]): string {
   return `<tr:DeliverResponse xmlns:tr="${TRANSFER_NS}">${acks.map((a) => `<tr:Ack><tr:ItemId>${escapeXml(a.itemId)}</tr:ItemId><tr:Status>${a.status}</tr:Status>${a.reason ? `<tr:Reason>${escapeXml(a.reason)}</tr:Reason>` : ''}</tr:Ack>`).join('')}</tr:DeliverResponse>`;
 }
 
-type Node = SoapNode;
-
-/**
- * A field's text, exactly as sent: the signed parts are read with the request parser (one checked
- * pass, entities decoded, nothing trimmed), so a value's leading and trailing spaces and line
- * breaks arrive as they left. A field given twice, or holding elements, is refused rather than
- * read one way or another.
- */
-function text(node: Node, name: string, where: string, optional = false): string {
-  let v = node[name];
-  if (Array.isArray(v)) throw new Error(`${where}: ${name} appears ${v.length} times; it is given once`);
-  if (v !== null && typeof v === 'object') {
-    if (Object.keys(v).some((k) => k !== ATTRIBUTES_KEY && k !== TEXT_KEY)) throw new Error(`${where}: ${name} holds elements; it is text`);
-    v = (v as Node)[TEXT_KEY] ?? '';
-  }
-  if (v === undefined || v === '') {
-    if (optional) return '';
-    throw new Error(`${where}: ${name} is missing`);
-  }
-  return String(v);
-}
-
-/** The elements of a repeatable child: none, one or several. */
-function list(node: Node | undefined, name: string): Node[] {
-  const v = node?.[name];
-  if (v === undefined) return [];
-  return (Array.isArray(v) ? v : [v]).map((x) => (x !== null && typeof x === 'object' ? (x as Node) : ({ [TEXT_KEY]: x } as Node)));
-}
-
-function child(node: Node | undefined, name: string): Node | undefined {
-  const v = node?.[name];
-  if (Array.isArray(v)) throw new Error(`${name} appears ${v.length} times; it is given once`);
-  return v !== null && typeof v === 'object' ? (v as Node) : undefined;
-}
-
-function readData(node: Node): Record<string, string> {
+function readData(item: FieldReader): Record<string, string> {
   const data: Record<string, string> = {};
-  for (const item of list(child(node, 'Data'), 'Item')) data[text(item, 'Name', 'Data/Item')] = text(item, 'Value', 'Data/Item', true);
+  for (const entry of item.optionalChild('Data')?.children('Item') ?? []) data[entry.string('Name')] = entry.optionalString('Value') ?? '';
   return data;
 }
 
-/** Reads the items of a Deliver from the signed Body (never from the unsigned envelope). */
+/**
+ * Reads the items of a Deliver from the signed Body (never from the unsigned envelope), with the
+ * request parser and the requests' field reader: a value arrives exactly as sent (its spaces and
+ * line breaks kept), and a field given twice or holding elements is refused, naming its path.
+ */
 export function readDeliver(signedBodyXml: string): TransferItem[] {
-  const deliver = child(parseElement(signedBodyXml).node, 'Deliver');
+  const deliver = new FieldReader(parseElement(signedBodyXml).node, 'Body').optionalChild('Deliver');
   if (!deliver) throw new Error('the signed Body holds no tr:Deliver');
   const items: TransferItem[] = [];
-  for (const h of list(deliver, 'HandOver')) {
-    const version = Number(text(h, 'Version', 'HandOver'));
+  for (const h of deliver.children('HandOver')) {
+    const version = Number(h.string('Version'));
     if (!Number.isInteger(version)) throw new Error('HandOver: Version is not a whole number');
     items.push({
       kind: 'hand-over',
-      itemId: text(h, 'ItemId', 'HandOver'),
-      caseId: text(h, 'CaseId', 'HandOver'),
-      home: text(h, 'Home', 'HandOver'),
-      processId: text(h, 'ProcessId', 'HandOver'),
+      itemId: h.string('ItemId'),
+      caseId: h.string('CaseId'),
+      home: h.string('Home'),
+      processId: h.string('ProcessId'),
       version,
-      contentHash: text(h, 'ContentHash', 'HandOver', true) || undefined,
-      activityId: text(h, 'ActivityId', 'HandOver'),
-      activityInstanceId: text(h, 'ActivityInstanceId', 'HandOver'),
+      contentHash: h.optionalString('ContentHash') || undefined,
+      activityId: h.string('ActivityId'),
+      activityInstanceId: h.string('ActivityInstanceId'),
       data: readData(h),
     });
   }
-  for (const r of list(deliver, 'Result')) {
-    const outcome = text(r, 'Outcome', 'Result');
+  for (const r of deliver.children('Result')) {
+    const outcome = r.string('Outcome');
     if (outcome !== 'completed' && outcome !== 'failed') throw new Error(`Result: Outcome "${outcome}" is neither completed nor failed`);
     items.push({
       kind: 'result',
-      itemId: text(r, 'ItemId', 'Result'),
-      caseId: text(r, 'CaseId', 'Result'),
-      activityInstanceId: text(r, 'ActivityInstanceId', 'Result'),
+      itemId: r.string('ItemId'),
+      caseId: r.string('CaseId'),
+      activityInstanceId: r.string('ActivityInstanceId'),
       outcome,
-      reason: text(r, 'Reason', 'Result', true) || undefined,
+      reason: r.optionalString('Reason') || undefined,
       data: readData(r),
     });
   }
-  for (const p of list(deliver, 'Publish')) {
-    const packageId = text(p, 'PackageId', 'Publish');
-    items.push({ kind: 'publish', itemId: text(p, 'ItemId', 'Publish'), caseId: `package:${packageId}`.slice(0, 64), packageId, source: text(p, 'Package', 'Publish') });
+  for (const p of deliver.children('Publish')) {
+    const packageId = p.string('PackageId');
+    items.push({ kind: 'publish', itemId: p.string('ItemId'), caseId: `package:${packageId}`.slice(0, 64), packageId, source: p.string('Package') });
   }
   return items;
 }
 
 export function readTransferHeader(signedHeaderXml: string): TransferHeader {
-  const h = parseElement(signedHeaderXml).node;
-  return {
-    messageId: text(h, 'MessageId', 'TransferHeader'),
-    sender: text(h, 'Sender', 'TransferHeader'),
-    receiver: text(h, 'Receiver', 'TransferHeader'),
-    sentAt: new Date(text(h, 'SentAt', 'TransferHeader')),
-  };
+  const h = new FieldReader(parseElement(signedHeaderXml).node, 'TransferHeader');
+  return { messageId: h.string('MessageId'), sender: h.string('Sender'), receiver: h.string('Receiver'), sentAt: new Date(h.string('SentAt')) };
 }
 
 /** Reads the acks of a DeliverResponse, from the reply soapCall already parsed. */
 export function readAcks(reply: { envelope?: ParsedEnvelope; fault?: { reason: string } }): Ack[] {
   if (reply.fault) throw new Error(`SOAP fault: ${reply.fault.reason}`);
   if (!reply.envelope || reply.envelope.operation.localName !== 'DeliverResponse') throw new Error('the answer holds no DeliverResponse');
-  return list(reply.envelope.body, 'Ack').map((a) => {
-    const status = text(a, 'Status', 'Ack') as AckStatus;
-    const reason = text(a, 'Reason', 'Ack', true);
-    return { itemId: text(a, 'ItemId', 'Ack'), status, ...(reason ? { reason } : {}) };
+  return new FieldReader(reply.envelope.body, 'DeliverResponse').children('Ack').map((a) => {
+    const reason = a.optionalString('Reason');
+    return { itemId: a.string('ItemId'), status: a.string('Status') as AckStatus, ...(reason ? { reason } : {}) };
   });
 }

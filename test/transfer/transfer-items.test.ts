@@ -23,7 +23,7 @@ describe('transfer items, read from the signed parts', () => {
   it('refuses a field given twice or holding elements, rather than picking one', () => {
     const header = (inner: string) => `<tr:TransferHeader ${TR}><tr:MessageId>m</tr:MessageId>${inner}<tr:Receiver>tax</tr:Receiver><tr:SentAt>2026-12-02T10:00:00Z</tr:SentAt></tr:TransferHeader>`;
     expect(readTransferHeader(header('<tr:Sender>market</tr:Sender>'))).to.include({ sender: 'market', receiver: 'tax' });
-    expect(() => readTransferHeader(header('<tr:Sender>market</tr:Sender><tr:Sender>fire</tr:Sender>'))).to.throw(/Sender appears 2 times/);
-    expect(() => readTransferHeader(header('<tr:Sender><tr:X>market</tr:X></tr:Sender>'))).to.throw(/Sender holds elements/);
+    expect(() => readTransferHeader(header('<tr:Sender>market</tr:Sender><tr:Sender>fire</tr:Sender>'))).to.throw(/TransferHeader\/Sender: appears 2 times/);
+    expect(() => readTransferHeader(header('<tr:Sender><tr:X>market</tr:X></tr:Sender>'))).to.throw(/TransferHeader\/Sender: expected text, got child elements/);
   });
 });
