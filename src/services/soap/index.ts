@@ -17,7 +17,7 @@ export { baseUrlOf, trustProxyFromEnv } from './base-url';
 export type { WsdlFiles } from './wsdl-publisher';
 export { readLimited } from './read-limited';
 export { echo } from './echo';
-export { parseEnvelope, parseElement } from './envelope-parser';
+export { parseEnvelope, parseElement, decodeEntities } from './envelope-parser';
 export { refuseDtd, requireWellFormed } from './request-guards';
 export { soapCall, SoapTransportError, faultOf, transportReason, DEFAULT_CALL_TIMEOUT_MS, DEFAULT_MAX_REPLY_BYTES } from './soap-client';
 export type { SoapCallRequest, SoapCallReply, SoapCallFailure } from './soap-client';

@@ -8,7 +8,7 @@
  * typings pull the browser's DOM library into the whole program's type environment.
  */
 
-import { DEFAULT_XML_LIMITS, scanXmlEvents, type XmlEvents, type XmlLimits } from '../../services/soap';
+import { DEFAULT_XML_LIMITS, decodeEntities, scanXmlEvents, type XmlEvents, type XmlLimits } from '../../services/soap';
 import { XMLNS_NS } from './constants';
 
 export const ELEMENT_NODE = 1;
@@ -95,8 +95,6 @@ const xmldom = require('@xmldom/xmldom') as XmlDomModule;
 const { tagNamePattern, NAMESPACE } = require('@xmldom/xmldom/lib/conventions') as { tagNamePattern: RegExp; NAMESPACE: { XML: string; XMLNS: string; HTML: string } };
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { normalizeLineEndings } = require('@xmldom/xmldom/lib/dom-parser') as { normalizeLineEndings: (text: string) => string };
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { XML_ENTITIES } = require('@xmldom/xmldom/lib/entities') as { XML_ENTITIES: Readonly<Record<string, string>> };
 
 /**
  * What a signed message may cost to parse: the limits every SOAP request and reply is already
@@ -132,7 +130,6 @@ export function parseStrict(text: string): XDocument | string {
 }
 
 const LINE_ENDS = /[\r\u0085\u2028]/;
-const REFERENCE = /&#?\w+;/g;
 const ATTRIBUTE_SPACE = /[\t\n\r]/g;
 const INSTRUCTION = /^(\S*)\s*([\s\S]*?)$/;
 const RAW_TEXT_ELEMENT = /^(?:script|textarea)$/i;
@@ -217,7 +214,7 @@ class DomBuilder implements XmlEvents {
   }
 
   text(raw: string): void {
-    this.appendText(raw.includes('&') ? raw.replace(REFERENCE, decodeReference) : raw);
+    this.appendText(decodeEntities(raw));
   }
 
   cdata(content: string): void {
@@ -266,15 +263,8 @@ class DomBuilder implements XmlEvents {
 
   private attributeValue(raw: string): string {
     const spaced = raw.replace(ATTRIBUTE_SPACE, ' ');
-    return spaced.includes('&') ? spaced.replace(REFERENCE, decodeReference) : spaced;
+    return decodeEntities(spaced);
   }
-}
-
-/** A reference the scanner let through (a predefined entity or an allowed character), decoded. */
-function decodeReference(reference: string): string {
-  const name = reference.slice(1, -1);
-  if (Object.hasOwn(XML_ENTITIES, name)) return XML_ENTITIES[name];
-  return String.fromCodePoint(name.charCodeAt(1) === 0x78 /* x */ ? Number.parseInt(name.slice(2), 16) : Number.parseInt(name.slice(1), 10));
 }
 
 /**
