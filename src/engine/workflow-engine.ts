@@ -858,7 +858,6 @@ export class WorkflowEngine {
         const value = await this.store.transaction(async (tx) => {
           const uow = new UnitOfWork(tx, this.env);
           const result = await fn(uow);
-          claimed = NONE_CLAIMED;
           written = (await uow.flush((outbox) => (claimed = this.claimAtEnqueue(outbox)))).length;
           // A view built after flush reflects the saved state without reading it back.
           return (typeof result === 'function' ? (result as () => unknown)() : result) as T extends () => infer R ? R : T;

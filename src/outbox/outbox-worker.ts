@@ -314,13 +314,13 @@ export class OutboxWorker {
     const touched = new Set<Lane>();
     for (const row of rows) {
       if (row.claimedBy !== this.id || this.held.has(row.id)) continue;
+      const strategy = this.strategies.find((s) => s.kinds.includes(row.kind))!;
+      const who = strategy.receiverOf(row);
+      if ('malformed' in who) continue; // checked when it was taken; its claim runs out and a claim settles it
       // Its lease began when it was written, before any renewal that ran meanwhile: the earliest
       // lease held is what the worker can count on.
       const until = row.claimedUntil?.getTime() ?? 0;
       this.heldUntil = this.held.size ? Math.min(this.heldUntil, until) : until;
-      const strategy = this.strategies.find((s) => s.kinds.includes(row.kind))!;
-      const who = strategy.receiverOf(row);
-      if ('malformed' in who) continue; // checked when it was taken; its claim runs out and a claim settles it
       let resolve!: Held['done'];
       const settled = new Promise<keyof OutboxReport | 'released'>((r) => (resolve = r));
       touched.add(this.hold(row, strategy, who.receiver, resolve, settled).lane);
