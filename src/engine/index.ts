@@ -1,5 +1,5 @@
 /** The engine's public API. Everything else under src/engine is internal. */
-export { WorkflowEngine, handOverObserver, parseHandOverObserver, participatingDepartments } from './workflow-engine';
+export { WorkflowEngine, handOverActivityKey, handOverObserver, parseHandOverObserver, participatingDepartments } from './workflow-engine';
 export type { EngineOptions, StartOptions, DeployResult, InstanceView, HandOver, HandOverReceipt, WorkItemDetails, OutboxClaimer, OutboxListener } from './workflow-engine';
 export { activityForm, missingRequiredFields } from './definition/form-contract';
 export type { ActivityForm, FormFieldSpec, UpdateFieldSpec } from './definition/form-contract';

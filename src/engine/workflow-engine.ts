@@ -47,15 +47,27 @@ export interface HandOver {
 }
 
 export interface HandOverReceipt {
-  /** False when this item was taken before (a retry): nothing changed. */
+  /** False when this item, or its activity instance under another item, was taken before: nothing changed. */
   accepted: boolean;
   /** The performing instance on this engine. */
   instanceId?: string;
+  /** Set when the item is new but its activity instance was taken before: what happened, for the log. */
+  reason?: string;
 }
 
 /** The observer key of a performing instance: where its result goes. */
 export function handOverObserver(h: Pick<HandOver, 'home' | 'caseId' | 'activityInstanceId' | 'itemId'>): string {
   return `transfer:${JSON.stringify([h.home, h.caseId, h.activityInstanceId, h.itemId])}`;
+}
+
+/**
+ * The inbox key of a handed-over activity instance: beside the item id, so that one activity
+ * instance of a case is performed once however many item ids its home sends it under. Hashed
+ * because home, case and activity instance come from the sender and the inbox key has 255
+ * characters.
+ */
+export function handOverActivityKey(h: Pick<HandOver, 'home' | 'caseId' | 'activityInstanceId'>): string {
+  return `hand-over:${createHash('sha256').update(JSON.stringify([h.home, h.caseId, h.activityInstanceId])).digest('hex')}`;
 }
 
 export function parseHandOverObserver(observer: string | undefined): Pick<HandOver, 'home' | 'caseId' | 'activityInstanceId' | 'itemId'> | undefined {
@@ -671,10 +683,11 @@ export class WorkflowEngine {
   }
 
   /**
-   * Takes a hand-over from another department, exactly once: the item id goes into the inbox and
-   * a performing instance starts in the same transaction, at the handed-over activity (or, when
-   * the activity names an intra-department process, as an instance of that local process). Its
-   * result goes back to the home through the outbox when it closes.
+   * Takes a hand-over from another department, exactly once: the item id and the handed-over
+   * activity instance (`handOverActivityKey`) go into the inbox and a performing instance starts in
+   * the same transaction, at the handed-over activity (or, when the activity names an
+   * intra-department process, as an instance of that local process). Its result goes back to the
+   * home through the outbox when it closes.
    */
   async acceptHandOver(h: HandOver): Promise<HandOverReceipt> {
     return this.command(async (uow) => {
@@ -701,6 +714,22 @@ export class WorkflowEngine {
         throw new NotAuthorisedError(
           `the hand-over of "${h.activityId}" carries ${extra.map((k) => `"${k}"`).join(', ')}, which the activity does not read (it reads: ${contract.reads.join(', ') || 'nothing'}); this department keeps only what its activity needs`,
         );
+      }
+      // A home hands an activity over again only by entering it again, under a new activity
+      // instance id: an administrator's retry after a failed result withdraws the failed instance
+      // and enters the activity anew, as loops, exception paths and deferred choices do, while a
+      // resend repeats the outbox row and so its item id. A second item id for an activity
+      // instance already taken is thus never a legitimate re-hand-over but the same work asked for
+      // twice (two work items, two results) — also once the first performing instance has closed:
+      // its result went home, and a second would be the work done twice all the same. The inbox's
+      // primary key decides, so two deliveries racing on two replicas cannot both win (a look-up
+      // of performing instances by their home could); it is taken after the checks above, so a
+      // department that may not hand this over learns nothing of what was taken.
+      if (!(await uow.tx.recordInbox(handOverActivityKey(h), h.sender, uow.now))) {
+        return {
+          accepted: false,
+          reason: `activity instance ${h.activityInstanceId} (${h.activityId}) of case ${h.caseId} from ${h.home} was taken before under another item id; it is performed once, and this item changed nothing`,
+        };
       }
       const observer = handOverObserver(h);
       const subject = `${h.activityId} of case ${h.caseId} for ${h.home}`;

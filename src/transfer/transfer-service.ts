@@ -65,6 +65,8 @@ export function transferService(o: TransferServiceOptions): SoapServiceDefinitio
           if (a.status === 'accepted') transfersReceived.inc({ peer: header.sender, kind: transferKindLabel(item.kind) });
           if (a.status === 'refused') transfersRefused.inc({ peer: header.sender, direction: 'in', reason: outcome === 'not-authorised' ? 'not-authorised' : 'invalid' });
           if (outcome === 'not-authorised') o.log.warn(line, `transfer ${item.kind} refused (not authorised)`);
+          // A new item for an activity instance taken before is no resend but a home asking for the work twice.
+          else if (item.kind === 'hand-over' && a.status === 'duplicate' && a.reason) o.log.warn(line, 'transfer hand-over duplicate of an activity instance taken before');
           else o.log.info(line, `transfer ${item.kind} ${a.status}`);
         }
         return { body: rawXml(deliverResponse(results.map((r) => r.ack))) };
@@ -112,7 +114,7 @@ async function take(o: TransferServiceOptions, item: TransferItem, sender: strin
     if (item.kind === 'publish') return await takePackage(o, item, sender, at);
     if (item.kind === 'hand-over') {
       const receipt = await o.engine.acceptHandOver({ ...item, sender, data: item.data });
-      return taken(item.itemId, receipt.accepted ? 'accepted' : 'duplicate');
+      return receipt.accepted ? taken(item.itemId, 'accepted') : taken(item.itemId, 'duplicate', 'duplicate', receipt.reason);
     }
     const applied = await o.engine.acceptTransferResult(
       item.caseId,

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { importXpdl } from '../../src/xpdl';
-import { WorkflowEngine, InstanceStates, EngineError, parseHandOverObserver, type HandOver, type Store } from '../../src/engine';
+import { WorkflowEngine, InstanceStates, EngineError, outboxKind, parseHandOverObserver, type HandOver, type Store } from '../../src/engine';
 import { createTestStore } from '../support/test-store';
 import { end, field, flow, manual, pkg, process, route, start } from '../support/definition-builder';
 
@@ -73,6 +73,66 @@ describe('hand-over between department engines (engine level)', () => {
     await planning.acceptTransferResult(c.id, h.activityInstanceId, { outcome: 'completed', data: result.payload.data as Record<string, unknown> }, { messageId: `result:${h.itemId}`, from: 'environment' });
     const routed = await planning.getInstance(c.id);
     expect(routed.workItems.map((w) => w.activityId)).to.deep.equal(['issue'], 'the XOR decision is taken at home with the result');
+  });
+
+  /** The performing instances environment holds for one of planning's cases. */
+  async function performing(caseId: string) {
+    return (await environment.listInstances({ homeDepartment: 'planning', homeInstanceId: caseId })).items;
+  }
+
+  it('regression: a home handing over the same activity instance twice under two item ids got two performing instances; it gets one', async () => {
+    const c = await planning.startProcess('licence');
+    await planning.completeWorkItem(c.workItems[0].id);
+    const h = await handOverOf(c.id);
+    const first = await environment.acceptHandOver(h);
+    expect(first.accepted).to.equal(true);
+
+    const second = await environment.acceptHandOver({ ...h, itemId: `${h.itemId}-again` });
+    expect(second.accepted).to.equal(false, 'a new item id for an activity instance taken before is a duplicate');
+    expect(second.instanceId).to.equal(undefined, 'nothing was created');
+    expect(second.reason).to.match(new RegExp(`activity instance ${h.activityInstanceId} \\(env_review\\) of case ${c.id} from planning was taken before under another item id`));
+    expect((await performing(c.id)).map((i) => i.id)).to.deep.equal([first.instanceId]);
+    expect((await environment.worklist({ instanceId: first.instanceId })).length).to.equal(1, 'one work item');
+    expect(await environment.acceptHandOver({ ...h, itemId: `${h.itemId}-again` })).to.deep.equal({ accepted: false }, 'the second item id is in the inbox itself now: its resend is a plain duplicate');
+
+    // Closed, the first performance still counts: a third item id would be the work done twice.
+    const [item] = await environment.worklist({ instanceId: first.instanceId });
+    await environment.completeWorkItem(item.id, { data: { envOk: 'true' } });
+    const third = await environment.acceptHandOver({ ...h, itemId: `${h.itemId}-third` });
+    expect(third.accepted).to.equal(false);
+    expect((await performing(c.id)).map((i) => [i.id, i.state])).to.deep.equal([[first.instanceId, InstanceStates.completed]]);
+    expect((await environment.outbox({ instanceId: first.instanceId })).filter((m) => m.kind === 'transfer-result')).to.have.length(1, 'one result goes home');
+  });
+
+  it('two item ids for one activity instance delivered at once make one performing instance', async () => {
+    const c = await planning.startProcess('licence');
+    await planning.completeWorkItem(c.workItems[0].id);
+    const h = await handOverOf(c.id);
+    const receipts = await Promise.all([environment.acceptHandOver(h), environment.acceptHandOver({ ...h, itemId: `${h.itemId}-racing` })]);
+    expect(receipts.map((r) => r.accepted).sort()).to.deep.equal([false, true]);
+    expect((await performing(c.id)).map((i) => i.id)).to.deep.equal([receipts.find((r) => r.accepted)!.instanceId]);
+  });
+
+  it('a home hands the activity over again after the first performance failed and an administrator retried it: a new activity instance, taken', async () => {
+    const c = await planning.startProcess('licence');
+    await planning.completeWorkItem(c.workItems[0].id);
+    const h = await handOverOf(c.id);
+    const first = await environment.acceptHandOver(h);
+    await environment.changeState(first.instanceId!, 'terminate');
+    const [failed] = (await environment.outbox({ instanceId: first.instanceId })).filter((m) => m.kind === 'transfer-result');
+    expect(failed.payload.state).to.equal(InstanceStates.terminated);
+    await planning.acceptTransferResult(c.id, h.activityInstanceId, { outcome: 'failed', data: {}, reason: 'terminated at environment' }, { messageId: `result:${failed.id}`, from: 'environment' });
+    expect((await planning.getInstance(c.id)).openActivities.find((a) => a.activityInstanceId === h.activityInstanceId)?.state).to.equal('failed', 'an incident at home');
+
+    await planning.retryActivity(c.id, h.activityInstanceId);
+    const again = (await planning.outbox({ instanceId: c.id })).filter(outboxKind('transfer')).filter((m) => m.id !== h.itemId);
+    expect(again).to.have.length(1, 'the retry hands the activity over once more');
+    expect(again[0].payload.activityInstanceId).to.not.equal(h.activityInstanceId, 'under a new activity instance id: what the dedupe rests on');
+    const retried = await environment.acceptHandOver({ ...h, itemId: again[0].id, activityInstanceId: String(again[0].payload.activityInstanceId) });
+    expect(retried.accepted).to.equal(true);
+    expect((await performing(c.id)).map((i) => [i.id, i.state]).sort()).to.deep.equal(
+      [[first.instanceId, InstanceStates.terminated], [retried.instanceId, InstanceStates.running]].sort(),
+    );
   });
 
   it('refuses a hand-over for an activity the department does not perform, and lets it be retried', async () => {

@@ -58,6 +58,13 @@ describe('a Deliver of several items, taken at once', function () {
     expect(refused.map((r) => r.reason).join('\n')).to.contain(`item ${c}-1 appears more than once`);
   });
 
+  it('regression: one activity instance under two item ids in one Deliver made two performing instances; the second item is a duplicate', async () => {
+    const c = randomUUID();
+    const acks = await deliver([handOver(c, `${c}-1`), handOver(c, `${c}-2`)]);
+    expect(acks).to.deep.equal([{ itemId: `${c}-1`, status: 'accepted' }, { itemId: `${c}-2`, status: 'duplicate' }]);
+    expect(await cases(c)).to.equal(1);
+  });
+
   it('regression: data values lost their leading and trailing spaces and line breaks on the way (the signed parts were read with a trimming parser)', async () => {
     const c = randomUUID();
     const value = '  A-1, Rue de la Paix\r\n  second line\n\t';

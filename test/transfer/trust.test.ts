@@ -169,6 +169,26 @@ describe('trust between agencies: a member department with its own real key is h
     expect(held.map((h) => [h.id, h.sender, h.packageId])).to.deep.include([itemId, 'tax', 'tax_fast_track_package']);
   });
 
+  it('regression: the home handing over the same activity instance again under a second item id got a second performing instance; the signed Deliver gets a duplicate ack', async () => {
+    const row = (await market.engine.outbox({ instanceId: caseId })).filter(outboxKind('transfer')).find((m) => m.payload.activityId === 'inspect_premises')!;
+    const p = row.payload;
+    const item: TransferItem = {
+      kind: 'hand-over', itemId: randomUUID(), caseId, home: 'market', processId: String(p.processId), version: Number(p.version), contentHash: String(p.contentHash),
+      activityId: 'inspect_premises', activityInstanceId: inspectInstance, data: Object.fromEntries(Object.entries(p.data as Record<string, unknown>).map(([k, v]) => [k, String(v)])),
+    };
+    const performing = async () => (await fire.engine.listInstances({ homeDepartment: 'market', homeInstanceId: caseId })).items.map((i) => i.id);
+    expect(await performing()).to.have.length(1);
+    const before = await snapshot();
+    const [ack] = await send(market, fire, [item]);
+    expect(ack).to.include({ itemId: item.itemId, status: 'duplicate' });
+    expect(ack.reason).to.match(new RegExp(`activity instance ${inspectInstance} \\(inspect_premises\\) of case ${caseId} from market was taken before under another item id`));
+    expect(await snapshot()).to.deep.equal(before, 'no second performing instance, no second work item');
+    expect(await performing()).to.have.length(1);
+    const logged = (await fire.federation!.messageLog.trace(caseId)).find((t) => t.itemId === item.itemId);
+    expect(logged, "in fire's message log").to.include({ outcome: 'duplicate', from: 'market' });
+    expect(fire.logs.lines.some((l) => l.msg === 'transfer hand-over duplicate of an activity instance taken before' && l.itemId === item.itemId && l.level === 40)).to.equal(true, 'and a warning in its log');
+  });
+
   it('data minimisation: each department received only the fields its activity reads', async () => {
     const performing = await waitFor(async () => (await fire.engine.listInstances({ limit: 100 })).items.find((i) => i.processId === 'fire_inspection'), 'fire inspection instance');
     expect(Object.keys(performing.data).filter((k) => performing.data[k] !== null && performing.data[k] !== undefined && performing.data[k] !== '' && performing.data[k] !== false).sort())
