@@ -134,6 +134,12 @@ export async function benchServices(): Promise<ServicesBench> {
   const interflow = await run('Interflow StartProcess (durable SQLite file, WAL)', interflowServer, '/services/ProcessService', START_REQUEST, '<State>open.running</State>');
   const summary = await interflowServer.stop();
 
+  // The ceiling of any store: the same StartProcess with every write of its transaction skipped
+  // (nothing durable, bench only). What remains is the SOAP layer and the engine.
+  const writelessServer = await startServer('interflow-writeless');
+  const writeless = await run('StartProcess with every write skipped (not durable)', writelessServer, '/services/ProcessService', START_REQUEST, '<State>open.running</State>');
+  await writelessServer.stop();
+
   const ratio = interflow.perSecond / baseline.perSecond;
   console.log(`  durable check: ${summary.trim() || 'no summary from the server'}`);
   console.log(`  ratio SOAP layer echo / node-soap echo: ${(layer.perSecond / baseline.perSecond).toFixed(2)}${cpuRatio(baseline.cpuUs, layer.cpuUs)}`);
@@ -142,6 +148,7 @@ export async function benchServices(): Promise<ServicesBench> {
   const writesUs = await startWritesFloorUs();
   const floorUs = layer.cpuUs + writesUs;
   console.log(`  floor of a durable StartProcess: SOAP layer echo ${layer.cpuUs.toFixed(0)} + its writes alone ${writesUs.toFixed(0)} (bench/start-floor.ts) = ${floorUs.toFixed(0)} µs CPU: at best ${(baseline.cpuUs / floorUs).toFixed(2)} of the echo with no engine at all; StartProcess is ${(interflow.cpuUs / floorUs).toFixed(2)}× that floor`);
+  console.log(`  ceiling with nothing written: StartProcess ${writeless.cpuUs.toFixed(0)} µs CPU = ${(writeless.perSecond / baseline.perSecond).toFixed(2)} of the echo by rate${cpuRatio(baseline.cpuUs, writeless.cpuUs)}: no store, however fast, takes StartProcess above that`);
   return { baseline: baseline.perSecond, layer: layer.perSecond, interflow: interflow.perSecond, ratio, cpuUs: { baseline: baseline.cpuUs, layer: layer.cpuUs, interflow: interflow.cpuUs } };
 }
 
@@ -184,7 +191,7 @@ interface BenchServer {
   stop(): Promise<string>;
 }
 
-function startServer(kind: 'node-soap-echo' | 'interflow'): Promise<BenchServer> {
+function startServer(kind: 'node-soap-echo' | 'interflow' | 'interflow-writeless'): Promise<BenchServer> {
   const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'servers', 'bench-server.ts'), kind], { stdio: ['ignore', 'pipe', 'inherit'] });
   let output = '';
   return new Promise((resolve, reject) => {
