@@ -118,8 +118,9 @@ async function createInstance(engine: WorkflowEngine, call: WfxmlCall, endpoints
     throw asapFault('Client', AsapErrorCodes.invalidData, `CreateInstanceRq/ObserverKey "${observer}" is not an absolute http(s) URL; Interflow posts the observer's notifications to it`, 'INVALID_FIELD');
   }
   if (observer !== undefined) await allowObserver(call, observer, endpoints);
-  // The engine keeps one subject per instance; ASAP's Name is the closest thing when there is no Subject.
-  const subject = body.optionalString('Subject')?.trim() || body.optionalString('Name')?.trim() || undefined;
+  // The engine keeps one subject per instance; ASAP's Name is the closest thing when there is no
+  // Subject. Either is the caller's text and kept as written, as StartProcess keeps it; a blank one is none.
+  const subject = nonBlank(body.optionalString('Subject')) ?? nonBlank(body.optionalString('Name'));
   const data = readDataElement(body.optionalChild('ContextData')?.raw, 'CreateInstanceRq/ContextData');
   const view = await engine.startProcess(processIdOf(ctx), {
     data,
@@ -131,6 +132,10 @@ async function createInstance(engine: WorkflowEngine, call: WfxmlCall, endpoints
   const key = instanceKey(ctx.baseUrl, view.id);
   caseLogger(ctx.log, view.id).info({ processId: view.processId, state: view.state, observer }, 'instance created through Wf-XML CreateInstance');
   return `<as:CreateInstanceRs xmlns:as="${ASAP_NS}"><as:InstanceKey>${escapeXml(key)}</as:InstanceKey></as:CreateInstanceRs>`;
+}
+
+function nonBlank(value: string | undefined): string | undefined {
+  return value !== undefined && value.trim() !== '' ? value : undefined;
 }
 
 /**
