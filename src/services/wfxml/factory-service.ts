@@ -1,7 +1,7 @@
 import { ALL_INSTANCE_STATES, type DefinitionPackage, type DefinitionRecord, type ProcessDefinition, type WorkflowEngine } from '../../engine';
 import { exportXpdl, importXpdl } from '../../xpdl';
 import type { SoapContext } from '../soap';
-import { escapeXml } from '../soap';
+import { ATTRIBUTES_KEY, escapeXml, TEXT_KEY } from '../soap';
 import { asapFault, AsapErrorCodes } from './asap-fault';
 import { contextFields, dataSchema, readDataElement, resultFields } from './context-data';
 import { inlineDefinition, requireXpdl, withoutDeclaration } from './definition-xml';
@@ -75,8 +75,11 @@ export function factoryOperations(engine: WorkflowEngine, options: { endpoints?:
       if (!body.has('Definition')) {
         throw asapFault('Client', AsapErrorCodes.invalidDefinition, 'SetDefinitionRq/Definition is missing; send the XPDL Package inside it', 'INVALID_FIELD');
       }
+      // An element inside Definition is the package inline. Text (escaped or CDATA) is the document,
+      // also beside attributes: rpc/encoded toolkits send a string as <Definition xsi:type="xsd:string">.
       const raw = body.raw.Definition;
-      const xml = typeof raw === 'string' ? raw.trim() : inlineDefinition(ctx.envelope);
+      const inline = raw !== null && typeof raw === 'object' && !Array.isArray(raw) && Object.keys(raw).some((k) => k !== ATTRIBUTES_KEY && k !== TEXT_KEY);
+      const xml = inline ? inlineDefinition(ctx.envelope) : body.optionalString('Definition')?.trim();
       if (!xml) {
         throw asapFault('Client', AsapErrorCodes.invalidDefinition, 'SetDefinitionRq/Definition is empty; send the XPDL Package inside it', 'INVALID_FIELD');
       }
