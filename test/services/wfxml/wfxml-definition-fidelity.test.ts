@@ -1,8 +1,7 @@
 import { expect } from 'chai';
-import type { Element } from '@xmldom/xmldom';
 import { importXpdl } from '../../../src/xpdl';
 import { envelope, post, type TestServer } from '../support';
-import { children, elements, readXml, textOfElement } from '../text-fidelity';
+import { children, elements, readXml, textOfElement, type Element } from '../text-fidelity';
 import { startWfxmlServer, WFXML } from './wfxml-support';
 
 /**
