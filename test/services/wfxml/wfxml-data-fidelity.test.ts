@@ -1,9 +1,11 @@
 import { expect } from 'chai';
 import pino from 'pino';
 import type { DataField, ProcessDefinition } from '../../../src/engine';
-import { createInstanceRequest, ObserverDispatcher, postAsap, subprocessObserverKey } from '../../../src/services/wfxml';
+import { createInstanceRequest, ObserverDispatcher, postAsap, subprocessObserverKey, wfxmlServices, type WfxmlTrust } from '../../../src/services/wfxml';
+import { ReplayCache } from '../../../src/transfer/signing';
 import { activity, end, flow, manual, pkg, process, start } from '../../support/definition-builder';
-import { envelope, post, type TestServer } from '../support';
+import { envelope, post, startTestServer, type TestServer } from '../support';
+import { makeDepartments, type Departments } from '../../transfer/signing/helpers';
 import { children, elements, FIDELITY_VALUES, fieldOf, readXml, textOfElement, wireText } from '../text-fidelity';
 import { ASAP, startSecondWfxmlServer, startWfxmlServer } from './wfxml-support';
 
@@ -157,5 +159,47 @@ describe('Wf-XML carries data values exactly (spaces, tabs, CR/CRLF, references,
     expect(valuesOf(sent[0], 'ResultData')).to.deep.equal(reversed);
     const after = (await caller.engine.getInstance(parent.id)).data;
     expect(Object.fromEntries(KEYS.map((k) => [fieldOf(k), after[`r_${k}`]]))).to.deep.equal(reversed);
+  });
+});
+
+/**
+ * Calls between department engines are signed (src/transfer/signing's signEnvelope) and read from
+ * their verified parts: the same values over a signed CreateInstance, real HTTP on loopback.
+ */
+describe('Wf-XML between departments (signed) carries data values exactly', function () {
+  this.timeout(60_000);
+  let departments: Departments;
+  let zone: TestServer;
+
+  before(async () => {
+    departments = await makeDepartments();
+    zone = await startTestServer();
+    const trust: WfxmlTrust = {
+      department: 'ZONE',
+      identity: departments.zone,
+      certificateFor: async (department) => departments.trustStore.get(department),
+      replayCache: new ReplayCache(),
+      endpoints: { ownerOf: async () => undefined, publishes: async () => false },
+    };
+    for (const def of wfxmlServices(zone.engine, { trust })) zone.server.mount(def);
+    await zone.engine.deploy(pkg(inspection));
+  });
+  after(async () => {
+    await zone?.close();
+    departments?.cleanup();
+  });
+
+  it('regression: a signed call turned U+0085 and U+2028 in values into line feeds (the signer parsed the envelope as XML 1.1 reads line ends); a signed CreateInstance stores every value exactly', async () => {
+    const request = createInstanceRequest({ factoryKey: `${zone.url}/wfxml/factory/inspection`, data: expected });
+    const sent: string[] = [];
+    const capture: typeof fetch = async (url, init) => {
+      sent.push(String(init?.body));
+      return fetch(url, init);
+    };
+    const reply = await postAsap(request, { signing: { identity: departments.plan, receiver: 'ZONE' }, fetch: capture });
+    expect(sent[0]).to.contain('<wsse:Security');
+    const id = (reply.body as { InstanceKey: string }).InstanceKey.split('/').pop()!;
+    const inst = await zone.engine.getInstance(id);
+    expect(inst.data).to.deep.include(expected);
   });
 });
