@@ -118,6 +118,20 @@ describe('ProcessService carries data values exactly (spaces, tabs, CR/CRLF, ref
     expect(reads.absent).to.deep.equal(['']);
   });
 
+  it('a Value with xsi:type (PHP SoapClient and Axis send it on every element) is its text exactly; xsi:nil is null', async () => {
+    const typed = (name: string, value: string) => `<ps:Item><ps:Name>${name}</ps:Name><ps:Value xsi:type="xsd:string">${value}</ps:Value></ps:Item>`;
+    const res = await call(
+      srv.endpoint,
+      '1.1',
+      `<ps:StartProcess xmlns:ps="${PS_NS}" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:xsd="http://www.w3.org/2001/XMLSchema"><ps:ProcessDefinitionId>fidelity</ps:ProcessDefinitionId><ps:Data>` +
+        `${typed(fieldOf('onlySpaces'), '   ')}${typed(fieldOf('empty'), '')}${typed(fieldOf('crlf'), wireText(FIDELITY_VALUES.crlf))}` +
+        `<ps:Item><ps:Name>${fieldOf('spaces')}</ps:Name><ps:Value xsi:nil="true"/></ps:Item></ps:Data></ps:StartProcess>`,
+    );
+    expect(res.status, res.body).to.equal(200);
+    const id = textOfElement(elements(readXml(res.body), 'ProcessInstanceId')[0]);
+    expect((await srv.engine.getInstance(id)).data).to.deep.include({ [fieldOf('onlySpaces')]: '   ', [fieldOf('empty')]: '', [fieldOf('crlf')]: FIDELITY_VALUES.crlf, [fieldOf('spaces')]: null });
+  });
+
   it('a Value sent as CDATA, or as CDATA beside references, is taken exactly', async () => {
     const value = '  <b>bold</b> & co\r\n  ';
     const res = await call(

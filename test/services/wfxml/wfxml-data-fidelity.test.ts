@@ -113,12 +113,15 @@ describe('Wf-XML carries data values exactly (spaces, tabs, CR/CRLF, references,
     expect(valuesOf(res.body, 'ContextData')).to.deep.equal(reversed);
   });
 
-  it('regression: CreateInstance trimmed the Subject (StartProcess keeps it as written); it is stored exactly, and GetProperties returns it so', async () => {
+  it('regression: CreateInstance trimmed the Subject (StartProcess keeps it as written); it is stored exactly, and GetProperties and ListInstances return it so', async () => {
     const subject = '  Permit\tfor <lot 12> & co\r\n 😀  ';
     const id = await createInstance(`<as:Subject>${wireText(subject)}</as:Subject>`);
     expect((await remote.engine.getInstance(id)).subject).to.equal(subject);
     const res = await post(`${remote.url}/wfxml/instance/${id}`, envelope('1.1', `<as:GetPropertiesRq xmlns:as="${ASAP}"/>`));
     expect(textOfElement(elements(readXml(res.body), 'Subject')[0])).to.equal(subject);
+    const list = await post(factoryUrl(), envelope('1.1', `<as:ListInstancesRq xmlns:as="${ASAP}"/>`));
+    const listed = elements(readXml(list.body), 'Instance').find((i) => textOfElement(children(i, 'InstanceKey')[0]).endsWith(`/${id}`))!;
+    expect(textOfElement(children(listed, 'Subject')[0]), 'ListInstances too').to.equal(subject);
     const blank = await createInstance(`<as:Name>  Lot 12  </as:Name><as:Subject> \t </as:Subject>`);
     expect((await remote.engine.getInstance(blank)).subject, 'a blank Subject is none: the Name stands in, as written').to.equal('  Lot 12  ');
   });
