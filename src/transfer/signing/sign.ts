@@ -115,12 +115,15 @@ const XML11_LINE_END_REFERENCE: Readonly<Record<string, string>> = { '\u0085': '
  * feed: written raw, a value holding one would arrive changed (and the canonical text the sender
  * digested would not be the receiver's). As character references they are read as themselves, by
  * any verifier, so the digest is that of the canonical text, which holds them as they are. They
- * can stand only in text and attribute values (neither is a name character), where a reference
- * means the same; a comment or processing instruction, which c14n leaves out, would show the
- * reference.
+ * can stand only in text, CDATA and attribute values (neither is a name character); a CDATA section
+ * is closed around one, where a reference would be text. A comment or processing instruction, which
+ * c14n leaves out, would show the reference.
  */
 export function lineEndsAsReferences(xml: string): string {
-  return XML11_LINE_ENDS.test(xml) ? xml.replace(/[\u0085\u2028]/g, (c) => XML11_LINE_END_REFERENCE[c]) : xml;
+  if (!XML11_LINE_ENDS.test(xml)) return xml;
+  return xml.replace(/<!\[CDATA\[[\s\S]*?\]\]>|[\u0085\u2028]/g, (m) =>
+    m.length === 1 ? XML11_LINE_END_REFERENCE[m] : m.replace(/[\u0085\u2028]/g, (c) => `]]>${XML11_LINE_END_REFERENCE[c]}<![CDATA[`),
+  );
 }
 
 /**
