@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
-import { signEnvelope } from '../../src/transfer/signing';
-import { deliverEnvelope, TRANSFER_SERVICE_PATH, type TransferItem } from '../../src/transfer';
+import { signCanonical, signEnvelope } from '../../src/transfer/signing';
+import { deliverContent, deliverEnvelope, TRANSFER_SERVICE_PATH, type TransferItem } from '../../src/transfer';
+import { FIDELITY_VALUES } from '../services/text-fidelity';
 import { TransferFederation } from './federation-support';
 
 /**
@@ -21,15 +22,17 @@ describe('a Deliver of several items, taken at once', function () {
     activityId: 'x_register_taxpayer', activityInstanceId: `${caseId}/register`, data: { applicantId: `A-${caseId.slice(0, 8)}` },
   });
 
-  async function post(items: TransferItem[]): Promise<{ status: number; body: string }> {
+  /** Signed by signEnvelope, as tools do; the department's own sender writes canonical text and signs it with signCanonical. */
+  async function post(items: TransferItem[], signer: 'signEnvelope' | 'signCanonical' = 'signEnvelope'): Promise<{ status: number; body: string }> {
     const market = fed.dept('market');
-    const envelope = signEnvelope(deliverEnvelope({ messageId: randomUUID(), sender: 'market', receiver: 'tax', sentAt: new Date() }, items), market.federation!.identity);
+    const header = { messageId: randomUUID(), sender: 'market', receiver: 'tax', sentAt: new Date() };
+    const envelope = signer === 'signEnvelope' ? signEnvelope(deliverEnvelope(header, items), market.federation!.identity) : signCanonical(deliverContent(header, items), market.federation!.identity);
     const res = await fetch(fed.dept('tax').url + TRANSFER_SERVICE_PATH, { method: 'POST', headers: { 'Content-Type': 'text/xml; charset=utf-8' }, body: envelope });
     return { status: res.status, body: await res.text() };
   }
 
-  async function deliver(items: TransferItem[]): Promise<Array<{ itemId: string; status: string }>> {
-    const { status, body } = await post(items);
+  async function deliver(items: TransferItem[], signer?: 'signEnvelope' | 'signCanonical'): Promise<Array<{ itemId: string; status: string }>> {
+    const { status, body } = await post(items, signer);
     expect(status, body).to.equal(200);
     return [...body.matchAll(/<tr:Ack><tr:ItemId>([^<]+)<\/tr:ItemId><tr:Status>([^<]+)<\/tr:Status>/g)].map((m) => ({ itemId: m[1], status: m[2] }));
   }
@@ -73,6 +76,21 @@ describe('a Deliver of several items, taken at once', function () {
     const [performing] = (await fed.dept('tax').engine.listInstances({ homeInstanceId: c, limit: 1 })).items;
     expect((await fed.dept('tax').engine.getInstance(performing.id)).data.applicantId).to.equal(value);
   });
+
+  for (const signer of ['signEnvelope', 'signCanonical'] as const) {
+    it(`regression: U+0085 and U+2028 in data values arrived as line feeds (the signer wrote them so, or parsed them so); signed by ${signer}, every value arrives exactly`, async () => {
+      const sent = Object.entries(FIDELITY_VALUES).map(([key, value]) => {
+        const c = randomUUID();
+        return { key, value, c, item: { ...handOver(c, `${c}-1`), data: { applicantId: value } } };
+      });
+      const acks = await deliver(sent.map((s) => s.item), signer);
+      expect(acks.map((a) => a.status)).to.deep.equal(sent.map(() => 'accepted'));
+      for (const { key, value, c } of sent) {
+        const [performing] = (await fed.dept('tax').engine.listInstances({ homeInstanceId: c, limit: 1 })).items;
+        expect((await fed.dept('tax').engine.getInstance(performing.id)).data.applicantId, key).to.equal(value);
+      }
+    });
+  }
 
   it('regression: a Sender with spaces around it verified as the trimmed department but was taken as written; the Sender must be exactly the department whose key verified', async () => {
     const c = randomUUID();

@@ -26,19 +26,17 @@ export function escapeXml(value: string): string {
   return value.replace(ILLEGAL_XML_CHARS, '\uFFFD').replace(SPECIAL, (c) => REPLACEMENT[c]);
 }
 
-// U+0085 and U+2028 are ordinary characters to XML 1.0, but @xmldom/xmldom, the parser that
-// computes and checks transfer digests, reads them as line ends (XML 1.1's rule) and turns them
-// into a line feed: they are written as the line feed every reader then sees, or the digest of
-// the text as written would not be the digest of the text as parsed.
-const CANONICAL_TEXT_SPECIAL = /[&<>\r\u0085\u2028]/g;
-const CANONICAL_TEXT_REPLACEMENT: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '\r': '&#xD;', '\u0085': '\n', '\u2028': '\n' };
-const CANONICAL_TEXT_NEEDS_WORK = /[&<>\r\u0085\u2028\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF\uD800-\uDFFF]/;
+const CANONICAL_TEXT_SPECIAL = /[&<>\r]/g;
+const CANONICAL_TEXT_REPLACEMENT: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '\r': '&#xD;' };
+const CANONICAL_TEXT_NEEDS_WORK = /[&<>\r\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF\uD800-\uDFFF]/;
 
 /**
  * Escapes element content exactly as canonical XML writes it (https://www.w3.org/TR/xml-c14n#ProcessingModel):
  * & < > and carriage return only, quotes left as they are, so text built with it is already its
  * own canonical form and can be digested without being parsed. Characters XML cannot carry are
  * replaced as escapeXml replaces them. Not for attribute values, where c14n escapes other characters.
+ * U+0085 and U+2028 stay as they are, as c14n leaves them; the signer writes them on the wire as
+ * character references (src/transfer/signing, lineEndsAsReferences).
  */
 export function canonicalText(value: string): string {
   if (!CANONICAL_TEXT_NEEDS_WORK.test(value)) return value;

@@ -1,12 +1,12 @@
 import { escapeXml } from '../soap';
 import type { AsapRequest } from './asap-client';
-import { encodeLocalName } from './context-data';
+import { dataChildren } from './context-data';
 import { ASAP_NS } from './namespaces';
 
 /**
  * The CreateInstanceRq that starts a subprocess on a remote factory (the remote subprocess
  * pattern: the ObserverKey points back at this engine's correlated observer key, see
- * subprocessObserverKey). Values are written as text in the order given.
+ * subprocessObserverKey). Values are written as text in the order given, as every ContextData is (dataChildren).
  */
 export function createInstanceRequest(p: {
   factoryKey: string;
@@ -17,15 +17,6 @@ export function createInstanceRequest(p: {
   data: Record<string, unknown>;
   startImmediately?: boolean;
 }): AsapRequest {
-  const items: string[] = [];
-  for (const [id, value] of Object.entries(p.data)) {
-    for (const v of Array.isArray(value) ? value : [value]) {
-      if (v === undefined || v === null) continue;
-      const name = encodeLocalName(id);
-      const text = typeof v === 'object' ? JSON.stringify(v) : String(v);
-      items.push(`<${name}>${escapeXml(text)}</${name}>`);
-    }
-  }
   const observer = p.observerKey ? `<as:ObserverKey>${escapeXml(p.observerKey)}</as:ObserverKey>` : '';
   const subject = p.subject ? `<as:Subject>${escapeXml(p.subject)}</as:Subject>` : '';
   return {
@@ -34,6 +25,6 @@ export function createInstanceRequest(p: {
     ...(p.requestId ? { requestId: p.requestId } : {}),
     resource: 'factory',
     operation: 'CreateInstance',
-    body: `<as:CreateInstanceRq xmlns:as="${ASAP_NS}"><as:StartImmediately>${p.startImmediately === false ? 'false' : 'true'}</as:StartImmediately>${observer}${subject}<as:ContextData>${items.join('')}</as:ContextData></as:CreateInstanceRq>`,
+    body: `<as:CreateInstanceRq xmlns:as="${ASAP_NS}"><as:StartImmediately>${p.startImmediately === false ? 'false' : 'true'}</as:StartImmediately>${observer}${subject}<as:ContextData>${dataChildren([], p.data, true)}</as:ContextData></as:CreateInstanceRq>`,
   };
 }

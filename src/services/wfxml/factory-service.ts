@@ -1,7 +1,7 @@
 import { ALL_INSTANCE_STATES, type DefinitionPackage, type DefinitionRecord, type ProcessDefinition, type WorkflowEngine } from '../../engine';
 import { exportXpdl, importXpdl } from '../../xpdl';
 import type { SoapContext } from '../soap';
-import { escapeXml } from '../soap';
+import { ATTRIBUTES_KEY, escapeXml, TEXT_KEY } from '../soap';
 import { asapFault, AsapErrorCodes } from './asap-fault';
 import { contextFields, dataSchema, readDataElement, resultFields } from './context-data';
 import { inlineDefinition, requireXpdl, withoutDeclaration } from './definition-xml';
@@ -75,8 +75,11 @@ export function factoryOperations(engine: WorkflowEngine, options: { endpoints?:
       if (!body.has('Definition')) {
         throw asapFault('Client', AsapErrorCodes.invalidDefinition, 'SetDefinitionRq/Definition is missing; send the XPDL Package inside it', 'INVALID_FIELD');
       }
+      // An element inside Definition is the package inline. Text (escaped or CDATA) is the document,
+      // also beside attributes: rpc/encoded toolkits send a string as <Definition xsi:type="xsd:string">.
       const raw = body.raw.Definition;
-      const xml = typeof raw === 'string' ? raw.trim() : inlineDefinition(ctx.envelope);
+      const inline = raw !== null && typeof raw === 'object' && !Array.isArray(raw) && Object.keys(raw).some((k) => k !== ATTRIBUTES_KEY && k !== TEXT_KEY);
+      const xml = inline ? inlineDefinition(ctx.envelope) : body.optionalString('Definition')?.trim();
       if (!xml) {
         throw asapFault('Client', AsapErrorCodes.invalidDefinition, 'SetDefinitionRq/Definition is empty; send the XPDL Package inside it', 'INVALID_FIELD');
       }
@@ -118,8 +121,9 @@ async function createInstance(engine: WorkflowEngine, call: WfxmlCall, endpoints
     throw asapFault('Client', AsapErrorCodes.invalidData, `CreateInstanceRq/ObserverKey "${observer}" is not an absolute http(s) URL; Interflow posts the observer's notifications to it`, 'INVALID_FIELD');
   }
   if (observer !== undefined) await allowObserver(call, observer, endpoints);
-  // The engine keeps one subject per instance; ASAP's Name is the closest thing when there is no Subject.
-  const subject = body.optionalString('Subject')?.trim() || body.optionalString('Name')?.trim() || undefined;
+  // The engine keeps one subject per instance; ASAP's Name is the closest thing when there is no
+  // Subject. Either is the caller's text and kept as written, as StartProcess keeps it; a blank one is none.
+  const subject = nonBlank(body.optionalString('Subject')) ?? nonBlank(body.optionalString('Name'));
   const data = readDataElement(body.optionalChild('ContextData')?.raw, 'CreateInstanceRq/ContextData');
   const view = await engine.startProcess(processIdOf(ctx), {
     data,
@@ -131,6 +135,10 @@ async function createInstance(engine: WorkflowEngine, call: WfxmlCall, endpoints
   const key = instanceKey(ctx.baseUrl, view.id);
   caseLogger(ctx.log, view.id).info({ processId: view.processId, state: view.state, observer }, 'instance created through Wf-XML CreateInstance');
   return `<as:CreateInstanceRs xmlns:as="${ASAP_NS}"><as:InstanceKey>${escapeXml(key)}</as:InstanceKey></as:CreateInstanceRs>`;
+}
+
+function nonBlank(value: string | undefined): string | undefined {
+  return value !== undefined && value.trim() !== '' ? value : undefined;
 }
 
 /**

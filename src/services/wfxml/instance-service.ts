@@ -41,8 +41,9 @@ export function instanceOperations(engine: WorkflowEngine) {
       };
       const name = body.optionalString('Name')?.trim();
       if (name && name !== (def.name ?? def.id)) refuse('Name', `the name is the process's ("${def.name ?? def.id}") and cannot change`);
-      const subject = body.optionalString('Subject')?.trim();
-      if (subject && subject !== (view.subject ?? '')) refuse('Subject', 'the subject is set when the instance is created and cannot change');
+      // Compared as written: the subject is the caller's text, and GetProperties returns it so.
+      const subject = body.optionalString('Subject');
+      if (subject !== undefined && subject.trim() !== '' && subject !== (view.subject ?? '')) refuse('Subject', 'the subject is set when the instance is created and cannot change');
       if (body.optionalString('Description')?.trim()) refuse('Description', 'Interflow keeps no instance description');
       if (body.has('Priority')) refuse('Priority', 'Interflow instances have no priority');
       const data = readDataElement(body.optionalChild('ContextData')?.raw, 'SetPropertiesRq/ContextData');

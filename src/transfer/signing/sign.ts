@@ -27,7 +27,7 @@ const keyObjects = new WeakMap<SigningIdentity, KeyObject>();
 export function signEnvelope(envelopeXml: string, identity: SigningIdentity, options: SignOptions = {}): string {
   const validity = validityOf('signEnvelope', options);
 
-  const doc = parseStrict(envelopeXml);
+  const doc = parseStrict(lineEndsAsReferences(envelopeXml));
   if (typeof doc === 'string') throw new Error(`signEnvelope: the envelope is not well-formed XML: ${doc}`);
   const parts = envelopeParts(doc);
   if (typeof parts === 'string') throw new Error(`signEnvelope: ${parts}`);
@@ -65,7 +65,7 @@ export function signEnvelope(envelopeXml: string, identity: SigningIdentity, opt
   security.appendChild(doc.createTextNode(`${marker}-last`));
   // A carriage return reaches the DOM only through a character reference; written raw it would
   // parse back as a line feed and break the digest (https://www.w3.org/TR/xml/#sec-line-ends).
-  const serialised = serialize(doc).replace(/\r/g, '&#xD;').split(marker);
+  const serialised = lineEndsAsReferences(serialize(doc).replace(/\r/g, '&#xD;')).split(marker);
   if (serialised.length !== 3) throw new Error('signEnvelope: the envelope holds the signature marker');
   return serialised[0] + items.first + serialised[1].slice('-first'.length) + items.last + serialised[2].slice('-last'.length);
 }
@@ -103,7 +103,27 @@ export function signCanonical(content: CanonicalContent, identity: SigningIdenti
   const items = securityItems({ Body: [bodyId, body], TransferHeader: [headerId, transferHeader] }, identity, validity);
   return `<?xml version="1.0" encoding="UTF-8"?><soap:Envelope xmlns:soap="${SOAP11_ENVELOPE_NS}" xmlns:tr="${TRANSFER_NS}"><soap:Header>` +
     `<wsse:Security xmlns:wsse="${WSSE_NS}" xmlns:wsu="${WSU_NS}" soap:mustUnderstand="1">${items.first}${items.last}</wsse:Security>` +
-    `${transferHeader}</soap:Header>${body}</soap:Envelope>`;
+    `${lineEndsAsReferences(transferHeader)}</soap:Header>${lineEndsAsReferences(body)}</soap:Envelope>`;
+}
+
+const XML11_LINE_ENDS = /[\u0085\u2028]/;
+const XML11_LINE_END_REFERENCE: Readonly<Record<string, string>> = { '\u0085': '&#x85;', '\u2028': '&#x2028;' };
+
+/**
+ * U+0085 and U+2028 are ordinary characters to XML 1.0, but @xmldom/xmldom, whose reading every
+ * verifier reproduces (parseStrict), takes them for line ends as XML 1.1 does and reads a line
+ * feed: written raw, a value holding one would arrive changed (and the canonical text the sender
+ * digested would not be the receiver's). As character references they are read as themselves, by
+ * any verifier, so the digest is that of the canonical text, which holds them as they are. They
+ * can stand only in text, CDATA and attribute values (neither is a name character); a CDATA section
+ * is closed around one, where a reference would be text. A comment or processing instruction, which
+ * c14n leaves out, would show the reference.
+ */
+export function lineEndsAsReferences(xml: string): string {
+  if (!XML11_LINE_ENDS.test(xml)) return xml;
+  return xml.replace(/<!\[CDATA\[[\s\S]*?\]\]>|[\u0085\u2028]/g, (m) =>
+    m.length === 1 ? XML11_LINE_END_REFERENCE[m] : m.replace(/[\u0085\u2028]/g, (c) => `]]>${XML11_LINE_END_REFERENCE[c]}<![CDATA[`),
+  );
 }
 
 /**

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { SignatureError, signCanonical, signEnvelope, type CanonicalContent } from '../../../src/transfer/signing';
 import { childElements, parseStrict, type XElement } from '../../../src/transfer/signing/dom';
 import { canonical, envelopeParts } from '../../../src/transfer/signing/envelope';
+import { lineEndsAsReferences } from '../../../src/transfer/signing/sign';
 import { deliverContent, deliverEnvelope, readTransferHeader } from '../../../src/transfer/transfer-items';
 import { deliverMessage, generatedMessage as message, makeDepartments, permissiveCheck, refusal, verifyIn, type Departments } from './helpers';
 
@@ -24,7 +25,11 @@ function written(xml: string, name: string): string {
   return xml.slice(start, end + endTag.length);
 }
 
-/** Each signed part of a message as written and as xml-crypto canonicalises it after parsing. */
+/**
+ * Each signed part of a message as written and as xml-crypto canonicalises it after parsing. The
+ * canonical form is given with U+0085 and U+2028 as character references, as the signers write
+ * them (xmldom would read them raw as line feeds): otherwise it is the text as written.
+ */
 function signedParts(signed: string): Array<{ name: string; written: string; canonical: string }> {
   const doc = parseStrict(signed);
   if (typeof doc === 'string') throw new Error(`the signed message does not parse: ${doc}`);
@@ -33,7 +38,7 @@ function signedParts(signed: string): Array<{ name: string; written: string; can
   const [timestamp, , signature] = childElements(parts.securities[0]);
   const signedInfo = childElements(signature)[0];
   const pairs: Array<[string, XElement]> = [['soap:Body', parts.bodies[0]], ['tr:TransferHeader', parts.transferHeaders[0]], ['wsu:Timestamp', timestamp], ['ds:SignedInfo', signedInfo]];
-  return pairs.map(([name, element]) => ({ name, written: written(signed, name), canonical: canonical(element) }));
+  return pairs.map(([name, element]) => ({ name, written: written(signed, name), canonical: lineEndsAsReferences(canonical(element)) }));
 }
 
 const withoutIds = (xml: string) => xml.replace(/wsu:Id="[^"]*"/g, 'wsu:Id=""');
@@ -63,7 +68,7 @@ describe('transfer signing: the sender writes canonical text (signCanonical)', (
 
   it('the generated messages cover what c14n treats specially (so the comparison above means something)', () => {
     const all = Array.from({ length: 300 }, (_, i) => signCanonical(deliverContent(message(i + 1).header, message(i + 1).items), d.plan)).join('');
-    for (const needle of ['&amp;', '&lt;', '&gt;', '"', "'", '&#xD;', '\n', '\t', 'é', '😀', '\uFFFD', '<tr:HandOver>', '<tr:Result>', '<tr:Publish>', '<tr:Reason>', '<tr:ContentHash>', '<tr:Value></tr:Value>', '<tr:Deliver xmlns:tr="urn:interflow:transfer:1"></tr:Deliver>']) {
+    for (const needle of ['&amp;', '&lt;', '&gt;', '"', "'", '&#xD;', '&#x85;', '&#x2028;', '\n', '\t', 'é', '😀', '\uFFFD', '<tr:HandOver>', '<tr:Result>', '<tr:Publish>', '<tr:Reason>', '<tr:ContentHash>', '<tr:Value></tr:Value>', '<tr:Deliver xmlns:tr="urn:interflow:transfer:1"></tr:Deliver>']) {
       expect(all, JSON.stringify(needle)).to.include(needle);
     }
   });
@@ -74,9 +79,10 @@ describe('transfer signing: the sender writes canonical text (signCanonical)', (
       const signed = signCanonical(deliverContent(header, items), d.plan);
       const verified = await verifyIn(d, signed, { receiver: 'ZONE' });
       expect(verified.sender).to.equal('PLAN');
-      // What the receiver digested and hands on is byte for byte what the sender wrote.
-      expect(verified.signedBody).to.equal(written(signed, 'soap:Body'));
-      expect(verified.signedHeader).to.equal(written(signed, 'tr:TransferHeader'));
+      // What the receiver digested and hands on is byte for byte what the sender wrote (U+0085
+      // and U+2028 written as references, handed on as themselves).
+      expect(lineEndsAsReferences(verified.signedBody)).to.equal(written(signed, 'soap:Body'));
+      expect(lineEndsAsReferences(verified.signedHeader)).to.equal(written(signed, 'tr:TransferHeader'));
       expect(readTransferHeader(verified.signedHeader).messageId.startsWith(`m-${seed}-`)).to.equal(true);
       expect(permissiveCheck(signed, d.plan), `seed ${seed}`).to.equal(true);
     }

@@ -1,6 +1,8 @@
 import { expect } from 'chai';
 import { ReplayCache, SignatureError, signEnvelope, verifyEnvelope } from '../../../src/transfer/signing';
 import { descendants, parseStrict, type XElement } from '../../../src/transfer/signing/dom';
+import { parseElement } from '../../../src/services/soap';
+import { readDeliver } from '../../../src/transfer';
 import { envelope, expectRefused, makeDepartments, SOAP12, verifyIn, verifyOptions, WSU, type Departments } from './helpers';
 
 const WSSE = 'http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd';
@@ -24,6 +26,18 @@ describe('transfer signing: sign and verify', () => {
     expect(result.signedHeader).to.include('<tr:Receiver>ZONE</tr:Receiver>');
     expect(result.timestamp.expires.getTime() - result.timestamp.created.getTime()).to.equal(300_000);
     expect(Buffer.from(result.signatureValue, 'base64')).to.have.length(256);
+  });
+
+  it('keeps U+0085 and U+2028 in text, CDATA and attribute values: written as references, digested and handed on as themselves (a reader of XML 1.1 line ends, as xmldom is, would see line feeds)', async () => {
+    const value = 'NEL\u0085LS\u2028end';
+    const unsigned = envelope({ value: `${value} <![CDATA[${value}]]>` }).replace('<tr:Deliver>', `<tr:Deliver note="${value}">`);
+    const signed = signEnvelope(unsigned, d.plan);
+    expect(signed).not.to.match(/[\u0085\u2028]/);
+    const result = await verifyIn(d, signed);
+    const deliver = parseElement(result.signedBody).node.Deliver as Record<string, unknown>;
+    expect((deliver['@'] as Record<string, string>).note).to.equal(value);
+    const [item] = readDeliver(result.signedBody);
+    expect(item.kind === 'hand-over' && item.data.amount).to.equal(`${value} ${value}`);
   });
 
   it('writes the WS-Security header with explicit algorithms, three references and a token reference as KeyInfo', () => {
