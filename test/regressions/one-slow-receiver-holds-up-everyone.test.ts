@@ -80,6 +80,10 @@ describe('regression: one slow receiver holds up everyone', function () {
       await waitFor(async () => (await Promise.all(cases.map(taxDone))).every(Boolean), "tax's branch of every case to complete at market", 60_000);
 
       expect(frozen.requests[0]!.closedBySender, "fire's first message is still waiting for its answer").to.equal(false);
+      // tax's result can reach market before tax's acknowledgement of the hand-over does (tax sends
+      // it as soon as its own commit is done), so the row's 'sent' may follow the branch's completion.
+      const taxSent = async (id: string) => (await market.engine.outbox({ instanceId: id })).some((r) => outboxKind('transfer')(r) && r.destination === 'tax' && r.state === 'sent');
+      await waitFor(async () => (await Promise.all(cases.map(taxSent))).every(Boolean), 'market to record every hand-over to tax as sent', 10_000);
       for (const id of cases) {
         const rows = (await market.engine.outbox({ instanceId: id })).filter(outboxKind('transfer'));
         expect(rows.find((r) => r.destination === 'tax')?.state, `case ${id}: hand-over to tax`).to.equal('sent');
