@@ -272,17 +272,15 @@ export class OutboxWorker {
     const touched = new Set<Lane>();
     for (const row of rows) {
       const strategy = this.strategies.find((s) => s.kinds.includes(row.kind))!;
-      let resolve!: Held['done'];
-      const settled = new Promise<keyof OutboxReport | 'released'>((r) => (resolve = r));
       const who = strategy.receiverOf(row);
       if ('malformed' in who) {
         // Not held: settled here and now.
-        const h = { row, strategy, lane: undefined as unknown as Lane, done: resolve, settled };
+        const h = { row, strategy, lane: undefined as unknown as Lane, ...settlement() };
         into?.push(h);
         await this.record(h, { dead: who.malformed });
         continue;
       }
-      const h = this.hold(row, strategy, who.receiver, resolve, settled);
+      const h = this.hold(row, strategy, who.receiver);
       touched.add(h.lane);
       into?.push(h);
     }
@@ -321,17 +319,15 @@ export class OutboxWorker {
       // lease held is what the worker can count on.
       const until = row.claimedUntil?.getTime() ?? 0;
       this.heldUntil = this.held.size ? Math.min(this.heldUntil, until) : until;
-      let resolve!: Held['done'];
-      const settled = new Promise<keyof OutboxReport | 'released'>((r) => (resolve = r));
-      touched.add(this.hold(row, strategy, who.receiver, resolve, settled).lane);
+      touched.add(this.hold(row, strategy, who.receiver).lane);
     }
     for (const lane of touched) this.drain(lane);
   }
 
   /** Holds a claimed row: queued in its receiver's lane until delivered, retried or let go. */
-  private hold(row: OutboxRecord, strategy: DeliveryStrategy<any>, receiver: string, done: Held['done'], settled: Held['settled']): Held { // eslint-disable-line @typescript-eslint/no-explicit-any
+  private hold(row: OutboxRecord, strategy: DeliveryStrategy<any>, receiver: string): Held { // eslint-disable-line @typescript-eslint/no-explicit-any
     const lane = this.laneOf(strategy, receiver);
-    const h: Held = { row, strategy, lane, done, settled };
+    const h: Held = { row, strategy, lane, ...settlement() };
     this.held.set(row.id, h);
     lane.queue.push(h);
     lane.destinations.add(row.destination);
@@ -511,4 +507,11 @@ export function describeFailure(error: unknown, signal?: AbortSignal): string {
   if (signal?.aborted && signal.reason instanceof Error) return signal.reason.message;
   if (error instanceof Error) return error.message;
   return String(error);
+}
+
+/** A held row's outcome, made once per row: `done` settles it, and whoever claimed it awaits `settled`. */
+function settlement(): Pick<Held, 'done' | 'settled'> {
+  let done!: Held['done'];
+  const settled = new Promise<keyof OutboxReport | 'released'>((resolve) => (done = resolve));
+  return { done, settled };
 }
