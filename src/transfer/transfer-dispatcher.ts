@@ -4,7 +4,7 @@ import { parseHandOverObserver, type OutboxKind, type OutboxRecord, type Workflo
 import { OutboxWorker, type DeliveryContext, type DeliveryOutcome, type DeliveryStrategy, type OutboxReport } from '../outbox';
 import { soapCall } from '../services/soap';
 import { inThisThread, type EnvelopeCrypto, type SigningIdentity } from './signing';
-import { deliverContent, readAcks, toText, type Ack, type TransferItem } from './transfer-items';
+import { deliverContent, readAcks, type Ack, type TransferItem } from './transfer-items';
 import type { MessageLog } from './message-log';
 import { TRANSFER_RELAY_PATH, type TransferDirectory } from './transfer-directory';
 import { endpointFailureFor } from './registry-directory';
@@ -112,7 +112,7 @@ class TransferDelivery implements DeliveryStrategy<TransferKind> {
         ...(p.contentHash ? { contentHash: String(p.contentHash) } : {}),
         activityId: String(p.activityId),
         activityInstanceId: String(p.activityInstanceId),
-        data: toText(p.data ?? {}),
+        data: p.data ?? {},
       };
     }
     if (row.kind === 'publish') {
@@ -131,7 +131,7 @@ class TransferDelivery implements DeliveryStrategy<TransferKind> {
       activityInstanceId: target.activityInstanceId,
       outcome: completed ? 'completed' : 'failed',
       ...(completed ? {} : { reason: `the performing instance ${String(p.instanceId)} at ${this.o.engine.department} ended ${String(p.state)}` }),
-      data: completed ? toText(p.data ?? {}) : {},
+      data: completed ? (p.data ?? {}) : {},
     };
   }
 

@@ -1,5 +1,5 @@
-import { FieldReader, canonicalText, escapeXml, parseElement, type ParsedEnvelope } from '../services/soap';
-import { TRANSFER_NS, type CanonicalContent } from './signing';
+import { FieldReader, canonicalText, escapeXml, fieldFault, parseElement, type ParsedEnvelope } from '../services/soap';
+import { TRANSFER_NS, XSI_NS, type CanonicalContent } from './signing';
 
 /** One activity handed to the department that performs it (docs/transfer-design.md). */
 export interface HandOverItem {
@@ -13,8 +13,16 @@ export interface HandOverItem {
   contentHash?: string;
   activityId: string;
   activityInstanceId: string;
-  data: Record<string, string>;
+  data: TransferData;
 }
+
+/**
+ * The values a transfer carries, by field name: whatever a data field holds — text, a number, a
+ * boolean, null, an array, a structured (ANY) value. The writer picks the form by the value
+ * (dataXml), the reader gives back text, null, an array of those or the parsed JSON, and the
+ * receiving engine converts it by the field's declared type, as it converts any input.
+ */
+export type TransferData = Record<string, unknown>;
 
 /** What a performing department sends back to the case's home. */
 export interface ResultItem {
@@ -24,7 +32,7 @@ export interface ResultItem {
   activityInstanceId: string;
   outcome: 'completed' | 'failed';
   reason?: string;
-  data: Record<string, string>;
+  data: TransferData;
 }
 
 /** A definition package published by a participating department to the others. */
@@ -55,22 +63,43 @@ export interface Ack {
   reason?: string;
 }
 
-/** Values travel as text; the receiving engine converts them by the declared field types. */
-export function toText(data: Record<string, unknown>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(data)) {
-    if (v === null || v === undefined) continue;
-    out[k] = typeof v === 'object' ? JSON.stringify(v) : String(v);
-  }
-  return out;
-}
-
 // The signed parts are written in their canonical form (signCanonical digests them as they are):
-// escaped as c14n escapes text, never a self-closing tag, no attributes.
+// escaped as c14n escapes text, never a self-closing tag, no attributes but xsi:nil — declared on
+// the element that carries it, as exclusive c14n places a declaration where it is first used.
 const e = canonicalText;
 
-function dataXml(data: Record<string, string>): string {
-  return `<tr:Data>${Object.entries(data).map(([k, v]) => `<tr:Item><tr:Name>${e(k)}</tr:Name><tr:Value>${e(v)}</tr:Value></tr:Item>`).join('')}</tr:Data>`;
+const NIL = `<tr:Value xmlns:xsi="${XSI_NS}" xsi:nil="true"></tr:Value>`;
+
+type Scalar = string | number | boolean | Date | null | undefined;
+
+function isScalar(v: unknown): v is Scalar {
+  return v === null || v === undefined || typeof v !== 'object' || v instanceof Date;
+}
+
+/** A scalar in its XML Schema lexical form (what the receiving engine converts by type); null as xsi:nil. */
+function scalarXml(v: Scalar): string {
+  if (v === null || v === undefined) return NIL;
+  return `<tr:Value>${e(v instanceof Date ? v.toISOString() : String(v))}</tr:Value>`;
+}
+
+/**
+ * One value's element. Text, numbers and booleans are a Value as they always were (a message
+ * without nulls, arrays or structures is byte for byte what older departments send); null is a
+ * Value with xsi:nil; an array of those repeats its Value in an Array (the parsed tree keeps the
+ * order of one repeated element, not of two interleaved ones); anything else — a structured ANY
+ * value, an array holding one — is its JSON in a Json. Every new form is one an older receiver's
+ * schema refuses, so it fails loudly there instead of being misread (docs/transfer-design.md).
+ */
+function valueXml(v: unknown): string {
+  if (isScalar(v)) return scalarXml(v);
+  if (Array.isArray(v) && v.every(isScalar)) return `<tr:Array>${v.map(scalarXml).join('')}</tr:Array>`;
+  return `<tr:Json>${e(JSON.stringify(v))}</tr:Json>`;
+}
+
+function dataXml(data: TransferData): string {
+  // undefined is no value at all (JSON, the outbox payload's form, has none): left out as before.
+  const items = Object.entries(data).filter(([, v]) => v !== undefined);
+  return `<tr:Data>${items.map(([k, v]) => `<tr:Item><tr:Name>${e(k)}</tr:Name>${valueXml(v)}</tr:Item>`).join('')}</tr:Data>`;
 }
 
 function itemXml(item: TransferItem): string {
@@ -109,10 +138,30 @@ export function deliverResponse(acks: Ack[]): string {
   return `<tr:DeliverResponse xmlns:tr="${TRANSFER_NS}">${acks.map((a) => `<tr:Ack><tr:ItemId>${escapeXml(a.itemId)}</tr:ItemId><tr:Status>${a.status}</tr:Status>${a.reason ? `<tr:Reason>${escapeXml(a.reason)}</tr:Reason>` : ''}</tr:Ack>`).join('')}</tr:DeliverResponse>`;
 }
 
-function readData(item: FieldReader): Record<string, string> {
-  const data: Record<string, string> = {};
-  for (const entry of item.optionalChild('Data')?.children('Item') ?? []) data[entry.string('Name')] = entry.optionalString('Value') ?? '';
+function readData(item: FieldReader): TransferData {
+  const data: TransferData = {};
+  for (const entry of item.optionalChild('Data')?.children('Item') ?? []) {
+    const name = entry.string('Name');
+    if (Object.prototype.hasOwnProperty.call(data, name)) throw fieldFault(`${entry.path}/Name`, `"${name}" is given twice; each field is one Item (an array is one Item holding an Array)`);
+    data[name] = readValue(entry);
+  }
   return data;
+}
+
+/** The one value an Item holds: a Value (text, or null when xsi:nil), an Array of those, or Json. */
+function readValue(entry: FieldReader): unknown {
+  const value = entry.nullableString('Value');
+  const array = entry.optionalChild('Array');
+  const json = entry.optionalString('Json');
+  const forms = [value !== undefined && 'Value', array && 'Array', json !== undefined && 'Json'].filter(Boolean);
+  if (forms.length !== 1) throw fieldFault(entry.path, forms.length ? `holds ${forms.join(' and ')}; expected one of Value, Array or Json` : 'holds no Value, Array or Json');
+  if (array) return array.nullableStrings('Value');
+  if (json === undefined) return value;
+  try {
+    return JSON.parse(json) as unknown;
+  } catch {
+    throw fieldFault(`${entry.path}/Json`, 'is not JSON');
+  }
 }
 
 /**

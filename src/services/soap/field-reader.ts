@@ -98,6 +98,22 @@ export class FieldReader {
     return value;
   }
 
+  /**
+   * Like optionalString, but an element given as xsi:nil="true" is null rather than absent: for
+   * values where null is said on purpose (the transfer's data, docs/transfer-design.md).
+   */
+  nullableString(name: string): string | null | undefined {
+    const all = this.all(name);
+    if (all.length > 1) throw fieldFault(this.at(name), `appears ${all.length} times; expected at most once`);
+    if (all.length === 0) return undefined;
+    return isNil(all[0]) ? null : this.textOf(name, all[0]);
+  }
+
+  /** Every occurrence of a repeating text element, in order, one given as xsi:nil="true" as null. */
+  nullableStrings(name: string): Array<string | null> {
+    return this.all(name).map((v, i, all) => (isNil(v) ? null : this.textOf(all.length > 1 ? `${name}[${i + 1}]` : name, v)));
+  }
+
   /** Every occurrence of a repeating text element. */
   strings(name: string): string[] {
     return this.occurrences(name).map((v, i, all) => this.textOf(all.length > 1 ? `${name}[${i + 1}]` : name, v));
@@ -133,9 +149,14 @@ export class FieldReader {
   }
 
   private occurrences(name: string): unknown[] {
+    return this.all(name).filter((v) => !isNil(v));
+  }
+
+  /** Every occurrence, xsi:nil ones included. */
+  private all(name: string): unknown[] {
     if (!Object.prototype.hasOwnProperty.call(this.node, name)) return [];
     const value = this.node[name];
-    return (Array.isArray(value) ? value : [value]).filter((v) => !isNil(v));
+    return Array.isArray(value) ? value : [value];
   }
 
   private textOf(name: string, value: unknown): string {

@@ -12,6 +12,6 @@ export type { SignatureErrorCode } from './errors';
 export { WSSE_CODE_OF_SIGNATURE_ERROR } from './errors';
 export { senderOfTransferHeader, textOnly, transferHeaderField } from './envelope';
 export { childElements, parseStrict, serialize } from './dom';
-export { TRANSFER_NS, WSSE_NS, WSU_NS, DS_NS, EXC_C14N, RSA_SHA256, SHA256 } from './constants';
+export { TRANSFER_NS, XSI_NS, WSSE_NS, WSU_NS, DS_NS, EXC_C14N, RSA_SHA256, SHA256 } from './constants';
 export { SigningThreads, inThisThread } from './threads';
 export type { EnvelopeCrypto } from './threads';

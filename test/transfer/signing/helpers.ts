@@ -177,10 +177,19 @@ function text(next: () => number): string {
   return out;
 }
 
-function data(next: () => number): Record<string, string> {
-  const out: Record<string, string> = {};
+// Every form a value takes (text, null as xsi:nil, an Array, Json), so the new forms are compared with c14n too.
+function value(next: () => number): unknown {
+  const shape = next();
+  if (shape < 0.6) return text(next);
+  if (shape < 0.7) return null;
+  if (shape < 0.85) return Array.from({ length: Math.floor(next() * 3) }, () => (next() < 0.3 ? null : text(next)));
+  return { text: text(next), list: [1, null, text(next)] };
+}
+
+function data(next: () => number): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
   const n = Math.floor(next() * 4);
-  for (let i = 0; i < n; i++) out[`f${i}${text(next).slice(0, 20)}`] = text(next);
+  for (let i = 0; i < n; i++) out[`f${i}${text(next).slice(0, 20)}`] = value(next);
   return out;
 }
 
