@@ -70,6 +70,16 @@ export function handOverActivityKey(h: Pick<HandOver, 'home' | 'caseId' | 'activ
   return `hand-over:${createHash('sha256').update(JSON.stringify([h.home, h.caseId, h.activityInstanceId])).digest('hex')}`;
 }
 
+/**
+ * The prefixes of every other key in the inbox: activity instances handed over
+ * (handOverActivityKey), results (`result:`), Wf-XML notifications (`wfxml:`) and the remote
+ * subprocess dispatcher's failures. A hand-over's item id is chosen by its sender and recorded as
+ * it is, so it may not take one of them: a department that may hand the performer something of
+ * its own could otherwise record another home's key as its item id, and have that home's
+ * hand-over refused as taken before.
+ */
+const RESERVED_INBOX_PREFIXES = ['hand-over:', 'result:', 'wfxml:', 'remote-subprocess:'];
+
 export function parseHandOverObserver(observer: string | undefined): Pick<HandOver, 'home' | 'caseId' | 'activityInstanceId' | 'itemId'> | undefined {
   if (!observer?.startsWith('transfer:')) return undefined;
   const [home, caseId, activityInstanceId, itemId] = JSON.parse(observer.slice('transfer:'.length)) as string[];
@@ -691,6 +701,8 @@ export class WorkflowEngine {
    */
   async acceptHandOver(h: HandOver): Promise<HandOverReceipt> {
     return this.command(async (uow) => {
+      const reserved = RESERVED_INBOX_PREFIXES.find((prefix) => h.itemId.startsWith(prefix));
+      if (reserved) throw new InvalidDataError(`hand-over item id "${h.itemId}" starts with "${reserved}", which this engine keeps for keys of its own; choose another item id`);
       if (!(await uow.tx.recordInbox(h.itemId, h.sender, uow.now))) return { accepted: false };
       const installed = await this.handedOverDefinition(uow.tx, h);
       if (!installed) {

@@ -121,8 +121,10 @@ const XML11_LINE_END_REFERENCE: Readonly<Record<string, string>> = { '\u0085': '
  */
 export function lineEndsAsReferences(xml: string): string {
   if (!XML11_LINE_ENDS.test(xml)) return xml;
-  return xml.replace(/<!\[CDATA\[[\s\S]*?\]\]>|[\u0085\u2028]/g, (m) =>
-    m.length === 1 ? XML11_LINE_END_REFERENCE[m] : m.replace(/[\u0085\u2028]/g, (c) => `]]>${XML11_LINE_END_REFERENCE[c]}<![CDATA[`),
+  // Comments and processing instructions are passed over whole: c14n leaves them out, and a
+  // '<![CDATA[' written inside one is no CDATA section.
+  return xml.replace(/<!--[\s\S]*?-->|<\?[\s\S]*?\?>|<!\[CDATA\[[\s\S]*?\]\]>|[\u0085\u2028]/g, (m) =>
+    m.length === 1 ? XML11_LINE_END_REFERENCE[m] : m.startsWith('<![CDATA[') ? m.replace(/[\u0085\u2028]/g, (c) => `]]>${XML11_LINE_END_REFERENCE[c]}<![CDATA[`) : m,
   );
 }
 
