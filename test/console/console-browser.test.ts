@@ -52,7 +52,10 @@ describe('console in Chromium (the demo, served)', function () {
   async function login(username: string): Promise<void> {
     await page.goto(`${demo.url}/console/`);
     const logout = page.getByRole('button', { name: 'Log out' });
-    if (await logout.isVisible().catch(() => false)) {
+    // isVisible() does not wait: on a busy machine the page had not drawn either yet, the logged-in
+    // session was taken for none, and the login form never came.
+    await logout.or(page.getByLabel('User name')).first().waitFor();
+    if (await logout.isVisible()) {
       await logout.click();
       await page.getByRole('heading', { name: 'Log in to the Interflow console' }).waitFor();
     }
