@@ -18,6 +18,7 @@ import { InstanceListIndexes1795338000001 } from './migrations/1795338000001-ins
 import { SparseInstanceIndexes1795339000001 } from './migrations/1795339000001-sparse-instance-indexes';
 import { InstanceCounts1795339000002 } from './migrations/1795339000002-instance-counts';
 import { HandOverActivityKeys1795340000001 } from './migrations/1795340000001-hand-over-activity-keys';
+import { ExactKeys1795341000001 } from './migrations/1795341000001-exact-keys';
 import {
   DEFAULT_DATABASE_URL,
   parseDatabaseUrl,
@@ -32,7 +33,7 @@ import { TypeormStore } from './typeorm-store';
  * Listed explicitly rather than globbed from the migrations directory, so they load the same way
  * under tsx, ts-node and compiled JavaScript.
  */
-export const MIGRATIONS = [InitialSchema1732190000000, UddiRegistry1795290000000, MessageLog1795300000000, UddiPublisherDepartment1795305000000, Trust1795310000000, TimerClaim1795320000000, InstanceHomeClientKey1795334000001, OutboxWorker1795336000001, SharedState1795337000001, BindingCache1795337000002, InstanceListIndexes1795338000001, SparseInstanceIndexes1795339000001, InstanceCounts1795339000002, HandOverActivityKeys1795340000001];
+export const MIGRATIONS = [InitialSchema1732190000000, UddiRegistry1795290000000, MessageLog1795300000000, UddiPublisherDepartment1795305000000, Trust1795310000000, TimerClaim1795320000000, InstanceHomeClientKey1795334000001, OutboxWorker1795336000001, SharedState1795337000001, BindingCache1795337000002, InstanceListIndexes1795338000001, SparseInstanceIndexes1795339000001, InstanceCounts1795339000002, HandOverActivityKeys1795340000001, ExactKeys1795341000001];
 
 export const DEFAULT_POOL_SIZE = 10;
 const SQLITE_BUSY_TIMEOUT_MS = 5000;

@@ -36,6 +36,24 @@ export function isMysqlFamily(queryRunner: QueryRunner): boolean {
   return type === 'mysql' || type === 'mariadb';
 }
 
+/** The collation of every MySQL string column (ColumnKit), except the exact ones below. */
+export const MYSQL_COLLATION = 'utf8mb4_bin';
+
+/**
+ * utf8mb4_bin is PAD SPACE: it ignores trailing spaces, so 'k1' = 'k1 ' and the two collide in a
+ * unique index. Columns whose values a caller sends as is and whose equality decides identity
+ * (idempotency keys, log ids; migration 1795341000001) need a binary collation that is NO PAD, as
+ * SQLite compares: MariaDB (10.2+) calls it utf8mb4_nopad_bin, MySQL 8 utf8mb4_0900_bin. A new
+ * column of that kind gets it in its migration too, by ALTER after the ColumnKit definition.
+ */
+export async function exactCollation(queryRunner: QueryRunner): Promise<string> {
+  const candidates = ['utf8mb4_nopad_bin', 'utf8mb4_0900_bin'];
+  const rows = (await queryRunner.query(`SHOW COLLATION WHERE Collation IN (${candidates.map(() => '?').join(', ')})`, candidates)) as Array<{ Collation: string }>;
+  const found = candidates.find((c) => rows.some((r) => r.Collation === c));
+  if (!found) throw new Error(`the database server offers neither ${candidates.join(' nor ')}: Interflow needs MariaDB 10.6+ or MySQL 8`);
+  return found;
+}
+
 /**
  * Builds column definitions for one database. MySQL gets explicit utf8mb4 with a binary collation
  * on every string column: the server's default character set may be latin1, and the default
@@ -50,7 +68,7 @@ export class ColumnKit {
   }
 
   private text(options: TableColumnOptions): TableColumnOptions {
-    return this.mysql ? { ...options, charset: 'utf8mb4', collation: 'utf8mb4_bin' } : options;
+    return this.mysql ? { ...options, charset: 'utf8mb4', collation: MYSQL_COLLATION } : options;
   }
 
   varchar(name: string, length: number, nullable = false, extra: Partial<TableColumnOptions> = {}): TableColumnOptions {

@@ -36,8 +36,9 @@ describe(`migration HandOverActivityKeys on ${testDatabaseKind()}: keys the acti
     const { instanceId } = await fire.acceptHandOver(h);
     expect(await activityKeys()).to.equal(1);
 
-    expect(MIGRATIONS[MIGRATIONS.length - 1].name).to.equal('HandOverActivityKeys1795340000001', 'the last migration');
-    await store.dataSource.undoLastMigration();
+    // Later migrations are undone first, down to this one.
+    const position = MIGRATIONS.findIndex((m) => m.name === 'HandOverActivityKeys1795340000001');
+    for (let i = MIGRATIONS.length - 1; i >= position; i--) await store.dataSource.undoLastMigration();
     expect(await activityKeys()).to.equal(0, 'as before the migration: only the item id is in the inbox');
     await store.close();
 
