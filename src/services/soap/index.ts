@@ -22,5 +22,5 @@ export { refuseDtd, requireWellFormed } from './request-guards';
 export { soapCall, SoapTransportError, faultOf, transportReason, DEFAULT_CALL_TIMEOUT_MS, DEFAULT_MAX_REPLY_BYTES } from './soap-client';
 export type { SoapCallRequest, SoapCallReply, SoapCallFailure } from './soap-client';
 export type { ParsedEnvelope } from './envelope-parser';
-export { DEFAULT_XML_LIMITS, scanXmlEvents } from './xml-scanner';
+export { DEFAULT_XML_LIMITS, SIZE_BOUNDED_XML_LIMITS, scanXmlEvents } from './xml-scanner';
 export type { XmlEvents, XmlLimits } from './xml-scanner';

@@ -3,7 +3,7 @@ import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { parseEnvelope, TEXT_KEY, type ParsedEnvelope, type SoapNode } from './envelope-parser';
 import { readLimited } from './read-limited';
 import { refuseDtd } from './request-guards';
-import { DEFAULT_XML_LIMITS, scanXmlTree, type XmlLimits } from './xml-scanner';
+import { SIZE_BOUNDED_XML_LIMITS, scanXmlTree } from './xml-scanner';
 import { SoapFault } from './soap-fault';
 import { CONTENT_TYPES, type SoapVersion } from './soap-version';
 
@@ -18,8 +18,6 @@ import { CONTENT_TYPES, type SoapVersion } from './soap-version';
 
 export const DEFAULT_CALL_TIMEOUT_MS = 10_000;
 export const DEFAULT_MAX_REPLY_BYTES = 1024 * 1024;
-
-const REPLY_XML_LIMITS: Readonly<XmlLimits> = Object.freeze({ ...DEFAULT_XML_LIMITS, maxElements: Number.MAX_SAFE_INTEGER });
 
 export interface SoapCallRequest {
   url: string;
@@ -82,7 +80,7 @@ export async function soapCall(request: SoapCallRequest): Promise<SoapCallReply>
     refuseDtd(text);
     // The server's one checked pass (well-formedness, no DTD) building the tree as it goes: a reply
     // is parsed once, as a request is. Its size is bounded by maxReplyBytes, not by a count.
-    reply.envelope = parseEnvelope(text, scanXmlTree(text, REPLY_XML_LIMITS));
+    reply.envelope = parseEnvelope(text, scanXmlTree(text, SIZE_BOUNDED_XML_LIMITS));
   } catch (e) {
     reply.notSoap = e instanceof SoapFault ? e.message : 'not a SOAP envelope';
     return reply;

@@ -24,6 +24,12 @@ export const DEFAULT_XML_LIMITS: Readonly<XmlLimits> = Object.freeze({
   maxNameLength: 256,
 });
 
+/**
+ * The same limits without the element count, for documents whose size is bounded otherwise: a
+ * SOAP reply (by maxReplyBytes) and a signed message the server already took whole.
+ */
+export const SIZE_BOUNDED_XML_LIMITS: Readonly<XmlLimits> = Object.freeze({ ...DEFAULT_XML_LIMITS, maxElements: Number.MAX_SAFE_INTEGER });
+
 // XML 1.0 §2.2 Char: #x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] | [#x10000-#x10FFFF], in
 // UTF-16 code units: what is not one of these is illegal, or half of a surrogate pair (checked
 // where it is met; the same class with the u flag and #x10000-#x10FFFF runs ~50 times slower).

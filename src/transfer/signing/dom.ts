@@ -8,7 +8,7 @@
  * typings pull the browser's DOM library into the whole program's type environment.
  */
 
-import { DEFAULT_XML_LIMITS, decodeEntities, scanXmlEvents, type XmlEvents, type XmlLimits } from '../../services/soap';
+import { SIZE_BOUNDED_XML_LIMITS, decodeEntities, scanXmlEvents, type XmlEvents } from '../../services/soap';
 import { XMLNS_NS } from './constants';
 
 export const ELEMENT_NODE = 1;
@@ -97,12 +97,6 @@ const { tagNamePattern, NAMESPACE } = require('@xmldom/xmldom/lib/conventions') 
 const { normalizeLineEndings } = require('@xmldom/xmldom/lib/dom-parser') as { normalizeLineEndings: (text: string) => string };
 
 /**
- * What a signed message may cost to parse: the limits every SOAP request and reply is already
- * scanned with, except the element count, which the body size bounds (as for replies).
- */
-const SIGNED_XML_LIMITS: Readonly<XmlLimits> = Object.freeze({ ...DEFAULT_XML_LIMITS, maxElements: Number.MAX_SAFE_INTEGER });
-
-/**
  * Parses a whole document and refuses anything that is not well-formed XML: xmldom repairs
  * unclosed tags, drops undefined entities and keeps text after the root element without failing,
  * and a repaired document is not the one the sender signed. A DOCTYPE is refused outright, as the
@@ -122,7 +116,7 @@ export function parseStrict(text: string): XDocument | string {
   const builder = new DomBuilder();
   try {
     // xmldom's parser reads the text with its line ends normalised (CR LF, CR, NEL, LS → LF).
-    scanXmlEvents(LINE_ENDS.test(text) ? normalizeLineEndings(text) : text, SIGNED_XML_LIMITS, builder);
+    scanXmlEvents(LINE_ENDS.test(text) ? normalizeLineEndings(text) : text, SIZE_BOUNDED_XML_LIMITS, builder);
   } catch (e) {
     return (e as Error).message;
   }
