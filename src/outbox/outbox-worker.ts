@@ -271,7 +271,7 @@ export class OutboxWorker {
     this.heldUntil = Math.max(this.heldUntil, now.getTime() + this.o.leaseMs);
     const touched = new Set<Lane>();
     for (const row of rows) {
-      const strategy = this.strategies.find((s) => s.kinds.includes(row.kind))!;
+      const strategy = this.strategyOf(row)!;
       const who = strategy.receiverOf(row);
       if ('malformed' in who) {
         // Not held: settled here and now.
@@ -294,7 +294,7 @@ export class OutboxWorker {
    */
   private claimAtEnqueue(row: OutboxRecord, now: Date): { owner: string; until: Date } | undefined {
     if (this.stopped || this.held.size >= this.o.maxHeld) return undefined;
-    const strategy = this.strategies.find((s) => s.kinds.includes(row.kind));
+    const strategy = this.strategyOf(row);
     // A strategy that may not be ready (it says so asynchronously) is left to the claim.
     if (!strategy || strategy.ready) return undefined;
     try {
@@ -312,7 +312,7 @@ export class OutboxWorker {
     const touched = new Set<Lane>();
     for (const row of rows) {
       if (row.claimedBy !== this.id || this.held.has(row.id)) continue;
-      const strategy = this.strategies.find((s) => s.kinds.includes(row.kind))!;
+      const strategy = this.strategyOf(row)!;
       const who = strategy.receiverOf(row);
       if ('malformed' in who) continue; // checked when it was taken; its claim runs out and a claim settles it
       // Its lease began when it was written, before any renewal that ran meanwhile: the earliest
@@ -322,6 +322,11 @@ export class OutboxWorker {
       touched.add(this.hold(row, strategy, who.receiver).lane);
     }
     for (const lane of touched) this.drain(lane);
+  }
+
+  /** The strategy that delivers a row's kind; a claimed or adopted row is always of one. */
+  private strategyOf(row: OutboxRecord): DeliveryStrategy<any> | undefined { // eslint-disable-line @typescript-eslint/no-explicit-any
+    return this.strategies.find((s) => s.kinds.includes(row.kind));
   }
 
   /** Holds a claimed row: queued in its receiver's lane until delivered, retried or let go. */
